@@ -1,0 +1,53 @@
+# atalaya: the two commands are `make run` and `make test`. Meson + Ninja do the
+# building; this file installs what is missing and picks the build directory.
+BUILD      ?= build
+TESTBUILD  ?= build-test
+FUZZBUILD  ?= build-fuzz
+DATA       ?= $(BUILD)/run-data
+LISTEN     ?= 127.0.0.1:8440
+DNS        ?= 127.0.0.1:8053
+ZONE       ?= bl.atalaya.test
+
+.PHONY: all deps run test bench fuzz clean format
+
+all: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+deps:
+	@sh scripts/deps.sh build
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=release -Db_ndebug=false
+
+$(TESTBUILD)/build.ninja:
+	meson setup $(TESTBUILD) --buildtype=debug -Dwerror=true \
+		-Db_sanitize=address,undefined -Db_lundef=false
+
+$(FUZZBUILD)/build.ninja:
+	CC=clang meson setup $(FUZZBUILD) --buildtype=debugoptimized -Dfuzzing=true \
+		-Db_sanitize=address,undefined -Db_lundef=false
+
+run: all
+	@sh scripts/run.sh $(BUILD)/atalaya $(DATA) $(LISTEN) $(DNS) $(ZONE)
+
+test:
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory $(TESTBUILD)/build.ninja
+	ninja -C $(TESTBUILD)
+	@sh scripts/test.sh $(TESTBUILD)
+
+bench: all
+	@sh scripts/deps.sh bench
+	@sh bench/run-all.sh $(BUILD)
+
+fuzz:
+	@sh scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory $(FUZZBUILD)/build.ninja
+	ninja -C $(FUZZBUILD)
+	@sh scripts/fuzz.sh $(FUZZBUILD) $(SECONDS)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(TESTBUILD) $(FUZZBUILD)

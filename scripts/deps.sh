@@ -1,0 +1,43 @@
+#!/bin/sh
+# Installs the Debian packages atalaya needs to build, test and benchmark, when
+# they are missing. Usage: scripts/deps.sh [build|test|bench|fuzz]
+set -eu
+what=${1:-build}
+
+build_pkgs="gcc make meson ninja-build pkg-config python3 libmicrohttpd-dev libjansson-dev
+ libsqlite3-dev libsodium-dev libcurl4-gnutls-dev libgnutls28-dev libxml2-dev libgmime-3.0-dev
+ libidn2-dev libpsl-dev curl ca-certificates openssl"
+test_pkgs="libcmocka-dev dnsutils"
+bench_pkgs="wrk dnsperf rbldnsd"
+fuzz_pkgs="clang libclang-rt-14-dev"
+
+pkgs=$build_pkgs
+case $what in
+build) ;;
+test) pkgs="$pkgs $test_pkgs" ;;
+bench) pkgs="$pkgs $test_pkgs $bench_pkgs" ;;
+fuzz) pkgs="$pkgs $test_pkgs $fuzz_pkgs" ;;
+*) echo "deps.sh: unknown set '$what' (build, test, bench, fuzz)" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $pkgs; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = "installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "atalaya: installing missing Debian packages:$missing"
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		sudo="sudo"
+	else
+		echo "atalaya: need root (or sudo) to run: apt-get install$missing" >&2
+		exit 1
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing
