@@ -1,0 +1,79 @@
+#include "api/common.h"
+
+#include "http/reqjson.h"
+#include "util/timeutil.h"
+
+json_t *api_time(sqlite3_stmt *s, int col)
+{
+	char t[32];
+	if (sqlite3_column_type(s, col) == SQLITE_NULL)
+		return json_null();
+	time_format_ms(sqlite3_column_int64(s, col), t);
+	return json_string(t);
+}
+
+json_t *api_text(sqlite3_stmt *s, int col)
+{
+	if (sqlite3_column_type(s, col) == SQLITE_NULL)
+		return json_null();
+	return json_stringn((const char *)sqlite3_column_text(s, col),
+			    (size_t)sqlite3_column_bytes(s, col));
+}
+
+json_t *api_json_column(sqlite3_stmt *s, int col)
+{
+	if (sqlite3_column_type(s, col) == SQLITE_NULL)
+		return json_null();
+	json_t *v = json_loadb((const char *)sqlite3_column_text(s, col),
+			       (size_t)sqlite3_column_bytes(s, col), JSON_DECODE_ANY, NULL);
+	return v ? v : json_null();
+}
+
+bool api_page_args(struct request *r, int64_t *limit, int64_t *after)
+{
+	const char *l = http_query(r, "limit"), *a = http_query(r, "after");
+	*limit = 100;
+	*after = 0;
+	if (l && (!http_parse_id(l, limit) || *limit > 1000)) {
+		http_error(r, 422, "invalid_field", "limit", "limit: must be 1 to 1000");
+		return false;
+	}
+	if (a && !http_parse_id(a, after)) {
+		http_error(r, 422, "invalid_field", "after", "after: not a cursor from 'next'");
+		return false;
+	}
+	return true;
+}
+
+void api_page(struct request *r, json_t *items, int64_t limit, int64_t last_id)
+{
+	json_t *page = json_object();
+	char next[24];
+	bool more = (int64_t)json_array_size(items) == limit;
+	json_object_set_new(page, "items", items);
+	snprintf(next, sizeof(next), "%" PRId64, last_id);
+	json_object_set_new(page, "next", more ? json_string(next) : json_null());
+	http_json(r, 200, page);
+}
+
+json_t *api_decode(struct request *r, const struct rj_field *fields, size_t n, bool partial)
+{
+	struct err_detail err;
+	json_t *v;
+	err_clear(&err);
+	int rc = reqjson_decode(r->body.data ? r->body.data : "", r->body.len,
+				(size_t)r->node->cfg->json_depth_max, fields, n, partial, &v, &err);
+	if (rc) {
+		http_error_detail(r, rc, &err);
+		return NULL;
+	}
+	return v;
+}
+
+struct store_conn *api_reader(struct request *r)
+{
+	struct store_conn *c = store_reader(r->node->st);
+	if (!c)
+		http_error(r, 500, "internal", NULL, "the store cannot be read; see the node's log");
+	return c;
+}

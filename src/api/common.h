@@ -1,0 +1,31 @@
+/* Small helpers the API modules share: row -> JSON, list pages, writes. */
+#ifndef ATALAYA_API_COMMON_H
+#define ATALAYA_API_COMMON_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "http/reqjson.h"
+#include "http/request.h"
+
+/* RFC 3339 text of a millisecond time column; JSON null when NULL. */
+json_t *api_time(sqlite3_stmt *s, int col);
+/* A TEXT column as a JSON string; null when NULL. */
+json_t *api_text(sqlite3_stmt *s, int col);
+/* A TEXT column holding JSON written by us; null when NULL or invalid. */
+json_t *api_json_column(sqlite3_stmt *s, int col);
+
+/* Page size from ?limit= (default 100, at most 1000) and the cursor from
+ * ?after= (an id; 0 when absent). Answers 422 and returns false when bad. */
+bool api_page_args(struct request *r, int64_t *limit, int64_t *after);
+/* {"items": items, "next": "<last id>" | null}; takes the reference. */
+void api_page(struct request *r, json_t *items, int64_t limit, int64_t last_id);
+
+/* Parses the JSON body against a field table; answers the error itself and
+ * returns NULL when it is bad. */
+json_t *api_decode(struct request *r, const struct rj_field *fields, size_t n, bool partial);
+
+/* The store's reader for this thread, or answers 500 and returns NULL. */
+struct store_conn *api_reader(struct request *r);
+
+#endif

@@ -1,0 +1,227 @@
+/* Groups: named sets of members (a region, a bilateral pair) used in
+ * audiences as "group:ID". Admins manage them; every member can read them. */
+#include "api/common.h"
+#include "api/routes.h"
+
+#include "util/timeutil.h"
+
+static const struct rj_field group_fields[] = {
+	{"name", RJ_STRING, RJ_REQUIRED, 1, 200},
+	{"description", RJ_STRING, 0, 0, 2000},
+	{"members", RJ_INT_ARRAY, 0, 0, 10000},
+};
+#define NGROUP (sizeof(group_fields) / sizeof(group_fields[0]))
+
+static json_t *load_group(struct store_conn *c, int64_t id)
+{
+	sqlite3_stmt *s = store_stmt(c, "SELECT id, name, description, created, updated FROM groups "
+					"WHERE id = ?");
+	json_t *g = NULL;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		g = json_pack("{sI so so so so}", "id", (json_int_t)id, "name", api_text(s, 1),
+			      "description", api_text(s, 2), "created", api_time(s, 3), "updated",
+			      api_time(s, 4));
+	sqlite3_reset(s);
+	if (!g)
+		return NULL;
+	json_t *members = json_array();
+	s = store_stmt(c, "SELECT member_id FROM group_members WHERE group_id = ? ORDER BY member_id");
+	sqlite3_bind_int64(s, 1, id);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(members, json_integer(sqlite3_column_int64(s, 0)));
+	sqlite3_reset(s);
+	json_object_set_new(g, "members", members);
+	return g;
+}
+
+/* Replaces the member set of group `id`; every member must exist. */
+static int set_members(struct request *r, struct store_conn *c, int64_t id, json_t *members)
+{
+	size_t i;
+	json_t *m;
+	sqlite3_stmt *s = store_stmt(c, "DELETE FROM group_members WHERE group_id = ?");
+	sqlite3_bind_int64(s, 1, id);
+	int src = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (src != SQLITE_DONE)
+		return store_error(c, src, "group_members_clear");
+	json_array_foreach(members, i, m) {
+		if (!directory_member_exists(r->node->dir, json_integer_value(m))) {
+			http_error(r, 422, "invalid_field", "members", "members[%zu]: no member %" JSON_INTEGER_FORMAT,
+				   i, json_integer_value(m));
+			return ERR_INVALID;
+		}
+		s = store_stmt(c, "INSERT OR IGNORE INTO group_members(group_id, member_id) VALUES (?,?)");
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, json_integer_value(m));
+		src = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (src != SQLITE_DONE)
+			return store_error(c, src, "group_members_add");
+	}
+	return ERR_OK;
+}
+
+/* Answers a write's outcome: 409 for a duplicate name, the group otherwise. */
+static void finish(struct request *r, int rc, int64_t id, json_t *in, int status)
+{
+	if (r->status)
+		return; /* answered by set_members */
+	if (rc == ERR_CONFLICT) {
+		http_error(r, 409, "conflict", "name", "name: a group called '%s' exists already",
+			   json_string_value(json_object_get(in, "name")));
+	} else if (rc == ERR_NOT_FOUND) {
+		http_error(r, 404, "not_found", NULL, "no group %" PRId64, id);
+	} else if (rc) {
+		http_error_detail(r, rc, NULL);
+	} else {
+		directory_reload(r->node->dir, r->node->st);
+		if (status == 201)
+			snprintf(r->location, sizeof(r->location), "/api/v1/groups/%" PRId64, id);
+		http_json(r, status, load_group(store_reader(r->node->st), id));
+	}
+}
+
+static void post_group(struct request *r)
+{
+	json_t *in = api_decode(r, group_fields, NGROUP, false);
+	struct store_conn *c;
+	int64_t id = 0, now = time_now_ms();
+	if (!in)
+		return;
+	int rc = store_write_begin(r->node->st, &c);
+	if (rc) {
+		finish(r, rc, 0, in, 201);
+		json_decref(in);
+		return;
+	}
+	sqlite3_stmt *s = store_stmt(c, "INSERT INTO groups(name, description, created, updated) "
+					"VALUES (?,?,?,?)");
+	sqlite3_bind_text(s, 1, json_string_value(json_object_get(in, "name")), -1, SQLITE_TRANSIENT);
+	const char *desc = json_string_value(json_object_get(in, "description"));
+	sqlite3_bind_text(s, 2, desc ? desc : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, now);
+	int src = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (src != SQLITE_DONE)
+		rc = store_error(c, src, "group_insert");
+	if (!rc) {
+		id = sqlite3_last_insert_rowid(store_db(c));
+		rc = set_members(r, c, id, json_object_get(in, "members"));
+	}
+	rc = store_write_end(r->node->st, rc);
+	finish(r, rc, id, in, 201);
+	json_decref(in);
+}
+
+static void list_groups(struct request *r)
+{
+	int64_t limit, after, last = 0;
+	struct store_conn *c = api_reader(r);
+	if (!c || !api_page_args(r, &limit, &after))
+		return;
+	json_t *items = json_array();
+	int64_t ids[1000];
+	size_t n = 0;
+	sqlite3_stmt *s = store_stmt(c, "SELECT id FROM groups WHERE id > ? ORDER BY id LIMIT ?");
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int64(s, 2, limit);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	for (size_t i = 0; i < n; i++) {
+		json_t *g = load_group(c, ids[i]);
+		if (g)
+			json_array_append_new(items, g);
+		last = ids[i];
+	}
+	api_page(r, items, limit, last);
+}
+
+static void get_group(struct request *r)
+{
+	struct store_conn *c = api_reader(r);
+	if (!c)
+		return;
+	json_t *g = load_group(c, r->id[0]);
+	if (!g)
+		http_error(r, 404, "not_found", NULL, "no group %" PRId64, r->id[0]);
+	else
+		http_json(r, 200, g);
+}
+
+static void patch_group(struct request *r)
+{
+	int64_t id = r->id[0];
+	json_t *in = api_decode(r, group_fields, NGROUP, true);
+	struct store_conn *c;
+	if (!in)
+		return;
+	int rc = store_write_begin(r->node->st, &c);
+	if (rc) {
+		finish(r, rc, id, in, 200);
+		json_decref(in);
+		return;
+	}
+	sqlite3_stmt *s = store_stmt(c, "UPDATE groups SET name = coalesce(?, name), description = "
+					"coalesce(?, description), updated = ? WHERE id = ?");
+	const char *name = json_string_value(json_object_get(in, "name"));
+	const char *desc = json_string_value(json_object_get(in, "description"));
+	if (name)
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+	if (desc)
+		sqlite3_bind_text(s, 2, desc, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, time_now_ms());
+	sqlite3_bind_int64(s, 4, id);
+	int src = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (src != SQLITE_DONE)
+		rc = store_error(c, src, "group_update");
+	else if (sqlite3_changes(store_db(c)) == 0)
+		rc = ERR_NOT_FOUND;
+	if (!rc && json_object_get(in, "members"))
+		rc = set_members(r, c, id, json_object_get(in, "members"));
+	rc = store_write_end(r->node->st, rc);
+	finish(r, rc, id, in, 200);
+	json_decref(in);
+}
+
+static void delete_group(struct request *r)
+{
+	struct store_conn *c;
+	int rc = store_write_begin(r->node->st, &c);
+	if (rc) {
+		http_error_detail(r, rc, NULL);
+		return;
+	}
+	sqlite3_stmt *s = store_stmt(c, "DELETE FROM groups WHERE id = ?");
+	sqlite3_bind_int64(s, 1, r->id[0]);
+	int src = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (src != SQLITE_DONE)
+		rc = store_error(c, src, "group_delete");
+	else if (sqlite3_changes(store_db(c)) == 0)
+		rc = ERR_NOT_FOUND;
+	rc = store_write_end(r->node->st, rc);
+	if (rc == ERR_NOT_FOUND) {
+		http_error(r, 404, "not_found", NULL, "no group %" PRId64, r->id[0]);
+		return;
+	}
+	if (rc) {
+		http_error_detail(r, rc, NULL);
+		return;
+	}
+	directory_reload(r->node->dir, r->node->st);
+	http_no_content(r);
+}
+
+const struct route api_group_routes[] = {
+	{"POST", "/api/v1/groups", post_group, ROUTE_ADMIN, NULL, "create a group"},
+	{"GET", "/api/v1/groups", list_groups, 0, NULL, "list groups"},
+	{"GET", "/api/v1/groups/{id}", get_group, 0, NULL, "show a group"},
+	{"PATCH", "/api/v1/groups/{id}", patch_group, ROUTE_ADMIN, NULL, "change a group"},
+	{"DELETE", "/api/v1/groups/{id}", delete_group, ROUTE_ADMIN, NULL, "delete a group"},
+	{NULL},
+};

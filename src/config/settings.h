@@ -1,0 +1,65 @@
+/* The node's settings: one table (name, type, default, bounds, help) read
+ * from DATA/atalaya.conf, then overridden by command-line flags. Loaded once
+ * by the main thread before other threads start; read-only afterwards. */
+#ifndef ATALAYA_SETTINGS_H
+#define ATALAYA_SETTINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/err.h"
+
+struct config {
+	char *data_dir;
+	char *listen;
+	bool insecure_listen;
+	char *tls_cert;
+	char *tls_key;
+	int64_t http_threads;
+	int64_t http_connections_max;
+	int64_t http_timeout_seconds;
+	int64_t body_max;
+	int64_t report_body_max;
+	int64_t json_depth_max;
+	int64_t object_max;
+	int64_t objects_per_report_max;
+	char *user;
+	char *dns_listen;
+	char *dnsbl_zone;
+	char *public_url;
+	char *log_level;
+	bool access_log;
+	int64_t sqlite_cache_mib;
+	int64_t dns_threads;
+	int64_t spam_half_life_hours;
+	double spam_list_threshold;
+	int64_t alert_ack_deadline_seconds;
+	char *smtp_url;
+	char *smtp_from;
+};
+
+/* Fills every setting with its default. Release with config_release. */
+void config_init(struct config *c);
+void config_release(struct config *c);
+
+/* Reads "name = value" lines; '#' starts a comment. An unknown name, a bad
+ * value or one out of bounds is an error naming the file, line and setting. A
+ * missing file is not an error. */
+int config_load_file(struct config *c, const char *path, struct err_detail *err);
+
+/* Sets one setting from text (flags use it: --tls-cert X sets tls_cert).
+ * `name` may use '-' or '_'. ERR_NOT_FOUND when there is no such setting. */
+int config_set(struct config *c, const char *name, const char *value, struct err_detail *err);
+
+/* Consumes the "--setting value" / "--setting=value" flags of argv that name
+ * settings, leaving the others in place (argc updated). */
+int config_apply_flags(struct config *c, int *argc, char **argv, struct err_detail *err);
+
+/* Cross-setting checks (TLS needs both files, zone needs a DNS address...). */
+int config_validate(const struct config *c, struct err_detail *err);
+
+/* Writes the table (name, type, default, bounds, help) for `--help`. */
+void config_print_table(FILE *out);
+
+#endif

@@ -1,0 +1,1456 @@
+/* STIX 2.1 object validation: see stix.h and docs/internals/stix.md. */
+#include "formats/stix.h"
+
+#include "formats/bundle_stream.h"
+#include "formats/stix_pattern.h"
+#include "util/err.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <pthread.h>
+
+/* ---- names, identifiers ------------------------------------------------------------ */
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool uuid_valid(const char *u, size_t n)
+{
+	if (n != 36)
+		return false;
+	for (size_t i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (u[i] != '-')
+				return false;
+		} else if (hexval((unsigned char)u[i]) < 0) {
+			return false;
+		}
+	}
+	/* RFC 4122: version 1-5, variant 10xx */
+	if (u[14] < '1' || u[14] > '5')
+		return false;
+	return strchr("89abAB", u[19]) != NULL && u[19] != '\0';
+}
+
+bool stix_type_name_valid(const char *t, size_t n)
+{
+	if (n < 3 || n > 250 || !(t[0] >= 'a' && t[0] <= 'z'))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = t[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+			return false;
+		if (c == '-' && i + 1 < n && t[i + 1] == '-')
+			return false;
+	}
+	return true;
+}
+
+bool stix_id_valid(const char *s, size_t n, const char *type)
+{
+	const char *sep = NULL;
+
+	if (n < 36 + 2 + 1)
+		return false;
+	sep = s + n - 38;
+	if (sep[0] != '-' || sep[1] != '-')
+		return false;
+	if (!uuid_valid(sep + 2, 36))
+		return false;
+	if (type)
+		return (size_t)(sep - s) == strlen(type) && !memcmp(s, type, (size_t)(sep - s));
+	return stix_type_name_valid(s, (size_t)(sep - s));
+}
+
+/* ---- type table -------------------------------------------------------------------- */
+
+struct type_def {
+	const char *name;
+	enum stix_kind kind;
+	const char *required; /* space-separated */
+};
+
+static const struct type_def types[] = {
+	{"attack-pattern", STIX_SDO, "name"},
+	{"campaign", STIX_SDO, "name"},
+	{"course-of-action", STIX_SDO, "name"},
+	{"grouping", STIX_SDO, "context object_refs"},
+	{"identity", STIX_SDO, "name"},
+	{"incident", STIX_SDO, "name"},
+	{"indicator", STIX_SDO, "pattern pattern_type valid_from"},
+	{"infrastructure", STIX_SDO, "name"},
+	{"intrusion-set", STIX_SDO, "name"},
+	{"location", STIX_SDO, ""},
+	{"malware", STIX_SDO, "is_family"},
+	{"malware-analysis", STIX_SDO, "product"},
+	{"note", STIX_SDO, "content object_refs"},
+	{"observed-data", STIX_SDO, "first_observed last_observed number_observed"},
+	{"opinion", STIX_SDO, "opinion object_refs"},
+	{"report", STIX_SDO, "name published object_refs"},
+	{"threat-actor", STIX_SDO, "name"},
+	{"tool", STIX_SDO, "name"},
+	{"vulnerability", STIX_SDO, "name"},
+	{"relationship", STIX_SRO, "relationship_type source_ref target_ref"},
+	{"sighting", STIX_SRO, "sighting_of_ref"},
+	{"artifact", STIX_SCO, ""},
+	{"autonomous-system", STIX_SCO, "number"},
+	{"directory", STIX_SCO, "path"},
+	{"domain-name", STIX_SCO, "value"},
+	{"email-addr", STIX_SCO, "value"},
+	{"email-message", STIX_SCO, "is_multipart"},
+	{"file", STIX_SCO, ""},
+	{"ipv4-addr", STIX_SCO, "value"},
+	{"ipv6-addr", STIX_SCO, "value"},
+	{"mac-addr", STIX_SCO, "value"},
+	{"mutex", STIX_SCO, "name"},
+	{"network-traffic", STIX_SCO, "protocols"},
+	{"process", STIX_SCO, ""},
+	{"software", STIX_SCO, "name"},
+	{"url", STIX_SCO, "value"},
+	{"user-account", STIX_SCO, ""},
+	{"windows-registry-key", STIX_SCO, ""},
+	{"x509-certificate", STIX_SCO, ""},
+	{"marking-definition", STIX_META, "created"},
+	{"language-content", STIX_META, "created modified object_ref contents"},
+	{"extension-definition", STIX_META,
+	 "created modified created_by_ref name schema version extension_types"},
+};
+#define NTYPES (sizeof(types) / sizeof(types[0]))
+
+static const struct type_def *type_lookup(const char *t)
+{
+	for (size_t i = 0; i < NTYPES; i++)
+		if (!strcmp(types[i].name, t))
+			return &types[i];
+	return NULL;
+}
+
+enum stix_kind stix_type_kind(const char *type)
+{
+	const struct type_def *d = type_lookup(type);
+	return d ? d->kind : STIX_CUSTOM;
+}
+
+/* ---- property rules ---------------------------------------------------------------- */
+
+enum pkind {
+	P_STR,      /* string */
+	P_BOOL,     /* boolean */
+	P_INT,      /* integer in [min, max] */
+	P_NUM,      /* number in [min, max] */
+	P_TIME,     /* RFC 3339 UTC timestamp */
+	P_TIME_MS,  /* same, with at least millisecond precision */
+	P_REF,      /* identifier of an allowed type */
+	P_REFS,     /* non-empty list of those */
+	P_STRS,     /* non-empty list of strings */
+	P_STRS0,    /* list of strings, may be empty */
+	P_OBJ,      /* non-empty object */
+	P_HASHES,   /* hashes dictionary */
+	P_KCP,      /* kill chain phases */
+	P_EXTREFS,  /* external references */
+	P_GRANULAR, /* granular markings */
+	P_EXTS,     /* extensions */
+};
+
+struct prop_rule {
+	const char *types; /* space-separated; NULL: every type; "!a b": every type but those */
+	const char *name;
+	enum pkind kind;
+	double min, max;
+	const char *refs; /* P_REF(S): allowed types, or @sdo @sco @sro @rel @any */
+};
+
+#define I32 2147483647.0
+#define BIG 9007199254740991.0
+
+static const struct prop_rule rules[] = {
+	/* common properties (section 3.2) */
+	{"!marking-definition", "created", P_TIME_MS, 0, 0, NULL},
+	{"marking-definition", "created", P_TIME, 0, 0, NULL},
+	{NULL, "modified", P_TIME_MS, 0, 0, NULL},
+	{NULL, "created_by_ref", P_REF, 0, 0, "identity"},
+	{NULL, "revoked", P_BOOL, 0, 0, NULL},
+	{NULL, "labels", P_STRS, 0, 0, NULL},
+	{NULL, "confidence", P_INT, 0, 100, NULL},
+	{NULL, "lang", P_STR, 0, 0, NULL},
+	{NULL, "external_references", P_EXTREFS, 0, 0, NULL},
+	{NULL, "object_marking_refs", P_REFS, 0, 0, "marking-definition"},
+	{NULL, "granular_markings", P_GRANULAR, 0, 0, NULL},
+	{NULL, "extensions", P_EXTS, 0, 0, NULL},
+	{NULL, "defanged", P_BOOL, 0, 0, NULL},
+	/* SDOs */
+	{"attack-pattern campaign course-of-action grouping identity incident indicator "
+	 "infrastructure intrusion-set location malware report threat-actor tool vulnerability "
+	 "marking-definition extension-definition",
+	 "name", P_STR, 0, 0, NULL},
+	{"attack-pattern campaign course-of-action grouping identity incident indicator "
+	 "infrastructure intrusion-set location malware report threat-actor tool vulnerability "
+	 "relationship sighting extension-definition",
+	 "description", P_STR, 0, 0, NULL},
+	{"attack-pattern", "aliases", P_STRS0, 0, 0, NULL},
+	{"campaign infrastructure intrusion-set malware threat-actor tool", "aliases", P_STRS, 0,
+	 0, NULL},
+	{"attack-pattern incident indicator infrastructure malware tool", "kill_chain_phases",
+	 P_KCP, 0, 0, NULL},
+	{"campaign infrastructure intrusion-set malware threat-actor sighting", "first_seen",
+	 P_TIME, 0, 0, NULL},
+	{"campaign infrastructure intrusion-set malware threat-actor sighting", "last_seen",
+	 P_TIME, 0, 0, NULL},
+	{"campaign", "objective", P_STR, 0, 0, NULL},
+	{"grouping", "context", P_STR, 0, 0, NULL},
+	{"grouping note opinion report", "object_refs", P_REFS, 0, 0, "@any"},
+	{"identity threat-actor", "roles", P_STRS, 0, 0, NULL},
+	{"identity", "identity_class", P_STR, 0, 0, NULL},
+	{"identity", "sectors", P_STRS, 0, 0, NULL},
+	{"identity", "contact_information", P_STR, 0, 0, NULL},
+	{"indicator", "indicator_types", P_STRS, 0, 0, NULL},
+	{"indicator", "pattern", P_STR, 0, 0, NULL},
+	{"indicator", "pattern_type", P_STR, 0, 0, NULL},
+	{"indicator", "pattern_version", P_STR, 0, 0, NULL},
+	{"indicator", "valid_from", P_TIME, 0, 0, NULL},
+	{"indicator", "valid_until", P_TIME, 0, 0, NULL},
+	{"infrastructure", "infrastructure_types", P_STRS, 0, 0, NULL},
+	{"intrusion-set threat-actor", "goals", P_STRS, 0, 0, NULL},
+	{"intrusion-set threat-actor", "resource_level", P_STR, 0, 0, NULL},
+	{"intrusion-set threat-actor", "primary_motivation", P_STR, 0, 0, NULL},
+	{"intrusion-set threat-actor", "secondary_motivations", P_STRS, 0, 0, NULL},
+	{"location", "latitude", P_NUM, -90, 90, NULL},
+	{"location", "longitude", P_NUM, -180, 180, NULL},
+	{"location", "precision", P_NUM, 0, BIG, NULL},
+	{"location", "region", P_STR, 0, 0, NULL},
+	{"location", "country", P_STR, 0, 0, NULL},
+	{"location", "administrative_area", P_STR, 0, 0, NULL},
+	{"location", "city", P_STR, 0, 0, NULL},
+	{"location", "street_address", P_STR, 0, 0, NULL},
+	{"location", "postal_code", P_STR, 0, 0, NULL},
+	{"malware", "malware_types", P_STRS, 0, 0, NULL},
+	{"malware", "is_family", P_BOOL, 0, 0, NULL},
+	{"malware", "operating_system_refs", P_REFS, 0, 0, "software"},
+	{"malware", "architecture_execution_envs", P_STRS, 0, 0, NULL},
+	{"malware", "implementation_languages", P_STRS, 0, 0, NULL},
+	{"malware", "capabilities", P_STRS, 0, 0, NULL},
+	{"malware", "sample_refs", P_REFS, 0, 0, "file artifact"},
+	{"malware-analysis", "product", P_STR, 0, 0, NULL},
+	{"malware-analysis", "version", P_STR, 0, 0, NULL},
+	{"malware-analysis", "host_vm_ref", P_REF, 0, 0, "software"},
+	{"malware-analysis", "operating_system_ref", P_REF, 0, 0, "software"},
+	{"malware-analysis", "installed_software_refs", P_REFS, 0, 0, "software"},
+	{"malware-analysis", "modules", P_STRS, 0, 0, NULL},
+	{"malware-analysis", "submitted", P_TIME, 0, 0, NULL},
+	{"malware-analysis", "analysis_started", P_TIME, 0, 0, NULL},
+	{"malware-analysis", "analysis_ended", P_TIME, 0, 0, NULL},
+	{"malware-analysis", "result", P_STR, 0, 0, NULL},
+	{"malware-analysis", "analysis_sco_refs", P_REFS, 0, 0, "@sco"},
+	{"malware-analysis", "sample_ref", P_REF, 0, 0, "file artifact network-traffic"},
+	{"note", "abstract", P_STR, 0, 0, NULL},
+	{"note", "content", P_STR, 0, 0, NULL},
+	{"note opinion", "authors", P_STRS, 0, 0, NULL},
+	{"observed-data", "first_observed", P_TIME, 0, 0, NULL},
+	{"observed-data", "last_observed", P_TIME, 0, 0, NULL},
+	{"observed-data", "number_observed", P_INT, 1, 999999999, NULL},
+	{"observed-data", "objects", P_OBJ, 0, 0, NULL},
+	{"observed-data", "object_refs", P_REFS, 0, 0, "@sco @sro"},
+	{"opinion", "explanation", P_STR, 0, 0, NULL},
+	{"opinion", "opinion", P_STR, 0, 0, NULL},
+	{"report", "report_types", P_STRS, 0, 0, NULL},
+	{"report", "published", P_TIME, 0, 0, NULL},
+	{"threat-actor", "threat_actor_types", P_STRS, 0, 0, NULL},
+	{"threat-actor", "sophistication", P_STR, 0, 0, NULL},
+	{"threat-actor", "personal_motivations", P_STRS, 0, 0, NULL},
+	{"tool", "tool_types", P_STRS, 0, 0, NULL},
+	{"tool", "tool_version", P_STR, 0, 0, NULL},
+	/* SROs */
+	{"relationship", "relationship_type", P_STR, 0, 0, NULL},
+	{"relationship", "source_ref", P_REF, 0, 0, "@rel"},
+	{"relationship", "target_ref", P_REF, 0, 0, "@rel"},
+	{"relationship", "start_time", P_TIME, 0, 0, NULL},
+	{"relationship", "stop_time", P_TIME, 0, 0, NULL},
+	{"sighting", "count", P_INT, 0, 999999999, NULL},
+	{"sighting", "sighting_of_ref", P_REF, 0, 0, "@sdo"},
+	{"sighting", "observed_data_refs", P_REFS, 0, 0, "observed-data"},
+	{"sighting", "where_sighted_refs", P_REFS, 0, 0, "identity location"},
+	{"sighting", "summary", P_BOOL, 0, 0, NULL},
+	/* SCOs */
+	{"artifact file", "mime_type", P_STR, 0, 0, NULL},
+	{"artifact", "payload_bin", P_STR, 0, 0, NULL},
+	{"artifact", "url", P_STR, 0, 0, NULL},
+	{"artifact file x509-certificate", "hashes", P_HASHES, 0, 0, NULL},
+	{"artifact", "decryption_key", P_STR, 0, 0, NULL},
+	{"autonomous-system", "number", P_INT, 0, 4294967295.0, NULL},
+	{"autonomous-system", "rir", P_STR, 0, 0, NULL},
+	{"autonomous-system mutex software file", "name", P_STR, 0, 0, NULL},
+	{"directory", "path", P_STR, 0, 0, NULL},
+	{"directory file", "ctime", P_TIME, 0, 0, NULL},
+	{"directory file", "mtime", P_TIME, 0, 0, NULL},
+	{"directory file", "atime", P_TIME, 0, 0, NULL},
+	{"directory", "contains_refs", P_REFS, 0, 0, "file directory"},
+	{"file", "contains_refs", P_REFS, 0, 0, "@sco"},
+	{"domain-name email-addr ipv4-addr ipv6-addr mac-addr url", "value", P_STR, 0, 0, NULL},
+	{"domain-name", "resolves_to_refs", P_REFS, 0, 0, "ipv4-addr ipv6-addr domain-name"},
+	{"ipv4-addr ipv6-addr", "resolves_to_refs", P_REFS, 0, 0, "mac-addr"},
+	{"ipv4-addr ipv6-addr", "belongs_to_refs", P_REFS, 0, 0, "autonomous-system"},
+	{"email-addr", "display_name", P_STR, 0, 0, NULL},
+	{"email-addr", "belongs_to_ref", P_REF, 0, 0, "user-account"},
+	{"email-message", "is_multipart", P_BOOL, 0, 0, NULL},
+	{"email-message", "date", P_TIME, 0, 0, NULL},
+	{"email-message", "from_ref", P_REF, 0, 0, "email-addr"},
+	{"email-message", "sender_ref", P_REF, 0, 0, "email-addr"},
+	{"email-message", "to_refs", P_REFS, 0, 0, "email-addr"},
+	{"email-message", "cc_refs", P_REFS, 0, 0, "email-addr"},
+	{"email-message", "bcc_refs", P_REFS, 0, 0, "email-addr"},
+	{"email-message", "raw_email_ref", P_REF, 0, 0, "artifact"},
+	{"email-message", "subject", P_STR, 0, 0, NULL},
+	{"email-message", "body", P_STR, 0, 0, NULL},
+	{"file", "size", P_INT, 0, BIG, NULL},
+	{"file", "parent_directory_ref", P_REF, 0, 0, "directory"},
+	{"file", "content_ref", P_REF, 0, 0, "artifact"},
+	{"network-traffic", "start", P_TIME, 0, 0, NULL},
+	{"network-traffic", "end", P_TIME, 0, 0, NULL},
+	{"network-traffic", "is_active", P_BOOL, 0, 0, NULL},
+	{"network-traffic", "src_ref", P_REF, 0, 0, "ipv4-addr ipv6-addr mac-addr domain-name"},
+	{"network-traffic", "dst_ref", P_REF, 0, 0, "ipv4-addr ipv6-addr mac-addr domain-name"},
+	{"network-traffic", "src_port", P_INT, 0, 65535, NULL},
+	{"network-traffic", "dst_port", P_INT, 0, 65535, NULL},
+	{"network-traffic", "protocols", P_STRS, 0, 0, NULL},
+	{"network-traffic", "src_byte_count", P_INT, 0, BIG, NULL},
+	{"network-traffic", "dst_byte_count", P_INT, 0, BIG, NULL},
+	{"network-traffic", "src_packets", P_INT, 0, BIG, NULL},
+	{"network-traffic", "dst_packets", P_INT, 0, BIG, NULL},
+	{"network-traffic", "src_payload_ref", P_REF, 0, 0, "artifact"},
+	{"network-traffic", "dst_payload_ref", P_REF, 0, 0, "artifact"},
+	{"network-traffic", "encapsulates_refs", P_REFS, 0, 0, "network-traffic"},
+	{"network-traffic", "encapsulated_by_ref", P_REF, 0, 0, "network-traffic"},
+	{"process", "is_hidden", P_BOOL, 0, 0, NULL},
+	{"process", "pid", P_INT, 0, BIG, NULL},
+	{"process", "created_time", P_TIME, 0, 0, NULL},
+	{"process", "opened_connection_refs", P_REFS, 0, 0, "network-traffic"},
+	{"process windows-registry-key", "creator_user_ref", P_REF, 0, 0, "user-account"},
+	{"process", "image_ref", P_REF, 0, 0, "file"},
+	{"process", "parent_ref", P_REF, 0, 0, "process"},
+	{"process", "child_refs", P_REFS, 0, 0, "process"},
+	{"software", "languages", P_STRS, 0, 0, NULL},
+	{"user-account", "account_created", P_TIME, 0, 0, NULL},
+	{"user-account", "account_expires", P_TIME, 0, 0, NULL},
+	{"user-account", "credential_last_changed", P_TIME, 0, 0, NULL},
+	{"user-account", "account_first_login", P_TIME, 0, 0, NULL},
+	{"user-account", "account_last_login", P_TIME, 0, 0, NULL},
+	{"windows-registry-key", "modified_time", P_TIME, 0, 0, NULL},
+	{"windows-registry-key", "number_of_subkeys", P_INT, 0, BIG, NULL},
+	{"x509-certificate", "is_self_signed", P_BOOL, 0, 0, NULL},
+	{"x509-certificate", "validity_not_before", P_TIME, 0, 0, NULL},
+	{"x509-certificate", "validity_not_after", P_TIME, 0, 0, NULL},
+	/* marking-definition, language-content, extension-definition */
+	{"marking-definition", "definition_type", P_STR, 0, 0, NULL},
+	{"marking-definition", "definition", P_OBJ, 0, 0, NULL},
+	{"language-content", "object_ref", P_REF, 0, 0, "@lc"},
+	{"language-content", "object_modified", P_TIME, 0, 0, NULL},
+	{"language-content", "contents", P_OBJ, 0, 0, NULL},
+	{"extension-definition", "schema", P_STR, 0, 0, NULL},
+	{"extension-definition", "version", P_STR, 0, 0, NULL},
+	{"extension-definition", "extension_types", P_STRS, 0, 0, NULL},
+	{"extension-definition", "extension_properties", P_STRS, 0, 0, NULL},
+};
+#define NRULES (sizeof(rules) / sizeof(rules[0]))
+
+/* Rules that apply to each known type, and to custom types, computed once. */
+#define MAX_TYPE_RULES 64
+static unsigned char type_rules[NTYPES + 1][MAX_TYPE_RULES];
+static unsigned char type_nrules[NTYPES + 1];
+static pthread_once_t rules_once = PTHREAD_ONCE_INIT;
+
+static bool word_in(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+	const char *p = list;
+
+	while ((p = strstr(p, w)) != NULL) {
+		if ((p == list || p[-1] == ' ' || p[-1] == '!') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static bool rule_applies(const struct prop_rule *r, const char *type, bool known)
+{
+	if (!r->types)
+		return true;
+	if (r->types[0] == '!')
+		return !word_in(r->types + 1, type);
+	return known && word_in(r->types, type);
+}
+
+static void rules_init(void)
+{
+	for (size_t t = 0; t <= NTYPES; t++) {
+		const char *name = t < NTYPES ? types[t].name : "";
+		for (size_t r = 0; r < NRULES; r++) {
+			if (!rule_applies(&rules[r], name, t < NTYPES))
+				continue;
+			if (type_nrules[t] < MAX_TYPE_RULES)
+				type_rules[t][type_nrules[t]++] = (unsigned char)r;
+		}
+	}
+}
+
+/* ---- validation context, errors ---------------------------------------------------- */
+
+struct vctx {
+	json_t *obj;
+	size_t index;
+	const char *id; /* for messages; NULL when absent or not a string */
+	const char *type;
+	const struct type_def *def;
+	enum stix_kind kind;
+	struct err_detail *err;
+};
+
+static int verr(struct vctx *v, int code, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int verr(struct vctx *v, int code, const char *path, const char *fmt, ...)
+{
+	char msg[320], field[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (path)
+		snprintf(field, sizeof(field), "objects[%zu].%s", v->index, path);
+	else
+		snprintf(field, sizeof(field), "objects[%zu]", v->index);
+	if (v->id && path)
+		return err_set(v->err, code, field, "objects[%zu] (%.100s) .%s: %s", v->index, v->id,
+			       path, msg);
+	if (v->id)
+		return err_set(v->err, code, field, "objects[%zu] (%.100s): %s", v->index, v->id, msg);
+	return err_set(v->err, code, field, "%s: %s", field, msg);
+}
+
+static bool is_ts(const char *s, size_t n, bool need_ms, int64_t *ms)
+{
+	int64_t t;
+
+	/* STIX: upper-case T and Z only */
+	if (n < 20 || s[10] != 'T' || s[n - 1] != 'Z')
+		return false;
+	if (time_parse_rfc3339(s, n, 1, &t))
+		return false;
+	if (need_ms && (n < 24 || s[19] != '.'))
+		return false;
+	if (ms)
+		*ms = t;
+	return true;
+}
+
+static const char *kind_name(enum stix_kind k)
+{
+	switch (k) {
+	case STIX_SDO: return "SDO";
+	case STIX_SRO: return "SRO";
+	case STIX_SCO: return "SCO";
+	case STIX_META: return "meta object";
+	case STIX_CUSTOM: return "custom object";
+	}
+	return "object";
+}
+
+/* Checks that reference `ref` (already a valid identifier) may point at its type. */
+static bool ref_type_ok(const char *allowed, const char *ref)
+{
+	char t[256];
+	const char *sep = strstr(ref, "--");
+	size_t n;
+	enum stix_kind k;
+
+	if (!sep || (n = (size_t)(sep - ref)) >= sizeof(t))
+		return false;
+	memcpy(t, ref, n);
+	t[n] = '\0';
+	if (!strcmp(t, "bundle"))
+		return false;
+	k = stix_type_kind(t);
+	if (word_in(allowed, "@any"))
+		return true;
+	if (word_in(allowed, t))
+		return true;
+	if (word_in(allowed, "@sdo") && (k == STIX_SDO || k == STIX_CUSTOM))
+		return true;
+	if (word_in(allowed, "@sco") && (k == STIX_SCO || k == STIX_CUSTOM))
+		return true;
+	if (word_in(allowed, "@sro") && k == STIX_SRO)
+		return true;
+	if (word_in(allowed, "@rel") && (k == STIX_SDO || k == STIX_SCO || k == STIX_CUSTOM))
+		return true;
+	if (word_in(allowed, "@lc") && strcmp(t, "language-content") && strcmp(t, "marking-definition"))
+		return true;
+	return false;
+}
+
+static void describe_allowed(const char *allowed, char *out, size_t n)
+{
+	if (!strcmp(allowed, "@sdo"))
+		snprintf(out, n, "an SDO");
+	else if (!strcmp(allowed, "@sco"))
+		snprintf(out, n, "an SCO");
+	else if (!strcmp(allowed, "@sco @sro"))
+		snprintf(out, n, "an SCO or an SRO");
+	else if (!strcmp(allowed, "@rel"))
+		snprintf(out, n, "an SDO or an SCO");
+	else if (!strcmp(allowed, "@lc"))
+		snprintf(out, n, "an SDO, SRO or SCO");
+	else
+		snprintf(out, n, "%s", allowed);
+	for (char *p = out; *p; p++)
+		if (*p == ' ' && strchr(allowed, ' ') && allowed[0] != '@')
+			*p = '/';
+}
+
+static int check_ref(struct vctx *v, const char *path, json_t *j, const char *allowed)
+{
+	const char *s = json_string_value(j);
+	char what[128];
+
+	if (!s || !stix_id_valid(s, json_string_length(j), NULL))
+		return verr(v, ERR_INVALID, path, "not a STIX identifier (type--UUID)");
+	if (allowed && !ref_type_ok(allowed, s)) {
+		describe_allowed(allowed, what, sizeof(what));
+		return verr(v, ERR_INVALID, path, "must refer to %s, not %.*s", what,
+			    (int)(strstr(s, "--") - s), s);
+	}
+	return ERR_OK;
+}
+
+static int check_refs(struct vctx *v, const char *path, json_t *j, const char *allowed)
+{
+	char sub[160];
+	size_t i;
+	json_t *e;
+	int rc;
+
+	if (!json_is_array(j) || json_array_size(j) == 0)
+		return verr(v, ERR_INVALID, path, "not a non-empty list of identifiers");
+	json_array_foreach(j, i, e) {
+		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+		rc = check_ref(v, sub, e, allowed);
+		if (rc)
+			return rc;
+	}
+	return ERR_OK;
+}
+
+static int check_strs(struct vctx *v, const char *path, json_t *j, bool allow_empty)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(j) || (!allow_empty && json_array_size(j) == 0))
+		return verr(v, ERR_INVALID, path, allow_empty ? "not a list of strings" :
+			    "not a non-empty list of strings");
+	json_array_foreach(j, i, e) {
+		if (!json_is_string(e)) {
+			char sub[160];
+			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+			return verr(v, ERR_INVALID, sub, "not a string");
+		}
+	}
+	return ERR_OK;
+}
+
+static bool all_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (hexval((unsigned char)s[i]) < 0)
+			return false;
+	return true;
+}
+
+static int check_hashes(struct vctx *v, const char *path, json_t *j)
+{
+	static const struct {
+		const char *name;
+		size_t len;
+	} algos[] = {{"MD5", 32},      {"SHA-1", 40},     {"SHA-256", 64}, {"SHA-512", 128},
+		     {"SHA3-256", 64}, {"SHA3-512", 128}, {"SSDEEP", 0},   {"TLSH", 70}};
+	const char *k;
+	json_t *h;
+	char sub[160];
+
+	if (!json_is_object(j) || json_object_size(j) == 0)
+		return verr(v, ERR_INVALID, path, "not a non-empty hashes dictionary");
+	json_object_foreach(j, k, h) {
+		const char *s = json_string_value(h);
+		size_t kn = strlen(k), n = json_string_length(h);
+		snprintf(sub, sizeof(sub), "%s.%s", path, k);
+		if (kn < 3 || kn > 250 || strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
+					       "WXYZ0123456789_-") != kn)
+			return verr(v, ERR_INVALID, sub, "not a valid hash algorithm name");
+		if (!s)
+			return verr(v, ERR_INVALID, sub, "not a string");
+		for (size_t a = 0; a < sizeof(algos) / sizeof(algos[0]); a++) {
+			if (strcmp(k, algos[a].name))
+				continue;
+			if (algos[a].len && (n != algos[a].len || !all_hex(s, n)))
+				return verr(v, ERR_INVALID, sub, "not a %s hash (%zu hex digits)", k,
+					    algos[a].len);
+			if (!algos[a].len && (n == 0 || n > 128))
+				return verr(v, ERR_INVALID, sub, "not an SSDEEP hash");
+		}
+	}
+	return ERR_OK;
+}
+
+static int check_kcp(struct vctx *v, const char *path, json_t *j)
+{
+	size_t i;
+	json_t *e;
+	char sub[160];
+
+	if (!json_is_array(j) || json_array_size(j) == 0)
+		return verr(v, ERR_INVALID, path, "not a non-empty list of kill chain phases");
+	json_array_foreach(j, i, e) {
+		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+		if (!json_is_object(e))
+			return verr(v, ERR_INVALID, sub, "not a kill chain phase object");
+		if (!json_is_string(json_object_get(e, "kill_chain_name")))
+			return verr(v, ERR_INVALID, sub, "kill_chain_name missing or not a string");
+		if (!json_is_string(json_object_get(e, "phase_name")))
+			return verr(v, ERR_INVALID, sub, "phase_name missing or not a string");
+	}
+	return ERR_OK;
+}
+
+static int check_extrefs(struct vctx *v, const char *path, json_t *j)
+{
+	size_t i;
+	json_t *e, *h;
+	char sub[160], sub2[200];
+	int rc;
+
+	if (!json_is_array(j) || json_array_size(j) == 0)
+		return verr(v, ERR_INVALID, path, "not a non-empty list of external references");
+	json_array_foreach(j, i, e) {
+		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+		if (!json_is_object(e))
+			return verr(v, ERR_INVALID, sub, "not an external reference object");
+		if (!json_is_string(json_object_get(e, "source_name"))) {
+			snprintf(sub2, sizeof(sub2), "%s.source_name", sub);
+			return verr(v, ERR_INVALID, sub2, "required property missing or not a string");
+		}
+		if (!json_object_get(e, "description") && !json_object_get(e, "url") &&
+		    !json_object_get(e, "external_id"))
+			return verr(v, ERR_INVALID, sub, "needs description, url or external_id");
+		static const char *const strs[] = {"description", "url", "external_id"};
+		for (size_t k = 0; k < 3; k++) {
+			json_t *s = json_object_get(e, strs[k]);
+			if (s && !json_is_string(s)) {
+				snprintf(sub2, sizeof(sub2), "%s.%s", sub, strs[k]);
+				return verr(v, ERR_INVALID, sub2, "not a string");
+			}
+		}
+		if ((h = json_object_get(e, "hashes"))) {
+			snprintf(sub2, sizeof(sub2), "%s.hashes", sub);
+			rc = check_hashes(v, sub2, h);
+			if (rc)
+				return rc;
+		}
+	}
+	return ERR_OK;
+}
+
+static int check_granular(struct vctx *v, const char *path, json_t *j)
+{
+	size_t i;
+	json_t *e, *sel, *mref, *lang;
+	char sub[160], sub2[200];
+	int rc;
+
+	if (!json_is_array(j) || json_array_size(j) == 0)
+		return verr(v, ERR_INVALID, path, "not a non-empty list of granular markings");
+	json_array_foreach(j, i, e) {
+		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+		if (!json_is_object(e))
+			return verr(v, ERR_INVALID, sub, "not a granular marking object");
+		sel = json_object_get(e, "selectors");
+		mref = json_object_get(e, "marking_ref");
+		lang = json_object_get(e, "lang");
+		snprintf(sub2, sizeof(sub2), "%s.selectors", sub);
+		if (!sel)
+			return verr(v, ERR_INVALID, sub2, "required property missing");
+		rc = check_strs(v, sub2, sel, false);
+		if (rc)
+			return rc;
+		for (size_t k = 0; k < json_array_size(sel); k++)
+			if (json_string_length(json_array_get(sel, k)) == 0)
+				return verr(v, ERR_INVALID, sub2, "empty selector");
+		if (!mref == !lang)
+			return verr(v, ERR_INVALID, sub, "needs exactly one of marking_ref and lang");
+		if (mref) {
+			snprintf(sub2, sizeof(sub2), "%s.marking_ref", sub);
+			rc = check_ref(v, sub2, mref, "marking-definition");
+			if (rc)
+				return rc;
+		} else if (!json_is_string(lang)) {
+			snprintf(sub2, sizeof(sub2), "%s.lang", sub);
+			return verr(v, ERR_INVALID, sub2, "not a string");
+		}
+	}
+	return ERR_OK;
+}
+
+static bool ext_name_ok(const char *k)
+{
+	size_t n = strlen(k);
+
+	if (n < 5 || strcmp(k + n - 4, "-ext"))
+		return false;
+	return stix_type_name_valid(k, n);
+}
+
+static int check_exts(struct vctx *v, const char *path, json_t *j)
+{
+	static const char *const ext_types[] = {"new-sdo", "new-sco", "new-sro",
+						"property-extension", "toplevel-property-extension"};
+	const char *k;
+	json_t *e;
+	char sub[200];
+
+	if (!json_is_object(j) || json_object_size(j) == 0)
+		return verr(v, ERR_INVALID, path, "not a non-empty dictionary of extensions");
+	json_object_foreach(j, k, e) {
+		snprintf(sub, sizeof(sub), "%s.%.120s", path, k);
+		if (!strncmp(k, "extension-definition--", 22)) {
+			const char *t;
+			size_t x;
+			if (!stix_id_valid(k, strlen(k), "extension-definition"))
+				return verr(v, ERR_INVALID, sub, "not an extension-definition "
+					    "identifier");
+			if (!json_is_object(e))
+				return verr(v, ERR_INVALID, sub, "not an object");
+			t = json_string_value(json_object_get(e, "extension_type"));
+			if (!t)
+				return verr(v, ERR_INVALID, sub, "extension_type missing");
+			for (x = 0; x < 5; x++)
+				if (!strcmp(t, ext_types[x]))
+					break;
+			if (x == 5)
+				return verr(v, ERR_INVALID, sub, "unknown extension_type \"%.40s\"", t);
+			continue;
+		}
+		if (!ext_name_ok(k))
+			return verr(v, ERR_INVALID, sub, "not an extension-definition id or a "
+				    "predefined extension name");
+		if (!json_is_object(e) || json_object_size(e) == 0)
+			return verr(v, ERR_INVALID, sub, "not a non-empty object");
+	}
+	return ERR_OK;
+}
+
+static int check_rule(struct vctx *v, const struct prop_rule *r, json_t *j, int64_t *ts)
+{
+	const char *p = r->name;
+
+	switch (r->kind) {
+	case P_STR:
+		if (!json_is_string(j))
+			return verr(v, ERR_INVALID, p, "not a string");
+		return ERR_OK;
+	case P_BOOL:
+		if (!json_is_boolean(j))
+			return verr(v, ERR_INVALID, p, "not a boolean");
+		return ERR_OK;
+	case P_INT:
+		if (!json_is_integer(j))
+			return verr(v, ERR_INVALID, p, "not an integer");
+		if ((double)json_integer_value(j) < r->min || (double)json_integer_value(j) > r->max)
+			return verr(v, ERR_INVALID, p, "must be between %.0f and %.0f", r->min, r->max);
+		return ERR_OK;
+	case P_NUM:
+		if (!json_is_number(j))
+			return verr(v, ERR_INVALID, p, "not a number");
+		if (json_number_value(j) < r->min || json_number_value(j) > r->max)
+			return verr(v, ERR_INVALID, p, "must be between %g and %g", r->min, r->max);
+		return ERR_OK;
+	case P_TIME:
+	case P_TIME_MS:
+		if (!json_is_string(j) || !is_ts(json_string_value(j), json_string_length(j), false, ts))
+			return verr(v, ERR_INVALID, p, "not an RFC 3339 timestamp");
+		if (r->kind == P_TIME_MS &&
+		    !is_ts(json_string_value(j), json_string_length(j), true, NULL))
+			return verr(v, ERR_INVALID, p, "not precise to the millisecond");
+		return ERR_OK;
+	case P_REF:
+		return check_ref(v, p, j, r->refs);
+	case P_REFS:
+		return check_refs(v, p, j, r->refs);
+	case P_STRS:
+	case P_STRS0:
+		return check_strs(v, p, j, r->kind == P_STRS0);
+	case P_OBJ:
+		if (!json_is_object(j) || json_object_size(j) == 0)
+			return verr(v, ERR_INVALID, p, "not a non-empty object");
+		return ERR_OK;
+	case P_HASHES:
+		return check_hashes(v, p, j);
+	case P_KCP:
+		return check_kcp(v, p, j);
+	case P_EXTREFS:
+		return check_extrefs(v, p, j);
+	case P_GRANULAR:
+		return check_granular(v, p, j);
+	case P_EXTS:
+		return check_exts(v, p, j);
+	}
+	return ERR_OK;
+}
+
+/* ---- type-specific rules ----------------------------------------------------------- */
+
+static int64_t ts_of(json_t *obj, const char *name)
+{
+	json_t *j = json_object_get(obj, name);
+	int64_t t = 0;
+
+	if (j)
+		time_parse_rfc3339(json_string_value(j), json_string_length(j), 1, &t);
+	return t;
+}
+
+static int check_order(struct vctx *v, const char *first, const char *later, bool strict)
+{
+	if (!json_object_get(v->obj, first) || !json_object_get(v->obj, later))
+		return ERR_OK;
+	int64_t a = ts_of(v->obj, first), b = ts_of(v->obj, later);
+	if (strict ? b <= a : b < a)
+		return verr(v, ERR_INVALID, later, strict ? "not later than %s" : "earlier than %s",
+			    first);
+	return ERR_OK;
+}
+
+static bool ipv4_ok(const char *s)
+{
+	int parts = 0;
+	const char *p = s;
+
+	for (;;) {
+		int val = 0, nd = 0;
+		while (*p >= '0' && *p <= '9' && nd < 4) {
+			val = val * 10 + (*p++ - '0');
+			nd++;
+		}
+		if (nd == 0 || nd > 3 || val > 255 || (nd > 1 && p[-nd] == '0'))
+			return false;
+		if (++parts == 4)
+			break;
+		if (*p++ != '.')
+			return false;
+	}
+	if (*p == '/') {
+		int val = 0, nd = 0;
+		p++;
+		while (*p >= '0' && *p <= '9' && nd < 3) {
+			val = val * 10 + (*p++ - '0');
+			nd++;
+		}
+		if (nd == 0 || val > 32 || (nd > 1 && p[-nd] == '0'))
+			return false;
+	}
+	return *p == '\0';
+}
+
+static bool ipv6_ok(const char *s)
+{
+	char tmp[64];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned char a[16];
+
+	if (n >= sizeof(tmp))
+		return false;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	if (inet_pton(AF_INET6, tmp, a) != 1)
+		return false;
+	if (slash) {
+		const char *p = slash + 1;
+		int val = 0, nd = 0;
+		while (*p >= '0' && *p <= '9' && nd < 4) {
+			val = val * 10 + (*p++ - '0');
+			nd++;
+		}
+		if (nd == 0 || val > 128 || *p || (nd > 1 && slash[1] == '0'))
+			return false;
+	}
+	return true;
+}
+
+static bool printable_no_space(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+			return false;
+	return n > 0;
+}
+
+static bool url_ok(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (!printable_no_space(s, n) || !((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z'))
+		return false;
+	while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.'))
+		i++;
+	return i < n && s[i] == ':' && i + 1 < n;
+}
+
+static bool mac_ok(const char *s, size_t n)
+{
+	if (n != 17)
+		return false;
+	for (size_t i = 0; i < 17; i++) {
+		if (i % 3 == 2) {
+			if (s[i] != ':')
+				return false;
+		} else if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool domain_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 253 || !printable_no_space(s, n) || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (strchr("/\\@:?#[]", s[i]) || (s[i] == '.' && i + 1 < n && s[i + 1] == '.'))
+			return false;
+	return true;
+}
+
+static bool email_ok(const char *s, size_t n)
+{
+	const char *at = memchr(s, '@', n);
+
+	return printable_no_space(s, n) && at && at != s && at + 1 < s + n &&
+	       !memchr(at + 1, '@', (size_t)(s + n - at - 1)) && domain_ok(at + 1, (size_t)(s + n - at - 1));
+}
+
+static int check_sco_value(struct vctx *v)
+{
+	json_t *j = json_object_get(v->obj, "value");
+	const char *s = json_string_value(j);
+	size_t n = json_string_length(j);
+	const char *t = v->type;
+
+	if (!s)
+		return ERR_OK;
+	if (!strcmp(t, "ipv4-addr") && !ipv4_ok(s))
+		return verr(v, ERR_INVALID, "value", "not an IPv4 address or CIDR");
+	if (!strcmp(t, "ipv6-addr") && !ipv6_ok(s))
+		return verr(v, ERR_INVALID, "value", "not an IPv6 address or CIDR");
+	if (!strcmp(t, "mac-addr") && !mac_ok(s, n))
+		return verr(v, ERR_INVALID, "value", "not a MAC address (lower-case, colon-separated)");
+	if (!strcmp(t, "domain-name") && !domain_ok(s, n))
+		return verr(v, ERR_INVALID, "value", "not a domain name");
+	if (!strcmp(t, "email-addr") && !email_ok(s, n))
+		return verr(v, ERR_INVALID, "value", "not an e-mail address");
+	if (!strcmp(t, "url") && !url_ok(s, n))
+		return verr(v, ERR_INVALID, "value", "not a URL");
+	return ERR_OK;
+}
+
+static bool has(struct vctx *v, const char *k)
+{
+	return json_object_get(v->obj, k) != NULL;
+}
+
+/* An SCO whose properties are all optional must still say something. */
+static int check_not_empty_sco(struct vctx *v)
+{
+	static const char *const common[] = {"type", "id", "spec_version", "object_marking_refs",
+					     "granular_markings", "defanged"};
+	const char *k;
+	json_t *j;
+
+	json_object_foreach(v->obj, k, j) {
+		size_t i;
+		for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+			if (!strcmp(k, common[i]))
+				break;
+		if (i == sizeof(common) / sizeof(common[0]))
+			return ERR_OK;
+	}
+	return verr(v, ERR_INVALID, NULL, "%s has no property besides the common ones", v->type);
+}
+
+static int check_pattern(struct vctx *v)
+{
+	const char *type = json_string_value(json_object_get(v->obj, "pattern_type"));
+	json_t *pj = json_object_get(v->obj, "pattern");
+	struct stix_pattern *pat = NULL;
+	struct err_detail perr;
+	int rc;
+
+	if (!type || strcmp(type, "stix") || !json_is_string(pj))
+		return ERR_OK;
+	err_clear(&perr);
+	rc = stix_pattern_parse(json_string_value(pj), json_string_length(pj), &pat, &perr);
+	stix_pattern_free(pat);
+	if (rc) {
+		const char *m = perr.message;
+		if (!strncmp(m, "pattern: ", 9))
+			m += 9;
+		return verr(v, rc, "pattern", "%s", m);
+	}
+	return ERR_OK;
+}
+
+static int check_marking_definition(struct vctx *v)
+{
+	json_t *dt = json_object_get(v->obj, "definition_type");
+	json_t *d = json_object_get(v->obj, "definition");
+	const char *t = json_string_value(dt);
+
+	if (has(v, "extensions") && !dt && !d)
+		return ERR_OK; /* TLP 2.0 and other extension-based markings */
+	if (!dt)
+		return verr(v, ERR_INVALID, "definition_type", "required property missing");
+	if (!d)
+		return verr(v, ERR_INVALID, "definition", "required property missing");
+	if (!strcmp(t, "tlp")) {
+		const char *l = json_string_value(json_object_get(d, "tlp"));
+		if (!l || (strcmp(l, "white") && strcmp(l, "green") && strcmp(l, "amber") &&
+			   strcmp(l, "red")))
+			return verr(v, ERR_INVALID, "definition.tlp", "not white, green, amber or red");
+	} else if (!strcmp(t, "statement")) {
+		if (!json_is_string(json_object_get(d, "statement")))
+			return verr(v, ERR_INVALID, "definition.statement", "required property missing "
+				    "or not a string");
+	}
+	return ERR_OK;
+}
+
+static int check_type_specific(struct vctx *v)
+{
+	const char *t = v->type;
+	int rc = ERR_OK;
+
+	if (v->kind == STIX_SCO && (rc = check_sco_value(v)))
+		return rc;
+	if (!strcmp(t, "indicator")) {
+		if ((rc = check_order(v, "valid_from", "valid_until", true)))
+			return rc;
+		return check_pattern(v);
+	}
+	if (!strcmp(t, "campaign") || !strcmp(t, "intrusion-set") || !strcmp(t, "threat-actor") ||
+	    !strcmp(t, "infrastructure") || !strcmp(t, "malware") || !strcmp(t, "sighting"))
+		return check_order(v, "first_seen", "last_seen", false);
+	if (!strcmp(t, "observed-data")) {
+		if ((rc = check_order(v, "first_observed", "last_observed", false)))
+			return rc;
+		if (has(v, "objects") == has(v, "object_refs"))
+			return verr(v, ERR_INVALID, NULL, "needs exactly one of objects and object_refs");
+		return ERR_OK;
+	}
+	if (!strcmp(t, "relationship")) {
+		const char *rt = json_string_value(json_object_get(v->obj, "relationship_type"));
+		if (!rt[0] || strspn(rt, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(rt))
+			return verr(v, ERR_INVALID, "relationship_type", "not of [a-z0-9-]+");
+		return check_order(v, "start_time", "stop_time", true);
+	}
+	if (!strcmp(t, "location")) {
+		bool la = has(v, "latitude"), lo = has(v, "longitude");
+		if (la != lo)
+			return verr(v, ERR_INVALID, la ? "longitude" : "latitude",
+				    "required with %s", la ? "latitude" : "longitude");
+		if (has(v, "precision") && !la)
+			return verr(v, ERR_INVALID, "precision", "needs latitude and longitude");
+		if (!la && !has(v, "region") && !has(v, "country"))
+			return verr(v, ERR_INVALID, NULL, "needs region, country or latitude and "
+				    "longitude");
+		return ERR_OK;
+	}
+	if (!strcmp(t, "malware")) {
+		if (json_is_true(json_object_get(v->obj, "is_family")) && !has(v, "name"))
+			return verr(v, ERR_INVALID, "name", "required when is_family is true");
+		return ERR_OK;
+	}
+	if (!strcmp(t, "malware-analysis")) {
+		if (!has(v, "result") && !has(v, "analysis_sco_refs"))
+			return verr(v, ERR_INVALID, NULL, "needs result or analysis_sco_refs");
+		return check_order(v, "analysis_started", "analysis_ended", false);
+	}
+	if (!strcmp(t, "opinion")) {
+		static const char *const ops[] = {"strongly-disagree", "disagree", "neutral", "agree",
+						  "strongly-agree"};
+		const char *o = json_string_value(json_object_get(v->obj, "opinion"));
+		for (size_t i = 0; i < 5; i++)
+			if (!strcmp(o, ops[i]))
+				return ERR_OK;
+		return verr(v, ERR_INVALID, "opinion", "not one of strongly-disagree, disagree, "
+			    "neutral, agree, strongly-agree");
+	}
+	if (!strcmp(t, "marking-definition"))
+		return check_marking_definition(v);
+	if (!strcmp(t, "artifact")) {
+		if (has(v, "payload_bin") == has(v, "url"))
+			return verr(v, ERR_INVALID, NULL, "needs exactly one of payload_bin and url");
+		if (has(v, "url") && !has(v, "hashes"))
+			return verr(v, ERR_INVALID, "hashes", "required when url is present");
+		return ERR_OK;
+	}
+	if (!strcmp(t, "file")) {
+		if (!has(v, "hashes") && !has(v, "name"))
+			return verr(v, ERR_INVALID, NULL, "needs hashes or name");
+		return ERR_OK;
+	}
+	if (!strcmp(t, "network-traffic")) {
+		if (!has(v, "src_ref") && !has(v, "dst_ref"))
+			return verr(v, ERR_INVALID, NULL, "needs src_ref or dst_ref");
+		return check_order(v, "start", "end", false);
+	}
+	if (!strcmp(t, "email-message")) {
+		bool multi = json_is_true(json_object_get(v->obj, "is_multipart"));
+		if (multi && has(v, "body"))
+			return verr(v, ERR_INVALID, "body", "not allowed when is_multipart is true");
+		if (!multi && has(v, "body_multipart"))
+			return verr(v, ERR_INVALID, "body_multipart", "not allowed when is_multipart "
+				    "is false");
+		return ERR_OK;
+	}
+	if (!strcmp(t, "process") || !strcmp(t, "user-account") ||
+	    !strcmp(t, "windows-registry-key") || !strcmp(t, "x509-certificate"))
+		return check_not_empty_sco(v);
+	return ERR_OK;
+}
+
+/* ---- the object -------------------------------------------------------------------- */
+
+static bool custom_prop_name_ok(const char *k)
+{
+	size_t n = strlen(k);
+
+	if (n < 3 || n > 250)
+		return false;
+	return strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !memcmp(s + n - m, suffix, m);
+}
+
+static int check_property_names(struct vctx *v)
+{
+	static const char *const reserved[] = {"severity", "action", "username", "phone_numbers"};
+	const char *k;
+	json_t *j;
+	int rc;
+
+	json_object_foreach(v->obj, k, j) {
+		char name[64];
+		if (!strcmp(k, "id"))
+			continue;
+		snprintf(name, sizeof(name), "%.60s", k);
+		if (!custom_prop_name_ok(k))
+			return verr(v, ERR_INVALID, name, "property name does not match "
+				    "^[a-z0-9_]{3,250}$");
+		for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+			if (!strcmp(k, reserved[i]))
+				return verr(v, ERR_INVALID, name, "reserved property name");
+		/* any property named *_ref or *_refs holds identifiers (section 3.1) */
+		if (ends_with(k, "_ref") && (rc = check_ref(v, name, j, NULL)))
+			return rc;
+		if (ends_with(k, "_refs") && (rc = check_refs(v, name, j, NULL)))
+			return rc;
+	}
+	return ERR_OK;
+}
+
+static bool needs_spec_version(struct vctx *v)
+{
+	if (v->kind == STIX_SCO)
+		return false;
+	if (v->kind == STIX_CUSTOM)
+		return has(v, "created") || has(v, "modified");
+	return true;
+}
+
+int stix_validate_object(json_t *obj, size_t index, struct stix_object_info *info,
+			 struct err_detail *err)
+{
+	struct vctx v = {.obj = obj, .index = index, .err = err};
+	json_t *j;
+	size_t ti;
+	int rc;
+	int64_t created = 0, modified = 0;
+
+	pthread_once(&rules_once, rules_init);
+	if (!json_is_object(obj))
+		return verr(&v, ERR_INVALID, NULL, "not an object");
+	j = json_object_get(obj, "id");
+	if (json_is_string(j))
+		v.id = json_string_value(j);
+	j = json_object_get(obj, "type");
+	if (!j)
+		return verr(&v, ERR_INVALID, "type", "required property missing");
+	if (!json_is_string(j) || !stix_type_name_valid(json_string_value(j), json_string_length(j)))
+		return verr(&v, ERR_INVALID, "type", "not a valid type name (3-250 of a-z, 0-9, "
+			    "'-', starting with a letter)");
+	v.type = json_string_value(j);
+	v.def = type_lookup(v.type);
+	v.kind = v.def ? v.def->kind : STIX_CUSTOM;
+	if (!strcmp(v.type, "bundle") || !strcmp(v.type, "action"))
+		return verr(&v, ERR_INVALID, "type", "\"%s\" is not an object type", v.type);
+
+	j = json_object_get(obj, "id");
+	if (!j)
+		return verr(&v, ERR_INVALID, "id", "required property missing");
+	if (!json_is_string(j) || !stix_id_valid(json_string_value(j), json_string_length(j), NULL))
+		return verr(&v, ERR_INVALID, "id", "not a STIX identifier (type--UUID)");
+	if (!stix_id_valid(json_string_value(j), json_string_length(j), v.type))
+		return verr(&v, ERR_INVALID, "id", "type prefix does not match type \"%s\"", v.type);
+
+	j = json_object_get(obj, "spec_version");
+	if (!j && needs_spec_version(&v))
+		return verr(&v, ERR_INVALID, "spec_version", "required property missing");
+	if (j && (!json_is_string(j) || strcmp(json_string_value(j), "2.1")))
+		return verr(&v, ERR_INVALID, "spec_version", "must be \"2.1\"");
+
+	/* required properties */
+	if (v.kind == STIX_SDO || v.kind == STIX_SRO) {
+		if (!has(&v, "created"))
+			return verr(&v, ERR_INVALID, "created", "required property missing");
+		if (!has(&v, "modified"))
+			return verr(&v, ERR_INVALID, "modified", "required property missing");
+	}
+	if (v.def) {
+		const char *p = v.def->required;
+		while (*p) {
+			char name[64];
+			size_t n = strcspn(p, " ");
+			snprintf(name, sizeof(name), "%.*s", (int)n, p);
+			if (!has(&v, name))
+				return verr(&v, ERR_INVALID, name, "required property missing");
+			p += n;
+			while (*p == ' ')
+				p++;
+		}
+	}
+
+	/* typed properties */
+	ti = v.def ? (size_t)(v.def - types) : NTYPES;
+	for (size_t r = 0; r < type_nrules[ti]; r++) {
+		const struct prop_rule *rule = &rules[type_rules[ti][r]];
+		int64_t ts = 0;
+		j = json_object_get(obj, rule->name);
+		if (!j)
+			continue;
+		rc = check_rule(&v, rule, j, &ts);
+		if (rc)
+			return rc;
+		if (!strcmp(rule->name, "created"))
+			created = ts;
+		else if (!strcmp(rule->name, "modified"))
+			modified = ts;
+	}
+	if (has(&v, "created") && has(&v, "modified") && modified < created)
+		return verr(&v, ERR_INVALID, "modified", "earlier than created");
+
+	rc = check_property_names(&v);
+	if (rc)
+		return rc;
+	rc = check_type_specific(&v);
+	if (rc)
+		return rc;
+
+	if (info) {
+		int tlp = -1;
+		info->type = v.type;
+		info->id = v.id;
+		info->kind = v.kind;
+		info->created_ms = created;
+		info->modified_ms = modified;
+		info->revoked = json_is_true(json_object_get(obj, "revoked"));
+		j = json_object_get(obj, "object_marking_refs");
+		for (size_t i = 0; i < json_array_size(j); i++) {
+			int l = tlp_from_marking_id(json_string_value(json_array_get(j, i)));
+			if (l > tlp)
+				tlp = l;
+		}
+		info->tlp = tlp < 0 ? TLP_NONE : (enum tlp)tlp;
+	}
+	(void)kind_name;
+	return ERR_OK;
+}
+
+/* ---- duplicates -------------------------------------------------------------------- */
+
+struct seen_entry {
+	uint64_t h1, h2; /* h1 == 0 marks an empty slot */
+	size_t index;
+};
+
+struct stix_seen {
+	struct seen_entry *slots;
+	size_t cap, used;
+};
+
+static uint64_t fnv1a(const char *s, uint64_t seed, int64_t extra)
+{
+	uint64_t h = 1469598103934665603ULL ^ seed;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	for (int i = 0; i < 8; i++) {
+		h ^= (uint64_t)(extra >> (i * 8)) & 0xff;
+		h *= 1099511628211ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+struct stix_seen *stix_seen_new(void)
+{
+	struct stix_seen *s = xcalloc(1, sizeof(*s));
+
+	s->cap = 1024;
+	s->slots = xcalloc(s->cap, sizeof(*s->slots));
+	return s;
+}
+
+void stix_seen_free(struct stix_seen *s)
+{
+	if (!s)
+		return;
+	free(s->slots);
+	free(s);
+}
+
+static struct seen_entry *seen_find(struct seen_entry *slots, size_t cap, uint64_t h1,
+				    uint64_t h2)
+{
+	size_t i = (size_t)(h1 & (cap - 1));
+
+	while (slots[i].h1 && !(slots[i].h1 == h1 && slots[i].h2 == h2))
+		i = (i + 1) & (cap - 1);
+	return &slots[i];
+}
+
+bool stix_seen_add(struct stix_seen *s, const char *id, int64_t modified_ms, size_t index,
+		   size_t *first)
+{
+	uint64_t h1 = fnv1a(id, 0, modified_ms) | 1, h2 = fnv1a(id, 0x9e3779b97f4a7c15ULL, modified_ms);
+	struct seen_entry *e;
+
+	if ((s->used + 1) * 4 > s->cap * 3) {
+		size_t ncap = s->cap * 2;
+		struct seen_entry *n = xcalloc(ncap, sizeof(*n));
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->slots[i].h1)
+				*seen_find(n, ncap, s->slots[i].h1, s->slots[i].h2) = s->slots[i];
+		free(s->slots);
+		s->slots = n;
+		s->cap = ncap;
+	}
+	e = seen_find(s->slots, s->cap, h1, h2);
+	if (e->h1) {
+		if (first)
+			*first = e->index;
+		return true;
+	}
+	e->h1 = h1;
+	e->h2 = h2;
+	e->index = index;
+	s->used++;
+	return false;
+}
+
+/* ---- whole buffers ----------------------------------------------------------------- */
+
+struct buffer_ctx {
+	const char *data;
+	size_t len;
+	struct stix_seen *seen;
+	struct stix_bundle_counts counts;
+	int tlp;
+	struct err_detail *err;
+};
+
+static int on_object(void *p, const char *obj_json, size_t len, size_t index)
+{
+	struct buffer_ctx *c = p;
+	struct stix_object_info info;
+	json_error_t jerr;
+	json_t *obj;
+	size_t first;
+	int rc;
+
+	obj = json_loadb(obj_json, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!obj) {
+		char field[40];
+		snprintf(field, sizeof(field), "objects[%zu]", index);
+		if (obj_json >= c->data && obj_json < c->data + c->len)
+			return err_set(c->err, ERR_SYNTAX, field, "byte %zu: %s: malformed JSON: %s",
+				       (size_t)(obj_json - c->data) + (size_t)jerr.position, field,
+				       jerr.text);
+		return err_set(c->err, ERR_SYNTAX, field, "%s: malformed JSON: %s", field, jerr.text);
+	}
+	rc = stix_validate_object(obj, index, &info, c->err);
+	if (rc)
+		goto out;
+	if (stix_seen_add(c->seen, info.id, info.modified_ms, index, &first)) {
+		char field[40];
+		snprintf(field, sizeof(field), "objects[%zu]", index);
+		rc = err_set(c->err, ERR_INVALID, field, "objects[%zu] (%.100s): same id and modified "
+			     "as objects[%zu]", index, info.id, first);
+		goto out;
+	}
+	c->counts.objects++;
+	c->counts.by_kind[info.kind]++;
+	if (info.tlp != TLP_NONE && (int)info.tlp > c->tlp)
+		c->tlp = (int)info.tlp;
+out:
+	json_decref(obj);
+	return rc;
+}
+
+int stix_validate_bundle_buffer(const char *data, size_t len, size_t max_object_bytes,
+				struct stix_bundle_counts *counts, struct err_detail *err)
+{
+	struct buffer_ctx c = {.data = data, .len = len, .tlp = -1, .err = err};
+	struct bundle_stream *s = bundle_stream_new(max_object_bytes);
+	int rc;
+
+	c.seen = stix_seen_new();
+	rc = bundle_stream_feed(s, data, len, on_object, &c, err);
+	if (rc)
+		goto out;
+	rc = bundle_stream_finish(s, err);
+	if (rc)
+		goto out;
+	c.counts.tlp = c.tlp < 0 ? TLP_NONE : (enum tlp)c.tlp;
+	if (counts)
+		*counts = c.counts;
+out:
+	stix_seen_free(c.seen);
+	bundle_stream_free(s);
+	return rc;
+}

@@ -1,0 +1,29 @@
+/* Everything a running node shares between its threads: settings, store,
+ * directory, metrics, and the services of the later modules. Built by
+ * `atalaya serve`, read-only once the threads start (the pointed-to modules
+ * do their own locking). */
+#ifndef ATALAYA_NODE_H
+#define ATALAYA_NODE_H
+
+#include "auth/directory.h"
+#include "config/settings.h"
+#include "store/store.h"
+
+struct metrics;
+struct reports;
+struct spam;
+struct warning;
+
+struct node {
+	struct config *cfg;
+	struct store *st;
+	struct directory *dir;
+	struct metrics *metrics;
+	struct reports *reports; /* incident exchange (src/report) */
+	struct spam *spam;       /* anti-spam and DNSBL (src/spam) */
+	struct warning *warning; /* observable index and alerts (src/alert) */
+	char *spool_dir;         /* DATA/spool: bodies too large for memory */
+	char *node_name;
+};
+
+#endif

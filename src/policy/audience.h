@@ -1,0 +1,36 @@
+/* The audience notation used wherever a member chooses who sees something:
+ * a JSON array of "all", "group:ID", "member:ID"; the empty array means the
+ * owner alone. Stored as canonical JSON text: sorted, no duplicates, no
+ * spaces, e.g. ["group:3","member:7"]. Any thread. */
+#ifndef ATALAYA_AUDIENCE_H
+#define ATALAYA_AUDIENCE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "auth/directory.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+/* Validates a JSON array (every group and member must exist) and writes its
+ * canonical text to `out`. Errors name `field` and the item index. */
+int audience_from_json(json_t *arr, struct directory *d, const char *field, struct buf *out,
+		       struct err_detail *err);
+
+/* The same from the query-string form "all" or "group:3,member:7"; NULL or
+ * "" means the owner alone. */
+int audience_from_text(const char *list, struct directory *d, const char *field, struct buf *out,
+		       struct err_detail *err);
+
+/* Does the canonical `aud` name `member` directly, through "all", or through
+ * a group it belongs to? (The owner is handled by the policy module.) */
+bool audience_includes(const char *aud, int64_t member, struct directory *d);
+
+/* True when `aud` names only members ("member:ID"), which TLP:RED requires. */
+bool audience_named_only(const char *aud);
+
+/* A new JSON array for responses; the caller json_decref()s it. */
+json_t *audience_to_json(const char *aud);
+
+#endif

@@ -1,0 +1,49 @@
+#include "policy/policy.h"
+
+#include "policy/audience.h"
+
+static const char *const path_names[POLICY_PATH_COUNT] = {
+	[POLICY_CONTACT_LIST] = "contacts.list",   [POLICY_CONTACT_GET] = "contacts.get",
+	[POLICY_REPORT_LIST] = "reports.list",     [POLICY_REPORT_GET] = "reports.get",
+	[POLICY_REPORT_BUNDLE] = "reports.bundle", [POLICY_REPORT_AUDIT] = "reports.audit",
+	[POLICY_OBJECT_LIST] = "objects.list",     [POLICY_OBJECT_GET] = "objects.get",
+	[POLICY_OBJECT_VERSIONS] = "objects.versions", [POLICY_EXPORT] = "export",
+	[POLICY_LOOKUP] = "lookup",                [POLICY_RELATED] = "related",
+	[POLICY_ALERT] = "alert",                  [POLICY_DNS] = "dns",
+};
+
+const char *policy_path_name(enum policy_path p)
+{
+	return (unsigned)p < POLICY_PATH_COUNT ? path_names[p] : "unknown";
+}
+
+bool policy_may_see(struct directory *d, const struct principal *who,
+		    const struct policy_subject *o, enum policy_path p)
+{
+	/* Anonymous readers (mail servers over DNS) see only what its provider
+	 * marked TLP:CLEAR and shared with everyone. */
+	if (p == POLICY_DNS)
+		return o->tlp == TLP_CLEAR && o->audience && strstr(o->audience, "\"all\"");
+	if (!who || (unsigned)p >= POLICY_PATH_COUNT)
+		return false;
+	if (who->member_id == o->owner)
+		return true;
+	/* Who accessed a report is the originator's business alone. */
+	if (p == POLICY_REPORT_AUDIT)
+		return false;
+	if (!o->audience)
+		return false;
+	/* TLP:RED reaches only members named one by one. */
+	if (o->tlp == TLP_RED && !audience_named_only(o->audience))
+		return false;
+	return audience_includes(o->audience, who->member_id, d);
+}
+
+int policy_check_scope(enum tlp tlp, const char *aud, struct err_detail *err)
+{
+	if (tlp == TLP_RED && !audience_named_only(aud))
+		return err_set(err, ERR_INVALID, "audience",
+			       "audience: TLP:RED data may be shared only with named members "
+			       "(member:ID), not with all or a group");
+	return ERR_OK;
+}

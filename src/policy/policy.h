@@ -1,0 +1,50 @@
+/* The one place that answers "may member M see object O through path P?".
+ * Every path that discloses data calls policy_may_see; nothing else decides.
+ * Any thread. */
+#ifndef ATALAYA_POLICY_H
+#define ATALAYA_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "auth/directory.h"
+#include "policy/tlp.h"
+
+/* Every way data leaves the node. */
+enum policy_path {
+	POLICY_CONTACT_LIST,
+	POLICY_CONTACT_GET,
+	POLICY_REPORT_LIST,
+	POLICY_REPORT_GET,
+	POLICY_REPORT_BUNDLE,
+	POLICY_REPORT_AUDIT,
+	POLICY_OBJECT_LIST,
+	POLICY_OBJECT_GET,
+	POLICY_OBJECT_VERSIONS,
+	POLICY_EXPORT,
+	POLICY_LOOKUP,
+	POLICY_RELATED,
+	POLICY_ALERT,
+	POLICY_DNS,
+	POLICY_PATH_COUNT
+};
+
+/* "contacts.list", "reports.bundle", ... for audit records. */
+const char *policy_path_name(enum policy_path p);
+
+/* What the policy needs to know about a piece of data. */
+struct policy_subject {
+	int64_t owner;        /* the member that provided it */
+	const char *audience; /* canonical audience text (see audience.h) */
+	enum tlp tlp;         /* TLP_NONE for data without a marking (contacts) */
+};
+
+/* `who` NULL means an anonymous caller (DNS). Deny by default. */
+bool policy_may_see(struct directory *d, const struct principal *who,
+		    const struct policy_subject *o, enum policy_path p);
+
+/* May a submitter give data marked `tlp` the audience `aud`? Returns ERR_OK or
+ * ERR_INVALID with the reason (TLP:RED needs named members only). */
+int policy_check_scope(enum tlp tlp, const char *aud, struct err_detail *err);
+
+#endif

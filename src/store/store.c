@@ -1,0 +1,300 @@
+#include "store/store.h"
+
+#include "store/migrations.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#include <pthread.h>
+#include <sys/stat.h>
+
+#define STMT_CACHE 96
+
+struct store_conn {
+	sqlite3 *db;
+	struct {
+		const char *sql;
+		sqlite3_stmt *stmt;
+	} cache[STMT_CACHE];
+	int ncache;
+	struct store_conn *next;
+};
+
+struct store {
+	char *path;
+	struct store_conn writer;
+	pthread_mutex_t write_lock;
+	pthread_mutex_t readers_lock;
+	struct store_conn *readers;
+	pthread_key_t reader_key;
+	int schema_version;
+};
+
+static int exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		log_err("event=sqlite_exec error=\"%s\"", msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return ERR_STORE;
+	}
+	return ERR_OK;
+}
+
+static int open_conn(const char *path, struct store_conn *c, int readonly, int64_t cache_mib)
+{
+	int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+		    SQLITE_OPEN_NOMUTEX;
+	memset(c, 0, sizeof(*c));
+	if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
+		log_err("event=store_open path=%s error=\"%s\"", path,
+			c->db ? sqlite3_errmsg(c->db) : "out of memory");
+		sqlite3_close(c->db);
+		c->db = NULL;
+		return ERR_STORE;
+	}
+	sqlite3_busy_timeout(c->db, 10000);
+	char pragma[160];
+	snprintf(pragma, sizeof(pragma),
+		 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-%" PRId64 "; PRAGMA temp_store=MEMORY;",
+		 cache_mib * 1024);
+	return exec(c->db, pragma);
+}
+
+static void close_conn(struct store_conn *c)
+{
+	for (int i = 0; i < c->ncache; i++)
+		sqlite3_finalize(c->cache[i].stmt);
+	c->ncache = 0;
+	sqlite3_close(c->db);
+	c->db = NULL;
+}
+
+static int migrate(struct store *st)
+{
+	sqlite3 *db = st->writer.db;
+	sqlite3_stmt *s;
+	int version = 0, rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return ERR_STORE;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if ((size_t)version > store_migrations_count) {
+		log_err("event=store_migrate error=\"store schema %d is newer than this binary (%zu)\"",
+			version, store_migrations_count);
+		return ERR_STORE;
+	}
+	for (size_t v = (size_t)version; v < store_migrations_count; v++) {
+		char set[64];
+		snprintf(set, sizeof(set), "PRAGMA user_version=%zu;", v + 1);
+		rc = exec(db, "BEGIN IMMEDIATE");
+		if (!rc)
+			rc = exec(db, store_migrations[v]);
+		if (!rc)
+			rc = exec(db, set);
+		if (rc) {
+			exec(db, "ROLLBACK");
+			log_err("event=store_migrate step=%zu", v + 1);
+			return rc;
+		}
+		rc = exec(db, "COMMIT");
+		if (rc)
+			return rc;
+		log_info("event=store_migrate step=%zu", v + 1);
+	}
+	st->schema_version = (int)store_migrations_count;
+	return ERR_OK;
+}
+
+static void reader_detach(void *p)
+{
+	(void)p; /* connections are closed by store_close; the key only caches */
+}
+
+int store_open(const char *dir, int64_t cache_mib, struct store **out, struct err_detail *err)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	size_t n = strlen(dir) + 16;
+	int rc;
+
+	st->path = xmalloc(n);
+	snprintf(st->path, n, "%s/atalaya.db", dir);
+	pthread_mutex_init(&st->write_lock, NULL);
+	pthread_mutex_init(&st->readers_lock, NULL);
+	pthread_key_create(&st->reader_key, reader_detach);
+	rc = open_conn(st->path, &st->writer, 0, cache_mib);
+	if (rc) {
+		err_set(err, rc, "data_dir", "cannot open the store %s", st->path);
+		goto out;
+	}
+	/* WAL: readers never block the writer. synchronous=FULL: a commit is
+	 * fsynced before it returns, so an acknowledged write survives power loss,
+	 * not only a process crash (NORMAL would only survive the latter). */
+	rc = exec(st->writer.db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+				 "PRAGMA wal_autocheckpoint=10000;");
+	if (!rc)
+		rc = migrate(st);
+	if (rc)
+		err_set(err, rc, "data_dir", "cannot initialise the store %s", st->path);
+out:
+	if (rc) {
+		store_close(st);
+		return rc;
+	}
+	*out = st;
+	return ERR_OK;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	struct store_conn *c = st->readers;
+	while (c) {
+		struct store_conn *next = c->next;
+		close_conn(c);
+		free(c);
+		c = next;
+	}
+	if (st->writer.db)
+		close_conn(&st->writer);
+	pthread_key_delete(st->reader_key);
+	pthread_mutex_destroy(&st->write_lock);
+	pthread_mutex_destroy(&st->readers_lock);
+	free(st->path);
+	free(st);
+}
+
+struct store_conn *store_reader(struct store *st)
+{
+	struct store_conn *c = pthread_getspecific(st->reader_key);
+	if (c)
+		return c;
+	c = xcalloc(1, sizeof(*c));
+	if (open_conn(st->path, c, 1, 8)) {
+		free(c); /* logged by open_conn; the caller answers 500 */
+		return NULL;
+	}
+	pthread_mutex_lock(&st->readers_lock);
+	c->next = st->readers;
+	st->readers = c;
+	pthread_mutex_unlock(&st->readers_lock);
+	pthread_setspecific(st->reader_key, c);
+	return c;
+}
+
+sqlite3 *store_db(struct store_conn *c)
+{
+	return c->db;
+}
+
+sqlite3_stmt *store_stmt(struct store_conn *c, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+
+	{
+		for (int i = 0; i < c->ncache; i++) {
+			if (c->cache[i].sql == sql) {
+				s = c->cache[i].stmt;
+				sqlite3_reset(s);
+				sqlite3_clear_bindings(s);
+				return s;
+			}
+		}
+	}
+	if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+		log_err("event=sqlite_prepare error=\"%s\" sql=\"%.80s\"", sqlite3_errmsg(c->db),
+			sql);
+		return NULL;
+	}
+	if (c->ncache < STMT_CACHE) {
+		c->cache[c->ncache].sql = sql;
+		c->cache[c->ncache].stmt = s;
+		c->ncache++;
+	}
+	return s;
+}
+
+int store_write_begin(struct store *st, struct store_conn **c)
+{
+	pthread_mutex_lock(&st->write_lock);
+	if (exec(st->writer.db, "BEGIN IMMEDIATE")) {
+		pthread_mutex_unlock(&st->write_lock);
+		return ERR_STORE;
+	}
+	*c = &st->writer;
+	return ERR_OK;
+}
+
+int store_write_end(struct store *st, int rc)
+{
+	if (rc == ERR_OK)
+		rc = exec(st->writer.db, "COMMIT");
+	if (rc != ERR_OK && !sqlite3_get_autocommit(st->writer.db))
+		exec(st->writer.db, "ROLLBACK");
+	pthread_mutex_unlock(&st->write_lock);
+	return rc;
+}
+
+int store_error(struct store_conn *c, int sqlite_rc, const char *what)
+{
+	sqlite3 *db = c->db;
+	if ((sqlite_rc & 0xff) == SQLITE_CONSTRAINT)
+		return ERR_CONFLICT;
+	log_err("event=sqlite what=%s error=\"%s\"", what, sqlite3_errmsg(db));
+	return ERR_STORE;
+}
+
+int64_t store_size_bytes(struct store *st)
+{
+	struct stat sb;
+	int64_t total = 0;
+	size_t n = strlen(st->path) + 8;
+	char *wal = xmalloc(n);
+	if (stat(st->path, &sb) == 0)
+		total += sb.st_size;
+	snprintf(wal, n, "%s-wal", st->path);
+	if (stat(wal, &sb) == 0)
+		total += sb.st_size;
+	free(wal);
+	return total;
+}
+
+int store_schema_version(struct store *st)
+{
+	return st->schema_version;
+}
+
+int store_node_get(struct store *st, const char *key, char **value_out)
+{
+	static const char sql[] = "SELECT value FROM node WHERE key = ?";
+	struct store_conn *c = store_reader(st);
+	sqlite3_stmt *s = c ? store_stmt(c, sql) : NULL;
+	if (!s)
+		return ERR_STORE;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_STORE;
+	}
+	*value_out = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	return ERR_OK;
+}
+
+int store_node_set(struct store_conn *c, const char *key, const char *value)
+{
+	static const char sql[] = "INSERT INTO node(key, value) VALUES (?, ?) "
+				  "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+	sqlite3_stmt *s = store_stmt(c, sql);
+	if (!s)
+		return ERR_STORE;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? ERR_OK : store_error(c, rc, "node_set");
+}

@@ -1,0 +1,3 @@
+#include <setjmp.h>
+#include <cmocka.h>
+int main(void) { return 0; }
