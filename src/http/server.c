@@ -313,12 +313,12 @@ int server_start(struct node *node, int fd, struct server **out, struct err_deta
 		{MHD_OPTION_END, 0, NULL},
 	};
 	s->mhd = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
+		flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_connections_max,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http_timeout_seconds,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-		NULL, MHD_OPTION_ARRAY, s->cert ? tls : tls + 2, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_ARRAY, s->cert ? tls : tls + 2, MHD_OPTION_END);
 	if (!s->mhd) {
 		free(s->cert);
 		free(s->key);

@@ -27,14 +27,21 @@ static void header(struct msg *m, uint16_t flags, uint16_t qd, uint16_t an, uint
 	put16(m, ar);
 }
 
+/* Writes a name as given, case kept. */
 static void name(struct msg *m, const char *text)
 {
-	uint8_t w[DNS_NAME_MAX];
-	size_t n = dns_name_from_text(text, w);
+	const char *p = text;
 
-	assert_true(n > 0);
-	memcpy(m->b + m->n, w, n);
-	m->n += n;
+	while (*p) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+
+		m->b[m->n++] = (uint8_t)l;
+		memcpy(m->b + m->n, p, l);
+		m->n += l;
+		p += l + (dot ? 1 : 0);
+	}
+	m->b[m->n++] = 0;
 }
 
 static void query(struct msg *m, const char *qname, uint16_t qtype, uint16_t qclass)

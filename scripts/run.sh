@@ -1,0 +1,24 @@
+#!/bin/sh
+# `make run`: initialise a node in DATA the first time, then serve it on
+# LISTEN, printing what to call. Ctrl-C stops it cleanly.
+set -eu
+bin=$1 data=$2 listen=$3 dns=$4 zone=$5
+
+if [ ! -f "$data/atalaya.db" ]; then
+	"$bin" init --data "$data" --name "Demo CERT" --country UY
+fi
+token_file=$data/admin.token
+cat <<MSG
+
+atalaya is starting on http://$listen (data in $data)
+
+  health:     curl http://$listen/api/v1/health
+  API docs:   curl http://$listen/api/v1/openapi.json     (see also docs/api.md)
+  as admin:   curl -H "Authorization: Bearer \$(cat $token_file)" http://$listen/api/v1/members
+  CLI:        export ATALAYA_URL=http://$listen ATALAYA_TOKEN_FILE=$token_file
+              $bin member add --name "CERT.br" --country BR --kind national-cert --role analyst
+              $bin contacts list
+
+Press Ctrl-C to stop.
+MSG
+exec "$bin" serve --data "$data" --listen "$listen"
