@@ -258,6 +258,13 @@ int cmd_serve(int argc, char **argv)
 	node.cfg = &cfg;
 	node.spool_dir = path_join(cfg.data_dir, "spool");
 	mkdir(node.spool_dir, 0700);
+	if (access(cfg.data_dir, R_OK | W_OK | X_OK)) {
+		log_err_errno("event=start data_dir=%s uid=%u hint=\"the user the node runs as must "
+			      "reach and write the data directory\"",
+			      cfg.data_dir, (unsigned)getuid());
+		rc = 1;
+		goto done;
+	}
 	rc = store_open(cfg.data_dir, cfg.sqlite_cache_mib, &node.st, &err);
 	if (!rc && store_node_get(node.st, "name", &node.node_name)) {
 		rc = err_set(&err, ERR_INVALID, "data_dir",

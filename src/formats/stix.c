@@ -373,6 +373,8 @@ static bool word_in(const char *list, const char *w)
 	size_t n = strlen(w);
 	const char *p = list;
 
+	if (n == 0)
+		return false;
 	while ((p = strstr(p, w)) != NULL) {
 		if ((p == list || p[-1] == ' ' || p[-1] == '!') && (p[n] == ' ' || p[n] == '\0'))
 			return true;

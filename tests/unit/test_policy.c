@@ -1,4 +1,136 @@
+/* The scope rules, against a real directory in a temporary store. */
 #include <setjmp.h>
 #include <cmocka.h>
-static void placeholder(void **s) {}
-int main(void){const struct CMUnitTest t[]={cmocka_unit_test(placeholder)};return cmocka_run_group_tests(t,NULL,NULL);}
+
+#include "api/members.h"
+#include "policy/audience.h"
+#include "policy/policy.h"
+
+#include <sys/stat.h>
+
+struct fixture {
+	char dir[64];
+	struct store *st;
+	struct directory *d;
+	int64_t a, b, c, g;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct err_detail e;
+	char tok[TOKEN_TEXT_MAX];
+	int64_t tid;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/atalaya-policy-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(token_init(), ERR_OK);
+	assert_int_equal(store_open(f->dir, 2, &f->st, &e), ERR_OK);
+	assert_int_equal(api_member_create(f->st, "A", "isp", "AR", "[]", "analyst", 0, &f->a, tok, &tid), 0);
+	assert_int_equal(api_member_create(f->st, "B", "isp", "BR", "[]", "analyst", 0, &f->b, tok, &tid), 0);
+	assert_int_equal(api_member_create(f->st, "C", "isp", "CL", "[]", "analyst", 0, &f->c, tok, &tid), 0);
+	struct store_conn *c;
+	assert_int_equal(store_write_begin(f->st, &c), 0);
+	sqlite3_exec(store_db(c), "INSERT INTO groups(name, created, updated) VALUES ('g', 0, 0)", 0, 0, 0);
+	f->g = sqlite3_last_insert_rowid(store_db(c));
+	char sql[128];
+	snprintf(sql, sizeof(sql), "INSERT INTO group_members VALUES (%lld, %lld)", (long long)f->g,
+		 (long long)f->b);
+	sqlite3_exec(store_db(c), sql, 0, 0, 0);
+	assert_int_equal(store_write_end(f->st, 0), 0);
+	assert_int_equal(directory_new(f->st, &f->d), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+	directory_free(f->d);
+	store_close(f->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void audience_canonical_and_checked(void **state)
+{
+	struct fixture *f = *state;
+	struct buf out;
+	struct err_detail e;
+	char text[128];
+	buf_init(&out, 4096);
+	snprintf(text, sizeof(text), "member:%lld,group:%lld,member:%lld", (long long)f->c,
+		 (long long)f->g, (long long)f->c);
+	assert_int_equal(audience_from_text(text, f->d, "audience", &out, &e), ERR_OK);
+	char want[128];
+	snprintf(want, sizeof(want), "[\"group:%lld\",\"member:%lld\"]", (long long)f->g, (long long)f->c);
+	assert_string_equal(out.data, want);
+	assert_int_equal(audience_from_text("", f->d, "audience", &out, &e), ERR_OK);
+	assert_string_equal(out.data, "[]");
+	assert_int_equal(audience_from_text("member:999", f->d, "audience", &out, &e), ERR_INVALID);
+	assert_non_null(strstr(e.message, "no member 999"));
+	assert_int_equal(audience_from_text("group:0", f->d, "audience", &out, &e), ERR_INVALID);
+	assert_int_equal(audience_from_text("everyone", f->d, "audience", &out, &e), ERR_INVALID);
+	assert_int_equal(audience_from_text("member:1x", f->d, "audience", &out, &e), ERR_INVALID);
+	buf_release(&out);
+}
+
+static void who_sees_what(void **state)
+{
+	struct fixture *f = *state;
+	struct principal pa = {f->a, ROLE_ANALYST}, pb = {f->b, ROLE_ANALYST},
+			 pc = {f->c, ROLE_ADMIN};
+	char grp[64], named[64];
+	snprintf(grp, sizeof(grp), "[\"group:%lld\"]", (long long)f->g);
+	snprintf(named, sizeof(named), "[\"member:%lld\"]", (long long)f->b);
+	struct policy_subject only = {f->a, "[]", TLP_AMBER}, all = {f->a, "[\"all\"]", TLP_GREEN},
+			      group = {f->a, grp, TLP_AMBER}, red_named = {f->a, named, TLP_RED},
+			      red_group = {f->a, grp, TLP_RED};
+	/* the owner sees its own, whatever the audience */
+	assert_true(policy_may_see(f->d, &pa, &only, POLICY_REPORT_GET));
+	assert_false(policy_may_see(f->d, &pb, &only, POLICY_REPORT_GET));
+	/* an admin gets no exemption from scope */
+	assert_false(policy_may_see(f->d, &pc, &only, POLICY_REPORT_GET));
+	assert_true(policy_may_see(f->d, &pc, &all, POLICY_REPORT_LIST));
+	assert_true(policy_may_see(f->d, &pb, &group, POLICY_OBJECT_GET));
+	assert_false(policy_may_see(f->d, &pc, &group, POLICY_OBJECT_GET));
+	assert_true(policy_may_see(f->d, &pb, &red_named, POLICY_REPORT_BUNDLE));
+	assert_false(policy_may_see(f->d, &pb, &red_group, POLICY_REPORT_BUNDLE));
+	/* audit: originator only */
+	assert_true(policy_may_see(f->d, &pa, &all, POLICY_REPORT_AUDIT));
+	assert_false(policy_may_see(f->d, &pb, &all, POLICY_REPORT_AUDIT));
+	/* DNS: anonymous, CLEAR and shared with all only */
+	struct policy_subject clear = {f->a, "[\"all\"]", TLP_CLEAR}, none = {f->a, "[\"all\"]", TLP_NONE};
+	assert_true(policy_may_see(f->d, NULL, &clear, POLICY_DNS));
+	assert_false(policy_may_see(f->d, NULL, &all, POLICY_DNS));
+	assert_false(policy_may_see(f->d, NULL, &none, POLICY_DNS));
+	assert_false(policy_may_see(f->d, NULL, &clear, POLICY_REPORT_GET));
+	struct err_detail e;
+	assert_int_equal(policy_check_scope(TLP_RED, "[\"all\"]", &e), ERR_INVALID);
+	assert_int_equal(policy_check_scope(TLP_RED, named, &e), ERR_OK);
+	assert_int_equal(policy_check_scope(TLP_AMBER, "[\"all\"]", &e), ERR_OK);
+}
+
+static void tlp_markings(void **state)
+{
+	assert_int_equal(tlp_from_marking_id("marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"),
+			 TLP_AMBER_STRICT);
+	assert_int_equal(tlp_from_marking_id("marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"),
+			 TLP_CLEAR);
+	assert_int_equal(tlp_from_marking_id("marking-definition--00000000-0000-4000-8000-000000000000"), -1);
+	assert_int_equal(tlp_parse("AMBER+STRICT"), TLP_AMBER_STRICT);
+	assert_int_equal(tlp_parse("white"), TLP_CLEAR);
+	assert_int_equal(tlp_parse("purple"), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(audience_canonical_and_checked),
+		cmocka_unit_test(who_sees_what),
+		cmocka_unit_test(tlp_markings),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
