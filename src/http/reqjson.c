@@ -121,7 +121,7 @@ int reqjson_decode(const char *body, size_t len, size_t depth_max, const struct 
 						    "expected");
 	if (reqjson_depth(body, len, depth_max) > depth_max)
 		return err_set(err, ERR_INVALID, "", "JSON nested deeper than %zu levels", depth_max);
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!root)
 		return err_set(err, ERR_SYNTAX, "", "invalid JSON at line %d, column %d: %s",
 			       jerr.line, jerr.column, jerr.text);
