@@ -1,5 +1,7 @@
 #include "api/routes.h"
 
+#include "report/routes.h"
+
 /* Add a module's table here; the router, metrics, `atalaya routes` and the
  * OpenAPI test all read this list. */
 const struct route *const api_route_tables[] = {
@@ -7,5 +9,6 @@ const struct route *const api_route_tables[] = {
 	api_member_routes,
 	api_group_routes,
 	api_contact_routes,
+	report_routes,
 	NULL,
 };

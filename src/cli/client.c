@@ -87,8 +87,9 @@ static size_t on_data(char *p, size_t size, size_t n, void *out)
 	return buf_add(out, p, size * n) ? 0 : size * n;
 }
 
-long client_call(struct client *c, const char *method, const char *path, const char *body,
-		 size_t body_len, const char *content_type, struct buf *out)
+static long perform(struct client *c, const char *method, const char *path, const char *body,
+		    size_t body_len, FILE *upload, uint64_t upload_size, const char *content_type,
+		    struct buf *out)
 {
 	CURL *h = curl_easy_init();
 	struct curl_slist *hdr = NULL;
@@ -109,11 +110,19 @@ long client_call(struct client *c, const char *method, const char *path, const c
 		snprintf(line, sizeof(line), "Authorization: Bearer %s", c->token);
 		hdr = curl_slist_append(hdr, line);
 	}
-	if (body) {
+	if (body || upload) {
 		snprintf(line, sizeof(line), "Content-Type: %s", content_type);
 		hdr = curl_slist_append(hdr, line);
+		hdr = curl_slist_append(hdr, "Expect:");
+	}
+	if (body) {
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+	} else if (upload) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_READDATA, upload);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)upload_size);
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	}
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	CURLcode rc = curl_easy_perform(h);
@@ -126,6 +135,31 @@ long client_call(struct client *c, const char *method, const char *path, const c
 	curl_easy_cleanup(h);
 	free(url);
 	return status;
+}
+
+long client_call(struct client *c, const char *method, const char *path, const char *body,
+		 size_t body_len, const char *content_type, struct buf *out)
+{
+	return perform(c, method, path, body, body_len, NULL, 0, content_type, out);
+}
+
+long client_upload(struct client *c, const char *path, FILE *f, uint64_t size,
+		   const char *content_type, struct buf *out)
+{
+	return perform(c, "POST", path, NULL, 0, f, size, content_type, out);
+}
+
+void client_print_error(long status, const struct buf *body)
+{
+	json_t *e = body->len ? json_loadb(body->data, body->len, 0, NULL) : NULL;
+	json_t *err = json_object_get(e, "error");
+	if (err)
+		fprintf(stderr, "atalaya: %ld %s: %s\n", status,
+			json_string_value(json_object_get(err, "code")),
+			json_string_value(json_object_get(err, "message")));
+	else if (status)
+		fprintf(stderr, "atalaya: the node answered %ld\n", status);
+	json_decref(e);
 }
 
 json_t *client_json(struct client *c, const char *method, const char *path, json_t *body)
@@ -143,16 +177,8 @@ json_t *client_json(struct client *c, const char *method, const char *path, json
 		if (!res)
 			fprintf(stderr, "atalaya: the node answered %ld with a body that is not JSON\n",
 				status);
-	} else if (status) {
-		json_t *e = out.len ? json_loadb(out.data, out.len, 0, NULL) : NULL;
-		json_t *err = json_object_get(e, "error");
-		if (err)
-			fprintf(stderr, "atalaya: %ld %s: %s\n", status,
-				json_string_value(json_object_get(err, "code")),
-				json_string_value(json_object_get(err, "message")));
-		else
-			fprintf(stderr, "atalaya: the node answered %ld\n", status);
-		json_decref(e);
+	} else {
+		client_print_error(status, &out);
 	}
 	buf_release(&out);
 	return res;

@@ -5,6 +5,8 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "util/buf.h"
 
@@ -25,6 +27,14 @@ void client_release(struct client *c);
  * body is appended to `out`. */
 long client_call(struct client *c, const char *method, const char *path, const char *body,
 		 size_t body_len, const char *content_type, struct buf *out);
+
+/* Like client_call, but streams the body from `f` (`size` bytes) without
+ * loading it: for reports of any size. */
+long client_upload(struct client *c, const char *path, FILE *f, uint64_t size,
+		   const char *content_type, struct buf *out);
+
+/* Prints an API error answer ({"error":{...}}) to stderr. */
+void client_print_error(long status, const struct buf *body);
 
 /* client_call with a JSON body (may be NULL); on a 2xx returns the decoded
  * response (new reference; json null for an empty body); otherwise prints

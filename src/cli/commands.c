@@ -6,6 +6,7 @@
 #include "cli/client.h"
 #include "cli/daemon.h"
 #include "cli/directory_cmds.h"
+#include "cli/report_cmds.h"
 #include "http/router.h"
 #include "util/xalloc.h"
 
@@ -63,6 +64,7 @@ static const struct {
 	{"token", NULL, cmd_token, "token add|list|revoke --member ID"},
 	{"group", NULL, cmd_group, "group add|list|show|set-members|delete"},
 	{"contacts", NULL, cmd_contacts, "contacts list|add|show|update|delete"},
+	{"report", NULL, cmd_report, "report submit|list|show|bundle|audit"},
 	{"api", NULL, cmd_api, "api METHOD PATH [JSON]   any API call"},
 	{"routes", cmd_routes, NULL, "routes   every route the server answers"},
 	{"version", cmd_version, NULL, "version"},

@@ -199,7 +199,7 @@ static int drop_privileges(const struct config *cfg)
 		return ERR_INVALID;
 	}
 	static const char *const files[] = {"", "atalaya.db", "atalaya.db-wal", "atalaya.db-shm",
-					    "node.key", "spool", "atalaya.conf", NULL};
+					    "node.key", "spool", "reports", "atalaya.conf", NULL};
 	for (int i = 0; files[i]; i++) {
 		char *p = *files[i] ? path_join(cfg->data_dir, files[i]) : xstrdup(cfg->data_dir);
 		if (chown(p, pw->pw_uid, pw->pw_gid) && errno != ENOENT)
@@ -258,6 +258,9 @@ int cmd_serve(int argc, char **argv)
 	node.cfg = &cfg;
 	node.spool_dir = path_join(cfg.data_dir, "spool");
 	mkdir(node.spool_dir, 0700);
+	char *reports_dir = path_join(cfg.data_dir, "reports");
+	mkdir(reports_dir, 0700);
+	free(reports_dir);
 	if (access(cfg.data_dir, R_OK | W_OK | X_OK)) {
 		log_err_errno("event=start data_dir=%s uid=%u hint=\"the user the node runs as must "
 			      "reach and write the data directory\"",

@@ -22,6 +22,7 @@ enum { FAM4, FAM6, FAMN };
 
 /* A delta larger than this, and than base/8, is merged into a new base. */
 enum { DELTA_MIN = 32768 };
+enum { IDX_MIN = 65536, IDX_LEN = 65537 };
 
 /* String pool: ids index a fixed directory of pages of pointers to strings
  * kept in chunks that never move, so readers resolve ids without locks. */
@@ -37,6 +38,9 @@ struct tab {
 	size_t n;
 	void *keys;
 	uint32_t *vals;
+	uint32_t *idx; /* IPv4 tables of IDX_MIN keys or more: idx[h] = first key with
+			* top 16 bits >= h, for h in 0..65536; narrows the search to
+			* one bucket (two cache misses instead of ~12) */
 };
 
 struct layer {
@@ -167,6 +171,8 @@ static void tab_free(struct tab *t, int fam)
 {
 	big_free(t->keys, t->n * fam_ksz(fam));
 	big_free(t->vals, t->n * sizeof(uint32_t));
+	free(t->idx);
+	t->idx = NULL;
 	t->keys = NULL;
 	t->vals = NULL;
 	t->n = 0;
@@ -293,10 +299,30 @@ static int key_cmp(const struct dnsbl *bl, int fam, const void *a, const void *b
 	}
 }
 
+static void tab_index(struct tab *t)
+{
+	const uint32_t *k = t->keys;
+	size_t j = 0;
+
+	if (t->n < IDX_MIN)
+		return;
+	t->idx = xmalloc(IDX_LEN * sizeof(uint32_t));
+	for (uint32_t h = 0; h < IDX_LEN; h++) {
+		while (j < t->n && (k[j] >> 16) < h)
+			j++;
+		t->idx[h] = (uint32_t)j;
+	}
+}
+
 static bool find4(const struct tab *t, uint32_t key, uint32_t *v)
 {
 	const uint32_t *k = t->keys;
 	size_t lo = 0, hi = t->n;
+
+	if (t->idx) {
+		lo = t->idx[key >> 16];
+		hi = t->idx[(key >> 16) + 1];
+	}
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -933,6 +959,8 @@ static void tab_merge(const struct dnsbl *bl, int fam, const struct tab *a, cons
 		out->vals[o++] = v;
 	}
 	tab_shrink(out, fam, cap, o);
+	if (fam == FAM4)
+		tab_index(out);
 }
 
 static size_t view_count(const struct dnsbl *bl, const struct layer *base,

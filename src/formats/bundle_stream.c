@@ -101,6 +101,11 @@ size_t bundle_stream_offset(const struct bundle_stream *s)
 	return s->off;
 }
 
+size_t bundle_stream_object_offset(const struct bundle_stream *s)
+{
+	return s->cap_off;
+}
+
 const char *bundle_stream_id(const struct bundle_stream *s)
 {
 	return s->seen_id ? s->id : NULL;
@@ -228,9 +233,12 @@ static int complete(struct bundle_stream *s, const char *p, size_t n, bundle_str
 
 	switch (s->what) {
 	case CAP_OBJECT:
-		if (n > s->max_object)
-			return fail(s, err, ERR_TOO_LARGE, "", "byte %zu: objects[%zu]: larger than %zu bytes",
-				    at, s->count, s->max_object);
+		if (n > s->max_object) {
+			char field[40];
+			snprintf(field, sizeof(field), "objects[%zu]", s->count);
+			return fail(s, err, ERR_TOO_LARGE, field, "byte %zu: %s larger than %zu bytes",
+				    at, field, s->max_object);
+		}
 		rc = cb ? cb(ctx, p, n, s->count) : 0;
 		s->count++;
 		if (rc) {

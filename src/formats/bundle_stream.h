@@ -59,6 +59,10 @@ size_t bundle_stream_count(const struct bundle_stream *s);
 /* Bytes consumed so far. */
 size_t bundle_stream_offset(const struct bundle_stream *s);
 
+/* During the callback: the byte offset in the body where the object handed to it
+ * begins (so a caller that keeps the body can find the object's bytes again). */
+size_t bundle_stream_object_offset(const struct bundle_stream *s);
+
 /* The bundle's id once seen (NUL-terminated, owned by the stream, valid until
  * bundle_stream_free), or NULL. */
 const char *bundle_stream_id(const struct bundle_stream *s);

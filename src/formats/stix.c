@@ -544,6 +544,11 @@ static int check_refs(struct vctx *v, const char *path, json_t *j, const char *a
 	if (!json_is_array(j) || json_array_size(j) == 0)
 		return verr(v, ERR_INVALID, path, "not a non-empty list of identifiers");
 	json_array_foreach(j, i, e) {
+		const char *s = json_string_value(e);
+		/* the fast path formats no path; check_ref does when it reports */
+		if (s && stix_id_valid(s, json_string_length(e), NULL) &&
+		    (!allowed || ref_type_ok(allowed, s)))
+			continue;
 		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
 		rc = check_ref(v, sub, e, allowed);
 		if (rc)
@@ -1164,9 +1169,11 @@ static int check_property_names(struct vctx *v)
 
 	json_object_foreach(v->obj, k, j) {
 		char name[64];
-		if (!strcmp(k, "id"))
+		size_t kn = strlen(k);
+		if (k[0] == 'i' && k[1] == 'd' && k[2] == '\0')
 			continue;
-		snprintf(name, sizeof(name), "%.60s", k);
+		memcpy(name, k, kn < 60 ? kn + 1 : 60);
+		name[60] = '\0';
 		if (!custom_prop_name_ok(k))
 			return verr(v, ERR_INVALID, name, "property name does not match "
 				    "^[a-z0-9_]{3,250}$");

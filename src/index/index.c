@@ -15,10 +15,15 @@
 #define PCHUNK_SIZE (1u << PCHUNK_SHIFT)
 #define PCHUNK_MAX (1u << 16)
 
+struct posting {
+	uint64_t obj;
+	uint64_t rep;
+	uint32_t next;
+};
+
+/* One posting per cache-line access: an array of structs, not three arrays. */
 struct pchunk {
-	uint64_t obj[PCHUNK_SIZE];
-	uint64_t rep[PCHUNK_SIZE];
-	uint32_t next[PCHUNK_SIZE];
+	struct posting p[PCHUNK_SIZE];
 };
 
 /* ---------------------------------------------------------------- string keys */
@@ -281,7 +286,7 @@ int index_add(struct index *idx, const struct observable *o, uint64_t object_id,
 	if (head) {
 		c = pchunk_of(idx, head);
 		uint32_t i = head & (PCHUNK_SIZE - 1);
-		if (c->obj[i] == object_id && c->rep[i] == report_id)
+		if (c->p[i].obj == object_id && c->p[i].rep == report_id)
 			return ERR_OK;
 	}
 	id = idx->npost;
@@ -290,9 +295,9 @@ int index_add(struct index *idx, const struct observable *o, uint64_t object_id,
 		c = xmalloc(sizeof(*c));
 		atomic_store_explicit(&idx->pchunks[id >> PCHUNK_SHIFT], c, memory_order_release);
 	}
-	c->obj[id & (PCHUNK_SIZE - 1)] = object_id;
-	c->rep[id & (PCHUNK_SIZE - 1)] = report_id;
-	c->next[id & (PCHUNK_SIZE - 1)] = head;
+	c->p[id & (PCHUNK_SIZE - 1)].obj = object_id;
+	c->p[id & (PCHUNK_SIZE - 1)].rep = report_id;
+	c->p[id & (PCHUNK_SIZE - 1)].next = head;
 	atomic_store_explicit(cell, id, memory_order_release);
 	idx->npost++;
 	idx->postings[o->kind]++;
@@ -373,10 +378,11 @@ static int walk_postings(struct walk *w, uint32_t head, enum obs_kind kind, enum
 	for (uint32_t id = head; id; ) {
 		const struct pchunk *c = pchunk_of(w->idx, id);
 		uint32_t i = id & (PCHUNK_SIZE - 1);
-		uint32_t next = c->next[i];
-		if (id < w->published && !is_removed(w->removed, c->rep[i])) {
-			m.object_id = c->obj[i];
-			m.report_id = c->rep[i];
+		const struct posting *p = &c->p[i];
+		uint32_t next = p->next;
+		if (id < w->published && !is_removed(w->removed, p->rep)) {
+			m.object_id = p->obj;
+			m.report_id = p->rep;
 			if (w->fn(&m, w->ctx))
 				return -1;
 			w->count++;
@@ -497,7 +503,7 @@ void index_stats(const struct index *idx, struct index_stats *st)
 {
 	struct iptrie_stats ts;
 	const struct removed *r = atomic_load_explicit(&idx->removed, memory_order_acquire);
-	size_t posting_bytes = sizeof(uint64_t) * 2 + sizeof(uint32_t);
+	size_t posting_bytes = sizeof(struct posting);
 	size_t trie_bytes;
 
 	memset(st, 0, sizeof(*st));

@@ -54,6 +54,48 @@ const char *const store_migrations[] = {
 	"  created INTEGER NOT NULL,"
 	"  updated INTEGER NOT NULL);"
 	"CREATE INDEX contacts_member ON contacts(member_id, escalation_position);",
+
+	/* 2: incident reports, their objects (bytes stay in the kept bundle file,
+	 * found by offset), and the audit of every disclosure */
+	"CREATE TABLE reports ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  id TEXT NOT NULL UNIQUE,"
+	"  originator INTEGER NOT NULL REFERENCES members(id),"
+	"  received INTEGER NOT NULL,"
+	"  format TEXT NOT NULL,"
+	"  content_type TEXT NOT NULL,"
+	"  tlp INTEGER NOT NULL,"
+	"  audience TEXT NOT NULL,"
+	"  bundle_id TEXT,"
+	"  objects INTEGER NOT NULL,"
+	"  counts TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  first_object INTEGER,"
+	"  last_object INTEGER,"
+	"  exercise INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX reports_received ON reports(received);"
+	"CREATE TABLE objects ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  report INTEGER NOT NULL,"
+	"  stix_id TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  modified INTEGER NOT NULL,"
+	"  revoked INTEGER NOT NULL,"
+	"  tlp INTEGER NOT NULL,"
+	"  off INTEGER NOT NULL,"
+	"  len INTEGER NOT NULL);"
+	"CREATE INDEX objects_id ON objects(stix_id, modified);"
+	"CREATE INDEX objects_type ON objects(type, seq);"
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  report INTEGER NOT NULL,"
+	"  object TEXT,"
+	"  member INTEGER NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  at INTEGER NOT NULL);"
+	"CREATE INDEX audit_report ON audit(report, seq);",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

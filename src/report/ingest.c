@@ -1,0 +1,424 @@
+#include "report/ingest.h"
+
+#include "formats/bundle_stream.h"
+#include "formats/iodef.h"
+#include "formats/stix.h"
+#include "policy/policy.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+
+/* Until the IODEF mapper lands (formats/iodef.c), IODEF is refused clearly. */
+#define IODEF_TO_STIX(x, n, b, e)                                                               \
+	((void)(x), (void)(n), (void)(b),                                                        \
+	 err_set(e, ERR_UNSUPPORTED, "Content-Type", "IODEF intake is not available yet"))
+
+/* IODEF documents are parsed whole by libxml2: they get a smaller cap. */
+#define IODEF_MAX ((size_t)64 << 20)
+
+/* One validated object, as written to the records spool between the two
+ * phases (validate while receiving, insert at commit). */
+struct record {
+	int64_t created, modified;
+	uint64_t off;
+	uint32_t len;
+	uint16_t id_len, type_len;
+	uint8_t tlp, revoked;
+};
+
+struct ingest {
+	struct node *node;
+	enum report_format format;
+	char content_type[128];
+	char spool_path[512];  /* the body as received */
+	char stix_path[600];   /* IODEF: the STIX bundle made from it */
+	int fd;
+	FILE *records;
+	struct bundle_stream *bs;
+	struct stix_seen *seen;
+	struct buf xml;        /* IODEF body */
+	crypto_hash_sha256_state sha;
+	uint64_t size;
+	uint64_t objects;
+	enum tlp tlp;          /* strictest TLP seen; TLP_NONE while unmarked */
+	json_t *counts;
+	char *counts_json;
+	char bundle_id[128];
+	int failed;
+	struct err_detail first_err;
+};
+
+void report_new_uuid(char out[37])
+{
+	unsigned char b[16];
+	randombytes_buf(b, sizeof(b));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+}
+
+char *report_file(struct node *node, const char *report_id, const char *ext)
+{
+	size_t n = strlen(node->cfg->data_dir) + strlen(report_id) + 32;
+	char *p = xmalloc(n);
+	snprintf(p, n, "%s/reports/%s.%s", node->cfg->data_dir, report_id, ext);
+	return p;
+}
+
+static bool type_is(const char *ct, const char *want)
+{
+	size_t n = strlen(want);
+	return !strncasecmp(ct, want, n) && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+int ingest_new(struct node *node, const char *content_type, struct ingest **out,
+	       struct err_detail *err)
+{
+	enum report_format f;
+	char uuid[37];
+	const char *ct = content_type ? content_type : "";
+
+	if (type_is(ct, "application/stix+json") || type_is(ct, "application/json"))
+		f = REPORT_STIX;
+	else if (type_is(ct, "application/xml") || type_is(ct, "text/xml") ||
+		 type_is(ct, "application/iodef+xml"))
+		f = REPORT_IODEF;
+	else
+		return err_set(err, ERR_UNSUPPORTED, "Content-Type",
+			       "Content-Type '%.60s' is not a report format: send "
+			       "application/stix+json;version=2.1 (STIX 2.1 bundle) or "
+			       "application/xml (IODEF v2)",
+			       ct);
+	struct ingest *in = xcalloc(1, sizeof(*in));
+	in->node = node;
+	in->format = f;
+	in->fd = -1;
+	in->tlp = TLP_NONE;
+	snprintf(in->content_type, sizeof(in->content_type), "%s", ct);
+	report_new_uuid(uuid);
+	snprintf(in->spool_path, sizeof(in->spool_path), "%s/%s.body", node->spool_dir, uuid);
+	in->fd = open(in->spool_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	in->records = tmpfile();
+	if (in->fd < 0 || !in->records) {
+		log_err_errno("event=spool path=%s", in->spool_path);
+		ingest_free(in);
+		return err_set(err, ERR_IO, "", "the node cannot spool the submission");
+	}
+	in->bs = bundle_stream_new((size_t)node->cfg->object_max);
+	in->seen = stix_seen_new();
+	in->counts = json_object();
+	buf_init(&in->xml, IODEF_MAX < (size_t)node->cfg->report_body_max
+				   ? IODEF_MAX
+				   : (size_t)node->cfg->report_body_max);
+	crypto_hash_sha256_init(&in->sha);
+	*out = in;
+	return ERR_OK;
+}
+
+void ingest_free(struct ingest *in)
+{
+	if (!in)
+		return;
+	if (in->fd >= 0)
+		close(in->fd);
+	if (in->spool_path[0])
+		unlink(in->spool_path); /* gone once committed (renamed) or rejected */
+	if (in->stix_path[0])
+		unlink(in->stix_path);
+	if (in->records)
+		fclose(in->records);
+	bundle_stream_free(in->bs);
+	stix_seen_free(in->seen);
+	buf_release(&in->xml);
+	json_decref(in->counts);
+	free(in->counts_json);
+	free(in);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return ERR_IO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return ERR_OK;
+}
+
+/* Validates one object of the bundle and records where its bytes are. */
+static int on_object(void *ctx, const char *obj, size_t len, size_t index)
+{
+	struct ingest *in = ctx;
+	struct err_detail *err = &in->first_err;
+	struct stix_object_info info;
+	json_error_t jerr;
+	size_t first;
+	int rc;
+
+	if (index >= (size_t)in->node->cfg->objects_per_report_max)
+		return err_set(err, ERR_TOO_LARGE, "objects", "objects: more than %" PRId64
+			       " objects in one report", in->node->cfg->objects_per_report_max);
+	json_t *o = json_loadb(obj, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!o)
+		return err_set(err, ERR_SYNTAX, "", "objects[%zu]: invalid JSON at column %d: %s",
+			       index, jerr.column, jerr.text);
+	rc = stix_validate_object(o, index, &info, err);
+	if (rc)
+		goto out;
+	if (info.modified_ms && stix_seen_add(in->seen, info.id, info.modified_ms, index, &first)) {
+		rc = err_set(err, ERR_INVALID, "", "objects[%zu] (%s): the same id and modified as "
+			     "objects[%zu]", index, info.id, first);
+		goto out;
+	}
+	struct record r = {
+		.created = info.created_ms,
+		.modified = info.modified_ms,
+		.off = bundle_stream_object_offset(in->bs),
+		.len = (uint32_t)len,
+		.id_len = (uint16_t)strlen(info.id),
+		.type_len = (uint16_t)strlen(info.type),
+		.tlp = (uint8_t)info.tlp,
+		.revoked = info.revoked,
+	};
+	if (fwrite(&r, sizeof(r), 1, in->records) != 1 ||
+	    fwrite(info.id, r.id_len, 1, in->records) != 1 ||
+	    fwrite(info.type, r.type_len, 1, in->records) != 1) {
+		rc = err_set(err, ERR_IO, "", "the node cannot spool the submission");
+		goto out;
+	}
+	if (info.tlp != TLP_NONE && (in->tlp == TLP_NONE || info.tlp > in->tlp))
+		in->tlp = info.tlp;
+	json_t *c = json_object_get(in->counts, info.type);
+	json_object_set_new(in->counts, info.type, json_integer(c ? json_integer_value(c) + 1 : 1));
+	in->objects++;
+out:
+	json_decref(o);
+	return rc;
+}
+
+int ingest_feed(struct ingest *in, const char *data, size_t n, struct err_detail *err)
+{
+	int rc;
+	if (in->failed)
+		goto failed;
+	in->size += n;
+	crypto_hash_sha256_update(&in->sha, (const unsigned char *)data, n);
+	if (write_all(in->fd, data, n)) {
+		log_err_errno("event=spool path=%s", in->spool_path);
+		rc = err_set(&in->first_err, ERR_IO, "", "the node cannot spool the submission");
+		goto fail;
+	}
+	if (in->format == REPORT_IODEF) {
+		rc = buf_add(&in->xml, data, n);
+		if (rc)
+			err_set(&in->first_err, rc, "", "an IODEF document larger than %zu bytes",
+				in->xml.max);
+	} else {
+		rc = bundle_stream_feed(in->bs, data, n, on_object, in, &in->first_err);
+	}
+	if (!rc)
+		return ERR_OK;
+fail:
+	in->failed = rc;
+failed:
+	if (err)
+		*err = in->first_err;
+	return in->failed;
+}
+
+/* IODEF: map the document to a STIX bundle, keep that bundle beside the
+ * original, and run it through the same object checks. */
+static int convert_iodef(struct ingest *in)
+{
+	json_t *bundle = NULL;
+	int rc = IODEF_TO_STIX(in->xml.data ? in->xml.data : "", in->xml.len, &bundle,
+			       &in->first_err);
+	if (rc)
+		return rc;
+	char *text = json_dumps(bundle, JSON_COMPACT);
+	json_decref(bundle);
+	snprintf(in->stix_path, sizeof(in->stix_path), "%s.stix", in->spool_path);
+	int fd = open(in->stix_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	rc = fd < 0 || write_all(fd, text, strlen(text)) || fsync(fd) ? ERR_IO : ERR_OK;
+	if (fd >= 0)
+		close(fd);
+	if (!rc)
+		rc = bundle_stream_feed(in->bs, text, strlen(text), on_object, in, &in->first_err);
+	free(text);
+	if (rc == ERR_IO)
+		err_set(&in->first_err, ERR_IO, "", "the node cannot spool the submission");
+	return rc;
+}
+
+static int insert_objects(struct ingest *in, struct store_conn *c, int64_t report,
+			  int64_t *first, int64_t *last)
+{
+	static const char sql[] = "INSERT INTO objects(report, stix_id, type, created, modified, "
+				  "revoked, tlp, off, len) VALUES (?,?,?,?,?,?,?,?,?)";
+	sqlite3_stmt *s = store_stmt(c, sql);
+	struct record r;
+	char id[512], type[512];
+
+	*first = *last = 0;
+	if (!s || fseek(in->records, 0, SEEK_SET))
+		return ERR_STORE;
+	while (fread(&r, sizeof(r), 1, in->records) == 1) {
+		if (r.id_len >= sizeof(id) || r.type_len >= sizeof(type) ||
+		    fread(id, r.id_len, 1, in->records) != 1 ||
+		    fread(type, r.type_len, 1, in->records) != 1)
+			return ERR_IO;
+		sqlite3_bind_int64(s, 1, report);
+		sqlite3_bind_text(s, 2, id, r.id_len, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, type, r.type_len, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, r.created);
+		sqlite3_bind_int64(s, 5, r.modified);
+		sqlite3_bind_int(s, 6, r.revoked);
+		sqlite3_bind_int(s, 7, r.tlp);
+		sqlite3_bind_int64(s, 8, (int64_t)r.off);
+		sqlite3_bind_int64(s, 9, r.len);
+		int src = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (src != SQLITE_DONE)
+			return store_error(c, src, "object_insert");
+		*last = sqlite3_last_insert_rowid(store_db(c));
+		if (!*first)
+			*first = *last;
+	}
+	return ERR_OK;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = fd < 0 || fsync(fd) ? ERR_IO : ERR_OK;
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
+		  struct ingest_result *res, struct err_detail *err)
+{
+	char uuid[37], hex[65];
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	char *main_file = NULL, *orig_file = NULL, *reports_dir = NULL;
+	struct store_conn *c = NULL;
+	int rc = in->failed;
+
+	if (rc)
+		goto out;
+	if (in->format == REPORT_IODEF)
+		rc = convert_iodef(in);
+	if (!rc)
+		rc = bundle_stream_finish(in->bs, &in->first_err);
+	if (!rc && in->objects == 0)
+		rc = err_set(&in->first_err, ERR_INVALID, "objects",
+			     "objects: the bundle holds no object; nothing to report");
+	if (!rc)
+		rc = policy_check_scope(in->tlp, audience, &in->first_err);
+	if (rc)
+		goto out;
+	if (fsync(in->fd)) {
+		rc = err_set(&in->first_err, ERR_IO, "", "the node cannot keep the submission");
+		goto out;
+	}
+	crypto_hash_sha256_final(&in->sha, digest);
+	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+	report_new_uuid(uuid);
+	snprintf(res->id, sizeof(res->id), "report--%s", uuid);
+	if (bundle_stream_id(in->bs))
+		snprintf(in->bundle_id, sizeof(in->bundle_id), "%s", bundle_stream_id(in->bs));
+	in->counts_json = json_dumps(in->counts, JSON_COMPACT | JSON_SORT_KEYS);
+
+	/* Files first, then the transaction: a crash in between leaves an
+	 * orphan file, never a report without its bytes. */
+	main_file = report_file(in->node, res->id, "json");
+	if (in->format == REPORT_IODEF) {
+		orig_file = report_file(in->node, res->id, "xml");
+		rc = rename(in->spool_path, orig_file) || rename(in->stix_path, main_file);
+	} else {
+		rc = rename(in->spool_path, main_file);
+	}
+	size_t dn = strlen(in->node->cfg->data_dir) + 16;
+	reports_dir = xmalloc(dn);
+	snprintf(reports_dir, dn, "%s/reports", in->node->cfg->data_dir);
+	if (rc || fsync_dir(reports_dir)) {
+		log_err_errno("event=report_keep path=%s", main_file);
+		rc = err_set(&in->first_err, ERR_IO, "", "the node cannot keep the submission");
+		goto out;
+	}
+	in->spool_path[0] = in->stix_path[0] = '\0';
+
+	rc = store_write_begin(in->node->st, &c);
+	if (rc)
+		goto out;
+	static const char sql[] =
+		"INSERT INTO reports(id, originator, received, format, content_type, tlp, audience, "
+		"bundle_id, objects, counts, size, sha256) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+	sqlite3_stmt *s = store_stmt(c, sql);
+	sqlite3_bind_text(s, 1, res->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, originator);
+	sqlite3_bind_int64(s, 3, time_now_ms());
+	sqlite3_bind_text(s, 4, in->format == REPORT_IODEF ? "iodef" : "stix", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, in->content_type, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 6, in->tlp);
+	sqlite3_bind_text(s, 7, audience, -1, SQLITE_STATIC);
+	if (in->bundle_id[0])
+		sqlite3_bind_text(s, 8, in->bundle_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 9, (int64_t)in->objects);
+	sqlite3_bind_text(s, 10, in->counts_json, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 11, (int64_t)in->size);
+	sqlite3_bind_text(s, 12, hex, -1, SQLITE_STATIC);
+	int src = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (src != SQLITE_DONE) {
+		rc = store_error(c, src, "report_insert");
+	} else {
+		int64_t seq = sqlite3_last_insert_rowid(store_db(c)), first, last;
+		rc = insert_objects(in, c, seq, &first, &last);
+		if (!rc) {
+			s = store_stmt(c, "UPDATE reports SET first_object = ?, last_object = ? WHERE seq = ?");
+			sqlite3_bind_int64(s, 1, first);
+			sqlite3_bind_int64(s, 2, last);
+			sqlite3_bind_int64(s, 3, seq);
+			src = sqlite3_step(s);
+			sqlite3_reset(s);
+			if (src != SQLITE_DONE)
+				rc = store_error(c, src, "report_span");
+		}
+	}
+	rc = store_write_end(in->node->st, rc);
+	if (rc) {
+		unlink(main_file);
+		if (orig_file)
+			unlink(orig_file);
+		err_set(&in->first_err, rc, "", "the report could not be stored");
+		goto out;
+	}
+	res->objects = in->objects;
+	res->tlp = in->tlp;
+	res->counts_json = in->counts_json;
+	log_info("event=report_stored id=%s originator=%" PRId64 " objects=%" PRIu64 " bytes=%" PRIu64
+		 " tlp=%s",
+		 res->id, originator, in->objects, in->size, tlp_name(in->tlp));
+out:
+	free(main_file);
+	free(orig_file);
+	free(reports_dir);
+	if (rc && err)
+		*err = in->first_err.code ? in->first_err : *err;
+	if (rc && err && !err->message[0])
+		err_set(err, rc, "", "%s", err_str(rc));
+	return rc;
+}

@@ -1,0 +1,52 @@
+/* Report intake: a submission arrives in chunks (STIX 2.1 bundle or IODEF v2
+ * XML), is kept byte for byte in a spool file, validated object by object as
+ * it streams (memory stays flat however large the bundle), then committed in
+ * one SQLite transaction. A rejected submission stores nothing.
+ *
+ * One ingest belongs to one thread (the HTTP worker of its request). */
+#ifndef ATALAYA_INGEST_H
+#define ATALAYA_INGEST_H
+
+#include <stdint.h>
+
+#include "auth/directory.h"
+#include "node.h"
+#include "policy/tlp.h"
+#include "util/err.h"
+
+enum report_format { REPORT_STIX, REPORT_IODEF };
+
+struct ingest;
+
+/* Starts an intake for a body of `content_type`. ERR_UNSUPPORTED (415) when
+ * the type is not STIX JSON or IODEF XML. Caller frees with ingest_free. */
+int ingest_new(struct node *node, const char *content_type, struct ingest **out,
+	       struct err_detail *err);
+void ingest_free(struct ingest *in);
+
+/* Takes the next chunk. After an error every call returns it again. */
+int ingest_feed(struct ingest *in, const char *data, size_t n, struct err_detail *err);
+
+/* What a committed report looks like to its submitter. */
+struct ingest_result {
+	char id[48];        /* "report--<uuid>" */
+	uint64_t objects;
+	enum tlp tlp;
+	char *counts_json;  /* {"indicator":3,...}; owned by the ingest */
+};
+
+/* Ends the body, checks the bundle as a whole and the scope (`audience` is
+ * canonical text; TLP:RED needs named members), keeps the files and commits
+ * the report for `originator`. On ERR_OK the report is on disk. */
+int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
+		  struct ingest_result *res, struct err_detail *err);
+
+/* A random (version 4) UUID in its text form. */
+void report_new_uuid(char out[37]);
+
+/* DATA/reports/<id>.json: the file whose bytes objects' offsets point into
+ * (for IODEF, the STIX bundle made from it; .xml beside it is the original).
+ * Caller frees. */
+char *report_file(struct node *node, const char *report_id, const char *ext);
+
+#endif
