@@ -23,6 +23,10 @@ struct node {
 	struct spam *spam;       /* anti-spam and DNSBL (src/spam) */
 	struct warning *warning; /* observable index and alerts (src/alert) */
 	char *spool_dir;         /* DATA/spool: bodies too large for memory */
+	/* Called on the committing thread right after a report's transaction
+	 * commits (the early-warning service indexes it and raises alerts).
+	 * NULL when no service listens. */
+	void (*report_committed)(struct node *node, int64_t report_seq);
 	char *node_name;
 };
 

@@ -105,8 +105,8 @@ int main(int argc, char **argv)
 				return 1;
 		}
 		double s = secs(t0);
-		printf("normalise %-6s %8.3f s  %10.0f values/s\n", observable_kind_name(kinds[k]), s,
-		       (double)n / s);
+		printf("normalise %-6s %8.3f s  %10.0f values/s\n", observable_kind_name(kinds[k]),
+		       s, (double)n / s);
 	}
 
 	m0 = mallinfo2();
@@ -138,9 +138,10 @@ int main(int argc, char **argv)
 	printf("build     total  %8.3f s for %" PRIu64 " observables\n", build, 3 * n);
 	for (size_t k = 0; k < 3; k++) {
 		const struct index_kind_stats *s = &st.kind[kinds[k]];
-		printf("memory    %-6s %8.1f bytes/observable  (%zu keys, %zu postings, %.1f MiB)\n",
-		       observable_kind_name(kinds[k]), (double)s->bytes / (double)s->keys, s->keys,
-		       s->postings, (double)s->bytes / 1048576.0);
+		printf(
+		    "memory    %-6s %8.1f bytes/observable  (%zu keys, %zu postings, %.1f MiB)\n",
+		    observable_kind_name(kinds[k]), (double)s->bytes / (double)s->keys, s->keys,
+		    s->postings, (double)s->bytes / 1048576.0);
 	}
 	printf("memory    total  %8.1f MiB counted by the index, %.1f MiB by malloc "
 	       "(mallinfo2, incl. allocator overhead)\n",

@@ -40,6 +40,7 @@ struct bundle_stream {
 	enum capture what;
 	struct buf cap;
 	int depth;
+	uint64_t brackets; /* bit d-1 set: the bracket open at depth d is '[' */
 	bool in_str, esc, scalar;
 	size_t cap_off; /* offset where the capture began */
 
@@ -118,20 +119,22 @@ static void begin_capture(struct bundle_stream *s, enum capture what, size_t abs
 	s->cap_off = abs_off;
 	buf_reset(&s->cap);
 	s->depth = 0;
+	s->brackets = 0;
 	s->in_str = false;
 	s->esc = false;
 	s->scalar = false;
 	if (first == '"')
 		s->in_str = true;
 	else if (first == '{' || first == '[')
-		s->depth = 1;
+		s->depth = 1, s->brackets = first == '[';
 	else
 		s->scalar = true;
 }
 
 /* Scans the captured value from p[0]; the first byte of the value was already seen
  * by begin_capture and is at p[-1] for the first chunk. Returns how many bytes of p
- * belong to the value; *done when the value ended there. -1 on the depth cap. */
+ * belong to the value; *done when the value ended there. -1 on the depth cap, -2 - i
+ * on a closing bracket at p[i] that does not match the open one. */
 static ptrdiff_t scan(struct bundle_stream *s, const unsigned char *p, size_t n, bool *done)
 {
 	size_t i = 0;
@@ -184,8 +187,14 @@ static ptrdiff_t scan(struct bundle_stream *s, const unsigned char *p, size_t n,
 		case '[':
 			if (++s->depth > BUNDLE_STREAM_MAX_DEPTH)
 				return -1;
+			if (p[i - 1] == '[')
+				s->brackets |= (uint64_t)1 << (s->depth - 1);
+			else
+				s->brackets &= ~((uint64_t)1 << (s->depth - 1));
 			break;
 		default:
+			if (((s->brackets >> (s->depth - 1)) & 1) != (p[i - 1] == ']'))
+				return -2 - (ptrdiff_t)(i - 1);
 			if (--s->depth == 0) {
 				*done = true;
 				return (ptrdiff_t)i;
@@ -348,6 +357,12 @@ int bundle_stream_feed(struct bundle_stream *s, const void *data, size_t len,
 			ptrdiff_t k = scan(s, p + i, len - i, &done);
 			char field[40];
 
+			if (k <= -2) {
+				field_for(s, field, sizeof(field));
+				return fail(s, err, ERR_SYNTAX, field, "byte %zu: %s%smismatched '%c'",
+					    s->off + i + (size_t)(-2 - k), field, field[0] ? ": " : "",
+					    p[i + (size_t)(-2 - k)]);
+			}
 			if (k < 0) {
 				field_for(s, field, sizeof(field));
 				return fail(s, err, ERR_TOO_LARGE, field, "byte %zu: %s%snested deeper "

@@ -407,8 +407,13 @@ static int path(struct parser *ps, struct stix_pattern_comparison *c)
 	if (ps->t != T_IDENT)
 		return expected(ps, "an object path");
 	n = ps->te - ps->ts;
-	if (n < 3 || n > 250 || !(ps->s[ps->ts] >= 'a' && ps->s[ps->ts] <= 'z') ||
-	    strspn(ps->s + ps->ts, "abcdefghijklmnopqrstuvwxyz0123456789-") < n)
+	bool type_ok = n >= 3 && n <= 250 && ps->s[ps->ts] >= 'a' && ps->s[ps->ts] <= 'z';
+	for (size_t i = ps->ts; type_ok && i < ps->te; i++) {
+		char ch = ps->s[i];
+		type_ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+			  (ch == '-' && ps->s[i - 1] != '-');
+	}
+	if (!type_ok)
 		return perr(ps, ERR_SYNTAX, ps->ts, "not an object type");
 	c->object_type = tok_dup(ps, ps->ts, ps->te);
 	next(ps);
@@ -629,8 +634,10 @@ static int qualifiers(struct parser *ps)
 	for (;;) {
 		if (is_kw(ps, "WITHIN")) {
 			next(ps);
-			if ((ps->t != T_INT && ps->t != T_FLOAT) || ps->s[ps->ts] == '-' ||
-			    strtod(ps->s + ps->ts, NULL) <= 0)
+			char num[64];
+			snprintf(num, sizeof(num), "%.*s", (int)(ps->te - ps->ts), ps->s + ps->ts);
+			if ((ps->t != T_INT && ps->t != T_FLOAT) || num[0] == '-' ||
+			    strtod(num, NULL) <= 0)
 				return expected(ps, "a positive number of seconds");
 			next(ps);
 			if (!is_kw(ps, "SECONDS"))

@@ -61,6 +61,7 @@ struct request {
 	struct MHD_Response *response; /* set instead of `out` for files and streams */
 	char location[128];            /* Location of a 201 */
 	char allow[64];                /* Allow of a 405 */
+	bool queued;                   /* the answer was handed to MHD */
 };
 
 /* Answers `status` with `body` (a reference is taken over: the caller gives

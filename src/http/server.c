@@ -206,6 +206,7 @@ static enum MHD_Result respond(struct request *r)
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
+	r->queued = true;
 	return ret;
 }
 
@@ -229,14 +230,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!r->status)
 			take_body(r, upload, *upload_size);
 		*upload_size = 0;
-		if (r->status && !r->response) {
-			/* An error while the body streams in ends the request now. */
-			return respond(r);
-		}
+		/* MHD takes no answer while a body is arriving: an error found in
+		 * it is answered once the body is in (the rest is discarded). A body
+		 * past its cap without a Content-Length ends the connection. */
+		if (r->status == 413)
+			return MHD_NO;
 		return MHD_YES;
 	}
+	if (r->queued)
+		return MHD_YES;
 	if (r->status)
-		return MHD_YES; /* already answered */
+		return respond(r); /* an error found while the body arrived */
 	r->route->handler(r);
 	if (!r->status)
 		http_error(r, 500, "internal", NULL, "the route gave no answer");

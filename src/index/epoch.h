@@ -30,7 +30,7 @@ struct epoch {
 	struct epoch_slot cnt[2][EPOCH_SLOTS];
 	struct epoch_retired *fresh;   /* retired since the last flip */
 	struct epoch_retired *waiting; /* retired before the last flip */
-	size_t pending;                /* objects not yet freed */
+	size_t pending;		       /* objects not yet freed */
 };
 
 void epoch_init(struct epoch *e);

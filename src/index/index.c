@@ -60,12 +60,12 @@ struct index {
 	struct strmap maps[OBS_KIND_COUNT]; /* domain, url, email, hash, asn */
 
 	_Atomic(struct pchunk *) *pchunks; /* PCHUNK_MAX entries */
-	uint32_t npost;                    /* next posting id (writer) */
-	_Atomic uint32_t published;        /* postings below are visible */
+	uint32_t npost;			   /* next posting id (writer) */
+	_Atomic uint32_t published;	   /* postings below are visible */
 	size_t postings[OBS_KIND_COUNT];
 
 	_Atomic(char *) *kchunks; /* KCHUNK_MAX entries */
-	uint32_t kchunk, koff;    /* writer's bump position */
+	uint32_t kchunk, koff;	  /* writer's bump position */
 	size_t kbytes;
 
 	struct removed *_Atomic removed; /* sorted report ids; copy on write */
@@ -110,8 +110,8 @@ static uint32_t key_alloc(struct index *idx, size_t n)
 {
 	size_t need = (sizeof(struct skey) + n + 1 + 3) & ~(size_t)3;
 	char *c = idx->kchunk < KCHUNK_MAX
-			  ? atomic_load_explicit(&idx->kchunks[idx->kchunk], memory_order_relaxed)
-			  : NULL;
+		      ? atomic_load_explicit(&idx->kchunks[idx->kchunk], memory_order_relaxed)
+		      : NULL;
 	uint32_t ref;
 
 	if (!c || idx->koff + need > KCHUNK_SIZE) {
@@ -263,8 +263,7 @@ static bool is_map_kind(enum obs_kind k)
 	return k == OBS_DOMAIN || k == OBS_URL || k == OBS_EMAIL || k == OBS_HASH || k == OBS_ASN;
 }
 
-int index_add(struct index *idx, const struct observable *o, uint64_t object_id,
-	      uint64_t report_id)
+int index_add(struct index *idx, const struct observable *o, uint64_t object_id, uint64_t report_id)
 {
 	_Atomic uint32_t *cell;
 	uint32_t head, id;
@@ -372,10 +371,10 @@ struct walk {
 static int walk_postings(struct walk *w, uint32_t head, enum obs_kind kind, enum index_rel rel,
 			 const char *value, size_t len)
 {
-	struct index_match m = {.kind = kind, .rel = w->host ? INDEX_HOST : rel,
-				.value = value, .len = len};
+	struct index_match m = {
+	    .kind = kind, .rel = w->host ? INDEX_HOST : rel, .value = value, .len = len};
 
-	for (uint32_t id = head; id; ) {
+	for (uint32_t id = head; id;) {
 		const struct pchunk *c = pchunk_of(w->idx, id);
 		uint32_t i = id & (PCHUNK_SIZE - 1);
 		const struct posting *p = &c->p[i];
@@ -404,9 +403,9 @@ static int ip_cb(void *ctx, const uint8_t addr[16], unsigned len, uint32_t handl
 	char text[OBS_IP_TEXT_MAX];
 	size_t tl = observable_format_ip(iw->family, addr, len, text);
 	static const enum index_rel map[] = {
-		[IPTRIE_EXACT] = INDEX_EXACT,
-		[IPTRIE_CONTAINS] = INDEX_CONTAINS,
-		[IPTRIE_WITHIN] = INDEX_WITHIN,
+	    [IPTRIE_EXACT] = INDEX_EXACT,
+	    [IPTRIE_CONTAINS] = INDEX_CONTAINS,
+	    [IPTRIE_WITHIN] = INDEX_WITHIN,
 	};
 
 	return walk_postings(iw->w, handle, iw->family == 4 ? OBS_IPV4 : OBS_IPV6, map[rel], text,
@@ -416,8 +415,8 @@ static int ip_cb(void *ctx, const uint8_t addr[16], unsigned len, uint32_t handl
 static int lookup_ip(struct walk *w, int family, const uint8_t addr[16], unsigned len)
 {
 	struct ipwalk iw = {w, family};
-	long n = iptrie_lookup(family == 4 ? w->idx->ip4 : w->idx->ip6, addr, len,
-			       INDEX_WITHIN_MAX, ip_cb, &iw);
+	long n = iptrie_lookup(family == 4 ? w->idx->ip4 : w->idx->ip6, addr, len, INDEX_WITHIN_MAX,
+			       ip_cb, &iw);
 
 	return n < 0 ? -1 : 0;
 }
@@ -426,7 +425,7 @@ static int lookup_key(struct walk *w, enum obs_kind kind, const char *s, size_t 
 		      enum index_rel rel)
 {
 	const struct stable *t =
-		atomic_load_explicit(&w->idx->maps[kind].tab, memory_order_acquire);
+	    atomic_load_explicit(&w->idx->maps[kind].tab, memory_order_acquire);
 	uint32_t ref = strmap_find(w->idx, t, s, n, hash_bytes(s, n));
 	const struct skey *k;
 	uint32_t head;
@@ -472,9 +471,7 @@ long index_lookup(struct index *idx, const struct observable *o, index_fn fn, vo
 	case OBS_IPV6:
 		rc = lookup_ip(&w, o->kind == OBS_IPV4 ? 4 : 6, o->addr, o->prefix_len);
 		break;
-	case OBS_DOMAIN:
-		rc = lookup_domain(&w, o->value, o->len, o->registered);
-		break;
+	case OBS_DOMAIN: rc = lookup_domain(&w, o->value, o->len, o->registered); break;
 	case OBS_URL:
 	case OBS_EMAIL:
 		rc = lookup_key(&w, o->kind, o->value, o->len, INDEX_EXACT);
@@ -484,16 +481,12 @@ long index_lookup(struct index *idx, const struct observable *o, index_fn fn, vo
 		if (o->family)
 			rc = lookup_ip(&w, o->family, o->addr, o->family == 4 ? 32 : 128);
 		else
-			rc = lookup_domain(&w, o->value + o->host_off, o->host_len,
-					   o->registered);
+			rc = lookup_domain(&w, o->value + o->host_off, o->host_len, o->registered);
 		break;
 	case OBS_HASH:
-	case OBS_ASN:
-		rc = lookup_key(&w, o->kind, o->value, o->len, INDEX_EXACT);
-		break;
+	case OBS_ASN: rc = lookup_key(&w, o->kind, o->value, o->len, INDEX_EXACT); break;
 	case OBS_AUTO:
-	case OBS_KIND_COUNT:
-		break;
+	case OBS_KIND_COUNT: break;
 	}
 	epoch_exit(&idx->ep, tok);
 	return rc ? -1 : w.count;
@@ -517,9 +510,10 @@ void index_stats(const struct index *idx, struct index_stats *st)
 	trie_bytes += ts.bytes;
 	for (int k = OBS_DOMAIN; k < OBS_KIND_COUNT; k++) {
 		const struct stable *t =
-			atomic_load_explicit(&idx->maps[k].tab, memory_order_acquire);
+		    atomic_load_explicit(&idx->maps[k].tab, memory_order_acquire);
 		st->kind[k].keys = idx->maps[k].keys;
-		st->kind[k].bytes = idx->maps[k].key_bytes + sizeof(*t) + t->cap * sizeof(t->slots[0]);
+		st->kind[k].bytes =
+		    idx->maps[k].key_bytes + sizeof(*t) + t->cap * sizeof(t->slots[0]);
 	}
 	for (int k = 0; k < OBS_KIND_COUNT; k++) {
 		st->kind[k].postings = idx->postings[k];
@@ -530,6 +524,6 @@ void index_stats(const struct index *idx, struct index_stats *st)
 		    idx->kbytes + trie_bytes;
 	st->bytes += (size_t)(((idx->npost - 1) >> PCHUNK_SHIFT) + 1) * sizeof(struct pchunk);
 	for (int k = OBS_DOMAIN; k < OBS_KIND_COUNT; k++)
-		st->bytes += st->kind[k].bytes - idx->maps[k].key_bytes -
-			     idx->postings[k] * posting_bytes;
+		st->bytes +=
+		    st->kind[k].bytes - idx->maps[k].key_bytes - idx->postings[k] * posting_bytes;
 }

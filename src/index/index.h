@@ -50,17 +50,17 @@ enum index_rel {
 	INDEX_CONTAINS = 1, /* a reported network contains the queried address/network */
 	INDEX_WITHIN = 2,   /* a reported address/network lies inside the queried network */
 	INDEX_PARENT = 3,   /* a reported domain is a parent of the queried domain */
-	INDEX_HOST = 4,     /* a reported domain or address is (or holds) the queried URL's
+	INDEX_HOST = 4,	    /* a reported domain or address is (or holds) the queried URL's
 			     * host or e-mail's domain */
 };
 
 struct index_match {
 	uint64_t object_id;
 	uint64_t report_id;
-	enum obs_kind kind;  /* of the reported observable */
+	enum obs_kind kind; /* of the reported observable */
 	enum index_rel rel;
-	const char *value;   /* the reported observable's canonical text; valid only during
-			      * the callback */
+	const char *value; /* the reported observable's canonical text; valid only during
+			    * the callback */
 	size_t len;
 };
 
@@ -76,9 +76,9 @@ typedef int (*index_fn)(const struct index_match *m, void *ctx);
 long index_lookup(struct index *idx, const struct observable *o, index_fn fn, void *ctx);
 
 struct index_kind_stats {
-	size_t keys;     /* distinct observables */
+	size_t keys;	 /* distinct observables */
 	size_t postings; /* (object, report) pairs */
-	size_t bytes;    /* heap held for this kind, postings included */
+	size_t bytes;	 /* heap held for this kind, postings included */
 };
 struct index_stats {
 	struct index_kind_stats kind[OBS_KIND_COUNT];

@@ -175,7 +175,8 @@ static struct iparr *iparr_merge(const struct iparr *x, const struct iparr *y)
 	while (i < x->n || j < y->n) {
 		const struct iparr *s;
 		size_t *ix;
-		if (j >= y->n || (i < x->n && less(x->keys[i], x->lens[i], y->keys[j], y->lens[j]))) {
+		if (j >= y->n ||
+		    (i < x->n && less(x->keys[i], x->lens[i], y->keys[j], y->lens[j]))) {
 			s = x;
 			ix = &i;
 		} else {
@@ -349,8 +350,8 @@ static bool has_len(const struct ipsnap *s, unsigned l)
 	return s->lenmap[l >> 6] >> (l & 63) & 1;
 }
 
-long iptrie_lookup(const struct iptrie *t, const uint8_t addr[16], unsigned len,
-		   size_t max_within, iptrie_fn fn, void *ctx)
+long iptrie_lookup(const struct iptrie *t, const uint8_t addr[16], unsigned len, size_t max_within,
+		   iptrie_fn fn, void *ctx)
 {
 	const struct ipsnap *s = atomic_load_explicit(&t->snap, memory_order_acquire);
 	const struct iparr *arrs[2] = {s->base, s->delta};

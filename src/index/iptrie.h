@@ -52,13 +52,13 @@ typedef int (*iptrie_fn)(void *ctx, const uint8_t addr[16], unsigned len, uint32
  * (shortest prefix first), then keys inside it (only when len is shorter than the full
  * address). `max_within` caps the inside matches (0: no cap). Returns the number of
  * matches reported, or -1 when fn stopped the walk. */
-long iptrie_lookup(const struct iptrie *t, const uint8_t addr[16], unsigned len,
-		   size_t max_within, iptrie_fn fn, void *ctx);
+long iptrie_lookup(const struct iptrie *t, const uint8_t addr[16], unsigned len, size_t max_within,
+		   iptrie_fn fn, void *ctx);
 
 struct iptrie_stats {
-	size_t keys;    /* published */
+	size_t keys;	/* published */
 	size_t pending; /* added, not yet published */
-	size_t bytes;   /* heap held by the published arrays and the pending keys */
+	size_t bytes;	/* heap held by the published arrays and the pending keys */
 };
 /* Writer (or any thread while no writer runs). */
 void iptrie_stats(const struct iptrie *t, struct iptrie_stats *st);

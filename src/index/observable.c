@@ -197,8 +197,8 @@ size_t observable_format_ip(int family, const uint8_t addr[16], unsigned prefix_
 	unsigned full = family == 4 ? 32 : 128;
 
 	if (family == 4) {
-		o = (size_t)snprintf(out, OBS_IP_TEXT_MAX, "%u.%u.%u.%u", addr[0], addr[1],
-				     addr[2], addr[3]);
+		o = (size_t)snprintf(out, OBS_IP_TEXT_MAX, "%u.%u.%u.%u", addr[0], addr[1], addr[2],
+				     addr[3]);
 	} else {
 		/* RFC 5952: lowercase, no leading zeros, the longest run (first if tied) of
 		 * two or more zero groups replaced by "::". */
@@ -291,8 +291,8 @@ static int norm_ip(int want, const char *v, size_t n, struct observable *out,
 				plen -= 96;
 			}
 			observable_format_ip(fam, a, (unsigned)plen, tmp);
-			return bad(err, ERR_INVALID, v, n, "host bits set in a CIDR (network is %s)",
-				   tmp);
+			return bad(err, ERR_INVALID, v, n,
+				   "host bits set in a CIDR (network is %s)", tmp);
 		}
 	}
 	if (family == 6 && is_v4_mapped(a) && plen >= 96) {
@@ -391,7 +391,8 @@ static int norm_domain_into(const char *v, size_t n, char *dst, size_t *dlen, co
 			return bad(err, ERR_TOO_LARGE, whole, wn, "domain name too long");
 		memcpy(buf, v, n);
 		buf[n] = '\0';
-		rc = idn2_lookup_u8((const uint8_t *)buf, &res, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+		rc = idn2_lookup_u8((const uint8_t *)buf, &res,
+				    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
 		if (rc != IDN2_OK)
 			return bad(err, ERR_INVALID, whole, wn,
 				   "not a valid internationalised domain name (%s)",
@@ -469,8 +470,8 @@ static bool unreserved(int c)
 
 static bool must_encode(unsigned char c)
 {
-	return c <= 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '`' ||
-	       c == '{' || c == '}';
+	return c <= 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '`' || c == '{' ||
+	       c == '}';
 }
 
 /* Appends a path, query or userinfo with percent-encoding normalised. */
@@ -592,7 +593,8 @@ static int norm_url(const char *v, size_t n, struct observable *out, struct err_
 					return bad(err, ERR_INVALID, v, n, "URL host too long");
 				if (v[k] == '%' && k + 2 < he && hexval(v[k + 1]) >= 0 &&
 				    hexval(v[k + 2]) >= 0) {
-					host[hl++] = (char)(hexval(v[k + 1]) << 4 | hexval(v[k + 2]));
+					host[hl++] =
+					    (char)(hexval(v[k + 1]) << 4 | hexval(v[k + 2]));
 					k += 2;
 				} else {
 					host[hl++] = v[k];
@@ -710,9 +712,9 @@ static const struct {
 	const char *name;
 	size_t hex;
 } hash_algs[] = {
-	{OBS_HASH_MD5, "MD5", 32},	     {OBS_HASH_SHA1, "SHA-1", 40},
-	{OBS_HASH_SHA256, "SHA-256", 64},     {OBS_HASH_SHA512, "SHA-512", 128},
-	{OBS_HASH_SHA3_256, "SHA3-256", 64}, {OBS_HASH_SHA3_512, "SHA3-512", 128},
+    {OBS_HASH_MD5, "MD5", 32},		 {OBS_HASH_SHA1, "SHA-1", 40},
+    {OBS_HASH_SHA256, "SHA-256", 64},	 {OBS_HASH_SHA512, "SHA-512", 128},
+    {OBS_HASH_SHA3_256, "SHA3-256", 64}, {OBS_HASH_SHA3_512, "SHA3-512", 128},
 };
 
 const char *observable_hash_alg_name(enum obs_hash_alg a)
@@ -750,9 +752,9 @@ int observable_normalise_hash(enum obs_hash_alg alg, const char *value, size_t l
 		case 64: alg = OBS_HASH_SHA256; break;
 		case 128: alg = OBS_HASH_SHA512; break;
 		default:
-			return bad(err, ERR_INVALID, v, n,
-				   "not a file hash (32, 40, 64 or 128 hex digits expected, got %zu)",
-				   n);
+			return bad(
+			    err, ERR_INVALID, v, n,
+			    "not a file hash (32, 40, 64 or 128 hex digits expected, got %zu)", n);
 		}
 	}
 	for (size_t i = 0; i < sizeof(hash_algs) / sizeof(hash_algs[0]); i++)
@@ -761,7 +763,8 @@ int observable_normalise_hash(enum obs_hash_alg alg, const char *value, size_t l
 	if (want == 0)
 		return bad(err, ERR_INVALID, v, n, "unknown hash algorithm");
 	if (n != want)
-		return bad(err, ERR_INVALID, v, n, "not a %s hash (%zu hex digits expected, got %zu)",
+		return bad(err, ERR_INVALID, v, n,
+			   "not a %s hash (%zu hex digits expected, got %zu)",
 			   observable_hash_alg_name(alg), want, n);
 	reset(out, OBS_HASH);
 	out->hash_alg = alg;
@@ -873,9 +876,8 @@ int observable_normalise(enum obs_kind hint, const char *value, size_t len, stru
 }
 
 static const char *const kind_names[OBS_KIND_COUNT] = {
-	[OBS_AUTO] = "auto",	 [OBS_IPV4] = "ipv4", [OBS_IPV6] = "ipv6",
-	[OBS_DOMAIN] = "domain", [OBS_URL] = "url",   [OBS_EMAIL] = "email",
-	[OBS_HASH] = "hash",	 [OBS_ASN] = "asn",
+    [OBS_AUTO] = "auto", [OBS_IPV4] = "ipv4",	[OBS_IPV6] = "ipv6", [OBS_DOMAIN] = "domain",
+    [OBS_URL] = "url",	 [OBS_EMAIL] = "email", [OBS_HASH] = "hash", [OBS_ASN] = "asn",
 };
 
 const char *observable_kind_name(enum obs_kind k)
@@ -931,8 +933,8 @@ static int unquote(const char *lit, size_t n, char *dst, size_t cap, size_t *dl)
 	return 0;
 }
 
-static int not_indexable(struct err_detail *why, const char *type, const char *path,
-			 const char *op, const char *reason)
+static int not_indexable(struct err_detail *why, const char *type, const char *path, const char *op,
+			 const char *reason)
 {
 	if (why) {
 		err_set(why, ERR_OK, "pattern", "%s:%s %s: %s", type, path, op, reason);

@@ -44,13 +44,13 @@ enum obs_hash_alg {
  * is large (about 2.4 KiB), so keep it on the stack or in an arena, not in an index. */
 struct observable {
 	enum obs_kind kind;
-	enum obs_hash_alg hash_alg; /* OBS_HASH only */
-	uint8_t family;             /* 4 or 6 for OBS_IPV4/OBS_IPV6 and for URLs whose host is
-				     * an address; 0 otherwise */
-	uint8_t prefix_len;         /* 32 or 128 for a single address */
-	uint8_t addr[16];           /* network order, IPv4 in addr[0..3], host bits zero */
-	uint32_t asn;               /* OBS_ASN */
-	size_t len;                 /* of value */
+	enum obs_hash_alg hash_alg;    /* OBS_HASH only */
+	uint8_t family;		       /* 4 or 6 for OBS_IPV4/OBS_IPV6 and for URLs whose host is
+					* an address; 0 otherwise */
+	uint8_t prefix_len;	       /* 32 or 128 for a single address */
+	uint8_t addr[16];	       /* network order, IPv4 in addr[0..3], host bits zero */
+	uint32_t asn;		       /* OBS_ASN */
+	size_t len;		       /* of value */
 	char value[OBS_VALUE_MAX + 1]; /* canonical text, NUL-terminated */
 	/* The host part inside `value`: the domain itself, a URL's host (domain or address
 	 * text, without brackets or port), an e-mail's domain. host_len 0 for other kinds. */

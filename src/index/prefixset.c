@@ -50,7 +50,7 @@ int prefixset_add(struct prefixset *set, const struct observable *o, struct err_
 	case OBS_DOMAIN:
 		set->suffixes = xrealloc(set->suffixes, (set->nsuffixes + 1) * sizeof(char *));
 		set->suffix_lens =
-			xrealloc(set->suffix_lens, (set->nsuffixes + 1) * sizeof(size_t));
+		    xrealloc(set->suffix_lens, (set->nsuffixes + 1) * sizeof(size_t));
 		set->suffixes[set->nsuffixes] = xstrndup(o->value, o->len);
 		set->suffix_lens[set->nsuffixes] = o->len;
 		set->nsuffixes++;
@@ -59,8 +59,7 @@ int prefixset_add(struct prefixset *set, const struct observable *o, struct err_
 		set->asns = xrealloc(set->asns, (set->nasns + 1) * sizeof(*set->asns));
 		set->asns[set->nasns++] = o->asn;
 		return ERR_OK;
-	default:
-		break;
+	default: break;
 	}
 	return err_set(err, ERR_INVALID, "value",
 		       "'%.64s': a constituency holds networks, domains and AS numbers, not %s",

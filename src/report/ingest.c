@@ -177,7 +177,7 @@ static int on_object(void *ctx, const char *obj, size_t len, size_t index)
 	if (rc)
 		goto out;
 	if (info.modified_ms && stix_seen_add(in->seen, info.id, info.modified_ms, index, &first)) {
-		rc = err_set(err, ERR_INVALID, "", "objects[%zu] (%s): the same id and modified as "
+		rc = err_set(err, ERR_INVALID, "", "objects[%zu] (%s): same id and modified as "
 			     "objects[%zu]", index, info.id, first);
 		goto out;
 	}
@@ -314,6 +314,7 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	char *main_file = NULL, *orig_file = NULL, *reports_dir = NULL;
 	struct store_conn *c = NULL;
+	int64_t seq = 0;
 	int rc = in->failed;
 
 	if (rc)
@@ -385,7 +386,8 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 	if (src != SQLITE_DONE) {
 		rc = store_error(c, src, "report_insert");
 	} else {
-		int64_t seq = sqlite3_last_insert_rowid(store_db(c)), first, last;
+		int64_t first, last;
+		seq = sqlite3_last_insert_rowid(store_db(c));
 		rc = insert_objects(in, c, seq, &first, &last);
 		if (!rc) {
 			s = store_stmt(c, "UPDATE reports SET first_object = ?, last_object = ? WHERE seq = ?");
@@ -406,6 +408,8 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 		err_set(&in->first_err, rc, "", "the report could not be stored");
 		goto out;
 	}
+	if (in->node->report_committed)
+		in->node->report_committed(in->node, seq);
 	res->objects = in->objects;
 	res->tlp = in->tlp;
 	res->counts_json = in->counts_json;

@@ -147,8 +147,11 @@ static int submit_body(struct request *r, const char *data, size_t n)
 	struct submit *sub = r->route_state;
 	err_clear(&err);
 	int rc = ingest_feed(sub->in, data, n, &err);
-	if (rc)
+	if (rc) {
 		http_error_detail(r, rc, &err);
+		ingest_free(sub->in); /* the spool is gone before the answer leaves */
+		sub->in = NULL;
+	}
 	return rc;
 }
 
@@ -167,6 +170,8 @@ static void post_report(struct request *r)
 	int rc = ingest_commit(sub->in, r->who.member_id, sub->audience.data, &res, &err);
 	if (rc) {
 		http_error_detail(r, rc, &err);
+		ingest_free(sub->in); /* the spool is gone before the answer leaves */
+		sub->in = NULL;
 		return;
 	}
 	json_t *out = json_pack("{ss sI ss so so}", "id", res.id, "objects", (json_int_t)res.objects,

@@ -63,9 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		index_free(idx);
 	}
 	/* STIX: the input as a literal of a few comparisons */
-	static const char *const paths[][2] = {
-		{"url", "value"}, {"ipv4-addr", "value"}, {"file", "hashes.'SHA-256'"},
-		{"autonomous-system", "number"}};
+	static const char *const paths[][2] = {{"url", "value"},
+					       {"ipv4-addr", "value"},
+					       {"file", "hashes.'SHA-256'"},
+					       {"autonomous-system", "number"}};
 	for (size_t p = 0; p < sizeof(paths) / sizeof(paths[0]); p++) {
 		int rc = observable_from_stix(paths[p][0], paths[p][1], "=", v, size, &o, &e);
 		if (rc == ERR_OK)

@@ -25,8 +25,7 @@ static int collect(const struct index_match *m, void *ctx)
 		h->m[h->n].report_id = m->report_id;
 		h->m[h->n].kind = m->kind;
 		h->m[h->n].rel = m->rel;
-		snprintf(h->m[h->n].value, sizeof(h->m[h->n].value), "%.*s", (int)m->len,
-			 m->value);
+		snprintf(h->m[h->n].value, sizeof(h->m[h->n].value), "%.*s", (int)m->len, m->value);
 	}
 	h->n++;
 	return h->stop_after && h->n >= h->stop_after;
@@ -53,8 +52,7 @@ static long look(struct index *idx, const char *v, struct hits *h)
 static bool has(const struct hits *h, const char *value, enum index_rel rel, uint64_t rep)
 {
 	for (size_t i = 0; i < h->n && i < 64; i++)
-		if (!strcmp(h->m[i].value, value) && h->m[i].rel == rel &&
-		    h->m[i].report_id == rep)
+		if (!strcmp(h->m[i].value, value) && h->m[i].rel == rel && h->m[i].report_id == rep)
 			return true;
 	return false;
 }
@@ -278,10 +276,10 @@ static void readers_never_see_a_partial_state(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(finds_every_kind),
-		cmocka_unit_test(postings_and_removal),
-		cmocka_unit_test(grows_past_many_keys),
-		cmocka_unit_test(readers_never_see_a_partial_state),
+	    cmocka_unit_test(finds_every_kind),
+	    cmocka_unit_test(postings_and_removal),
+	    cmocka_unit_test(grows_past_many_keys),
+	    cmocka_unit_test(readers_never_see_a_partial_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -200,8 +200,9 @@ static void matches_brute_force(void **state)
 				       s->addr[m][2] << 8 | s->addr[m][3];
 			assert_int_equal(got, keys[h]);
 			assert_int_equal(s->len[m], lens[h]);
-			enum iptrie_rel r = lens[h] == len ? IPTRIE_EXACT
-					    : lens[h] < len ? IPTRIE_CONTAINS : IPTRIE_WITHIN;
+			enum iptrie_rel r = lens[h] == len  ? IPTRIE_EXACT
+					    : lens[h] < len ? IPTRIE_CONTAINS
+							    : IPTRIE_WITHIN;
 			assert_int_equal(s->rel[m], r);
 		}
 	}
@@ -213,9 +214,9 @@ static void matches_brute_force(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(answers_both_ways),
-		cmocka_unit_test(ipv6_keys),
-		cmocka_unit_test(matches_brute_force),
+	    cmocka_unit_test(answers_both_ways),
+	    cmocka_unit_test(ipv6_keys),
+	    cmocka_unit_test(matches_brute_force),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

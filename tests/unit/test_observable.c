@@ -191,7 +191,8 @@ static void email_hash_asn_forms(void **state)
 
 	ok(OBS_AUTO, "John.Doe@Example.COM", OBS_EMAIL, "John.Doe@example.com");
 	ok(OBS_AUTO, "x@bücher.de", OBS_EMAIL, "x@xn--bcher-kva.de");
-	assert_int_equal(observable_normalise(OBS_AUTO, "a@mail.example.org", 18, &o, NULL), ERR_OK);
+	assert_int_equal(observable_normalise(OBS_AUTO, "a@mail.example.org", 18, &o, NULL),
+			 ERR_OK);
 	assert_string_equal(o.registered, "example.org");
 	ko(OBS_EMAIL, "@example.com", "empty local part");
 	ko(OBS_EMAIL, "a@", "empty domain name");
@@ -199,24 +200,30 @@ static void email_hash_asn_forms(void **state)
 	ko(OBS_EMAIL, "a@[1.2.3.4]", "address literals");
 	ko(OBS_EMAIL, "example.com", "no '@'");
 
-	ok(OBS_AUTO, "D41D8CD98F00B204E9800998ECF8427E", OBS_HASH, "d41d8cd98f00b204e9800998ecf8427e");
+	ok(OBS_AUTO, "D41D8CD98F00B204E9800998ECF8427E", OBS_HASH,
+	   "d41d8cd98f00b204e9800998ecf8427e");
 	ok(OBS_AUTO, "da39a3ee5e6b4b0d3255bfef95601890afd80709", OBS_HASH,
 	   "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-	assert_int_equal(observable_normalise(OBS_AUTO,
-		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 64, &o, NULL),
-		ERR_OK);
+	assert_int_equal(
+	    observable_normalise(OBS_AUTO,
+				 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+				 64, &o, NULL),
+	    ERR_OK);
 	assert_int_equal(o.hash_alg, OBS_HASH_SHA256);
-	assert_int_equal(observable_normalise_hash(OBS_HASH_SHA3_256,
-		"A7FFC6F8BF1ED76651C14756A061D662F580FF4DE43B49FA82D80A4B80F8434A", 64, &o, NULL),
-		ERR_OK);
+	assert_int_equal(observable_normalise_hash(
+			     OBS_HASH_SHA3_256,
+			     "A7FFC6F8BF1ED76651C14756A061D662F580FF4DE43B49FA82D80A4B80F8434A", 64,
+			     &o, NULL),
+			 ERR_OK);
 	assert_int_equal(o.hash_alg, OBS_HASH_SHA3_256);
 	assert_string_equal(o.value,
 			    "a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a");
 	struct err_detail e;
 	assert_int_equal(observable_normalise_hash(OBS_HASH_SHA256, "abc", 3, &o, &e), ERR_INVALID);
 	assert_string_equal(e.message, "'abc': not a SHA-256 hash (64 hex digits expected, got 3)");
-	assert_int_equal(observable_normalise_hash(OBS_HASH_MD5,
-		"da39a3ee5e6b4b0d3255bfef95601890afd80709", 40, &o, &e), ERR_INVALID);
+	assert_int_equal(observable_normalise_hash(
+			     OBS_HASH_MD5, "da39a3ee5e6b4b0d3255bfef95601890afd80709", 40, &o, &e),
+			 ERR_INVALID);
 	assert_non_null(strstr(e.message, "not a MD5 hash (32 hex digits expected, got 40)"));
 	assert_int_equal(observable_normalise_hash(OBS_HASH_SHA1, "zz", 2, &o, &e), ERR_INVALID);
 	assert_non_null(strstr(e.message, "hex digits expected"));
@@ -317,9 +324,9 @@ static void prefix_sets(void **state)
 	const char *members[] = {"198.51.100.0/24", "2001:db8::/32", "AS64500", "gub.uy"};
 
 	for (size_t i = 0; i < 4; i++) {
-		assert_int_equal(observable_normalise(OBS_AUTO, members[i], strlen(members[i]), &o,
-						      NULL),
-				 ERR_OK);
+		assert_int_equal(
+		    observable_normalise(OBS_AUTO, members[i], strlen(members[i]), &o, NULL),
+		    ERR_OK);
 		assert_int_equal(prefixset_add(set, &o, NULL), ERR_OK);
 	}
 	assert_int_equal(prefixset_size(set), 4);
@@ -327,12 +334,18 @@ static void prefix_sets(void **state)
 	assert_int_equal(prefixset_add(set, &o, &e), ERR_INVALID);
 	assert_non_null(strstr(e.message, "'http://x.test/'"));
 
-	const char *in[] = {"198.51.100.7", "198.51.100.128/25", "198.51.100.0/24",
-			    "2001:db8:1::5", "::ffff:198.51.100.9", "AS64500", "gub.uy",
-			    "www.presidencia.gub.uy", "http://mail.gub.uy/x", "a@gub.uy",
-			    "http://198.51.100.1:8080/", "http://[2001:db8::2]/"};
-	const char *out[] = {"198.51.101.7", "198.51.0.0/16", "2001:db9::1", "AS64501",
-			     "notgub.uy", "uy", "http://gub.uy.evil.test/", "a@gub.uy.test",
+	const char *in[] = {"198.51.100.7",  "198.51.100.128/25",	  "198.51.100.0/24",
+			    "2001:db8:1::5", "::ffff:198.51.100.9",	  "AS64500",
+			    "gub.uy",	     "www.presidencia.gub.uy",	  "http://mail.gub.uy/x",
+			    "a@gub.uy",	     "http://198.51.100.1:8080/", "http://[2001:db8::2]/"};
+	const char *out[] = {"198.51.101.7",
+			     "198.51.0.0/16",
+			     "2001:db9::1",
+			     "AS64501",
+			     "notgub.uy",
+			     "uy",
+			     "http://gub.uy.evil.test/",
+			     "a@gub.uy.test",
 			     "d41d8cd98f00b204e9800998ecf8427e"};
 	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
 		assert_int_equal(observable_normalise(OBS_AUTO, in[i], strlen(in[i]), &o, NULL),
@@ -354,10 +367,14 @@ static void prefix_sets(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ipv4_forms),	 cmocka_unit_test(ipv6_forms),
-		cmocka_unit_test(domain_forms),	 cmocka_unit_test(url_forms),
-		cmocka_unit_test(email_hash_asn_forms), cmocka_unit_test(stix_mapping),
-		cmocka_unit_test(decay),	 cmocka_unit_test(prefix_sets),
+	    cmocka_unit_test(ipv4_forms),
+	    cmocka_unit_test(ipv6_forms),
+	    cmocka_unit_test(domain_forms),
+	    cmocka_unit_test(url_forms),
+	    cmocka_unit_test(email_hash_asn_forms),
+	    cmocka_unit_test(stix_mapping),
+	    cmocka_unit_test(decay),
+	    cmocka_unit_test(prefix_sets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,266 @@
+"""Incident exchange (issue 3): intake, scope on every read path, versions,
+audit, bad input, persistence."""
+import glob
+import json
+import os
+import sqlite3
+import sys
+
+from harness import Node, check, eq, run
+from stixgen import TLP, bundle, dumps, identity, indicator, sid
+
+BIN = sys.argv[1]
+SRC = os.environ.get("ATALAYA_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
+SHARED = os.environ.get("ATALAYA_SHARED", os.path.join(SRC, "..", "shared"))
+STIX = "application/stix+json;version=2.1"
+
+
+def submit(n, body, audience=None, token="admin", ct=STIX):
+    path = "/api/v1/reports" + (f"?audience={audience}" if audience is not None else "")
+    return n.request("POST", path, raw=body, token=token, content_type=ct)
+
+
+def rows(n):
+    db = sqlite3.connect(os.path.join(n.data, "atalaya.db"))
+    out = tuple(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("reports", "objects"))
+    db.close()
+    files = len(os.listdir(os.path.join(n.data, "reports"))) + len(os.listdir(os.path.join(n.data, "spool")))
+    return out + (files,)
+
+
+def test_examples_accepted_byte_for_byte(bin_):
+    n = Node(bin_).start()
+    try:
+        examples = sorted(glob.glob(os.path.join(SHARED, "testdata/stix21/examples/*.json")))
+        if not examples:
+            examples = sorted(glob.glob(os.path.join(SRC, "tests/data/stix/valid/*.json")))
+        check(len(examples) >= 4, "the shared STIX examples are found")
+        for path in examples:
+            raw = open(path, "rb").read()
+            r = submit(n, raw, "all")
+            eq(r.status, 201, f"{os.path.basename(path)}: {r}")
+            rep = r.json()
+            eq(rep["objects"], len(json.loads(raw)["objects"]), "object count")
+            b = n.request("GET", f"/api/v1/reports/{rep['id']}/bundle")
+            eq(b.status, 200, "bundle")
+            check(b.body.encode() == raw, f"{path} reads back byte for byte")
+            s = n.request("GET", f"/api/v1/reports/{rep['id']}").json()
+            eq(s["originator"]["name"], "CERT-UY", "originator")
+            eq(s["audience"], ["all"], "audience")
+        # the CLI shows the same
+        out = n.cli("report", "list")
+        eq(out.returncode, 0, out.stderr)
+        eq(len(out.stdout.strip().splitlines()), len(examples), "report list")
+    finally:
+        n.cleanup()
+
+
+def test_scope_defaults_and_tlp_rules(bin_):
+    n = Node(bin_).start()
+    try:
+        b_id, btok = n.add_member("B", "BR")
+        r = submit(n, dumps(bundle([indicator("[ipv4-addr:value = '198.51.100.7']")])))
+        eq(r.status, 201, "no audience")
+        eq(r.json()["audience"], [], "owner alone")
+        check(any("only your member" in x for x in r.json()["notes"]), "the 201 says so")
+        check(any("never treated as TLP:CLEAR" in x for x in r.json()["notes"]), "unmarked said")
+        eq(r.json()["tlp"], "none", "unmarked is not clear")
+        eq(n.request("GET", f"/api/v1/reports/{r.json()['id']}", token=btok).status, 404, "not shared")
+        # the strictest TLP of the bundle is the report's
+        mixed = bundle([indicator("[domain-name:value = 'a.example']", tlp="green"),
+                        indicator("[domain-name:value = 'b.example']", tlp="amber+strict")])
+        r = submit(n, dumps(mixed), "all")
+        eq(r.json()["tlp"], "amber+strict", "strictest wins")
+        before = rows(n)
+        red = dumps(bundle([indicator("[ipv4-addr:value = '203.0.113.9']", tlp="red")]))
+        for aud in ("all", "group:1"):
+            if aud == "group:1":
+                n.request("POST", "/api/v1/groups", {"name": "g", "members": [b_id]})
+            r = submit(n, red, aud)
+            eq(r.status, 422, f"RED to {aud}")
+            check("named members" in r.json()["error"]["message"], r.body)
+        eq(rows(n), before, "refused RED stored nothing")
+        r = submit(n, red, f"member:{b_id}")
+        eq(r.status, 201, "RED to a named member")
+        eq(n.request("GET", f"/api/v1/reports/{r.json()['id']}", token=btok).status, 200, "named sees RED")
+        # TLP 1.0 WHITE counts as CLEAR
+        white = indicator("[ipv4-addr:value = '192.0.2.1']")
+        white["object_marking_refs"] = ["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"]
+        eq(submit(n, dumps(bundle([white])), "all").json()["tlp"], "clear", "WHITE is CLEAR")
+        for bad in ("everyone", "member:999", "group:77", "member:abc"):
+            r = submit(n, red, bad)
+            eq(r.status, 422, f"audience {bad}")
+            eq(r.json()["error"]["field"], "audience", "field named")
+        eq(submit(n, red, "all", token=n.add_member("R", "PE", role="reader")[1]).status, 403,
+           "a reader cannot submit")
+    finally:
+        n.cleanup()
+
+
+def test_every_read_path_respects_scope(bin_):
+    """For every TLP level and audience kind, members inside and outside the
+    audience get exactly what they may, through every read path."""
+    n = Node(bin_).start()
+    try:
+        a_id, atok = n.add_member("A", "AR")    # in the group
+        b_id, btok = n.add_member("B", "BO")    # named
+        c_id, ctok = n.add_member("C", "CL")    # outside everything
+        g = n.request("POST", "/api/v1/groups", {"name": "G", "members": [a_id]}).json()["id"]
+        o_id, otok = n.add_member("O", "UY")    # the originator
+        cases = []
+        for tlp in ("clear", "green", "amber", "amber+strict", "red", None):
+            for aud in ("all", f"group:{g}", f"member:{b_id}", ""):
+                if tlp == "red" and aud in ("all", f"group:{g}"):
+                    continue
+                ind = indicator(f"[ipv4-addr:value = '10.{len(cases)}.0.1']", tlp=tlp)
+                r = submit(n, dumps(bundle([ind])), aud, token=otok)
+                eq(r.status, 201, f"{tlp} {aud}: {r}")
+                who = {"O"}
+                if aud == "all":
+                    who |= {"A", "B", "C"}
+                elif aud == f"group:{g}":
+                    who |= {"A"}
+                elif aud == f"member:{b_id}":
+                    who |= {"B"}
+                cases.append((r.json()["id"], ind["id"], who, tlp, aud))
+        tokens = {"O": otok, "A": atok, "B": btok, "C": ctok}
+        for name, tok in tokens.items():
+            listed = {x["id"] for x in n.request("GET", "/api/v1/reports?limit=1000", token=tok).json()["items"]}
+            objs = {json.loads(json.dumps(x))["id"] for x in
+                    n.request("GET", "/api/v1/objects?limit=1000", token=tok).json()["items"]}
+            exported = {o["id"] for o in n.request("GET", "/api/v1/export?limit=1000", token=tok).json()["objects"]}
+            for rid, oid, who, tlp, aud in cases:
+                may = name in who
+                what = f"{name} on {tlp}/{aud or 'owner'}"
+                eq(rid in listed, may, f"list {what}")
+                eq(oid in objs, may, f"objects {what}")
+                eq(oid in exported, may, f"export {what}")
+                for path in (f"/api/v1/reports/{rid}", f"/api/v1/reports/{rid}/bundle",
+                             f"/api/v1/objects/{oid}", f"/api/v1/objects/{oid}/versions"):
+                    r = n.request("GET", path, token=tok)
+                    eq(r.status, 200 if may else 404, f"{path} {what}")
+                    if not may:
+                        # a 404 names what was asked, and nothing of the report
+                        eq(set(r.json()), {"error"}, f"404 body {what}")
+                        check("ipv4-addr" not in r.body and "'10." not in r.body,
+                              f"no leak in 404 {what}: {path} {r.body}")
+                r = n.request("GET", f"/api/v1/reports/{rid}/audit", token=tok)
+                eq(r.status, 200 if name == "O" else (403 if may else 404), f"audit {what}")
+        # the originator sees who read its reports, through which path
+        rid = cases[0][0]
+        items = n.request("GET", f"/api/v1/reports/{rid}/audit?limit=1000", token=otok).json()["items"]
+        seen = {(i["member"]["name"], i["path"]) for i in items}
+        for m in ("A", "B", "C"):
+            for p in ("reports.list", "reports.get", "reports.bundle", "objects.list", "objects.get",
+                      "objects.versions", "export"):
+                check((m, p) in seen, f"audit records {m} via {p}: {sorted(seen)}")
+        check(not any(i["member"]["name"] == "O" for i in items), "own reads are not disclosures")
+        out = n.cli("report", "audit", rid, token=otok)
+        check("reports.bundle" in out.stdout, out.stdout)
+    finally:
+        n.cleanup()
+
+
+def test_invalid_bundles_store_nothing(bin_):
+    n = Node(bin_).start()
+    try:
+        inv = sorted(glob.glob(os.path.join(SRC, "tests/data/stix/invalid/*.json")))
+        check(len(inv) >= 40, f"at least 40 invalid bundles ({len(inv)})")
+        before = rows(n)
+        for path in inv:
+            expected = open(path[:-5] + ".expected").read().strip()
+            r = submit(n, open(path, "rb").read(), "all")
+            check(r.status in (400, 413, 422), f"{os.path.basename(path)}: {r}")
+            eq(r.json()["error"]["message"], expected, os.path.basename(path))
+        eq(rows(n), before, "nothing stored, no file left behind")
+        r = submit(n, b"<x/>", "all", ct="text/plain")
+        eq(r.status, 415, "unsupported media type")
+        r = submit(n, b"", "all")
+        eq(r.status in (400, 422), True, f"empty body {r}")
+    finally:
+        n.cleanup()
+
+
+def test_body_cap(bin_):
+    n = Node(bin_, extra_args=["--report-body-max", "4K"]).start()
+    try:
+        big = dumps(bundle([indicator(f"[ipv4-addr:value = '10.0.{i // 250}.{i % 250}']") for i in range(40)]))
+        r = submit(n, big, "all")
+        eq(r.status, 413, "over report_body_max")
+        eq(rows(n)[:2], (0, 0), "nothing stored")
+    finally:
+        n.cleanup()
+
+
+def test_versions_and_revocation(bin_):
+    n = Node(bin_).start()
+    try:
+        b_id, btok = n.add_member("B", "BR")
+        oid = sid("indicator")
+        v1 = indicator("[ipv4-addr:value = '198.51.100.1']", oid=oid, name="v1")
+        v2 = indicator("[ipv4-addr:value = '198.51.100.2']", oid=oid, name="v2",
+                       modified="2026-11-02T10:00:00.000Z")
+        eq(submit(n, dumps(bundle([v1])), "all").status, 201, "v1")
+        eq(submit(n, dumps(bundle([v2])), "all").status, 201, "v2")
+        r = n.request("GET", f"/api/v1/objects/{oid}", token=btok)
+        eq(json.loads(r.body)["name"], "v2", "latest by default")
+        r = n.request("GET", f"/api/v1/objects/{oid}?modified=2026-11-01T10:00:00.000Z", token=btok)
+        eq(json.loads(r.body)["name"], "v1", "an older version when asked")
+        vs = n.request("GET", f"/api/v1/objects/{oid}/versions", token=btok).json()["items"]
+        eq([v["modified"] for v in vs], ["2026-11-02T10:00:00.000Z", "2026-11-01T10:00:00.000Z"], "versions")
+        listed = [o for o in n.request("GET", "/api/v1/objects", token=btok).json()["items"] if o["id"] == oid]
+        eq([o["name"] for o in listed], ["v2"], "lists show the latest only")
+        listed = [o for o in n.request("GET", "/api/v1/objects?versions=all", token=btok).json()["items"]
+                  if o["id"] == oid]
+        eq(len(listed), 2, "every version when asked")
+        # a later version visible only to the originator does not hide v2 from B
+        v3 = indicator("[ipv4-addr:value = '198.51.100.3']", oid=oid, name="v3",
+                       modified="2026-11-03T10:00:00.000Z")
+        eq(submit(n, dumps(bundle([v3]))).status, 201, "v3 owner-only")
+        eq(json.loads(n.request("GET", f"/api/v1/objects/{oid}", token=btok).body)["name"], "v2",
+           "B sees the latest version it may see")
+        eq(json.loads(n.request("GET", f"/api/v1/objects/{oid}").body)["name"], "v3", "owner sees v3")
+        rv = indicator("[ipv4-addr:value = '198.51.100.3']", oid=oid, name="v4", revoked=True,
+                       modified="2026-11-04T10:00:00.000Z")
+        eq(submit(n, dumps(bundle([rv])), "all").status, 201, "revocation")
+        r = n.request("GET", f"/api/v1/objects/{oid}", token=btok)
+        eq(r.status, 410, "revoked")
+        check("revoked" in r.json()["error"]["message"], r.body)
+        eq(n.request("GET", f"/api/v1/objects/{oid}?include_revoked=true", token=btok).status, 200, "still readable")
+        check(all(o["id"] != oid for o in n.request("GET", "/api/v1/objects", token=btok).json()["items"]),
+              "revoked objects leave lists")
+        # same id and modified twice in one bundle
+        r = submit(n, dumps(bundle([v1, v1])), "all")
+        eq(r.status, 422, "duplicate in one bundle")
+    finally:
+        n.cleanup()
+
+
+def test_persistence_and_large_bundle(bin_):
+    n = Node(bin_).start()
+    try:
+        ident = identity("CERT-UY", tlp="green")
+        objs = [ident] + [indicator(f"[ipv4-addr:value = '10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}']",
+                                    tlp="green", ident=ident["id"]) for i in range(20000)]
+        raw = dumps(bundle(objs))
+        r = submit(n, raw, "all")
+        eq(r.status, 201, "20k objects")
+        eq(r.json()["objects"], 20001, "all counted")
+        eq(r.json()["counts"], {"identity": 1, "indicator": 20000}, "counts by type")
+        rid = r.json()["id"]
+        n.stop(9)  # kill -9 right after the 201
+        n.start()
+        s = n.request("GET", f"/api/v1/reports/{rid}").json()
+        eq(s["objects"], 20001, "survives kill -9")
+        eq(n.request("GET", f"/api/v1/reports/{rid}/bundle").body.encode(), raw, "bytes survive")
+        eq(n.request("GET", f"/api/v1/objects/{objs[777]['id']}").status, 200, "object by id")
+        page = n.request("GET", "/api/v1/objects?type=identity").json()
+        eq([o["id"] for o in page["items"]], [ident["id"]], "type filter")
+    finally:
+        n.cleanup()
+
+
+if __name__ == "__main__":
+    run([test_examples_accepted_byte_for_byte, test_scope_defaults_and_tlp_rules,
+         test_every_read_path_respects_scope, test_invalid_bundles_store_nothing, test_body_cap,
+         test_versions_and_revocation, test_persistence_and_large_bundle], BIN)
