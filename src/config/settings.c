@@ -252,7 +252,11 @@ int config_apply_flags(struct config *c, int *argc, char **argv, struct err_deta
 		if (eq)
 			value = eq + 1;
 		else if (s->type == SET_BOOL)
-			value = "true";
+			/* "--access-log false" as well as a bare "--insecure-listen" */
+			value = i + 1 < *argc && (!strcmp(argv[i + 1], "true") ||
+						  !strcmp(argv[i + 1], "false"))
+					? argv[++i]
+					: "true";
 		else if (i + 1 < *argc)
 			value = argv[++i];
 		else

@@ -281,7 +281,7 @@ static int complete(struct bundle_stream *s, const char *p, size_t n, bundle_str
 		}
 		if (s->key == KEY_OTHER) {
 			/* the names are short: a linear search is fine for the few there are */
-			const char *q = s->others.data, *end = q + s->others.len;
+			const char *q = s->others.data, *end = q ? q + s->others.len : NULL;
 			if (!custom_name_ok(k)) {
 				rc = fail(s, err, ERR_INVALID, "", "byte %zu: bundle: property name \"%.64s\" "
 					  "does not match ^[a-z0-9_]{3,250}$", at, k);

@@ -115,7 +115,7 @@ const char *const store_migrations[] = {
 	"  fp_hash BLOB,"
 	"  fp_shingles BLOB,"
 	"  fp_words INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX spam_reports_source ON spam_reports(source, arrival);"
+	"CREATE INDEX spam_reports_source ON spam_reports(source, received);"
 	"CREATE INDEX spam_reports_fp ON spam_reports(fp_hash);"
 	"CREATE TABLE dnsbl_listings ("
 	"  value TEXT PRIMARY KEY,"
@@ -144,7 +144,8 @@ const char *const store_migrations[] = {
 	"  value TEXT,"
 	"  reason TEXT NOT NULL DEFAULT '',"
 	"  detail TEXT,"
-	"  at INTEGER NOT NULL);",
+	"  at INTEGER NOT NULL);"
+	"CREATE INDEX spam_actions_value ON spam_actions(value, at);",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -1,4 +1,162 @@
+/* IODEF v2 to STIX: the sample reports in tests/data/iodef map to bundles that pass
+ * the STIX validator; bad documents fail with line and element. */
 #include <setjmp.h>
 #include <cmocka.h>
-static void nothing(void **s) { (void)s; }
-int main(void) { const struct CMUnitTest t[] = {cmocka_unit_test(nothing)}; return cmocka_run_group_tests(t, NULL, NULL); }
+
+#include <dirent.h>
+
+#include "formats/formats_testdata.h"
+#include "formats/iodef.h"
+#include "formats/stix.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+static char *slurp(const char *dir, const char *name, size_t *len)
+{
+	char path[4096];
+	const char *src = getenv("ATALAYA_SRCDIR");
+	struct buf b;
+	char tmp[65536];
+	size_t n;
+	FILE *f;
+
+	if (src)
+		snprintf(path, sizeof(path), "%s/tests/data/%s/%s", src, dir, name);
+	else
+		snprintf(path, sizeof(path), "%s/%s/%s", FORMATS_TESTDATA_DIR, dir, name);
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	buf_init(&b, 64 << 20);
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		buf_add(&b, tmp, n);
+	fclose(f);
+	return buf_detach(&b, len);
+}
+
+/* Converts, checks the bundle with the STIX validator, returns it as text. */
+static char *convert_ok(const char *name, struct stix_bundle_counts *counts)
+{
+	size_t len;
+	char *xml = slurp("iodef", name, &len);
+	json_t *bundle = NULL;
+	struct err_detail err;
+
+	assert_non_null(xml);
+	err_clear(&err);
+	if (iodef_to_stix(xml, len, &bundle, &err)) {
+		fprintf(stderr, "%s: %s\n", name, err.message);
+		fail();
+	}
+	char *text = json_dumps(bundle, JSON_INDENT(1));
+	if (stix_validate_bundle_buffer(text, strlen(text), 0, counts, &err)) {
+		fprintf(stderr, "%s: %s\n%s\n", name, err.message, text);
+		fail();
+	}
+	/* idempotent: the same document gives the same bundle */
+	json_t *again = NULL;
+	assert_int_equal(iodef_to_stix(xml, len, &again, &err), ERR_OK);
+	assert_true(json_equal(bundle, again));
+	json_decref(again);
+	json_decref(bundle);
+	free(xml);
+	return text;
+}
+
+static void minimal_report(void **state)
+{
+	struct stix_bundle_counts c;
+	char *t = convert_ok("minimal.xml", &c);
+
+	assert_int_equal(c.objects, 2); /* incident, identity */
+	assert_int_equal(c.tlp, TLP_RED); /* restriction="private" */
+	assert_non_null(strstr(t, "\"name\": \"csirt.example.com#492382\""));
+	assert_non_null(strstr(t, "\"created\": \"2015-07-18T14:00:00.000Z\""));
+	free(t);
+}
+
+static void indicators_report(void **state)
+{
+	struct stix_bundle_counts c;
+	char *t = convert_ok("indicators.xml", &c);
+
+	assert_int_equal(c.tlp, TLP_AMBER); /* restriction="partner" */
+	static const char *const patterns[] = {
+		"[ipv4-addr:value = '192.0.2.200']",
+		"[domain-name:value = 'mail.evil.example']",
+		"[ipv6-addr:value = '2001:db8::25']",
+		"[domain-name:value = 'c2.evil.example']",
+		"[url:value = 'http://evil.example/login.php?id=\\\\'1\\\\'']",
+		"[email-addr:value = 'billing@evil.example']",
+		"[file:hashes.'SHA-256' = "
+		"'5393fe188a3b01eeb3c667029304614a6577b3981b3bb3c54600ceb2e352f024']",
+		"[ipv4-addr:value = '198.51.100.0/24']",
+	};
+	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+		if (!strstr(t, patterns[i])) {
+			fprintf(stderr, "missing %s in\n%s\n", patterns[i], t);
+			fail();
+		}
+	}
+	/* 8 SCOs, 8 indicators, 8 relationships, incident, 2 identities */
+	assert_int_equal(c.by_kind[STIX_SCO], 8);
+	assert_int_equal(c.objects, 27);
+	assert_non_null(strstr(t, "\"x_iodef_impacts\": [\n  \"SystemImpact:takeover-system\""));
+	free(t);
+}
+
+static void public_report_dedupes(void **state)
+{
+	struct stix_bundle_counts c;
+	char *t = convert_ok("public-scan.xml", &c);
+
+	assert_int_equal(c.tlp, TLP_CLEAR);
+	assert_int_equal(c.by_kind[STIX_SCO], 2); /* 203.0.113.17 appears twice */
+	free(t);
+}
+
+static void invalid_documents(void **state)
+{
+	static const char *const names[] = {"bad-category", "bad-ipv4", "wrong-version", "bad-time",
+					    "bad-restriction", "doctype-entities", "wrong-namespace"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char f[128];
+		size_t len, elen;
+		json_t *bundle = (json_t *)1;
+		struct err_detail err;
+		snprintf(f, sizeof(f), "%s.xml", names[i]);
+		char *xml = slurp("iodef/invalid", f, &len);
+		snprintf(f, sizeof(f), "%s.expected", names[i]);
+		char *exp = slurp("iodef/invalid", f, &elen);
+		assert_non_null(xml);
+		assert_non_null(exp);
+		exp[strcspn(exp, "\n")] = '\0';
+		assert_int_not_equal(iodef_to_stix(xml, len, &bundle, &err), ERR_OK);
+		assert_null(bundle);
+		if (strcmp(err.message, exp)) {
+			fprintf(stderr, "%s\n  expected: %s\n  got:      %s\n", names[i], exp,
+				err.message);
+			fail();
+		}
+		free(xml);
+		free(exp);
+	}
+	size_t len;
+	json_t *bundle;
+	struct err_detail err;
+	char *xml = slurp("iodef/invalid", "not-well-formed.xml", &len);
+	assert_int_equal(iodef_to_stix(xml, len, &bundle, &err), ERR_SYNTAX);
+	assert_non_null(strstr(err.message, "line 4: not well-formed XML"));
+	free(xml);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(minimal_report),
+		cmocka_unit_test(indicators_report),
+		cmocka_unit_test(public_report_dedupes),
+		cmocka_unit_test(invalid_documents),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,77 @@
+"""Posts generated STIX bundles to a fresh node and prints objects/s (POST to
+201, i.e. validated and committed) and the daemon's peak RSS (VmHWM)."""
+import http.client
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
+from harness import Node  # noqa: E402
+
+BIN = os.path.abspath(sys.argv[1])
+SIZES = [int(x) for x in sys.argv[2:]] or [10_000, 100_000, 1_000_000]
+RUNS = {10_000: 5, 100_000: 3, 1_000_000: 1}
+
+
+def vm(pid, key):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith(key):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def post(node, path):
+    size = os.path.getsize(path)
+    conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=3600)
+    with open(path, "rb") as f:
+        t0 = time.perf_counter()
+        conn.request("POST", "/api/v1/reports?audience=all", body=f, headers={
+            "Authorization": f"Bearer {node.admin_token}", "Content-Length": str(size),
+            "Content-Type": "application/stix+json;version=2.1"})
+        r = conn.getresponse()
+        body = r.read()
+        dt = time.perf_counter() - t0
+    conn.close()
+    if r.status != 201:
+        raise SystemExit(f"POST answered {r.status}: {body[:300]!r}")
+    return dt
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="atalaya-bench-ingest-")
+    print(f"{'N objects':>10} {'MB':>8} {'runs':>4} {'objects/s':>11} {'MB/s':>7} {'peak RSS':>10}")
+    try:
+        for n in SIZES:
+            path = os.path.join(tmp, f"b{n}.json")
+            subprocess.run([sys.executable, os.path.join(HERE, "..", "gen_bundle.py"), str(n), path],
+                           check=True)
+            objects = None
+            rates, peaks = [], []
+            for _ in range(RUNS.get(n, 1)):
+                node = Node(BIN, extra_args=["--access-log", "false"])
+                node.start()
+                try:
+                    if objects is None:
+                        import json
+                        objects = sum(1 for _ in json.load(open(path))["objects"])
+                    dt = post(node, path)
+                    rates.append(objects / dt)
+                    peaks.append(vm(node.proc.pid, "VmHWM:"))
+                finally:
+                    node.cleanup()
+            mb = os.path.getsize(path) / 1e6
+            print(f"{objects:>10} {mb:>8.1f} {len(rates):>4} {statistics.median(rates):>11,.0f} "
+                  f"{mb * statistics.median(rates) / objects:>7.1f} {max(peaks) / 2**20:>8.1f} MiB",
+                  flush=True)
+            os.unlink(path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("targets: >= 100,000 objects/s; peak RSS < 300 MB at 1M objects")
+
+
+main()
