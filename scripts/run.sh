@@ -18,7 +18,10 @@ atalaya is starting on http://$listen (data in $data)
   CLI:        export ATALAYA_URL=http://$listen ATALAYA_TOKEN_FILE=$token_file
               $bin member add --name "CERT.br" --country BR --kind national-cert --role analyst
               $bin contacts list
+  DNSBL:      dig @${dns%:*} -p ${dns##*:} 2.0.0.127.$zone A      (RFC 5782 test entry: 127.0.0.2)
+              dig @${dns%:*} -p ${dns##*:} 2.0.0.127.$zone TXT
+              $bin ingest-mail < report.eml      (an ARF abuse report, as a mail pipe would)
 
 Press Ctrl-C to stop.
 MSG
-exec "$bin" serve --data "$data" --listen "$listen"
+exec "$bin" serve --data "$data" --listen "$listen" --dns "$dns" --dnsbl-zone "$zone"

@@ -248,8 +248,8 @@ done
 echo "cpu us/req: the daemon's CPU time (user + system, from /proc) per answered request;"
 echo "it does not depend on how busy the machine is, unlike req/s and p99."
 load_end=$(cut -d' ' -f1 /proc/loadavg)
-echo "load average before: $load_start, after: $load_end (2 cores: above ~2.5 during the run means"
-echo "other processes took CPU from the daemon and wrk, and req/s is lower than on an idle machine)"
+echo "load average before: $load_start, after: $load_end. The daemon and wrk alone make about 3;"
+echo "more means other processes shared the two cores, and req/s is lower than on an idle machine."
 
 [ "$strict" = 1 ] && [ "$below" = 1 ] && exit 1
 exit 0

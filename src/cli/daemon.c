@@ -8,6 +8,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "node.h"
+#include "spam/service.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -226,6 +227,7 @@ int cmd_serve(int argc, char **argv)
 	struct err_detail err;
 	sigset_t sigs;
 	int fd = -1, rc, sig;
+	struct dnsbl_listen dns_l = {.nudp = 0, .tcp_fd = -1}; /* anti-spam DNSBL (issue 8) */
 
 	memset(&node, 0, sizeof(node));
 	if (load_config(&cfg, &argc, argv))
@@ -247,6 +249,9 @@ int cmd_serve(int argc, char **argv)
 
 	err_clear(&err);
 	rc = server_bind(&cfg, &fd, &err);
+	/* anti-spam DNSBL (issue 8): its sockets too are bound before dropping root */
+	if (!rc && *cfg.dns_listen)
+		rc = dnsbl_server_bind(cfg.dns_listen, (int)cfg.dns_threads, &dns_l, &err);
 	if (!rc)
 		rc = drop_privileges(&cfg);
 	if (rc) {
@@ -277,6 +282,11 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (!rc)
 		rc = directory_new(node.st, &node.dir);
+	/* anti-spam (issue 8): listings loaded from the store, then the DNS server */
+	if (!rc)
+		rc = spam_new(&node, &node.spam, &err);
+	if (!rc && *cfg.dns_listen)
+		rc = spam_dns_start(node.spam, &dns_l, &err); /* takes the sockets */
 	if (rc) {
 		log_err("event=start error=\"%s\"", err.message[0] ? err.message : err_str(rc));
 		rc = 1;
@@ -302,11 +312,15 @@ int cmd_serve(int argc, char **argv)
 	/* MHD finishes the requests in flight; each write is one transaction,
 	 * so nothing is left half-written. */
 	server_stop(srv);
+	spam_free(node.spam); /* anti-spam: DNS threads and expiry stop here */
+	node.spam = NULL;
 	rc = 0;
 	log_info("event=stopped");
 done:
 	if (fd >= 0)
 		close(fd);
+	dnsbl_listen_close(&dns_l); /* anti-spam: sockets not handed to the server */
+	spam_free(node.spam);
 	metrics_free(node.metrics);
 	directory_free(node.dir);
 	store_close(node.st);

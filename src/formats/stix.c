@@ -1395,59 +1395,66 @@ bool stix_seen_add(struct stix_seen *s, const char *id, int64_t modified_ms, siz
 /* ---- whole buffers ----------------------------------------------------------------- */
 
 struct buffer_ctx {
-	const char *data;
-	size_t len;
+	struct bundle_stream *stream;
 	struct stix_seen *seen;
 	struct stix_bundle_counts counts;
 	int tlp;
 	struct err_detail *err;
 };
 
+int stix_check_bundle_element(struct stix_seen *seen, const char *obj_json, size_t len,
+			      size_t index, size_t at, json_t **obj_out, struct stix_object_info *info,
+			      struct err_detail *err)
+{
+	json_error_t jerr;
+	json_t *obj;
+	size_t first;
+	char field[40];
+	int rc;
+
+	*obj_out = NULL;
+	snprintf(field, sizeof(field), "objects[%zu]", index);
+	obj = json_loadb(obj_json, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!obj)
+		return err_set(err, ERR_SYNTAX, field, "byte %zu: %s: malformed JSON: %s",
+			       at + (size_t)jerr.position, field, jerr.text);
+	rc = stix_validate_object(obj, index, info, err);
+	if (!rc && stix_seen_add(seen, info->id, info->modified_ms, index, &first))
+		rc = err_set(err, ERR_INVALID, field, "objects[%zu] (%.100s): same id and modified "
+			     "as objects[%zu]", index, info->id, first);
+	if (rc)
+		json_decref(obj);
+	else
+		*obj_out = obj;
+	return rc;
+}
+
 static int on_object(void *p, const char *obj_json, size_t len, size_t index)
 {
 	struct buffer_ctx *c = p;
 	struct stix_object_info info;
-	json_error_t jerr;
 	json_t *obj;
-	size_t first;
-	int rc;
-
-	obj = json_loadb(obj_json, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!obj) {
-		char field[40];
-		snprintf(field, sizeof(field), "objects[%zu]", index);
-		if (obj_json >= c->data && obj_json < c->data + c->len)
-			return err_set(c->err, ERR_SYNTAX, field, "byte %zu: %s: malformed JSON: %s",
-				       (size_t)(obj_json - c->data) + (size_t)jerr.position, field,
-				       jerr.text);
-		return err_set(c->err, ERR_SYNTAX, field, "%s: malformed JSON: %s", field, jerr.text);
-	}
-	rc = stix_validate_object(obj, index, &info, c->err);
+	int rc = stix_check_bundle_element(c->seen, obj_json, len, index,
+					   bundle_stream_object_offset(c->stream), &obj, &info,
+					   c->err);
 	if (rc)
-		goto out;
-	if (stix_seen_add(c->seen, info.id, info.modified_ms, index, &first)) {
-		char field[40];
-		snprintf(field, sizeof(field), "objects[%zu]", index);
-		rc = err_set(c->err, ERR_INVALID, field, "objects[%zu] (%.100s): same id and modified "
-			     "as objects[%zu]", index, info.id, first);
-		goto out;
-	}
+		return rc;
 	c->counts.objects++;
 	c->counts.by_kind[info.kind]++;
 	if (info.tlp != TLP_NONE && (int)info.tlp > c->tlp)
 		c->tlp = (int)info.tlp;
-out:
 	json_decref(obj);
-	return rc;
+	return ERR_OK;
 }
 
 int stix_validate_bundle_buffer(const char *data, size_t len, size_t max_object_bytes,
 				struct stix_bundle_counts *counts, struct err_detail *err)
 {
-	struct buffer_ctx c = {.data = data, .len = len, .tlp = -1, .err = err};
+	struct buffer_ctx c = {.tlp = -1, .err = err};
 	struct bundle_stream *s = bundle_stream_new(max_object_bytes);
 	int rc;
 
+	c.stream = s;
 	c.seen = stix_seen_new();
 	rc = bundle_stream_feed(s, data, len, on_object, &c, err);
 	if (rc)

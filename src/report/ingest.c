@@ -13,13 +13,8 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
-/* Until the IODEF mapper lands (formats/iodef.c), IODEF is refused clearly. */
-#define IODEF_TO_STIX(x, n, b, e)                                                               \
-	((void)(x), (void)(n), (void)(b),                                                        \
-	 err_set(e, ERR_UNSUPPORTED, "Content-Type", "IODEF intake is not available yet"))
-
 /* IODEF documents are parsed whole by libxml2: they get a smaller cap. */
-#define IODEF_MAX ((size_t)64 << 20)
+#define IODEF_MAX ((size_t)IODEF_MAX_BYTES)
 
 /* One validated object, as written to the records spool between the two
  * phases (validate while receiving, insert at commit). */
@@ -162,25 +157,16 @@ static int on_object(void *ctx, const char *obj, size_t len, size_t index)
 	struct ingest *in = ctx;
 	struct err_detail *err = &in->first_err;
 	struct stix_object_info info;
-	json_error_t jerr;
-	size_t first;
+	json_t *o;
 	int rc;
 
 	if (index >= (size_t)in->node->cfg->objects_per_report_max)
 		return err_set(err, ERR_TOO_LARGE, "objects", "objects: more than %" PRId64
 			       " objects in one report", in->node->cfg->objects_per_report_max);
-	json_t *o = json_loadb(obj, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!o)
-		return err_set(err, ERR_SYNTAX, "", "objects[%zu]: invalid JSON at column %d: %s",
-			       index, jerr.column, jerr.text);
-	rc = stix_validate_object(o, index, &info, err);
+	rc = stix_check_bundle_element(in->seen, obj, len, index, bundle_stream_object_offset(in->bs),
+				       &o, &info, err);
 	if (rc)
-		goto out;
-	if (info.modified_ms && stix_seen_add(in->seen, info.id, info.modified_ms, index, &first)) {
-		rc = err_set(err, ERR_INVALID, "", "objects[%zu] (%s): same id and modified as "
-			     "objects[%zu]", index, info.id, first);
-		goto out;
-	}
+		return rc;
 	struct record r = {
 		.created = info.created_ms,
 		.modified = info.modified_ms,
@@ -242,7 +228,7 @@ failed:
 static int convert_iodef(struct ingest *in)
 {
 	json_t *bundle = NULL;
-	int rc = IODEF_TO_STIX(in->xml.data ? in->xml.data : "", in->xml.len, &bundle,
+	int rc = iodef_to_stix(in->xml.data ? in->xml.data : "", in->xml.len, &bundle,
 			       &in->first_err);
 	if (rc)
 		return rc;

@@ -937,11 +937,7 @@ int spam_dns_start(struct spam *s, struct dnsbl_listen *l, struct err_detail *d)
 		.zone = cfg->dnsbl_zone,
 		.lookup_url = s->lookup_url[0] ? s->lookup_url : NULL,
 	};
-	int rc = dnsbl_server_start(&sc, s->bl, l, &s->dns, d);
-	if (!rc)
-		log_info("event=dns_serving address=%s zone=%s port=%u udp_threads=%d",
-			 cfg->dns_listen, cfg->dnsbl_zone, (unsigned)l->port, l->nudp);
-	return rc;
+	return dnsbl_server_start(&sc, s->bl, l, &s->dns, d);
 }
 
 void spam_free(struct spam *s)

@@ -10,7 +10,9 @@ Checks, each failure named on its own line:
   2. a daemon started on a free loopback port serves GET /api/v1/openapi.json
      byte for byte equal to docs/openapi.json;
   3. the document's security matches the server: an operation with no security
-     (security: []) is answered without a token, any other answers 401 without one.
+     (security: []) is answered without a token, any other answers 401 without one;
+  4. the document holds together: every local $ref resolves, tags are declared,
+     operationIds are unique, path parameters are declared.
 Exits 0 and prints a summary when all hold, 1 otherwise. Stdlib only.
 """
 import json
@@ -58,6 +60,57 @@ def documented_routes(doc):
             if method in METHODS:
                 ops[(method.upper(), norm(path))] = (path, operation)
     return ops
+
+
+def lint(doc):
+    """Structural mistakes an edit can make; returns a list of messages."""
+    problems = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/"):
+                target = doc
+                for part in ref[2:].split("/"):
+                    part = part.replace("~1", "/").replace("~0", "~")
+                    if not isinstance(target, dict) or part not in target:
+                        problems.append(f"{where}: $ref {ref} points nowhere")
+                        break
+                    target = target[part]
+            for k, v in node.items():
+                walk(v, f"{where}/{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{where}/{i}")
+
+    walk(doc, "#")
+    tags = {t.get("name") for t in doc.get("tags", [])}
+    op_ids = {}
+    for path, item in doc.get("paths", {}).items():
+        names = set(re.findall(r"\{([^}/]*)\}", path))
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            where = f"{method.upper()} {path}"
+            if not operation.get("responses"):
+                problems.append(f"{where}: no responses")
+            for t in operation.get("tags", []):
+                if t not in tags:
+                    problems.append(f"{where}: tag '{t}' is not in the tags list")
+            oid = operation.get("operationId")
+            if oid in op_ids:
+                problems.append(f"{where}: operationId '{oid}' also used by {op_ids[oid]}")
+            elif oid:
+                op_ids[oid] = where
+            declared = set()
+            for p in item.get("parameters", []) + operation.get("parameters", []):
+                if "$ref" in p:
+                    p = doc["components"]["parameters"].get(p["$ref"].rsplit("/", 1)[-1], {})
+                if p.get("in") == "path":
+                    declared.add(p.get("name"))
+            for n in sorted(names - declared):
+                problems.append(f"{where}: path parameter {{{n}}} is not declared")
+    return problems
 
 
 def free_port():
@@ -157,6 +210,8 @@ def main():
         return 1
     if not str(doc.get("openapi", "")).startswith("3.1"):
         failures.append(f"docs/openapi.json: openapi is {doc.get('openapi')!r}, not 3.1.x")
+
+    failures += ["docs/openapi.json: " + p for p in lint(doc)]
 
     # 1. routes <-> document
     served = served_routes(atalaya)

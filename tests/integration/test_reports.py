@@ -260,7 +260,41 @@ def test_persistence_and_large_bundle(bin_):
         n.cleanup()
 
 
+def test_iodef(bin_):
+    n = Node(bin_).start()
+    try:
+        b_id, btok = n.add_member("B", "BR")
+        docs = sorted(glob.glob(os.path.join(SRC, "tests/data/iodef/*.xml")))
+        check(docs, "IODEF test documents")
+        for path in docs:
+            raw = open(path, "rb").read()
+            r = submit(n, raw, f"member:{b_id}", ct="application/xml")
+            eq(r.status, 201, f"{os.path.basename(path)}: {r}")
+            rid = r.json()["id"]
+            check(r.json()["objects"] > 0, "objects mapped")
+            eq(n.request("GET", f"/api/v1/reports/{rid}/bundle", token=btok).body.encode(), raw,
+               "the XML reads back byte for byte")
+            stix = n.request("GET", f"/api/v1/reports/{rid}/bundle?format=stix", token=btok)
+            eq(stix.status, 200, "the STIX made from it")
+            objs = json.loads(stix.body)["objects"]
+            check(any(o["type"] == "incident" for o in objs), "an incident object")
+            one = objs[-1]["id"]
+            eq(n.request("GET", f"/api/v1/objects/{one}", token=btok).status, 200, "mapped objects are objects")
+        before = rows(n)
+        for path in sorted(glob.glob(os.path.join(SRC, "tests/data/iodef/invalid/*.xml"))):
+            r = submit(n, open(path, "rb").read(), "all", ct="application/xml")
+            check(r.status in (400, 413, 422), f"{os.path.basename(path)}: {r}")
+            check("line" in r.json()["error"]["message"] or "iodef" in r.json()["error"]["message"].lower(), r.body)
+        xxe = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+               b'<IODEF-Document xmlns="urn:ietf:params:xml:ns:iodef-2.0">&e;</IODEF-Document>')
+        r = submit(n, xxe, "all", ct="application/xml")
+        check(r.status in (400, 422) and "root:" not in r.body, f"external entity refused: {r}")
+        eq(rows(n), before, "rejected IODEF stored nothing")
+    finally:
+        n.cleanup()
+
+
 if __name__ == "__main__":
     run([test_examples_accepted_byte_for_byte, test_scope_defaults_and_tlp_rules,
          test_every_read_path_respects_scope, test_invalid_bundles_store_nothing, test_body_cap,
-         test_versions_and_revocation, test_persistence_and_large_bundle], BIN)
+         test_versions_and_revocation, test_persistence_and_large_bundle, test_iodef], BIN)

@@ -101,7 +101,7 @@ static void indicators_report(void **state)
 	/* 8 SCOs, 8 indicators, 8 relationships, incident, 2 identities */
 	assert_int_equal(c.by_kind[STIX_SCO], 8);
 	assert_int_equal(c.objects, 27);
-	assert_non_null(strstr(t, "\"x_iodef_impacts\": [\n  \"SystemImpact:takeover-system\""));
+	assert_non_null(strstr(t, "\"SystemImpact:takeover-system\""));
 	free(t);
 }
 
@@ -146,7 +146,7 @@ static void invalid_documents(void **state)
 	struct err_detail err;
 	char *xml = slurp("iodef/invalid", "not-well-formed.xml", &len);
 	assert_int_equal(iodef_to_stix(xml, len, &bundle, &err), ERR_SYNTAX);
-	assert_non_null(strstr(err.message, "line 4: not well-formed XML"));
+	assert_non_null(strstr(err.message, "not well-formed XML: Premature end of data"));
 	free(xml);
 }
 

@@ -1,0 +1,99 @@
+/* The early-warning service of a running node (issue 4): the observable index
+ * of every committed report, members' constituencies, and the alerts raised
+ * when a report touches one of them (delivered by webhook, e-mail and the SSE
+ * stream, escalated until acknowledged).
+ *
+ * SQLite stays the source of truth: the index is rebuilt from the stored
+ * reports at start; alerts, their steps and pending deliveries live in tables
+ * (migration 4), so a restart resumes what was under way.
+ *
+ * Threads:
+ *   - warning_new / warning_free: the main thread, before the HTTP server
+ *     starts and after it stops.
+ *   - warning_report_committed (node->report_committed): the committing
+ *     thread; it only queues the report. An indexer thread of the service
+ *     extracts its observables, indexes them (the index's one writer) and
+ *     raises alerts, within milliseconds of the commit.
+ *   - a delivery thread runs every webhook and e-mail transfer at once
+ *     through one libcurl multi handle (short timeouts, no redirects), so a
+ *     receiver that hangs delays nobody else; it also escalates.
+ *   - everything else: any HTTP worker, any time. */
+#ifndef ATALAYA_WARNING_SERVICE_H
+#define ATALAYA_WARNING_SERVICE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index/index.h"
+#include "index/observable.h"
+#include "node.h"
+#include "util/err.h"
+
+struct warning;
+
+/* Builds the index from node->st, loads constituencies, raises the alerts of
+ * reports committed while no service ran, and starts the indexer and delivery
+ * threads. Sets node->warning and node->report_committed. The caller frees
+ * with warning_free. */
+int warning_new(struct node *node, struct warning **out, struct err_detail *err);
+/* Stops the threads (transfers under way are abandoned and stay pending in the
+ * store) and frees everything; clears node->report_committed. NULL is fine. */
+void warning_free(struct warning *w);
+
+/* node->report_committed: queues the report for indexing. */
+void warning_report_committed(struct node *node, int64_t report_seq);
+
+/* The index (readers only: index_lookup). Owned by the service. */
+struct index *warning_index(struct warning *w);
+
+/* Seconds since the index was built at start, and what it took. */
+double warning_build_seconds(const struct warning *w);
+
+/* Replaces `member`'s constituency with the canonical entries (already
+ * validated) and swaps its match set in. */
+int warning_set_constituency(struct warning *w, int64_t member, json_t *cidrs, json_t *asns,
+			     json_t *domains, struct err_detail *err);
+
+/* Validates one constituency entry of `field` ("cidrs", "asns", "domains")
+ * into its canonical text. ERR_INVALID with err naming the value. */
+int warning_constituency_entry(const char *field, json_t *value, struct observable *out,
+			       struct err_detail *err);
+
+/* Wakes the delivery thread (a new alert, an acknowledgement). */
+void warning_kick(struct warning *w);
+
+/* --- the live stream (SSE) --- */
+
+/* Publishes an event for `member`: `json` is copied. Any thread. */
+void warning_publish(struct warning *w, int64_t member, uint64_t alert_id, const char *json);
+
+/* A subscriber's cursor: the next event sequence it has not seen. */
+uint64_t warning_stream_head(struct warning *w);
+/* Copies into out (max bytes) the next event for `member` after *cursor as an
+ * SSE message, waiting at most wait_ms; returns its length, or 0 when nothing
+ * came (a keep-alive is then due). *cursor moves past the events read and the
+ * ones of other members. Returns -1 when the service is stopping. */
+long warning_stream_next(struct warning *w, int64_t member, uint64_t *cursor, char *out,
+			 size_t max, int wait_ms);
+
+/* --- extraction, shared with the routes (related reports) --- */
+
+/* Called for each observable found in a report's objects. `object_seq` is the
+ * objects row; `seen_ms` the time the report says it was seen. */
+typedef int (*warning_obs_fn)(void *ctx, const struct observable *o, int64_t object_seq,
+			      int64_t seen_ms);
+
+/* Walks the objects of report `report_seq` (as stored) and calls fn for each
+ * indexable observable. Reads with this thread's store reader. */
+int warning_extract_report(struct warning *w, int64_t report_seq, warning_obs_fn fn, void *ctx);
+
+/* The HMAC-SHA256 signature header value ("sha256=<hex>") of body under key. */
+void warning_sign(const char *key, const char *body, size_t n, char out[80]);
+
+/* Creates a new webhook secret for member (replacing any), returned once in
+ * out (64 hex digits + NUL). */
+int warning_new_secret(struct node *node, int64_t member, char out[65]);
+
+#endif
