@@ -61,6 +61,11 @@ int warning_set_constituency(struct warning *w, int64_t member, json_t *cidrs, j
 int warning_constituency_entry(const char *field, json_t *value, struct observable *out,
 			       struct err_detail *err);
 
+/* An alert as JSON (new reference), with its steps when `steps`; NULL when
+ * there is no alert `id`. Reads through `c`. */
+struct store_conn;
+json_t *warning_alert_json(struct store_conn *c, int64_t id, bool steps);
+
 /* Wakes the delivery thread (a new alert, an acknowledgement). */
 void warning_kick(struct warning *w);
 

@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include "report/routes.h"
+#include "spam/routes.h"
 
 /* Add a module's table here; the router, metrics, `atalaya routes` and the
  * OpenAPI test all read this list. */
@@ -10,5 +11,6 @@ const struct route *const api_route_tables[] = {
 	api_group_routes,
 	api_contact_routes,
 	report_routes,
+	spam_routes,
 	NULL,
 };

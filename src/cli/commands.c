@@ -7,6 +7,7 @@
 #include "cli/daemon.h"
 #include "cli/directory_cmds.h"
 #include "cli/report_cmds.h"
+#include "cli/spam_cmds.h"
 #include "http/router.h"
 #include "util/xalloc.h"
 
@@ -65,6 +66,10 @@ static const struct {
 	{"group", NULL, cmd_group, "group add|list|show|set-members|delete"},
 	{"contacts", NULL, cmd_contacts, "contacts list|add|show|update|delete"},
 	{"report", NULL, cmd_report, "report submit|list|show|bundle|audit"},
+	{"ingest-mail", NULL, cmd_ingest_mail, "ingest-mail < MAIL   submit an abuse report (pipe transport: exit 0, 65, 75)"},
+	{"reputation", NULL, cmd_reputation, "reputation VALUE   listing and score of an IP or domain"},
+	{"dnsbl", NULL, cmd_dnsbl, "dnsbl list|delist VALUE --reason R | import FILE [--format F] | request-delisting"},
+	{"export", NULL, cmd_export, "export --format rbldnsd|csv > FILE   the DNS blocklist"},
 	{"api", NULL, cmd_api, "api METHOD PATH [JSON]   any API call"},
 	{"routes", cmd_routes, NULL, "routes   every route the server answers"},
 	{"version", cmd_version, NULL, "version"},

@@ -182,16 +182,20 @@ static void pattern_lit(struct buf *b, const char *v)
 	buf_addc(b, '\'');
 }
 
-/* One observable: the SCO, an indicator with its pattern, and a relationship from
- * the indicator to the incident. */
-static void observable(struct conv *c, const char *sco_type, json_t *props, const char *path,
-		       const char *value)
+/* One observable found at element n: the SCO, an indicator with its pattern, and a
+ * relationship from the indicator to the incident. The SCO and the indicator go
+ * through the STIX validator here, so that what the mapper lets through always makes
+ * a valid bundle; a value it refuses is reported against the IODEF element. */
+static int observable(struct conv *c, xmlNode *n, const char *sco_type, json_t *props,
+		      const char *path, const char *value)
 {
 	char sid[128], iid[128], rid[128], key[2048];
+	struct err_detail verr;
 	struct buf pat;
-	json_t *o;
+	json_t *o, *s;
+	int rc;
 
-	add(c, sco(c, sco_type, props, sid, sizeof(sid)));
+	s = sco(c, sco_type, props, sid, sizeof(sid));
 	buf_init(&pat, 8192);
 	buf_addf(&pat, "[%s:%s = ", sco_type, path);
 	pattern_lit(&pat, value);
@@ -202,14 +206,28 @@ static void observable(struct conv *c, const char *sco_type, json_t *props, cons
 	json_object_set_new(o, "pattern", json_string(pat.data));
 	json_object_set_new(o, "pattern_type", json_string("stix"));
 	json_object_set_new(o, "valid_from", json_string(c->created));
-	add(c, o);
 	buf_release(&pat);
+	err_clear(&verr);
+	rc = stix_validate_object(s, 0, NULL, &verr);
+	if (!rc)
+		rc = stix_validate_object(o, 0, NULL, &verr);
+	if (rc) {
+		const char *why = strrchr(verr.message, ':');
+		rc = xerr(c, n, ERR_INVALID, "'%.80s' does not make a valid %s (%s)", value, sco_type,
+			  why ? why + 2 : verr.message);
+		json_decref(s);
+		json_decref(o);
+		return rc;
+	}
+	add(c, s);
+	add(c, o);
 	snprintf(key, sizeof(key), "%s>%s", iid, c->incident_id);
 	o = sdo(c, "relationship", key, rid, sizeof(rid));
 	json_object_set_new(o, "relationship_type", json_string("related-to"));
 	json_object_set_new(o, "source_ref", json_string(iid));
 	json_object_set_new(o, "target_ref", json_string(c->incident_id));
 	add(c, o);
+	return ERR_OK;
 }
 
 static bool ipv4_text_ok(const char *s, int *prefix)
@@ -286,22 +304,22 @@ static int address(struct conv *c, xmlNode *n)
 				  strcmp(cat, "ipv4-addr") ? "network" : "address");
 			goto out;
 		}
-		observable(c, "ipv4-addr", json_pack("{s:s}", "value", v), "value", v);
+		rc = observable(c, n, "ipv4-addr", json_pack("{s:s}", "value", v), "value", v);
 	} else if (!strncmp(cat, "ipv6-", 5)) {
 		if (!ipv6_text_ok(v)) {
 			rc = xerr(c, n, ERR_INVALID, "'%.60s' is not an IPv6 %s", v,
 				  strcmp(cat, "ipv6-addr") ? "network" : "address");
 			goto out;
 		}
-		observable(c, "ipv6-addr", json_pack("{s:s}", "value", v), "value", v);
+		rc = observable(c, n, "ipv6-addr", json_pack("{s:s}", "value", v), "value", v);
 	} else if (!strcmp(cat, "e-mail")) {
 		if (!strchr(v, '@')) {
 			rc = xerr(c, n, ERR_INVALID, "'%.60s' is not an e-mail address", v);
 			goto out;
 		}
-		observable(c, "email-addr", json_pack("{s:s}", "value", v), "value", v);
+		rc = observable(c, n, "email-addr", json_pack("{s:s}", "value", v), "value", v);
 	} else if (!strcmp(cat, "site-uri")) {
-		observable(c, "url", json_pack("{s:s}", "value", v), "value", v);
+		rc = observable(c, n, "url", json_pack("{s:s}", "value", v), "value", v);
 	}
 	/* asn, atm, mac, ipv4-net-mask, ext-value: kept in the IODEF original only */
 out:
@@ -430,7 +448,7 @@ static int file_data(struct conv *c, xmlNode *file)
 				break;
 			}
 		}
-		observable(c, "file", props, path, value);
+		rc = observable(c, file, "file", props, path, value);
 	}
 out:
 	json_decref(hashes);
@@ -460,14 +478,15 @@ static int walk(struct conv *c, xmlNode *n, int depth)
 			if (!d || strchr(d, ' ') || strchr(d, '/'))
 				rc = xerr(c, k, ERR_INVALID, "Name missing or not a domain name");
 			else
-				observable(c, "domain-name", json_pack("{s:s}", "value", d), "value", d);
+				rc = observable(c, k, "domain-name", json_pack("{s:s}", "value", d),
+						"value", d);
 			free(d);
 		} else if (!strcmp(name, "URL")) {
 			char *u = text_of(k);
 			if (!u || !strchr(u, ':') || strchr(u, ' '))
 				rc = xerr(c, k, ERR_INVALID, "not a URL");
 			else
-				observable(c, "url", json_pack("{s:s}", "value", u), "value", u);
+				rc = observable(c, k, "url", json_pack("{s:s}", "value", u), "value", u);
 			free(u);
 		} else if (!strcmp(name, "EmailFrom") || !strcmp(name, "EmailTo")) {
 			if (k->parent && is_iodef(k->parent, "EmailData")) {
@@ -475,8 +494,8 @@ static int walk(struct conv *c, xmlNode *n, int depth)
 				if (!e || !strchr(e, '@') || strchr(e, ' '))
 					rc = xerr(c, k, ERR_INVALID, "not an e-mail address");
 				else
-					observable(c, "email-addr", json_pack("{s:s}", "value", e),
-						   "value", e);
+					rc = observable(c, k, "email-addr",
+							json_pack("{s:s}", "value", e), "value", e);
 				free(e);
 			}
 		} else if (!strcmp(name, "File")) {

@@ -1402,13 +1402,24 @@ struct buffer_ctx {
 	struct err_detail *err;
 };
 
+int stix_check_duplicate(struct stix_seen *seen, const char *id, int64_t modified_ms, size_t index,
+			 struct err_detail *err)
+{
+	size_t first;
+	if (!stix_seen_add(seen, id, modified_ms, index, &first))
+		return ERR_OK;
+	char field[40];
+	snprintf(field, sizeof(field), "objects[%zu]", index);
+	return err_set(err, ERR_INVALID, field,
+		       "objects[%zu] (%.100s): same id and modified as objects[%zu]", index, id, first);
+}
+
 int stix_check_bundle_element(struct stix_seen *seen, const char *obj_json, size_t len,
 			      size_t index, size_t at, json_t **obj_out, struct stix_object_info *info,
 			      struct err_detail *err)
 {
 	json_error_t jerr;
 	json_t *obj;
-	size_t first;
 	char field[40];
 	int rc;
 
@@ -1419,9 +1430,8 @@ int stix_check_bundle_element(struct stix_seen *seen, const char *obj_json, size
 		return err_set(err, ERR_SYNTAX, field, "byte %zu: %s: malformed JSON: %s",
 			       at + (size_t)jerr.position, field, jerr.text);
 	rc = stix_validate_object(obj, index, info, err);
-	if (!rc && stix_seen_add(seen, info->id, info->modified_ms, index, &first))
-		rc = err_set(err, ERR_INVALID, field, "objects[%zu] (%.100s): same id and modified "
-			     "as objects[%zu]", index, info->id, first);
+	if (!rc && seen)
+		rc = stix_check_duplicate(seen, info->id, info->modified_ms, index, err);
 	if (rc)
 		json_decref(obj);
 	else

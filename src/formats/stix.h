@@ -65,12 +65,17 @@ struct stix_seen;
 
 /* One element of a bundle's "objects", as every intake checks it: parses the bytes
  * (duplicate keys rejected), validates the object and checks its (id, modified) pair
- * against `seen`. `at` is the element's byte offset in the body, for messages. On
+ * against `seen` (NULL: the caller checks with stix_check_duplicate, e.g. in order
+ * after validating on several threads). `at` is the element's byte offset in the body, for messages. On
  * ERR_OK, *obj_out is the parsed object (the caller json_decref()s it; `info`'s
  * strings point into it); otherwise *obj_out is NULL and `err` says what is wrong. */
 int stix_check_bundle_element(struct stix_seen *seen, const char *obj_json, size_t len,
 			      size_t index, size_t at, json_t **obj_out, struct stix_object_info *info,
 			      struct err_detail *err);
+
+/* ERR_OK, or ERR_INVALID when (id, modified) was already added to `seen`; adds it. */
+int stix_check_duplicate(struct stix_seen *seen, const char *id, int64_t modified_ms, size_t index,
+			 struct err_detail *err);
 
 /* True if s[0..n) is "<type>--<uuid>" with a well-formed RFC 4122 UUID (version 1-5,
  * variant 10xx) and, when `type` is not NULL, that exact type prefix. */

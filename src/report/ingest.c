@@ -10,6 +10,7 @@
 #include "util/xalloc.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <sys/stat.h>
 
@@ -21,13 +22,52 @@
 struct record {
 	int64_t created, modified;
 	uint64_t off;
+	uint64_t index;
 	uint32_t len;
 	uint16_t id_len, type_len;
 	uint8_t tlp, revoked;
 };
 
+/* Objects are parsed and validated on VALIDATORS threads, in batches; the
+ * receiving thread collects the batches in order (duplicate check, records),
+ * so errors and their messages are those of a sequential pass. At most
+ * INFLIGHT batches exist: memory stays flat. */
+#define VALIDATORS 2
+#define INFLIGHT 6
+#define BATCH_OBJECTS 256
+#define BATCH_BYTES ((size_t)256 << 10)
+
+enum batch_state { BATCH_FILLING, BATCH_QUEUED, BATCH_RUNNING, BATCH_DONE };
+
+struct batch {
+	enum batch_state state;
+	uint64_t seq;
+	size_t n;
+	size_t first_index;
+	struct buf bytes;       /* the objects, back to back */
+	size_t start[BATCH_OBJECTS], len[BATCH_OBJECTS];
+	uint64_t body_off[BATCH_OBJECTS];
+	struct buf out;         /* validated records: struct record + id + type each */
+	int rc;
+	struct err_detail err;
+};
+
+struct pool {
+	pthread_t threads[VALIDATORS];
+	int nthreads;
+	pthread_mutex_t lock;
+	pthread_cond_t work, done;
+	struct batch batch[INFLIGHT];
+	size_t fill;            /* the batch being filled */
+	size_t oldest;          /* the next batch to collect */
+	uint64_t next_seq;
+	bool stop;
+};
+
 struct ingest {
 	struct node *node;
+	struct pool pool;
+	bool cb_failed;         /* the error came from collecting, not from the scanner */
 	enum report_format format;
 	char content_type[128];
 	char spool_path[512];  /* the body as received */
@@ -47,6 +87,95 @@ struct ingest {
 	int failed;
 	struct err_detail first_err;
 };
+
+/* Worker side: parse and validate every object of a batch, in order, and
+ * write their records; stop at the first error. */
+static void validate_batch(struct batch *b)
+{
+	struct stix_object_info info;
+	json_t *o;
+
+	for (size_t i = 0; i < b->n; i++) {
+		b->rc = stix_check_bundle_element(NULL, b->bytes.data + b->start[i], b->len[i],
+						  b->first_index + i, b->body_off[i], &o, &info, &b->err);
+		if (b->rc)
+			return;
+		struct record r = {
+			.created = info.created_ms,
+			.modified = info.modified_ms,
+			.off = b->body_off[i],
+			.index = b->first_index + i,
+			.len = (uint32_t)b->len[i],
+			.id_len = (uint16_t)strlen(info.id),
+			.type_len = (uint16_t)strlen(info.type),
+			.tlp = (uint8_t)info.tlp,
+			.revoked = info.revoked,
+		};
+		buf_add(&b->out, &r, sizeof(r));
+		buf_add(&b->out, info.id, r.id_len);
+		buf_add(&b->out, info.type, r.type_len);
+		json_decref(o);
+	}
+}
+
+static void *validator(void *arg)
+{
+	struct pool *p = arg;
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		struct batch *pick = NULL;
+		for (size_t i = 0; i < INFLIGHT; i++)
+			if (p->batch[i].state == BATCH_QUEUED &&
+			    (!pick || p->batch[i].seq < pick->seq))
+				pick = &p->batch[i];
+		if (!pick) {
+			if (p->stop)
+				break;
+			pthread_cond_wait(&p->work, &p->lock);
+			continue;
+		}
+		pick->state = BATCH_RUNNING;
+		pthread_mutex_unlock(&p->lock);
+		validate_batch(pick);
+		pthread_mutex_lock(&p->lock);
+		pick->state = BATCH_DONE;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static void pool_init(struct pool *p, size_t object_max)
+{
+	memset(p, 0, sizeof(*p));
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	for (size_t i = 0; i < INFLIGHT; i++) {
+		buf_init(&p->batch[i].bytes, BATCH_BYTES + object_max);
+		buf_init(&p->batch[i].out, (size_t)1 << 30);
+	}
+	for (int i = 0; i < VALIDATORS; i++)
+		if (!pthread_create(&p->threads[i], NULL, validator, p))
+			p->nthreads++;
+}
+
+static void pool_release(struct pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	for (int i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	for (size_t i = 0; i < INFLIGHT; i++) {
+		buf_release(&p->batch[i].bytes);
+		buf_release(&p->batch[i].out);
+	}
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->lock);
+}
 
 void report_new_uuid(char out[37])
 {
@@ -107,6 +236,7 @@ int ingest_new(struct node *node, const char *content_type, struct ingest **out,
 		return err_set(err, ERR_IO, "", "the node cannot spool the submission");
 	}
 	in->bs = bundle_stream_new((size_t)node->cfg->object_max);
+	pool_init(&in->pool, (size_t)node->cfg->object_max);
 	in->seen = stix_seen_new();
 	in->counts = json_object();
 	buf_init(&in->xml, IODEF_MAX < (size_t)node->cfg->report_body_max
@@ -127,6 +257,8 @@ void ingest_free(struct ingest *in)
 		unlink(in->spool_path); /* gone once committed (renamed) or rejected */
 	if (in->stix_path[0])
 		unlink(in->stix_path);
+	if (in->bs)
+		pool_release(&in->pool);
 	if (in->records)
 		fclose(in->records);
 	bundle_stream_free(in->bs);
@@ -151,45 +283,135 @@ static int write_all(int fd, const char *p, size_t n)
 	return ERR_OK;
 }
 
-/* Validates one object of the bundle and records where its bytes are. */
+static void submit_batch(struct pool *p)
+{
+	struct batch *b = &p->batch[p->fill];
+	if (b->state != BATCH_FILLING || b->n == 0)
+		return;
+	pthread_mutex_lock(&p->lock);
+	b->seq = p->next_seq++;
+	b->state = BATCH_QUEUED;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	p->fill = (p->fill + 1) % INFLIGHT;
+}
+
+/* Receiving side: takes the oldest batch once validated, in order: the
+ * duplicate check, the records spool, counts and TLP. */
+static int collect_oldest(struct ingest *in)
+{
+	struct pool *p = &in->pool;
+	struct batch *b = &p->batch[p->oldest];
+	int rc = ERR_OK;
+
+	if (b->state == BATCH_FILLING)
+		return ERR_OK; /* nothing in flight there */
+	pthread_mutex_lock(&p->lock);
+	while (b->state != BATCH_DONE)
+		pthread_cond_wait(&p->done, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+	if (b->rc) {
+		rc = b->rc;
+		in->first_err = b->err;
+	}
+	for (size_t at = 0; !rc && at < b->out.len;) {
+		struct record r;
+		char id[300];
+		memcpy(&r, b->out.data + at, sizeof(r));
+		const char *idp = b->out.data + at + sizeof(r), *type = idp + r.id_len;
+		snprintf(id, sizeof(id), "%.*s", (int)r.id_len, idp);
+		at += sizeof(r) + r.id_len + r.type_len;
+		rc = stix_check_duplicate(in->seen, id, r.modified, r.index, &in->first_err);
+		if (rc)
+			break;
+		if (fwrite(b->out.data + at - sizeof(r) - r.id_len - r.type_len,
+			   sizeof(r) + r.id_len + r.type_len, 1, in->records) != 1) {
+			rc = err_set(&in->first_err, ERR_IO, "", "the node cannot spool the submission");
+			break;
+		}
+		if (r.tlp != TLP_NONE && (in->tlp == TLP_NONE || r.tlp > in->tlp))
+			in->tlp = (enum tlp)r.tlp;
+		char tname[260];
+		snprintf(tname, sizeof(tname), "%.*s", (int)r.type_len, type);
+		json_t *c = json_object_get(in->counts, tname);
+		json_object_set_new(in->counts, tname, json_integer(c ? json_integer_value(c) + 1 : 1));
+		in->objects++;
+	}
+	b->state = BATCH_FILLING;
+	b->n = 0;
+	b->rc = ERR_OK;
+	buf_reset(&b->bytes);
+	buf_reset(&b->out);
+	p->oldest = (p->oldest + 1) % INFLIGHT;
+	return rc;
+}
+
+/* Submits what is being filled and collects everything in flight, in order;
+ * returns the first error among them. */
+static int drain(struct ingest *in)
+{
+	int rc = ERR_OK;
+	submit_batch(&in->pool);
+	for (size_t i = 0; i < INFLIGHT; i++) {
+		int r = collect_oldest(in);
+		if (r && !rc)
+			rc = r;
+	}
+	return rc;
+}
+
+/* Scanner callback: queue the object's bytes for validation. */
 static int on_object(void *ctx, const char *obj, size_t len, size_t index)
 {
 	struct ingest *in = ctx;
-	struct err_detail *err = &in->first_err;
-	struct stix_object_info info;
-	json_t *o;
+	struct pool *p = &in->pool;
 	int rc;
 
 	if (index >= (size_t)in->node->cfg->objects_per_report_max)
-		return err_set(err, ERR_TOO_LARGE, "objects", "objects: more than %" PRId64
-			       " objects in one report", in->node->cfg->objects_per_report_max);
-	rc = stix_check_bundle_element(in->seen, obj, len, index, bundle_stream_object_offset(in->bs),
-				       &o, &info, err);
-	if (rc)
-		return rc;
-	struct record r = {
-		.created = info.created_ms,
-		.modified = info.modified_ms,
-		.off = bundle_stream_object_offset(in->bs),
-		.len = (uint32_t)len,
-		.id_len = (uint16_t)strlen(info.id),
-		.type_len = (uint16_t)strlen(info.type),
-		.tlp = (uint8_t)info.tlp,
-		.revoked = info.revoked,
-	};
-	if (fwrite(&r, sizeof(r), 1, in->records) != 1 ||
-	    fwrite(info.id, r.id_len, 1, in->records) != 1 ||
-	    fwrite(info.type, r.type_len, 1, in->records) != 1) {
-		rc = err_set(err, ERR_IO, "", "the node cannot spool the submission");
-		goto out;
+		return err_set(&in->first_err, ERR_TOO_LARGE, "objects",
+			       "objects: more than %" PRId64 " objects in one report",
+			       in->node->cfg->objects_per_report_max);
+	struct batch *b = &p->batch[p->fill];
+	if (b->n == BATCH_OBJECTS || (b->n && b->bytes.len + len > BATCH_BYTES)) {
+		submit_batch(p);
+		b = &p->batch[p->fill];
+		if (b->state != BATCH_FILLING || b->n) {
+			/* the ring is full: wait for the oldest */
+			rc = collect_oldest(in);
+			if (rc) {
+				in->cb_failed = true;
+				return rc;
+			}
+		}
 	}
-	if (info.tlp != TLP_NONE && (in->tlp == TLP_NONE || info.tlp > in->tlp))
-		in->tlp = info.tlp;
-	json_t *c = json_object_get(in->counts, info.type);
-	json_object_set_new(in->counts, info.type, json_integer(c ? json_integer_value(c) + 1 : 1));
-	in->objects++;
-out:
-	json_decref(o);
+	if (b->n == 0)
+		b->first_index = index;
+	b->start[b->n] = b->bytes.len;
+	b->len[b->n] = len;
+	b->body_off[b->n] = bundle_stream_object_offset(in->bs);
+	if (buf_add(&b->bytes, obj, len))
+		return err_set(&in->first_err, ERR_TOO_LARGE, "", "objects[%zu]: too large", index);
+	b->n++;
+	return ERR_OK;
+}
+
+/* Feeds the scanner; when it stops on an error of its own, objects before
+ * that point may still be in flight: their errors come first. */
+static int feed_stream(struct ingest *in, const char *data, size_t n)
+{
+	struct err_detail scan_err;
+	err_clear(&scan_err);
+	int rc = bundle_stream_feed(in->bs, data, n, on_object, in, &scan_err);
+	if (!rc)
+		return ERR_OK;
+	if (in->cb_failed || in->first_err.code) {
+		drain(in);
+		return rc;
+	}
+	int earlier = drain(in);
+	if (earlier)
+		return earlier;
+	in->first_err = scan_err;
 	return rc;
 }
 
@@ -211,7 +433,7 @@ int ingest_feed(struct ingest *in, const char *data, size_t n, struct err_detail
 			err_set(&in->first_err, rc, "", "an IODEF document larger than %zu bytes",
 				in->xml.max);
 	} else {
-		rc = bundle_stream_feed(in->bs, data, n, on_object, in, &in->first_err);
+		rc = feed_stream(in, data, n);
 	}
 	if (!rc)
 		return ERR_OK;
@@ -240,7 +462,7 @@ static int convert_iodef(struct ingest *in)
 	if (fd >= 0)
 		close(fd);
 	if (!rc)
-		rc = bundle_stream_feed(in->bs, text, strlen(text), on_object, in, &in->first_err);
+		rc = feed_stream(in, text, strlen(text));
 	free(text);
 	if (rc == ERR_IO)
 		err_set(&in->first_err, ERR_IO, "", "the node cannot spool the submission");
@@ -307,6 +529,8 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 		goto out;
 	if (in->format == REPORT_IODEF)
 		rc = convert_iodef(in);
+	if (!rc)
+		rc = drain(in);
 	if (!rc)
 		rc = bundle_stream_finish(in->bs, &in->first_err);
 	if (!rc && in->objects == 0)

@@ -7,6 +7,7 @@
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -223,7 +224,12 @@ static int rescore(struct spam *s, struct store_conn *c, const char *key, int64_
 	out->listed = listed_rep || listed_other;
 	if (listed_other || !apply)
 		goto out;
-	bool want = spam_rep_listed(out->score, listed_rep, &s->params);
+	/* A tolerance of 1/1000 on the list threshold, so that two reports a
+	 * few minutes apart count as two full reports (the first one has decayed
+	 * by a few millionths by the time the second one arrives). */
+	struct spam_rep_params p = s->params;
+	p.list_threshold -= 1e-3;
+	bool want = spam_rep_listed(out->score, listed_rep, &p);
 	if (canonical(key, &e, canon, sizeof(canon), NULL)) {
 		rc = ERR_OK; /* a key the set cannot hold is scored, never listed */
 		goto out;
@@ -492,7 +498,7 @@ int spam_reputation(struct spam *s, const char *value, bool detail, json_t **out
 		if (!rc) {
 			double score = spam_rep_score(ev->ev, ev->n, now, &s->params);
 			char t[32];
-			json_object_set_new(o, "score", json_real(score));
+			json_object_set_new(o, "score", json_real(round(score * 1e4) / 1e4));
 			json_object_set_new(o, "reports", json_integer((json_int_t)ev->n));
 			json_object_set_new(o, "reporters", json_integer((json_int_t)ev->reporters));
 			if (ev->n) {

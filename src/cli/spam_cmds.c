@@ -1,0 +1,262 @@
+/* `atalaya ingest-mail`, `atalaya reputation`, `atalaya dnsbl ...` and
+ * `atalaya export --format rbldnsd|csv`: the anti-spam commands (issue 8). */
+#include "cli/spam_cmds.h"
+
+#include "cli/args.h"
+#include "util/err.h"
+
+#include <curl/curl.h>
+#include <sysexits.h>
+
+enum { MAIL_MAX = 4 << 20 };
+
+/* Reads all of f into b. ERR_OK, ERR_TOO_LARGE or ERR_IO. */
+static int slurp(FILE *f, struct buf *b)
+{
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_add(b, chunk, n))
+			return ERR_TOO_LARGE;
+	return ferror(f) ? ERR_IO : ERR_OK;
+}
+
+/* A mail on stdin, for a Postfix/Exim pipe transport: exit 0 when the node
+ * stored it, 65 (EX_DATAERR) when it is not an abuse report, 75
+ * (EX_TEMPFAIL) when the node cannot take it now (the MTA retries later),
+ * 77 (EX_NOPERM) when the token is refused. */
+int cmd_ingest_mail(struct client *c, int argc, char **argv)
+{
+	struct buf in, out;
+	int rc;
+	buf_init(&in, MAIL_MAX);
+	buf_init(&out, 1 << 20);
+	if ((rc = slurp(stdin, &in))) {
+		fprintf(stderr, "atalaya ingest-mail: %s\n",
+			rc == ERR_TOO_LARGE ? "the mail is larger than 4 MiB" : strerror(errno));
+		rc = rc == ERR_TOO_LARGE ? EX_DATAERR : EX_TEMPFAIL;
+		goto out;
+	}
+	const char *ct = in.len && in.data[0] == '{' ? "application/json" : "message/rfc822";
+	long status = client_call(c, "POST", "/api/v1/spam-reports", in.data ? in.data : "", in.len,
+				  ct, &out);
+	if (status == 201) {
+		json_t *res = json_loadb(out.data, out.len, 0, NULL);
+		json_t *rep = json_object_get(res, "reputation");
+		printf("abuse report %" JSON_INTEGER_FORMAT " stored (%s, %s)",
+		       json_integer_value(json_object_get(res, "id")),
+		       json_string_value(json_object_get(res, "format")),
+		       json_string_value(json_object_get(res, "category")));
+		if (json_is_object(rep))
+			printf(": source %s score %.3f%s", json_string_value(json_object_get(rep, "source")),
+			       json_number_value(json_object_get(rep, "score")),
+			       json_is_true(json_object_get(rep, "listed")) ? " (listed)" : "");
+		printf("\n");
+		json_decref(res);
+		rc = EX_OK;
+	} else {
+		if (status)
+			client_print_error(status, &out);
+		rc = status == 0 || status >= 500 || status == 429 || status == 408 ? EX_TEMPFAIL
+		     : status == 401 || status == 403				    ? EX_NOPERM
+											    : EX_DATAERR;
+	}
+out:
+	buf_release(&in);
+	buf_release(&out);
+	return rc;
+}
+
+static char *escaped_path(const char *fmt, const char *value)
+{
+	char *esc = curl_easy_escape(NULL, value, 0);
+	size_t n = strlen(fmt) + strlen(esc) + 1;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, fmt, esc);
+	curl_free(esc);
+	return p;
+}
+
+int cmd_reputation(struct client *c, int argc, char **argv)
+{
+	const char *value = arg_positional(argc, argv, 0);
+	if (!value) {
+		fprintf(stderr, "usage: atalaya reputation VALUE   (an IP address or a domain)\n");
+		return 2;
+	}
+	char *path = escaped_path("/api/v1/reputation?value=%s", value);
+	json_t *res = path ? client_json(c, "GET", path, NULL) : NULL;
+	free(path);
+	if (!res)
+		return 1;
+	json_t *l = json_object_get(res, "listing");
+	printf("%s: %s", json_string_value(json_object_get(res, "value")),
+	       json_is_true(json_object_get(res, "listed")) ? "listed" : "not listed");
+	if (json_is_true(json_object_get(res, "listed")))
+		printf(" (%s, %s)", json_string_value(json_object_get(res, "answer")),
+		       json_string_value(json_object_get(res, "reason")));
+	printf("\n");
+	if (json_is_number(json_object_get(res, "score")))
+		printf("  score %.4f from %" JSON_INTEGER_FORMAT " reports by %" JSON_INTEGER_FORMAT
+		       " members (source key %s; listed at %.2f, delisted below %.2f)\n",
+		       json_number_value(json_object_get(res, "score")),
+		       json_integer_value(json_object_get(res, "reports")),
+		       json_integer_value(json_object_get(res, "reporters")),
+		       json_string_value(json_object_get(res, "source_key")),
+		       json_number_value(json_object_get(json_object_get(res, "thresholds"), "list")),
+		       json_number_value(
+			       json_object_get(json_object_get(res, "thresholds"), "delist")));
+	if (json_is_object(l))
+		printf("  listing: %s since %s, expires %s\n",
+		       json_string_value(json_object_get(l, "source")),
+		       json_string_value(json_object_get(l, "listed_at")),
+		       json_is_string(json_object_get(l, "expires"))
+			       ? json_string_value(json_object_get(l, "expires"))
+			       : "never");
+	json_decref(res);
+	return 0;
+}
+
+static int import_file(struct client *c, int argc, char **argv)
+{
+	const char *file = arg_positional(argc, argv, 1), *fmt = arg_value(argc, argv, "--format");
+	if (!file) {
+		fprintf(stderr, "usage: atalaya dnsbl import FILE [--format "
+				"ip4set|ip6trie|dnset|csv|plain]\n");
+		return 2;
+	}
+	if (!fmt) { /* guess from the name, else one value per line */
+		static const char *const ext[] = {"ip4set", "ip6trie", "dnset", "csv", NULL};
+		fmt = "plain";
+		for (int i = 0; ext[i]; i++)
+			if (strstr(file, ext[i]))
+				fmt = ext[i];
+	}
+	FILE *f = !strcmp(file, "-") ? stdin : fopen(file, "rb");
+	if (!f) {
+		fprintf(stderr, "atalaya: cannot read %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	struct buf in, out;
+	buf_init(&in, (size_t)1 << 34);
+	buf_init(&out, 1 << 20);
+	int rc = slurp(f, &in);
+	if (f != stdin)
+		fclose(f);
+	if (rc) {
+		fprintf(stderr, "atalaya: cannot read %s\n", file);
+		rc = 1;
+		goto out;
+	}
+	char *path = escaped_path("/api/v1/dnsbl/import?format=%s", fmt);
+	long status = client_call(c, "POST", path, in.data ? in.data : "", in.len, "text/plain",
+				  &out);
+	free(path);
+	if (status == 200) {
+		json_t *res = json_loadb(out.data, out.len, 0, NULL);
+		printf("imported %" JSON_INTEGER_FORMAT " entries (%s) in %.2f s; %" JSON_INTEGER_FORMAT
+		       " in the DNS set\n",
+		       json_integer_value(json_object_get(res, "imported")),
+		       json_string_value(json_object_get(res, "format")),
+		       json_number_value(json_object_get(res, "seconds")),
+		       json_integer_value(json_object_get(res, "listed")));
+		json_decref(res);
+		rc = 0;
+	} else {
+		client_print_error(status, &out);
+		rc = 1;
+	}
+out:
+	buf_release(&in);
+	buf_release(&out);
+	return rc;
+}
+
+static int list_or_delist(struct client *c, int argc, char **argv, bool list)
+{
+	const char *value = arg_positional(argc, argv, 1), *reason = arg_value(argc, argv, "--reason");
+	const char *code = arg_value(argc, argv, "--code");
+	if (!value || !reason) {
+		fprintf(stderr, "usage: atalaya dnsbl %s VALUE --reason TEXT%s\n",
+			list ? "list" : "delist", list ? " [--code 2..254]" : "");
+		return 2;
+	}
+	json_t *body = json_pack("{ss ss}", "value", value, "reason", reason);
+	if (code)
+		json_object_set_new(body, "code", json_integer(strtol(code, NULL, 10)));
+	json_t *res = client_json(c, "POST", list ? "/api/v1/dnsbl/listings" : "/api/v1/dnsbl/delist",
+				  body);
+	json_decref(body);
+	if (!res)
+		return 1;
+	printf("%s %s\n", json_string_value(json_object_get(res, "value")),
+	       json_is_true(json_object_get(res, "listed")) ? "listed" : "delisted");
+	json_decref(res);
+	return 0;
+}
+
+static int request_delisting(struct client *c, int argc, char **argv)
+{
+	const char *value = arg_positional(argc, argv, 1), *reason = arg_value(argc, argv, "--reason");
+	if (!value || !reason) {
+		fprintf(stderr, "usage: atalaya dnsbl request-delisting VALUE --reason TEXT\n");
+		return 2;
+	}
+	json_t *body = json_pack("{ss ss}", "value", value, "reason", reason);
+	json_t *res = client_json(c, "POST", "/api/v1/dnsbl/delisting-requests", body);
+	json_decref(body);
+	if (!res)
+		return 1;
+	printf("delisting request %" JSON_INTEGER_FORMAT " recorded (%s); an administrator decides\n",
+	       json_integer_value(json_object_get(res, "id")),
+	       json_string_value(json_object_get(res, "outcome")));
+	json_decref(res);
+	return 0;
+}
+
+/* `atalaya export --format rbldnsd|rbldnsd-ip6trie|rbldnsd-dnset|csv` to stdout */
+int cmd_export(struct client *c, int argc, char **argv)
+{
+	const char *fmt = arg_value(argc, argv, "--format");
+	if (!fmt) {
+		fprintf(stderr, "usage: atalaya export --format rbldnsd|rbldnsd-ip6trie|rbldnsd-dnset|"
+				"csv|plain > FILE\n");
+		return 2;
+	}
+	struct buf out;
+	buf_init(&out, (size_t)1 << 34);
+	char *path = escaped_path("/api/v1/dnsbl/export?format=%s", fmt);
+	long status = client_call(c, "GET", path, NULL, 0, NULL, &out);
+	free(path);
+	int rc = 0;
+	if (status == 200) {
+		if (out.len && fwrite(out.data, 1, out.len, stdout) != out.len)
+			rc = 1;
+	} else {
+		client_print_error(status, &out);
+		rc = 1;
+	}
+	buf_release(&out);
+	return rc;
+}
+
+int cmd_dnsbl(struct client *c, int argc, char **argv)
+{
+	const char *sub = arg_positional(argc, argv, 0);
+	if (sub && !strcmp(sub, "list"))
+		return list_or_delist(c, argc, argv, true);
+	if (sub && !strcmp(sub, "delist"))
+		return list_or_delist(c, argc, argv, false);
+	if (sub && !strcmp(sub, "import"))
+		return import_file(c, argc, argv);
+	if (sub && !strcmp(sub, "request-delisting"))
+		return request_delisting(c, argc, argv);
+	if (sub && !strcmp(sub, "export"))
+		return cmd_export(c, argc, argv);
+	fprintf(stderr, "usage: atalaya dnsbl list|delist VALUE --reason TEXT\n"
+			"       atalaya dnsbl import FILE [--format ip4set|ip6trie|dnset|csv|plain]\n"
+			"       atalaya dnsbl request-delisting VALUE --reason TEXT\n"
+			"       atalaya dnsbl export --format rbldnsd|csv\n");
+	return 2;
+}
