@@ -259,6 +259,9 @@ static int complete(struct bundle_stream *s, const char *p, size_t n, bundle_str
 		return ERR_OK;
 	case CAP_KEY: {
 		const char *k;
+		if (n > MAX_KEY_BYTES)
+			return fail(s, err, ERR_TOO_LARGE, "", "byte %zu: bundle: property name too long",
+				    at);
 		v = load_value(p, n);
 		if (!v || !json_is_string(v)) {
 			json_decref(v);
@@ -402,10 +405,6 @@ int bundle_stream_feed(struct bundle_stream *s, const void *data, size_t len,
 		}
 		switch (s->st) {
 		case ST_START:
-			if (c == 0xef && at == 0 && len - i >= 3 && p[i + 1] == 0xbb && p[i + 2] == 0xbf) {
-				i += 3; /* a UTF-8 byte order mark */
-				continue;
-			}
 			if (c != '{')
 				return fail(s, err, ERR_SYNTAX, "", "byte %zu: bundle: expected '{' at "
 					    "the start of the bundle", at);

@@ -552,7 +552,9 @@ static int stix_time(struct conv *c, xmlNode *n, char out[32])
 	int64_t ms;
 	int rc = ERR_OK;
 
-	if (!t || time_parse_rfc3339(t, strlen(t), 0, &ms))
+	/* STIX timestamps have four-digit years; nothing here predates 1970 */
+	if (!t || time_parse_rfc3339(t, strlen(t), 0, &ms) || ms < 0 ||
+	    ms >= INT64_C(253402300800000))
 		rc = xerr(c, n, ERR_INVALID, "'%.40s' is not an xs:dateTime with a time zone",
 			  t ? t : "");
 	else
