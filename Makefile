@@ -21,7 +21,8 @@ $(BUILD)/build.ninja:
 
 $(TESTBUILD)/build.ninja:
 	meson setup $(TESTBUILD) --buildtype=debug -Dwerror=true \
-		-Db_sanitize=address,undefined -Db_lundef=false
+		-Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all
 
 $(FUZZBUILD)/build.ninja:
 	CC=clang meson setup $(FUZZBUILD) --buildtype=debugoptimized -Dfuzzing=true \

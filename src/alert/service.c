@@ -28,6 +28,7 @@ struct cset {
 struct sse_event {
 	uint64_t seq;
 	int64_t member;
+	uint64_t alert;
 	char *text; /* a whole SSE message */
 };
 
@@ -501,10 +502,10 @@ int warning_constituency_entry(const char *field, json_t *v, struct observable *
 	int rc = observable_normalise(hint, text, n, o, err);
 	if (!rc && hint == OBS_AUTO && o->kind != OBS_IPV4 && o->kind != OBS_IPV6)
 		rc = err_set(err, ERR_INVALID, field, "'%.64s': not an IPv4 or IPv6 network", text);
-	if (rc) {
+	if (rc && err) {
 		char msg[sizeof(err->message)];
-		snprintf(msg, sizeof(msg), "%s: %s", field, err->message);
-		return err_set(err, rc, field, "%s", msg);
+		snprintf(msg, sizeof(msg), "%.400s", err->message);
+		return err_set(err, rc, field, "%s: %s", field, msg);
 	}
 	return ERR_OK;
 }
@@ -712,6 +713,7 @@ void warning_publish(struct warning *w, int64_t member, uint64_t alert_id, const
 	free(e->text);
 	e->seq = w->next_seq++;
 	e->member = member;
+	e->alert = alert_id;
 	e->text = text;
 	pthread_cond_broadcast(&w->scond);
 	pthread_mutex_unlock(&w->slock);
@@ -749,10 +751,17 @@ long warning_stream_next(struct warning *w, int64_t member, uint64_t *cursor, ch
 			struct sse_event *e = &w->ring[*cursor % SSE_RING];
 			if (e->member == member) {
 				size_t len = strlen(e->text);
-				if (len > max)
-					break; /* leave it for a larger buffer */
-				memcpy(out, e->text, len);
-				n = (long)len;
+				if (len <= max) {
+					memcpy(out, e->text, len);
+					n = (long)len;
+				} else {
+					/* over the stream's buffer: name it; GET /alerts/{id} has it */
+					int k = snprintf(out, max,
+							 "id: %" PRIu64 "\nevent: alert\ndata: {\"id\":%" PRIu64
+							 ",\"truncated\":true}\n\n",
+							 e->alert, e->alert);
+					n = k > 0 && (size_t)k < max ? k : 0;
+				}
 				(*cursor)++;
 				break;
 			}

@@ -77,3 +77,54 @@ struct store_conn *api_reader(struct request *r)
 		http_error(r, 500, "internal", NULL, "the store cannot be read; see the node's log");
 	return c;
 }
+
+void api_row_out(struct buf *out, sqlite3_stmt *s, const struct col *cols, size_t n)
+{
+	char t[32];
+	buf_addc(out, '{');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_addc(out, ',');
+		buf_addc(out, '"');
+		buf_adds(out, cols[i].name);
+		buf_add(out, "\":", 2);
+		if (sqlite3_column_type(s, (int)i) == SQLITE_NULL) {
+			buf_add(out, "null", 4);
+			continue;
+		}
+		switch (cols[i].kind) {
+		case COL_INT:
+			buf_addf(out, "%lld", (long long)sqlite3_column_int64(s, (int)i));
+			break;
+		case COL_TEXT:
+			buf_add_json_str(out, (const char *)sqlite3_column_text(s, (int)i),
+					 (size_t)sqlite3_column_bytes(s, (int)i));
+			break;
+		case COL_TIME:
+			time_format_ms(sqlite3_column_int64(s, (int)i), t);
+			buf_addc(out, '"');
+			buf_adds(out, t);
+			buf_addc(out, '"');
+			break;
+		case COL_JSON:
+			buf_add(out, sqlite3_column_text(s, (int)i), (size_t)sqlite3_column_bytes(s, (int)i));
+			break;
+		}
+	}
+	buf_addc(out, '}');
+}
+
+void api_begin_json(struct request *r)
+{
+	r->status = 200;
+	r->content_type = "application/json";
+	buf_reset(&r->out);
+}
+
+void api_end_page(struct request *r, bool more, int64_t last_id)
+{
+	if (more)
+		buf_addf(&r->out, "],\"next\":\"%lld\"}", (long long)last_id);
+	else
+		buf_adds(&r->out, "],\"next\":null}");
+}

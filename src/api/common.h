@@ -15,6 +15,28 @@ json_t *api_text(sqlite3_stmt *s, int col);
 /* A TEXT column holding JSON written by us; null when NULL or invalid. */
 json_t *api_json_column(sqlite3_stmt *s, int col);
 
+/* Writing rows straight from SQLite columns into the answer, without a
+ * jansson tree: the hot read paths (contacts, members) use it. */
+enum col_kind {
+	COL_INT,  /* integer */
+	COL_TEXT, /* text, escaped; null when NULL */
+	COL_TIME, /* milliseconds -> RFC 3339; null when NULL */
+	COL_JSON, /* JSON text written by the node itself, copied as it is */
+};
+
+struct col {
+	const char *name;
+	enum col_kind kind;
+};
+
+/* Appends {"name": value, ...} for columns 0..n-1 of the current row. */
+void api_row_out(struct buf *out, sqlite3_stmt *s, const struct col *cols, size_t n);
+
+/* Starts a 200 JSON answer written by hand into r->out. */
+void api_begin_json(struct request *r);
+/* Ends a page begun with api_begin_json + "{\"items\":[" ... */
+void api_end_page(struct request *r, bool more, int64_t last_id);
+
 /* Page size from ?limit= (default 100, at most 1000) and the cursor from
  * ?after= (an id; 0 when absent). Answers 422 and returns false when bad. */
 bool api_page_args(struct request *r, int64_t *limit, int64_t *after);

@@ -133,18 +133,23 @@ static bool check_contact(struct request *r, json_t *in, struct buf *aud)
 	"id, member_id, role, name, email, phone, webhook_url, pgp_fingerprint, languages, "    \
 	"availability, escalation_position, audience, created, updated"
 
-static json_t *contact_row(sqlite3_stmt *s)
-{
-	return json_pack("{sI sI so so so so so so so so sI so so so}", "id",
-			 (json_int_t)sqlite3_column_int64(s, 0), "member_id",
-			 (json_int_t)sqlite3_column_int64(s, 1), "role", api_text(s, 2), "name",
-			 api_text(s, 3), "email", api_text(s, 4), "phone", api_text(s, 5),
-			 "webhook_url", api_text(s, 6), "pgp_fingerprint", api_text(s, 7),
-			 "languages", api_json_column(s, 8), "availability", api_json_column(s, 9),
-			 "escalation_position", (json_int_t)sqlite3_column_int64(s, 10), "audience",
-			 api_json_column(s, 11), "created", api_time(s, 12), "updated",
-			 api_time(s, 13));
-}
+static const struct col contact_cols[] = {
+	{"id", COL_INT},
+	{"member_id", COL_INT},
+	{"role", COL_TEXT},
+	{"name", COL_TEXT},
+	{"email", COL_TEXT},
+	{"phone", COL_TEXT},
+	{"webhook_url", COL_TEXT},
+	{"pgp_fingerprint", COL_TEXT},
+	{"languages", COL_JSON},
+	{"availability", COL_JSON},
+	{"escalation_position", COL_INT},
+	{"audience", COL_JSON},
+	{"created", COL_TIME},
+	{"updated", COL_TIME},
+};
+#define NCOLS (sizeof(contact_cols) / sizeof(contact_cols[0]))
 
 static bool visible(struct request *r, sqlite3_stmt *s, enum policy_path p)
 {
@@ -165,17 +170,20 @@ static void get_contact(struct request *r)
 	sqlite3_stmt *s = store_stmt(c, sql);
 	sqlite3_bind_int64(s, 1, r->id[0]);
 	/* A contact the caller may not see answers exactly like a missing one. */
-	if (sqlite3_step(s) == SQLITE_ROW && visible(r, s, POLICY_CONTACT_GET))
-		http_json(r, 200, contact_row(s));
-	else
+	if (sqlite3_step(s) == SQLITE_ROW && visible(r, s, POLICY_CONTACT_GET)) {
+		api_begin_json(r);
+		api_row_out(&r->out, s, contact_cols, NCOLS);
+	} else
 		http_error(r, 404, "not_found", NULL, "no contact %" PRId64, r->id[0]);
 	sqlite3_reset(s);
 }
 
 static void list_contacts(struct request *r)
 {
-	static const char sql[] = "SELECT " CONTACT_COLS " FROM contacts WHERE id > ?1 AND "
-				  "(?2 = 0 OR member_id = ?2) ORDER BY id";
+	static const char all_sql[] = "SELECT " CONTACT_COLS " FROM contacts WHERE id > ?1 "
+				      "ORDER BY id";
+	static const char member_sql[] = "SELECT " CONTACT_COLS " FROM contacts WHERE id > ?1 "
+					 "AND member_id = ?2 ORDER BY id";
 	int64_t limit, after, member = 0, last = 0;
 	const char *m = http_query(r, "member");
 	struct store_conn *c = api_reader(r);
@@ -185,17 +193,23 @@ static void list_contacts(struct request *r)
 		http_error(r, 422, "invalid_field", "member", "member: '%s' is not a member id", m);
 		return;
 	}
-	sqlite3_stmt *s = store_stmt(c, sql);
-	json_t *items = json_array();
+	sqlite3_stmt *s = store_stmt(c, member ? member_sql : all_sql);
+	int64_t n = 0;
 	sqlite3_bind_int64(s, 1, after);
-	sqlite3_bind_int64(s, 2, member);
-	while ((int64_t)json_array_size(items) < limit && sqlite3_step(s) == SQLITE_ROW) {
+	if (member)
+		sqlite3_bind_int64(s, 2, member);
+	api_begin_json(r);
+	buf_adds(&r->out, "{\"items\":[");
+	while (n < limit && sqlite3_step(s) == SQLITE_ROW) {
 		last = sqlite3_column_int64(s, 0);
-		if (visible(r, s, POLICY_CONTACT_LIST))
-			json_array_append_new(items, contact_row(s));
+		if (!visible(r, s, POLICY_CONTACT_LIST))
+			continue;
+		if (n++)
+			buf_addc(&r->out, ',');
+		api_row_out(&r->out, s, contact_cols, NCOLS);
 	}
 	sqlite3_reset(s);
-	api_page(r, items, limit, last);
+	api_end_page(r, n == limit, last);
 }
 
 /* Binds the optional columns of a create or update; absent fields bind NULL,
@@ -234,7 +248,9 @@ static void answer_contact(struct request *r, int64_t id, int status)
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		if (status == 201)
 			snprintf(r->location, sizeof(r->location), "/api/v1/contacts/%" PRId64, id);
-		http_json(r, status, contact_row(s));
+		api_begin_json(r);
+		r->status = status;
+		api_row_out(&r->out, s, contact_cols, NCOLS);
 	} else {
 		http_error(r, 500, "internal", NULL, "contact written but not readable");
 	}

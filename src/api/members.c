@@ -63,13 +63,23 @@ static bool check_member(struct request *r, json_t *in)
 
 #define MEMBER_COLS "id, name, kind, country, languages, role, ack_deadline_seconds, created, updated"
 
+static const struct col member_cols[] = {
+	{"id", COL_INT},          {"name", COL_TEXT},
+	{"kind", COL_TEXT},       {"country", COL_TEXT},
+	{"languages", COL_JSON},  {"role", COL_TEXT},
+	{"ack_deadline_seconds", COL_INT},
+	{"created", COL_TIME},    {"updated", COL_TIME},
+};
+#define NMCOLS (sizeof(member_cols) / sizeof(member_cols[0]))
+
 static json_t *member_row(sqlite3_stmt *s)
 {
-	return json_pack("{sI so so so so so so so so}", "id", (json_int_t)sqlite3_column_int64(s, 0),
-			 "name", api_text(s, 1), "kind", api_text(s, 2), "country", api_text(s, 3),
-			 "languages", api_json_column(s, 4), "role", api_text(s, 5),
-			 "ack_deadline_seconds", api_json_column(s, 6), "created", api_time(s, 7),
-			 "updated", api_time(s, 8));
+	struct buf b;
+	buf_init(&b, 1 << 16);
+	api_row_out(&b, s, member_cols, NMCOLS);
+	json_t *m = json_loadb(b.data, b.len, 0, NULL);
+	buf_release(&b);
+	return m;
 }
 
 /* Loads member `id` (live) as JSON, or NULL. */
@@ -200,15 +210,19 @@ static void list_members(struct request *r)
 	if (!c || !api_page_args(r, &limit, &after))
 		return;
 	sqlite3_stmt *s = store_stmt(c, sql);
-	json_t *items = json_array();
+	int64_t n = 0;
 	sqlite3_bind_int64(s, 1, after);
 	sqlite3_bind_int64(s, 2, limit);
+	api_begin_json(r);
+	buf_adds(&r->out, "{\"items\":[");
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		last = sqlite3_column_int64(s, 0);
-		json_array_append_new(items, member_row(s));
+		if (n++)
+			buf_addc(&r->out, ',');
+		api_row_out(&r->out, s, member_cols, NMCOLS);
 	}
 	sqlite3_reset(s);
-	api_page(r, items, limit, last);
+	api_end_page(r, n == limit, last);
 }
 
 static void get_member(struct request *r)

@@ -1,5 +1,6 @@
 #include "api/routes.h"
 
+#include "alert/routes.h"
 #include "report/routes.h"
 #include "spam/routes.h"
 
@@ -11,6 +12,7 @@ const struct route *const api_route_tables[] = {
 	api_group_routes,
 	api_contact_routes,
 	report_routes,
+	warning_routes,
 	spam_routes,
 	NULL,
 };

@@ -67,6 +67,13 @@ static int cmp_pair(const void *a, const void *b)
 	return (x->b > y->b) - (x->b < y->b);
 }
 
+/* bsearch that accepts an empty (NULL) table. */
+static const void *find(const void *key, const void *base, size_t n, size_t size,
+			int (*cmp)(const void *, const void *))
+{
+	return n ? bsearch(key, base, n, size, cmp) : NULL;
+}
+
 static void snapshot_release(struct snapshot *s)
 {
 	free(s->toks);
@@ -152,10 +159,15 @@ static int load(struct store *st, struct snapshot *s)
 		snapshot_release(s);
 		return rc;
 	}
-	qsort(s->toks, s->ntoks, sizeof(*s->toks), cmp_tok);
-	qsort(s->members, s->nmembers, sizeof(int64_t), cmp_i64);
-	qsort(s->groups, s->ngroups, sizeof(int64_t), cmp_i64);
-	qsort(s->memberships, s->nmemberships, sizeof(struct pair), cmp_pair);
+	/* empty tables have NULL arrays, which qsort and bsearch must not see */
+	if (s->ntoks)
+		qsort(s->toks, s->ntoks, sizeof(*s->toks), cmp_tok);
+	if (s->nmembers)
+		qsort(s->members, s->nmembers, sizeof(int64_t), cmp_i64);
+	if (s->ngroups)
+		qsort(s->groups, s->ngroups, sizeof(int64_t), cmp_i64);
+	if (s->nmemberships)
+		qsort(s->memberships, s->nmemberships, sizeof(struct pair), cmp_pair);
 	return ERR_OK;
 }
 
@@ -207,7 +219,7 @@ int directory_authenticate(struct directory *d, const char *token, size_t n,
 	if (token_parse(token, n, key.lookup, hash))
 		return ERR_UNAUTH;
 	pthread_rwlock_rdlock(&d->lock);
-	const struct tok *t = bsearch(&key, d->snap.toks, d->snap.ntoks, sizeof(key), cmp_tok);
+	const struct tok *t = find(&key, d->snap.toks, d->snap.ntoks, sizeof(key), cmp_tok);
 	if (t && token_hash_equal(t->hash, hash)) {
 		who->member_id = t->member_id;
 		who->role = t->role;
@@ -220,7 +232,7 @@ int directory_authenticate(struct directory *d, const char *token, size_t n,
 bool directory_member_exists(struct directory *d, int64_t member_id)
 {
 	pthread_rwlock_rdlock(&d->lock);
-	bool found = bsearch(&member_id, d->snap.members, d->snap.nmembers, sizeof(int64_t),
+	bool found = find(&member_id, d->snap.members, d->snap.nmembers, sizeof(int64_t),
 			     cmp_i64) != NULL;
 	pthread_rwlock_unlock(&d->lock);
 	return found;
@@ -229,7 +241,7 @@ bool directory_member_exists(struct directory *d, int64_t member_id)
 bool directory_group_exists(struct directory *d, int64_t group_id)
 {
 	pthread_rwlock_rdlock(&d->lock);
-	bool found = bsearch(&group_id, d->snap.groups, d->snap.ngroups, sizeof(int64_t),
+	bool found = find(&group_id, d->snap.groups, d->snap.ngroups, sizeof(int64_t),
 			     cmp_i64) != NULL;
 	pthread_rwlock_unlock(&d->lock);
 	return found;
@@ -239,7 +251,7 @@ bool directory_in_group(struct directory *d, int64_t member_id, int64_t group_id
 {
 	struct pair key = {group_id, member_id};
 	pthread_rwlock_rdlock(&d->lock);
-	bool found = bsearch(&key, d->snap.memberships, d->snap.nmemberships, sizeof(key),
+	bool found = find(&key, d->snap.memberships, d->snap.nmemberships, sizeof(key),
 			     cmp_pair) != NULL;
 	pthread_rwlock_unlock(&d->lock);
 	return found;

@@ -7,6 +7,7 @@
 #include "cli/daemon.h"
 #include "cli/directory_cmds.h"
 #include "cli/report_cmds.h"
+#include "cli/warning_cmds.h"
 #include "cli/spam_cmds.h"
 #include "http/router.h"
 #include "util/xalloc.h"
@@ -66,6 +67,10 @@ static const struct {
 	{"group", NULL, cmd_group, "group add|list|show|set-members|delete"},
 	{"contacts", NULL, cmd_contacts, "contacts list|add|show|update|delete"},
 	{"report", NULL, cmd_report, "report submit|list|show|bundle|audit"},
+	{"constituency", NULL, cmd_constituency,
+	 "constituency set --cidr NET --asn N --domain SUFFIX | show | overlaps"},
+	{"lookup", NULL, cmd_lookup, "lookup VALUE | lookup --batch < values.txt"},
+	{"alerts", NULL, cmd_alerts, "alerts list [--open] | show ID | ack ID | secret"},
 	{"ingest-mail", NULL, cmd_ingest_mail, "ingest-mail < MAIL   submit an abuse report (pipe transport: exit 0, 65, 75)"},
 	{"reputation", NULL, cmd_reputation, "reputation VALUE   listing and score of an IP or domain"},
 	{"dnsbl", NULL, cmd_dnsbl, "dnsbl list|delist VALUE --reason R | import FILE [--format F] | request-delisting"},

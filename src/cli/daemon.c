@@ -9,6 +9,7 @@
 #include "http/server.h"
 #include "node.h"
 #include "spam/service.h"
+#include "alert/service.h" /* early warning */
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -287,6 +288,11 @@ int cmd_serve(int argc, char **argv)
 		rc = spam_new(&node, &node.spam, &err);
 	if (!rc && *cfg.dns_listen)
 		rc = spam_dns_start(node.spam, &dns_l, &err); /* takes the sockets */
+	/* early warning (issue 4): index built from the store, indexer and
+	 * alert delivery threads; sets node.report_committed */
+	if (!rc)
+		rc = warning_new(&node, &node.warning, &err);
+	/* end early warning */
 	if (rc) {
 		log_err("event=start error=\"%s\"", err.message[0] ? err.message : err_str(rc));
 		rc = 1;
@@ -314,6 +320,8 @@ int cmd_serve(int argc, char **argv)
 	server_stop(srv);
 	spam_free(node.spam); /* anti-spam: DNS threads and expiry stop here */
 	node.spam = NULL;
+	warning_free(node.warning); /* early warning: after the server (streams) */
+	node.warning = NULL;
 	rc = 0;
 	log_info("event=stopped");
 done:
@@ -321,6 +329,7 @@ done:
 		close(fd);
 	dnsbl_listen_close(&dns_l); /* anti-spam: sockets not handed to the server */
 	spam_free(node.spam);
+	warning_free(node.warning); /* early warning */
 	metrics_free(node.metrics);
 	directory_free(node.dir);
 	store_close(node.st);

@@ -50,8 +50,8 @@ static const struct setting settings[] = {
 	{"sqlite_cache_mib", SET_INT, OFF(sqlite_cache_mib), "64", 2, 65536,
 	 "SQLite page cache of the writer, MiB"},
 	{"dns_threads", SET_INT, OFF(dns_threads), "2", 1, 64, "DNS UDP worker threads"},
-	{"spam_half_life_hours", SET_INT, OFF(spam_half_life_hours), "72", 1, 8760,
-	 "half-life of a spam source's score"},
+	{"spam_half_life_hours", SET_REAL, OFF(spam_half_life_hours), "72", 0.0001, 8760,
+	 "half-life of a spam source's score, hours (fractions allowed)"},
 	{"spam_list_threshold", SET_REAL, OFF(spam_list_threshold), "2.0", 0.1, 1e6,
 	 "score at or above which a source is listed"},
 	{"alert_ack_deadline_seconds", SET_INT, OFF(alert_ack_deadline_seconds), "900", 10, 604800,
@@ -134,7 +134,7 @@ static int set_value(struct config *c, const struct setting *s, const char *v,
 				       s->type == SET_SIZE ? "a size (e.g. 1048576, 64M, 1G)"
 				       : s->type == SET_REAL ? "a number" : "a whole number");
 		if (d < s->min || d > s->max)
-			return err_set(err, ERR_INVALID, s->name, "%s: %s is out of bounds [%.0f, %.0f]",
+			return err_set(err, ERR_INVALID, s->name, "%s: %s is out of bounds [%g, %g]",
 				       s->name, v, s->min, s->max);
 		if (s->type == SET_REAL)
 			*(double *)(base + s->offset) = d;
@@ -294,7 +294,7 @@ void config_print_table(FILE *out)
 		const struct setting *s = &settings[k];
 		char bounds[64] = "";
 		if (s->type == SET_INT || s->type == SET_SIZE || s->type == SET_REAL)
-			snprintf(bounds, sizeof(bounds), " [%.0f..%.0f]", s->min, s->max);
+			snprintf(bounds, sizeof(bounds), " [%g..%g]", s->min, s->max);
 		fprintf(out, "%-28s %-8s %-18s %s%s\n", s->name, tn[s->type],
 			*s->def ? s->def : "\"\"", s->help, bounds);
 	}

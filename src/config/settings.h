@@ -32,7 +32,7 @@ struct config {
 	bool access_log;
 	int64_t sqlite_cache_mib;
 	int64_t dns_threads;
-	int64_t spam_half_life_hours;
+	double spam_half_life_hours;
 	double spam_list_threshold;
 	int64_t alert_ack_deadline_seconds;
 	char *smtp_url;

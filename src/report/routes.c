@@ -5,6 +5,7 @@
 
 #include "policy/audience.h"
 #include "policy/policy.h"
+#include "report/audit.h"
 #include "report/ingest.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -18,64 +19,6 @@
 
 enum { C_SEQ, C_ID, C_ORIG, C_RECV, C_FMT, C_CT, C_TLP, C_AUD, C_BUNDLE, C_OBJS, C_COUNTS,
        C_SIZE, C_SHA, C_ONAME };
-
-/* --- audit: what this request disclosed, written after the answer is built --- */
-
-struct disclosure {
-	int64_t report;
-	const char *object;
-	struct disclosure *next;
-};
-
-struct audit_list {
-	struct disclosure *head;
-};
-
-static void disclosed(struct request *r, struct audit_list *a, int64_t report, int64_t originator,
-		      const char *object)
-{
-	if (originator == r->who.member_id)
-		return; /* reading one's own data discloses nothing */
-	struct disclosure *d = arena_alloc(&r->arena, sizeof(*d));
-	d->report = report;
-	d->object = object ? arena_strndup(&r->arena, object, strlen(object)) : NULL;
-	d->next = a->head;
-	a->head = d;
-}
-
-/* Records the disclosures; if that fails the answer is withheld (500):
- * nothing leaves the node unaudited. */
-static void audit_flush(struct request *r, struct audit_list *a, enum policy_path p)
-{
-	struct store_conn *c;
-	if (!a->head || r->status >= 300)
-		return;
-	int rc = store_write_begin(r->node->st, &c);
-	if (rc)
-		goto fail;
-	sqlite3_stmt *s = store_stmt(c, "INSERT INTO audit(report, object, member, path, at) "
-					"VALUES (?,?,?,?,?)");
-	int64_t now = time_now_ms();
-	for (struct disclosure *d = a->head; d && !rc; d = d->next) {
-		sqlite3_bind_int64(s, 1, d->report);
-		if (d->object)
-			sqlite3_bind_text(s, 2, d->object, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(s, 2);
-		sqlite3_bind_int64(s, 3, r->who.member_id);
-		sqlite3_bind_text(s, 4, policy_path_name(p), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 5, now);
-		int src = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (src != SQLITE_DONE)
-			rc = store_error(c, src, "audit_insert");
-	}
-	rc = store_write_end(r->node->st, rc);
-	if (!rc)
-		return;
-fail:
-	http_error(r, 500, "internal", NULL, "the disclosure could not be audited; nothing sent");
-}
 
 /* --- scope --- */
 
@@ -215,7 +158,7 @@ static void list_reports(struct request *r)
 				  "r.originator = ?3) AND (?4 < 0 OR r.tlp = ?4) ORDER BY r.seq";
 	int64_t limit, after, since, from = 0, last = 0;
 	int tlp = -1;
-	struct audit_list audit = {NULL};
+	struct audit_list audit = {NULL, 0};
 	struct store_conn *c = api_reader(r);
 	const char *f = http_query(r, "from"), *t = http_query(r, "tlp");
 
@@ -241,7 +184,7 @@ static void list_reports(struct request *r)
 		if (!may_see(r, s, POLICY_REPORT_LIST))
 			continue;
 		json_array_append_new(items, report_json(s));
-		disclosed(r, &audit, last, sqlite3_column_int64(s, C_ORIG), NULL);
+		audit_disclosed(r, &audit, last, sqlite3_column_int64(s, C_ORIG), NULL);
 	}
 	sqlite3_reset(s);
 	api_page(r, items, limit, last);
@@ -267,11 +210,11 @@ static sqlite3_stmt *find_report(struct request *r, enum policy_path p)
 
 static void get_report(struct request *r)
 {
-	struct audit_list audit = {NULL};
+	struct audit_list audit = {NULL, 0};
 	sqlite3_stmt *s = find_report(r, POLICY_REPORT_GET);
 	if (!s)
 		return;
-	disclosed(r, &audit, sqlite3_column_int64(s, C_SEQ), sqlite3_column_int64(s, C_ORIG), NULL);
+	audit_disclosed(r, &audit, sqlite3_column_int64(s, C_SEQ), sqlite3_column_int64(s, C_ORIG), NULL);
 	http_json(r, 200, report_json(s));
 	sqlite3_reset(s);
 	audit_flush(r, &audit, POLICY_REPORT_GET);
@@ -279,7 +222,7 @@ static void get_report(struct request *r)
 
 static void get_bundle(struct request *r)
 {
-	struct audit_list audit = {NULL};
+	struct audit_list audit = {NULL, 0};
 	sqlite3_stmt *s = find_report(r, POLICY_REPORT_BUNDLE);
 	if (!s)
 		return;
@@ -302,7 +245,7 @@ static void get_bundle(struct request *r)
 				  : arena_strndup(&r->arena, (const char *)sqlite3_column_text(s, C_CT),
 						  (size_t)sqlite3_column_bytes(s, C_CT));
 	MHD_add_response_header(r->response, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
-	disclosed(r, &audit, sqlite3_column_int64(s, C_SEQ), sqlite3_column_int64(s, C_ORIG), NULL);
+	audit_disclosed(r, &audit, sqlite3_column_int64(s, C_SEQ), sqlite3_column_int64(s, C_ORIG), NULL);
 	sqlite3_reset(s);
 	audit_flush(r, &audit, POLICY_REPORT_BUNDLE);
 }
@@ -399,7 +342,7 @@ static void list_objects_into(struct request *r, enum policy_path p, bool as_bun
 	bool all_versions = v && !strcmp(v, "all");
 	const char *ir = http_query(r, "include_revoked");
 	bool include_revoked = ir && !strcmp(ir, "true");
-	struct audit_list audit = {NULL};
+	struct audit_list audit = {NULL, 0};
 	struct store_conn *c = api_reader(r);
 	if (!c || !api_page_args(r, &limit, &after) || !parse_time_arg(r, "since", &since))
 		return;
@@ -487,7 +430,7 @@ static void list_objects_into(struct request *r, enum policy_path p, bool as_bun
 				if (written++)
 					buf_addc(&kept, ',');
 				buf_add(&kept, p1, (size_t)(q - p1));
-				disclosed(r, &audit, cands[i].report, cands[i].originator, cands[i].id);
+				audit_disclosed(r, &audit, cands[i].report, cands[i].originator, cands[i].id);
 			}
 			p1 = q + (*q == ',' ? 1 : 0);
 		}
@@ -495,7 +438,7 @@ static void list_objects_into(struct request *r, enum policy_path p, bool as_bun
 		out = kept;
 	} else {
 		for (int i = 0; i < ncand; i++)
-			disclosed(r, &audit, cands[i].report, cands[i].originator, cands[i].id);
+			audit_disclosed(r, &audit, cands[i].report, cands[i].originator, cands[i].id);
 	}
 	buf_adds(&out, "]");
 	if (!as_bundle) {
@@ -529,7 +472,7 @@ static void export_objects(struct request *r)
 static void get_object(struct request *r)
 {
 	static const char sql[] = "SELECT " OBJECT_COLS OBJECT_FROM "WHERE o.seq = ?";
-	struct audit_list audit = {NULL};
+	struct audit_list audit = {NULL, 0};
 	bool revoked;
 	const char *ir = http_query(r, "include_revoked");
 	int64_t seq = latest_visible(r, r->param[0], POLICY_OBJECT_GET, &revoked);
@@ -572,7 +515,7 @@ static void get_object(struct request *r)
 	}
 	r->status = 200;
 	r->content_type = "application/stix+json;version=2.1";
-	disclosed(r, &audit, sqlite3_column_int64(s, C_SEQ), sqlite3_column_int64(s, C_ORIG),
+	audit_disclosed(r, &audit, sqlite3_column_int64(s, C_SEQ), sqlite3_column_int64(s, C_ORIG),
 		  r->param[0]);
 	sqlite3_reset(s);
 	audit_flush(r, &audit, POLICY_OBJECT_GET);
@@ -582,7 +525,7 @@ static void get_versions(struct request *r)
 {
 	static const char sql[] = "SELECT " OBJECT_COLS OBJECT_FROM
 				  "WHERE o.stix_id = ? ORDER BY o.modified DESC, o.seq DESC";
-	struct audit_list audit = {NULL};
+	struct audit_list audit = {NULL, 0};
 	sqlite3_stmt *s = store_stmt(store_reader(r->node->st), sql);
 	json_t *items = json_array();
 	sqlite3_bind_text(s, 1, r->param[0], -1, SQLITE_STATIC);
@@ -592,7 +535,7 @@ static void get_versions(struct request *r)
 		json_array_append_new(items, json_pack("{so so sb}", "modified", api_time(s, O_MOD),
 						       "report", api_text(s, C_ID), "revoked",
 						       sqlite3_column_int(s, O_REVOKED)));
-		disclosed(r, &audit, sqlite3_column_int64(s, C_SEQ), sqlite3_column_int64(s, C_ORIG),
+		audit_disclosed(r, &audit, sqlite3_column_int64(s, C_SEQ), sqlite3_column_int64(s, C_ORIG),
 			  r->param[0]);
 	}
 	sqlite3_reset(s);

@@ -17,6 +17,9 @@ enum { ARF_BODY_MAX = 4 << 20 };
 
 struct body {
 	struct buf b;
+	bool too_large; /* the rest was drained, not kept: answered 413 at the end */
+	size_t max;
+	const char *what;
 };
 
 static void body_cleanup(struct request *r)
@@ -35,17 +38,28 @@ static int collect(struct request *r, const char *data, size_t n, size_t max, co
 		r->route_cleanup = body_cleanup;
 	}
 	struct body *x = r->route_state;
-	if (buf_add(&x->b, data, n)) {
-		http_error(r, 413, "too_large", NULL, "%s is over the limit of %zu bytes", what, max);
-		return ERR_TOO_LARGE;
+	x->max = max;
+	x->what = what;
+	/* Past the cap the body is drained rather than refused mid-upload, so
+	 * that the client reads a clean 413 instead of a reset connection. */
+	if (!x->too_large && buf_add(&x->b, data, n)) {
+		x->too_large = true;
+		buf_release(&x->b);
+		buf_init(&x->b, max);
 	}
 	return ERR_OK;
 }
 
+/* The collected body, or NULL after answering 413. */
 static const char *body_data(struct request *r, size_t *len)
 {
 	struct body *x = r->route_state;
 	*len = x ? x->b.len : 0;
+	if (x && x->too_large) {
+		http_error(r, 413, "too_large", NULL, "%s is over the limit of %zu bytes", x->what,
+			   x->max);
+		return NULL;
+	}
 	return x && x->b.data ? x->b.data : "";
 }
 
@@ -113,6 +127,8 @@ static void post_spam_report(struct request *r)
 		return;
 	}
 	const char *data = body_data(r, &len);
+	if (!data)
+		return;
 	err_clear(&err);
 	int rc = arf_parse(data, len, NULL, &rep, &err);
 	if (rc == ERR_TOO_LARGE) {
@@ -235,6 +251,8 @@ static void post_fp_lookup(struct request *r)
 	if (!sp)
 		return;
 	const char *data = body_data(r, &len);
+	if (!data)
+		return;
 	err_clear(&err);
 	if (media_is(r, json_types)) {
 		if (!fp_from_json(r, data, len, &fp))
@@ -542,9 +560,17 @@ static void post_import(struct request *r)
 		return;
 	}
 	const char *data = body_data(r, &len);
+	if (!data)
+		return;
 	err_clear(&err);
 	int64_t t0 = time_mono_ns();
 	int rc = spam_import(sp, r->who.member_id, data, len, fmt, &count, &err);
+	if (rc == ERR_SYNTAX || rc == ERR_INVALID) {
+		/* a bad line: nothing was applied */
+		http_error(r, 422, "invalid_zone", err.field[0] ? err.field : NULL, "%s%s%s",
+			   err.field, err.field[0] ? ": " : "", err.message);
+		return;
+	}
 	if (rc) {
 		http_error_detail(r, rc, &err);
 		return;

@@ -883,23 +883,10 @@ int spam_new(struct node *node, struct spam **out, struct err_detail *d)
 
 	s->node = node;
 	spam_rep_defaults(&s->params);
-	s->params.half_life_s = (double)cfg->spam_half_life_hours * 3600.0;
+	s->params.half_life_s = cfg->spam_half_life_hours * 3600.0;
 	s->params.list_threshold = cfg->spam_list_threshold;
 	/* the default ratio of the two thresholds (1.0 / 2.5): hysteresis */
 	s->params.delist_threshold = cfg->spam_list_threshold * 0.4;
-	/* A shorter half-life than the setting's one-hour minimum, for tests
-	 * that watch a listing decay in seconds. Logged: never silent. */
-	const char *hl = getenv("ATALAYA_SPAM_HALF_LIFE_SECONDS");
-	if (hl && *hl) {
-		char *end;
-		double v = strtod(hl, &end);
-		if (!*end && v > 0 && v < 1e9) {
-			s->params.half_life_s = v;
-			log_warn("event=spam_half_life_override seconds=%g "
-				 "source=ATALAYA_SPAM_HALF_LIFE_SECONDS",
-				 v);
-		}
-	}
 	pthread_mutex_init(&s->wlock, NULL);
 	pthread_mutex_init(&s->stop_lock, NULL);
 	pthread_condattr_t ca;

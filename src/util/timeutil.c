@@ -18,13 +18,56 @@ int64_t time_mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* y-m-d from days since 1970-01-01 (proleptic Gregorian; inverse of
+ * days_from_civil below). */
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static char *put_digits(char *p, int v, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + width;
+}
+
 void time_format_ms(int64_t ms, char out[32])
 {
-	time_t s = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&s, &tm);
-	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
+	int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+	int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+	int64_t rem = secs - days * 86400;
+	int y, m, d;
+	civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999) {
+		snprintf(out, 32, "0000-01-01T00:00:00.000Z");
+		return;
+	}
+	char *p = put_digits(out, y, 4);
+	*p++ = '-';
+	p = put_digits(p, m, 2);
+	*p++ = '-';
+	p = put_digits(p, d, 2);
+	*p++ = 'T';
+	p = put_digits(p, (int)(rem / 3600), 2);
+	*p++ = ':';
+	p = put_digits(p, (int)(rem / 60 % 60), 2);
+	*p++ = ':';
+	p = put_digits(p, (int)(rem % 60), 2);
+	*p++ = '.';
+	p = put_digits(p, (int)(ms - secs * 1000), 3);
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 static int digits(const char *s, int n, int *out)

@@ -46,6 +46,20 @@ static void rfc3339_parses_and_rejects(void **state)
 	char out[32];
 	time_format_ms(INT64_C(1463041047500), out);
 	assert_string_equal(out, "2016-05-12T08:17:27.500Z");
+	time_format_ms(0, out);
+	assert_string_equal(out, "1970-01-01T00:00:00.000Z");
+	time_format_ms(INT64_C(951782400000), out); /* a leap day */
+	assert_string_equal(out, "2000-02-29T00:00:00.000Z");
+	time_format_ms(INT64_C(253402300799999), out);
+	assert_string_equal(out, "9999-12-31T23:59:59.999Z");
+	/* formatting and parsing agree over four centuries of days */
+	for (int64_t t = -INT64_C(6000000000000); t < INT64_C(7000000000000);
+	     t += INT64_C(86399123) * 7) {
+		int64_t back;
+		time_format_ms(t, out);
+		assert_int_equal(time_parse_rfc3339(out, strlen(out), 1, &back), ERR_OK);
+		assert_true(back == t);
+	}
 }
 
 int main(void)

@@ -1,0 +1,537 @@
+/* Alert delivery: webhooks (JSON POST, HMAC-SHA256 signed) and e-mail (SMTP
+ * relay) for every pending row of alert_deliveries, all at once through one
+ * libcurl multi handle on one thread, so that a receiver that hangs, fails or
+ * redirects costs only its own transfer (connect 3 s, whole transfer 5 s,
+ * redirects not followed). Failures are retried with exponential backoff
+ * (1 s, 2 s, 4 s ... at most 5 min; 8 attempts). Open alerts past their
+ * deadline escalate to the member's next contact. Each attempt and each
+ * escalation is an alert_steps row; the state lives in SQLite, so a restart
+ * resumes whatever was pending. */
+#include "alert/delivery.h"
+
+#include "alert/service.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#define DELIVERY_ATTEMPTS_MAX 8
+#define DELIVERY_BACKOFF_MAX_MS 300000
+#define DELIVERY_CONNECT_MS 3000
+#define DELIVERY_TIMEOUT_MS 5000
+#define DELIVERY_SMTP_TIMEOUT_MS 15000
+#define DELIVERY_BATCH 64
+
+struct xfer {
+	int64_t id, alert, contact, attempts;
+	char channel[8];
+	CURL *easy;
+	struct curl_slist *hdrs;
+	struct curl_slist *rcpt;
+	char *body;
+	size_t len, sent;
+	char errbuf[CURL_ERROR_SIZE];
+	struct xfer *next;
+};
+
+struct delivery {
+	struct node *node;
+	struct warning *w;
+	pthread_t th;
+	CURLM *multi;
+	atomic_bool stopping;
+	struct xfer *inflight;
+};
+
+int delivery_step(struct store_conn *c, int64_t alert, int64_t now, const char *kind,
+		  int64_t contact, const char *channel, int64_t attempt, const char *outcome,
+		  const char *detail)
+{
+	sqlite3_stmt *s = store_stmt(c, "INSERT INTO alert_steps(alert, at, kind, contact, channel, "
+					"attempt, outcome, detail) VALUES (?,?,?,?,?,?,?,?)");
+	sqlite3_bind_int64(s, 1, alert);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
+	if (contact)
+		sqlite3_bind_int64(s, 4, contact);
+	if (channel)
+		sqlite3_bind_text(s, 5, channel, -1, SQLITE_STATIC);
+	if (attempt)
+		sqlite3_bind_int64(s, 6, attempt);
+	if (outcome)
+		sqlite3_bind_text(s, 7, outcome, -1, SQLITE_STATIC);
+	if (detail)
+		sqlite3_bind_text(s, 8, detail, -1, SQLITE_TRANSIENT);
+	int src = sqlite3_step(s);
+	sqlite3_reset(s);
+	return src == SQLITE_DONE ? ERR_OK : store_error(c, src, "alert_step");
+}
+
+int64_t delivery_deadline_ms(struct store_conn *c, struct node *node, int64_t member)
+{
+	int64_t secs = node->cfg->alert_ack_deadline_seconds;
+	sqlite3_stmt *s = store_stmt(c, "SELECT ack_deadline_seconds FROM members WHERE id = ?");
+	sqlite3_bind_int64(s, 1, member);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		secs = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return secs * 1000;
+}
+
+int delivery_schedule_level(struct store_conn *c, struct node *node, int64_t alert,
+			    int64_t member, int64_t level, int64_t now, bool *had_contact)
+{
+	sqlite3_stmt *s = store_stmt(c, "SELECT id, webhook_url, email, escalation_position, name "
+					"FROM contacts WHERE member_id = ? ORDER BY "
+					"escalation_position, id LIMIT 1 OFFSET ?");
+	int64_t contact = 0, pos = 0;
+	char *hook = NULL, *email = NULL, *name = NULL;
+	sqlite3_bind_int64(s, 1, member);
+	sqlite3_bind_int64(s, 2, level);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		contact = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_type(s, 1) != SQLITE_NULL)
+			hook = xstrdup((const char *)sqlite3_column_text(s, 1));
+		email = xstrdup((const char *)sqlite3_column_text(s, 2));
+		pos = sqlite3_column_int64(s, 3);
+		name = xstrdup((const char *)sqlite3_column_text(s, 4));
+	}
+	sqlite3_reset(s);
+	*had_contact = contact != 0;
+	if (!contact)
+		return level ? ERR_OK
+			     : delivery_step(c, alert, now, "notify", 0, NULL, 0, NULL,
+					     "the member has no point of contact: the stream only");
+	bool smtp = *node->cfg->smtp_url != '\0';
+	char detail[400];
+	snprintf(detail, sizeof(detail), "contact '%.200s' (escalation position %" PRId64 "): %s%s%s",
+		 name, pos, hook ? "webhook" : "", hook && smtp ? ", " : "", smtp ? "e-mail" : "");
+	if (!hook && !smtp)
+		snprintf(detail, sizeof(detail),
+			 "contact '%.200s' (escalation position %" PRId64
+			 ") has no webhook_url and no smtp_url is set: the stream only",
+			 name, pos);
+	int rc = delivery_step(c, alert, now, "notify", contact, NULL, 0, NULL, detail);
+	s = store_stmt(c, "INSERT INTO alert_deliveries(alert, contact, channel, target, next_at) "
+			  "VALUES (?,?,?,?,?)");
+	for (int k = 0; k < 2 && !rc; k++) {
+		const char *target = k == 0 ? hook : (smtp ? email : NULL);
+		if (!target)
+			continue;
+		sqlite3_bind_int64(s, 1, alert);
+		sqlite3_bind_int64(s, 2, contact);
+		sqlite3_bind_text(s, 3, k == 0 ? "webhook" : "email", -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, target, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 5, now);
+		int src = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (src != SQLITE_DONE)
+			rc = store_error(c, src, "delivery_insert");
+	}
+	free(hook);
+	free(email);
+	free(name);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+	return size * n;
+}
+
+static size_t read_body(char *p, size_t size, size_t n, void *ud)
+{
+	struct xfer *x = ud;
+	size_t left = x->len - x->sent, want = size * n;
+	if (want > left)
+		want = left;
+	memcpy(p, x->body + x->sent, want);
+	x->sent += want;
+	return want;
+}
+
+static void xfer_free(struct xfer *x)
+{
+	if (x->easy)
+		curl_easy_cleanup(x->easy);
+	curl_slist_free_all(x->hdrs);
+	curl_slist_free_all(x->rcpt);
+	free(x->body);
+	free(x);
+}
+
+static bool in_flight(struct delivery *d, int64_t id)
+{
+	for (struct xfer *x = d->inflight; x; x = x->next)
+		if (x->id == id)
+			return true;
+	return false;
+}
+
+/* Records the outcome of one attempt. */
+static void record_attempt(struct delivery *d, struct xfer *x, bool ok, const char *detail)
+{
+	struct store_conn *c;
+	int64_t now = time_now_ms();
+	int64_t attempt = x->attempts + 1;
+	bool give_up = !ok && attempt >= DELIVERY_ATTEMPTS_MAX;
+	int64_t backoff = 1000LL << (attempt - 1 < 20 ? attempt - 1 : 20);
+	if (backoff > DELIVERY_BACKOFF_MAX_MS)
+		backoff = DELIVERY_BACKOFF_MAX_MS;
+	int rc = store_write_begin(d->node->st, &c);
+	if (rc)
+		return;
+	sqlite3_stmt *s = store_stmt(c, "UPDATE alert_deliveries SET attempts = ?, next_at = ?, "
+					"state = ? WHERE id = ?");
+	sqlite3_bind_int64(s, 1, attempt);
+	sqlite3_bind_int64(s, 2, now + backoff);
+	sqlite3_bind_text(s, 3, ok ? "delivered" : give_up ? "failed" : "pending", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, x->id);
+	int src = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (src != SQLITE_DONE)
+		rc = store_error(c, src, "delivery_update");
+	char full[600];
+	if (!ok && !give_up)
+		snprintf(full, sizeof(full), "%.400s; next attempt in %" PRId64 " s", detail,
+			 backoff / 1000);
+	else
+		snprintf(full, sizeof(full), "%.400s", detail);
+	if (!rc)
+		rc = delivery_step(c, x->alert, now, "delivery", x->contact, x->channel, attempt,
+				   ok ? "delivered" : give_up ? "failed" : "retry", full);
+	store_write_end(d->node->st, rc);
+	log_info("event=alert_delivery alert=%" PRId64 " delivery=%" PRId64 " channel=%s attempt=%"
+		 PRId64 " outcome=%s detail=\"%s\"",
+		 x->alert, x->id, x->channel, attempt, ok ? "delivered" : give_up ? "failed" : "retry",
+		 detail);
+}
+
+static void finish(struct delivery *d, CURL *easy, CURLcode res)
+{
+	struct xfer **pp = &d->inflight, *x;
+	for (; (x = *pp) && x->easy != easy; pp = &x->next)
+		;
+	if (!x)
+		return;
+	*pp = x->next;
+	curl_multi_remove_handle(d->multi, easy);
+	char detail[400];
+	bool ok = false;
+	if (res != CURLE_OK) {
+		snprintf(detail, sizeof(detail), "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
+	} else if (!strcmp(x->channel, "email")) {
+		ok = true;
+		snprintf(detail, sizeof(detail), "accepted by the SMTP relay");
+	} else {
+		long code = 0;
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+		ok = code >= 200 && code < 300;
+		snprintf(detail, sizeof(detail), "HTTP %ld%s", code,
+			 code >= 300 && code < 400 ? " (redirects are not followed)" : "");
+	}
+	record_attempt(d, x, ok, detail);
+	xfer_free(x);
+}
+
+static char *member_secret(struct store_conn *c, int64_t member)
+{
+	sqlite3_stmt *s = store_stmt(c, "SELECT secret FROM webhook_secrets WHERE member = ?");
+	char *out = NULL;
+	sqlite3_bind_int64(s, 1, member);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		out = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	return out;
+}
+
+static void start_one(struct delivery *d, struct store_conn *c, int64_t id, int64_t alert,
+		      int64_t contact, const char *channel, const char *target, int64_t attempts,
+		      int64_t member)
+{
+	struct xfer *x = xcalloc(1, sizeof(*x));
+	x->id = id;
+	x->alert = alert;
+	x->contact = contact;
+	x->attempts = attempts;
+	snprintf(x->channel, sizeof(x->channel), "%s", channel);
+	json_t *a = warning_alert_json(c, alert, false);
+	if (!a) {
+		xfer_free(x);
+		return;
+	}
+	json_t *msg = json_pack("{ss ss sI sI so}", "type", "atalaya.alert", "node",
+				d->node->node_name ? d->node->node_name : "", "delivery",
+				(json_int_t)id, "attempt", (json_int_t)(attempts + 1), "alert", a);
+	x->easy = curl_easy_init();
+	CURL *e = x->easy;
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)DELIVERY_CONNECT_MS);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(e, CURLOPT_URL, target);
+	if (!strcmp(channel, "webhook")) {
+		char *body = json_dumps(msg, JSON_COMPACT | JSON_SORT_KEYS);
+		char *secret = member_secret(c, member);
+		char hdr[160];
+		x->body = body;
+		x->len = strlen(body);
+		x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/json");
+		x->hdrs = curl_slist_append(x->hdrs, "User-Agent: atalaya-alerts/0.1");
+		snprintf(hdr, sizeof(hdr), "X-Atalaya-Alert: %" PRId64, alert);
+		x->hdrs = curl_slist_append(x->hdrs, hdr);
+		snprintf(hdr, sizeof(hdr), "X-Atalaya-Delivery: %" PRId64, id);
+		x->hdrs = curl_slist_append(x->hdrs, hdr);
+		if (secret) {
+			char sig[80];
+			warning_sign(secret, body, x->len, sig);
+			snprintf(hdr, sizeof(hdr), "X-Atalaya-Signature: %s", sig);
+			x->hdrs = curl_slist_append(x->hdrs, hdr);
+			free(secret);
+		}
+		curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)x->len);
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)DELIVERY_TIMEOUT_MS);
+	} else {
+		struct buf b;
+		char date[32], from[300];
+		json_t *obs = json_object_get(a, "observables");
+		size_t i;
+		json_t *o;
+		buf_init(&b, 1 << 20);
+		time_format_ms(time_now_ms(), date);
+		snprintf(from, sizeof(from), "<%s>", d->node->cfg->smtp_from);
+		buf_addf(&b, "From: %s\r\nTo: <%s>\r\nSubject: [atalaya] alert %" PRId64
+			 ": report %s touches your constituency\r\nX-Atalaya-Alert: %" PRId64
+			 "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n",
+			 from, target, alert,
+			 json_string_value(json_object_get(json_object_get(a, "report"), "id")), alert);
+		buf_addf(&b, "Alert %" PRId64 " (raised %s by node %s).\r\n\r\nReport: %s (%s)\r\n"
+			 "Observables in your constituency:\r\n",
+			 alert, json_string_value(json_object_get(a, "created")),
+			 d->node->node_name ? d->node->node_name : "",
+			 json_string_value(json_object_get(json_object_get(a, "report"), "id")),
+			 json_string_value(json_object_get(json_object_get(a, "report"), "tlp")));
+		json_array_foreach(obs, i, o) {
+			if (i >= 100)
+				break;
+			buf_addf(&b, "  %s (%s)\r\n", json_string_value(json_object_get(o, "value")),
+				 json_string_value(json_object_get(o, "kind")));
+		}
+		buf_addf(&b, "\r\nAcknowledge with: atalaya alerts ack %" PRId64 "\r\n", alert);
+		x->body = buf_detach(&b, &x->len);
+		x->rcpt = curl_slist_append(NULL, target);
+		curl_easy_setopt(e, CURLOPT_URL, d->node->cfg->smtp_url);
+		curl_easy_setopt(e, CURLOPT_MAIL_FROM, from);
+		curl_easy_setopt(e, CURLOPT_MAIL_RCPT, x->rcpt);
+		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, read_body);
+		curl_easy_setopt(e, CURLOPT_READDATA, x);
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)DELIVERY_SMTP_TIMEOUT_MS);
+	}
+	json_decref(msg);
+	x->next = d->inflight;
+	d->inflight = x;
+	curl_multi_add_handle(d->multi, e);
+}
+
+static void start_due(struct delivery *d, int64_t now)
+{
+	static const char sql[] =
+		"SELECT d.id, d.alert, d.contact, d.channel, d.target, d.attempts, a.member, a.state "
+		"FROM alert_deliveries d JOIN alerts a ON a.id = d.alert WHERE d.state = 'pending' "
+		"AND d.next_at <= ? ORDER BY d.next_at LIMIT ?";
+	struct store_conn *c = store_reader(d->node->st);
+	if (!c)
+		return;
+	struct row {
+		int64_t id, alert, contact, attempts, member;
+		char *channel, *target;
+		bool acked;
+	} rows[DELIVERY_BATCH];
+	int n = 0;
+	sqlite3_stmt *s = store_stmt(c, sql);
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, DELIVERY_BATCH);
+	while (n < DELIVERY_BATCH && sqlite3_step(s) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		if (in_flight(d, id))
+			continue;
+		rows[n].id = id;
+		rows[n].alert = sqlite3_column_int64(s, 1);
+		rows[n].contact = sqlite3_column_int64(s, 2);
+		rows[n].channel = xstrdup((const char *)sqlite3_column_text(s, 3));
+		rows[n].target = xstrdup((const char *)sqlite3_column_text(s, 4));
+		rows[n].attempts = sqlite3_column_int64(s, 5);
+		rows[n].member = sqlite3_column_int64(s, 6);
+		rows[n].acked = strcmp((const char *)sqlite3_column_text(s, 7), "open") != 0;
+		n++;
+	}
+	sqlite3_reset(s);
+	for (int i = 0; i < n; i++) {
+		if (rows[i].acked) {
+			struct store_conn *w;
+			if (!store_write_begin(d->node->st, &w)) {
+				sqlite3_stmt *u = store_stmt(w, "UPDATE alert_deliveries SET state = "
+								"'failed' WHERE id = ?");
+				sqlite3_bind_int64(u, 1, rows[i].id);
+				int src = sqlite3_step(u);
+				sqlite3_reset(u);
+				int rc = src == SQLITE_DONE ? ERR_OK : store_error(w, src, "cancel");
+				if (!rc)
+					rc = delivery_step(w, rows[i].alert, now, "delivery",
+							   rows[i].contact, rows[i].channel, 0,
+							   "cancelled", "the alert was acknowledged");
+				store_write_end(d->node->st, rc);
+			}
+		} else {
+			start_one(d, c, rows[i].id, rows[i].alert, rows[i].contact, rows[i].channel,
+				  rows[i].target, rows[i].attempts, rows[i].member);
+		}
+		free(rows[i].channel);
+		free(rows[i].target);
+	}
+}
+
+static void escalate_due(struct delivery *d, int64_t now)
+{
+	struct store_conn *c = store_reader(d->node->st);
+	if (!c)
+		return;
+	int64_t ids[32], members[32], levels[32];
+	int n = 0;
+	sqlite3_stmt *s = store_stmt(c, "SELECT id, member, level FROM alerts WHERE state = 'open' "
+					"AND escalate_at <= ? ORDER BY escalate_at LIMIT 32");
+	sqlite3_bind_int64(s, 1, now);
+	while (n < 32 && sqlite3_step(s) == SQLITE_ROW) {
+		ids[n] = sqlite3_column_int64(s, 0);
+		members[n] = sqlite3_column_int64(s, 1);
+		levels[n] = sqlite3_column_int64(s, 2);
+		n++;
+	}
+	sqlite3_reset(s);
+	for (int i = 0; i < n; i++) {
+		struct store_conn *w;
+		bool had = false;
+		if (store_write_begin(d->node->st, &w))
+			return;
+		int rc = delivery_schedule_level(w, d->node, ids[i], members[i], levels[i] + 1, now,
+						 &had);
+		int64_t next = had ? now + delivery_deadline_ms(w, d->node, members[i]) : 0;
+		sqlite3_stmt *u = store_stmt(w, "UPDATE alerts SET level = ?, escalate_at = ? "
+						"WHERE id = ? AND state = 'open'");
+		sqlite3_bind_int64(u, 1, had ? levels[i] + 1 : levels[i]);
+		if (had)
+			sqlite3_bind_int64(u, 2, next);
+		else
+			sqlite3_bind_null(u, 2);
+		sqlite3_bind_int64(u, 3, ids[i]);
+		int src = sqlite3_step(u);
+		sqlite3_reset(u);
+		if (src != SQLITE_DONE && !rc)
+			rc = store_error(w, src, "escalate");
+		char detail[160];
+		snprintf(detail, sizeof(detail),
+			 had ? "not acknowledged in time: escalated to contact number %" PRId64
+			     : "not acknowledged in time and no contact after number %" PRId64
+			       ": escalation exhausted",
+			 had ? levels[i] + 2 : levels[i] + 1);
+		if (!rc)
+			rc = delivery_step(w, ids[i], now, had ? "escalated" : "escalation_exhausted", 0,
+					   NULL, 0, NULL, detail);
+		store_write_end(d->node->st, rc);
+		log_info("event=alert_escalated alert=%" PRId64 " level=%" PRId64 " exhausted=%s",
+			 ids[i], levels[i] + 1, had ? "false" : "true");
+	}
+}
+
+/* Milliseconds until the next thing falls due (at most 1 s). */
+static int next_wait(struct delivery *d, int64_t now)
+{
+	struct store_conn *c = store_reader(d->node->st);
+	int64_t next = now + 1000;
+	if (!c)
+		return 1000;
+	sqlite3_stmt *s = store_stmt(c, "SELECT min(next_at) FROM alert_deliveries WHERE state = "
+					"'pending' AND next_at > ?");
+	sqlite3_bind_int64(s, 1, now);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL &&
+	    sqlite3_column_int64(s, 0) < next)
+		next = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	s = store_stmt(c, "SELECT min(escalate_at) FROM alerts WHERE state = 'open'");
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL &&
+	    sqlite3_column_int64(s, 0) < next)
+		next = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return next <= now ? 0 : (int)(next - now);
+}
+
+static void *delivery_main(void *arg)
+{
+	struct delivery *d = arg;
+	while (!atomic_load(&d->stopping)) {
+		int64_t now = time_now_ms();
+		escalate_due(d, now);
+		start_due(d, now);
+		int running = 0, q;
+		curl_multi_perform(d->multi, &running);
+		CURLMsg *m;
+		while ((m = curl_multi_info_read(d->multi, &q)))
+			if (m->msg == CURLMSG_DONE)
+				finish(d, m->easy_handle, m->data.result);
+		int wait = next_wait(d, time_now_ms());
+		curl_multi_poll(d->multi, NULL, 0, wait ? wait : 1, NULL);
+	}
+	while (d->inflight) {
+		struct xfer *x = d->inflight;
+		d->inflight = x->next;
+		curl_multi_remove_handle(d->multi, x->easy);
+		xfer_free(x);
+	}
+	return NULL;
+}
+
+struct delivery *delivery_start(struct node *node, struct warning *w)
+{
+	struct delivery *d = xcalloc(1, sizeof(*d));
+	d->node = node;
+	d->w = w;
+	d->multi = curl_multi_init();
+	atomic_init(&d->stopping, false);
+	if (pthread_create(&d->th, NULL, delivery_main, d)) {
+		log_err("event=start error=\"cannot start the alert delivery thread\"");
+		curl_multi_cleanup(d->multi);
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void delivery_kick(struct delivery *d)
+{
+	if (d)
+		curl_multi_wakeup(d->multi);
+}
+
+void delivery_stop(struct delivery *d)
+{
+	if (!d)
+		return;
+	atomic_store(&d->stopping, true);
+	curl_multi_wakeup(d->multi);
+	pthread_join(d->th, NULL);
+	curl_multi_cleanup(d->multi);
+	free(d);
+}

@@ -1,0 +1,474 @@
+"""Early warning (issue 4): constituencies, lookups, related reports,
+sightings, alerts delivered by signed webhooks and the SSE stream, escalation,
+resumption after a restart, and no disclosure outside a report's scope."""
+import hashlib
+import hmac
+import http.client
+import http.server
+import json
+import signal
+import sys
+import threading
+import time
+
+from harness import Node, check, eq, run
+from stixgen import bundle, dumps, indicator, sid
+
+BIN = sys.argv[1]
+STIX = "application/stix+json;version=2.1"
+
+
+# --- a local webhook receiver --------------------------------------------
+
+class Receiver:
+    """http.server in a thread. Paths: /ok/NAME answers 200, /flaky/NAME answers
+    500 while self.failing, /hang/NAME sleeps 20 s, /redirect/NAME answers 302."""
+
+    def __init__(self):
+        self.got = []  # (time, path, headers, body, status)
+        self.failing = True
+        self.lock = threading.Lock()
+        rec = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                status = 200
+                if self.path.startswith("/hang/"):
+                    time.sleep(20)
+                elif self.path.startswith("/flaky/") and rec.failing:
+                    status = 500
+                elif self.path.startswith("/redirect/"):
+                    status = 302
+                with rec.lock:
+                    rec.got.append((time.time(), self.path, dict(self.headers), body, status))
+                try:
+                    self.send_response(status)
+                    if status == 302:
+                        self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.srv.daemon_threads = True
+        self.port = self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def calls(self, path, status=None):
+        with self.lock:
+            return [g for g in self.got if g[1] == path and (status is None or g[4] == status)]
+
+    def wait(self, path, n=1, timeout=10.0, status=None):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            c = self.calls(path, status)
+            if len(c) >= n:
+                return c
+            time.sleep(0.05)
+        return self.calls(path, status)
+
+    def close(self):
+        self.srv.shutdown()
+
+
+def contact(name, hook=None, position=None):
+    b = {"role": "technical", "name": name, "email": f"{name.lower()}@cert.example.org",
+         "availability": "24/7"}
+    if hook:
+        b["webhook_url"] = hook
+    if position:
+        b["escalation_position"] = position
+    return b
+
+
+def member(n, name, country, cons=None, hooks=()):
+    mid, tok = n.add_member(name, country)
+    secret = None
+    if cons is not None:
+        r = n.request("PUT", "/api/v1/constituency", cons, token=tok)
+        eq(r.status, 200, f"constituency of {name}: {r}")
+        secret = r.json().get("webhook_secret")
+        check(secret and len(secret) == 64, f"{name} gets its webhook secret once")
+    for i, h in enumerate(hooks):
+        r = n.request("POST", "/api/v1/contacts", contact(f"{name}{i + 1}", h, i + 1), token=tok)
+        eq(r.status, 201, f"contact of {name}: {r}")
+    return mid, tok, secret
+
+
+def clean(n):
+    """Fails on a sanitizer report from this module, then removes the node."""
+    log = n.read_log()
+    n.cleanup()
+    bad = [l for l in log.splitlines() if "runtime error" in l and
+           ("src/alert" in l or "warning_cmds" in l or "src/index" in l)]
+    check(not bad and "AddressSanitizer" not in log, f"sanitizer: {bad[:3]}")
+
+
+def submit(n, objects, audience, token):
+    r = n.request("POST", f"/api/v1/reports?audience={audience}", raw=dumps(bundle(objects)),
+                  token=token, content_type=STIX)
+    eq(r.status, 201, f"submit: {r}")
+    return r.json()["id"]
+
+
+def alerts(n, token, open_only=False):
+    r = n.request("GET", "/api/v1/alerts" + ("?open=true" if open_only else ""), token=token)
+    eq(r.status, 200, f"alerts: {r}")
+    return r.json()["items"]
+
+
+def wait_alerts(n, token, count, timeout=3.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        a = alerts(n, token)
+        if len(a) >= count:
+            return a
+        time.sleep(0.05)
+    return alerts(n, token)
+
+
+def verify(secret, call):
+    sig = call[2].get("X-Atalaya-Signature", "")
+    want = "sha256=" + hmac.new(secret.encode(), call[3], hashlib.sha256).hexdigest()
+    return hmac.compare_digest(sig, want)
+
+
+# --- tests ---------------------------------------------------------------
+
+def test_alerts_scope_signature_escalation(bin_):
+    n = Node(bin_).start()
+    rx = Receiver()
+    try:
+        a_id, a_tok, _ = member(n, "Reporter", "BR", {"cidrs": ["198.51.100.0/24"]})
+        b_id, b_tok, b_secret = member(n, "CERT-B", "UY",
+                                       {"cidrs": ["198.51.100.0/24", "2001:db8::/32"],
+                                        "asns": [64500], "domains": ["gub.uy"]},
+                                       [rx.url("/ok/b1"), rx.url("/ok/b2")])
+        c_id, c_tok, _ = member(n, "CERT-C", "AR", {"domains": ["example.ar"],
+                                                      "cidrs": ["203.0.113.0/24"]},
+                                [rx.url("/ok/c1")])
+        # B answers within 10 s or the alert goes to its second contact
+        r = n.request("PATCH", f"/api/v1/members/{b_id}", {"ack_deadline_seconds": 10})
+        eq(r.status, 200, f"ack deadline: {r}")
+
+        # B and C are touched; only B is in the audience; the reporter is touched too
+        t0 = time.time()
+        rid = submit(n, [indicator("[ipv4-addr:value = '198.51.100.7'] OR "
+                                   "[domain-name:value = 'mail.example.ar'] OR "
+                                   "[ipv4-addr:value ISSUBSET '203.0.113.0/28']", tlp="amber"),
+                         indicator("[file:name = 'dropper.exe']", tlp="amber")],
+                     f"member:{b_id}", a_tok)
+        b_alerts = wait_alerts(n, b_tok, 1)
+        eq(len(b_alerts), 1, "B gets exactly one alert")
+        al = b_alerts[0]
+        eq(al["report"]["id"], rid, "the alert names the report")
+        eq([o["value"] for o in al["observables"]], ["198.51.100.7"], "matching observables")
+        eq(al["state"], "open", "open until acknowledged")
+        calls = rx.wait("/ok/b1", 1, timeout=3)
+        eq(len(calls), 1, "B's first contact got the webhook")
+        check(calls[0][0] - t0 < 1.5, f"webhook within a second of the commit "
+                                      f"({calls[0][0] - t0:.3f}s)")
+        check(verify(b_secret, calls[0]), "the HMAC-SHA256 signature checks out")
+        body = json.loads(calls[0][3])
+        eq(body["alert"]["id"], al["id"], "payload names the alert")
+        eq(body["alert"]["observables"][0]["value"], "198.51.100.7", "payload observables")
+        check(not verify("wrong" * 13, calls[0]), "another key does not verify")
+        time.sleep(1.0)
+        eq(alerts(n, c_tok), [], "C is outside the audience: no alert")
+        eq(alerts(n, a_tok), [], "no alert for one's own report")
+        eq(rx.calls("/ok/c1"), [], "no webhook for C")
+
+        # C finds nothing through lookup, related or alerts
+        r = n.request("GET", "/api/v1/lookup?value=mail.example.ar", token=c_tok)
+        eq(r.status, 200, "lookup by C")
+        eq(r.json()["matches"], [], "C's lookup finds nothing")
+        r = n.request("POST", "/api/v1/lookup", ["198.51.100.7", "203.0.113.0/24"], token=c_tok)
+        eq([len(i["matches"]) for i in r.json()["items"]], [0, 0], "C's batch finds nothing")
+        eq(n.request("GET", f"/api/v1/reports/{rid}/related", token=c_tok).status, 404,
+           "related of a report C may not see")
+        eq(n.request("GET", f"/api/v1/alerts/{al['id']}", token=c_tok).status, 404,
+           "B's alert is not C's")
+        eq(n.request("POST", f"/api/v1/alerts/{al['id']}/ack", token=c_tok).status, 404,
+           "C cannot acknowledge B's alert")
+
+        # B sees it: exact, contained network, parent domain, scores; audited
+        r = n.request("GET", "/api/v1/lookup?value=198.51.100.0/24", token=b_tok).json()
+        eq(len(r["matches"]), 1, "a /24 query finds the address inside")
+        eq(r["matches"][0]["relation"], "within", "relation")
+        eq(r["reporting_members"], [{"id": a_id, "name": "Reporter"}], "reporting members")
+        check(0 < r["score"] <= 100 and r["first_seen"] and r["last_seen"], "score and times")
+        r = n.request("GET", "/api/v1/lookup?value=203.0.113.5", token=b_tok).json()
+        eq([m["relation"] for m in r["matches"]], ["contains"], "a reported /28 holds it")
+        r = n.request("GET", "/api/v1/lookup?value=x.mail.example.ar", token=b_tok).json()
+        eq([m["relation"] for m in r["matches"]], ["parent"], "parent domain")
+        eq(n.request("GET", "/api/v1/lookup?value=300.1.2.3", token=b_tok).status, 422,
+           "a bad value is named")
+        aud = n.request("GET", f"/api/v1/reports/{rid}/audit", token=a_tok).json()["items"]
+        paths = {(x["member"]["id"], x["path"]) for x in aud}
+        check((b_id, "lookup") in paths, f"B's lookups are audited: {paths}")
+        check((b_id, "alert") in paths, f"B's alert is audited: {paths}")
+        check(all(x["member"]["id"] != c_id for x in aud), "nothing was disclosed to C")
+
+        # not indexed patterns are reported, not dropped
+        rel = n.request("GET", f"/api/v1/reports/{rid}/related", token=b_tok).json()
+        check(any("file:name" in x["pattern"] for x in rel["not_indexed"]),
+              f"file:name is reported as not indexed: {rel['not_indexed']}")
+
+        # no acknowledgement: after 10 s the second contact is called
+        calls = rx.wait("/ok/b2", 1, timeout=15)
+        eq(len(calls), 1, "escalated to B's second contact")
+        check(verify(b_secret, calls[0]), "escalation is signed too")
+        full = n.request("GET", f"/api/v1/alerts/{al['id']}", token=b_tok).json()
+        kinds = [s["kind"] for s in full["steps"]]
+        check("escalated" in kinds, f"the escalation is a step: {kinds}")
+        eq(sum(1 for s in full["steps"] if s["kind"] == "delivery"
+               and s.get("outcome") == "delivered"), 2, "two deliveries recorded")
+        eq(full["level"], 1, "level")
+        # the CLI acknowledges; the alert leaves the open list
+        out = n.cli("alerts", "list", "--open", token=b_tok)
+        eq(out.returncode, 0, out.stderr)
+        check(rid in out.stdout, "alerts list --open shows it")
+        out = n.cli("alerts", "ack", str(al["id"]), token=b_tok)
+        eq(out.returncode, 0, out.stderr)
+        eq(alerts(n, b_tok, open_only=True), [], "acknowledged")
+        full = n.request("GET", f"/api/v1/alerts/{al['id']}", token=b_tok).json()
+        eq(full["state"], "acknowledged", "state")
+        eq(full["steps"][-1]["kind"], "acknowledged", "the acknowledgement is a step")
+    finally:
+        rx.close()
+        clean(n)
+
+
+def test_restart_resumes_delivery(bin_):
+    n = Node(bin_).start()
+    rx = Receiver()
+    try:
+        a_id, a_tok, _ = member(n, "Reporter", "BR")
+        d_id, d_tok, d_secret = member(n, "CERT-D", "CL", {"cidrs": ["192.0.2.0/24"]},
+                                       [rx.url("/flaky/d")])
+        submit(n, [indicator("[ipv4-addr:value = '192.0.2.10']", tlp="green")], "all", a_tok)
+        failed = rx.wait("/flaky/d", 1, timeout=5, status=500)
+        check(len(failed) >= 1, "the first attempt failed")
+        n.stop(signal.SIGKILL)  # killed during delivery
+        rx.failing = False
+        n.start()
+        ok = rx.wait("/flaky/d", 1, timeout=10, status=200)
+        eq(len(ok), 1, "the delivery resumed after the restart")
+        check(verify(d_secret, ok[0]), "signed")
+        deadline = time.time() + 5
+        while True:  # the receiver saw it; the node records the answer right after
+            al = alerts(n, d_tok)
+            outcomes = [s.get("outcome") for s in al[0]["steps"] if s["kind"] == "delivery"]
+            if outcomes[-1] == "delivered" or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        eq(len(al), 1, "still exactly one alert after the restart")
+        check(outcomes[0] == "retry" and outcomes[-1] == "delivered",
+              f"each attempt is logged: {outcomes}")
+        check(json.loads(ok[0][3])["attempt"] >= 2, "the payload counts attempts")
+    finally:
+        rx.close()
+        clean(n)
+
+
+def test_hanging_receiver_blocks_nobody(bin_):
+    n = Node(bin_).start()
+    rx = Receiver()
+    try:
+        a_id, a_tok, _ = member(n, "Reporter", "BR")
+        member(n, "Slow", "PE", {"cidrs": ["10.1.0.0/16"]}, [rx.url("/hang/e")])
+        member(n, "Redir", "EC", {"cidrs": ["10.2.0.0/16"]}, [rx.url("/redirect/g")])
+        f_id, f_tok, f_secret = member(n, "Fast", "PY", {"cidrs": ["10.3.0.0/16"]},
+                                       [rx.url("/ok/f")])
+        t0 = time.time()
+        submit(n, [indicator("[ipv4-addr:value = '10.1.0.1'] OR [ipv4-addr:value = '10.2.0.1']"
+                             " OR [ipv4-addr:value = '10.3.0.1']", tlp="green")], "all", a_tok)
+        rx.wait("/hang/e", 0, timeout=0.1)
+        fast = rx.wait("/ok/f", 1, timeout=3)
+        eq(len(fast), 1, "the fast member got its webhook")
+        check(fast[0][0] - t0 < 1.5, f"while another receiver hangs ({fast[0][0] - t0:.2f}s)")
+        for _ in range(5):
+            t = time.time()
+            eq(n.request("GET", "/api/v1/health", token=None).status, 200, "health")
+            check(time.time() - t < 0.5, "API requests are not blocked")
+        redir = rx.wait("/redirect/g", 1, timeout=3)
+        eq(len(redir), 1, "the redirecting receiver was called once")
+        time.sleep(0.3)
+        db = __import__("sqlite3").connect(n.data + "/atalaya.db")
+        detail = db.execute("SELECT detail FROM alert_steps WHERE outcome = 'retry' AND detail "
+                            "LIKE 'HTTP 302%'").fetchall()
+        db.close()
+        check(detail and "not followed" in detail[0][0], f"redirect logged, not followed: {detail}")
+        time.sleep(0.5)
+        g_alerts = [a for a in alerts(n, n.admin_token)]  # admin has none
+        eq(g_alerts, [], "admin (no constituency) has no alert")
+        # the redirect is logged as a failed attempt, not followed
+        r = n.cli("alerts", "list", "--json", token=f_tok)
+        eq(r.returncode, 0, r.stderr)
+    finally:
+        rx.close()
+        clean(n)
+
+
+def test_stream_constituency_sightings_cli(bin_):
+    n = Node(bin_).start()
+    try:
+        a_id, a_tok, _ = member(n, "Reporter", "BR")
+        b_id, b_tok = n.add_member("CERT-B", "UY")
+        c_id, c_tok = n.add_member("CERT-C", "AR")
+        # the CLI sets and shows the constituency
+        out = n.cli("constituency", "set", "--cidr", "198.51.100.0/24", "--cidr", "2001:DB8::/32",
+                    "--asn", "64500", "--domain", "GUB.UY", token=b_tok)
+        eq(out.returncode, 0, out.stderr)
+        out = n.cli("constituency", "show", token=b_tok)
+        shown = json.loads(out.stdout)
+        eq(shown["cidrs"], ["198.51.100.0/24", "2001:db8::/32"], "canonical cidrs")
+        eq(shown["asns"], ["AS64500"], "canonical asns")
+        eq(shown["domains"], ["gub.uy"], "canonical domains")
+        # invalid values: 422 naming the value; nothing written
+        for body, field, value in [
+                ({"cidrs": ["198.51.100.0/24", "300.1.1.0/24"]}, "cidrs[1]", "300.1.1.0/24"),
+                ({"cidrs": ["198.51.100.1/24"]}, "cidrs[0]", "198.51.100.1/24"),
+                ({"asns": ["AS99999999999"]}, "asns[0]", "AS99999999999"),
+                ({"domains": ["bad..uy"]}, "domains[0]", "bad..uy"),
+                ({"domains": ["gub.uy"], "colour": []}, "colour", "colour")]:
+            r = n.request("PUT", "/api/v1/constituency", body, token=b_tok)
+            eq(r.status, 422, f"{body}: {r}")
+            eq(r.json()["error"]["field"], field, "field named")
+            check(value in r.json()["error"]["message"], f"the value is named: {r}")
+        eq(n.request("GET", "/api/v1/constituency", token=b_tok).json()["cidrs"],
+           ["198.51.100.0/24", "2001:db8::/32"], "nothing written on error")
+        out = n.cli("constituency", "set", "--cidr", "not-a-net", token=b_tok)
+        check(out.returncode != 0 and "not-a-net" in out.stderr, f"CLI names it: {out.stderr}")
+        # overlaps are shown to admins
+        r = n.request("PUT", "/api/v1/constituency", {"cidrs": ["198.51.100.128/25"]},
+                      token=c_tok)
+        eq(r.status, 200, "C's constituency")
+        ov = n.request("GET", "/api/v1/constituency/overlaps").json()["items"]
+        eq(len(ov), 1, f"one overlapping pair: {ov}")
+        eq(ov[0]["overlaps"][0]["value"], "198.51.100.128/25", "the overlap")
+        eq(n.request("GET", "/api/v1/constituency/overlaps", token=b_tok).status, 403,
+           "overlaps are for admins")
+
+        # the stream: B receives its own alert, C (outside the audience) nothing
+        got = {"b": [], "c": []}
+
+        def listen(key, tok):
+            conn = http.client.HTTPConnection("127.0.0.1", n.port, timeout=8)
+            conn.request("GET", "/api/v1/alerts/stream", headers={"Authorization": f"Bearer {tok}"})
+            resp = conn.getresponse()
+            got[key].append(resp.status)
+            end = time.time() + 4
+            try:
+                while time.time() < end:
+                    line = resp.fp.readline()
+                    if not line:
+                        break
+                    got[key].append(line.decode())
+            except OSError:
+                pass
+            conn.close()
+
+        threads = [threading.Thread(target=listen, args=("b", b_tok)),
+                   threading.Thread(target=listen, args=("c", c_tok))]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        rid = submit(n, [indicator("[ipv4-addr:value = '198.51.100.200']", tlp="green")],
+                     f"member:{b_id}", a_tok)
+        # an expired observable (last reported long ago) raises no alert
+        old = indicator("[domain-name:value = 'old.gub.uy']", tlp="green")
+        old["created"] = old["modified"] = old["valid_from"] = "2026-03-01T00:00:00.000Z"
+        old_rid = submit(n, [old], "all", a_tok)
+        for t in threads:
+            t.join()
+        eq(got["b"][0], 200, "B's stream")
+        data = [l for l in got["b"] if isinstance(l, str) and l.startswith("data: ")]
+        eq(len(data), 1, f"one event on B's stream: {got['b']}")
+        ev = json.loads(data[0][6:])
+        eq(ev["report"]["id"], rid, "the event is the alert")
+        check(not any(isinstance(l, str) and l.startswith("data: ") for l in got["c"]),
+              "C's stream stays silent")
+        reports = [a["report"]["id"] for a in alerts(n, b_tok)]
+        eq(reports, [rid], "no alert for the expired observable")
+        r = n.request("GET", "/api/v1/lookup?value=old.gub.uy", token=b_tok).json()
+        eq(len(r["matches"]), 1, "the expired observable stays queryable")
+        check(r["expired"], f"and is shown as expired (score {r['score']})")
+
+        # sightings: counts and first/last seen
+        for body in [{"value": "198.51.100.200", "count": 3, "seen_at": "2026-11-20T10:00:00Z"},
+                     {"value": "198.51.100.200"}]:
+            r = n.request("POST", "/api/v1/sightings", body, token=c_tok)
+            eq(r.status, 201, f"sighting: {r}")
+        eq(n.request("POST", "/api/v1/sightings", {"value": "nope..x"}, token=c_tok).status,
+           422, "bad sighting")
+        r = n.request("GET", "/api/v1/lookup?value=198.51.100.200", token=b_tok).json()
+        eq(r["sightings"], 4, "sightings counted")
+        eq(r["first_seen"], "2026-11-01T10:00:00.000Z", "first seen")
+        check(r["last_seen"] > "2026-11-20", "last seen")
+        check(r["score"] > 50 and not r["expired"], f"sightings raise the score: {r['score']}")
+        # STIX sighting objects in a report count too
+        ind = indicator("[url:value = 'HTTP://Evil.Example.COM:80/a']", tlp="green")
+        s = {"type": "sighting", "spec_version": "2.1", "id": sid("sighting"),
+             "created": "2026-11-02T00:00:00.000Z", "modified": "2026-11-02T00:00:00.000Z",
+             "sighting_of_ref": ind["id"], "count": 5, "last_seen": "2026-11-02T00:00:00.000Z"}
+        submit(n, [ind, s], "all", a_tok)
+        time.sleep(0.3)
+        r = n.request("GET", "/api/v1/lookup?value=http://evil.example.com/a", token=c_tok).json()
+        eq(r["sightings"], 5, f"a STIX sighting counts: {r}")
+        # the CLI looks up one value and a batch
+        out = n.cli("lookup", "198.51.100.200", token=b_tok)
+        eq(out.returncode, 0, out.stderr)
+        check("Reporter" in out.stdout and "exact" in out.stdout, out.stdout)
+        out = n.cli("lookup", "--batch", token=b_tok,
+                    stdin="198.51.100.200\nold.gub.uy\n300.0.0.1\n")
+        eq(out.returncode, 0, out.stderr)
+        lines = out.stdout
+        check("198.51.100.200 (ipv4)" in lines and "old.gub.uy (domain)" in lines
+              and "300.0.0.1:" in lines, lines)
+        # related: the two reports naming 198.51.100.200 are linked
+        rid2 = submit(n, [indicator("[ipv4-addr:value = '198.51.100.200']", tlp="green")],
+                      f"member:{b_id}", a_tok)
+        time.sleep(0.3)
+        rel = n.request("GET", f"/api/v1/reports/{rid2}/related", token=b_tok).json()
+        eq([x["report"] for x in rel["items"]], [rid], "related report")
+        eq(rel["items"][0]["shared"][0]["value"], "198.51.100.200", "shared value")
+        eq(n.request("GET", f"/api/v1/reports/{rid2}/related", token=c_tok).status, 404,
+           "not for C")
+        r = n.request("GET", f"/api/v1/reports/{old_rid}/related", token=c_tok)
+        eq(r.status, 200, "C sees the report shared with all")
+        eq(r.json()["items"], [], "and nothing it may not see")
+    finally:
+        clean(n)
+
+
+def test_index_rebuilt_at_start(bin_):
+    n = Node(bin_).start()
+    try:
+        a_id, a_tok, _ = member(n, "Reporter", "BR")
+        submit(n, [indicator("[email-addr:value = 'phish@evil.example'] AND "
+                             "[file:hashes.'SHA-256' = '" + "AB" * 32 + "']", tlp="clear")],
+               "all", a_tok)
+        time.sleep(0.3)
+        n.restart()
+        r = n.request("GET", "/api/v1/lookup?value=" + "ab" * 32).json()
+        eq(len(r["matches"]), 1, "the hash is found after a restart")
+        r = n.request("GET", "/api/v1/lookup?value=phish@evil.example").json()
+        eq(len(r["matches"]), 1, "the e-mail address too")
+        check("event=index_built reports=1" in n.read_log(), "the build is logged")
+    finally:
+        clean(n)
+
+
+if __name__ == "__main__":
+    run([test_alerts_scope_signature_escalation, test_restart_resumes_delivery,
+         test_hanging_receiver_blocks_nobody, test_stream_constituency_sightings_cli,
+         test_index_rebuilt_at_start], BIN)
