@@ -51,8 +51,9 @@ int delivery_step(struct store_conn *c, int64_t alert, int64_t now, const char *
 		  int64_t contact, const char *channel, int64_t attempt, const char *outcome,
 		  const char *detail)
 {
-	sqlite3_stmt *s = store_stmt(c, "INSERT INTO alert_steps(alert, at, kind, contact, channel, "
-					"attempt, outcome, detail) VALUES (?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *s =
+	    store_stmt(c, "INSERT INTO alert_steps(alert, at, kind, contact, channel, "
+			  "attempt, outcome, detail) VALUES (?,?,?,?,?,?,?,?)");
 	sqlite3_bind_int64(s, 1, alert);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
@@ -82,8 +83,8 @@ int64_t delivery_deadline_ms(struct store_conn *c, struct node *node, int64_t me
 	return secs * 1000;
 }
 
-int delivery_schedule_level(struct store_conn *c, struct node *node, int64_t alert,
-			    int64_t member, int64_t level, int64_t now, bool *had_contact)
+int delivery_schedule_level(struct store_conn *c, struct node *node, int64_t alert, int64_t member,
+			    int64_t level, int64_t now, bool *had_contact)
 {
 	sqlite3_stmt *s = store_stmt(c, "SELECT id, webhook_url, email, escalation_position, name "
 					"FROM contacts WHERE member_id = ? ORDER BY "
@@ -108,8 +109,9 @@ int delivery_schedule_level(struct store_conn *c, struct node *node, int64_t ale
 					     "the member has no point of contact: the stream only");
 	bool smtp = *node->cfg->smtp_url != '\0';
 	char detail[400];
-	snprintf(detail, sizeof(detail), "contact '%.200s' (escalation position %" PRId64 "): %s%s%s",
-		 name, pos, hook ? "webhook" : "", hook && smtp ? ", " : "", smtp ? "e-mail" : "");
+	snprintf(detail, sizeof(detail),
+		 "contact '%.200s' (escalation position %" PRId64 "): %s%s%s", name, pos,
+		 hook ? "webhook" : "", hook && smtp ? ", " : "", smtp ? "e-mail" : "");
 	if (!hook && !smtp)
 		snprintf(detail, sizeof(detail),
 			 "contact '%.200s' (escalation position %" PRId64
@@ -191,8 +193,11 @@ static void record_attempt(struct delivery *d, struct xfer *x, bool ok, const ch
 					"state = ? WHERE id = ?");
 	sqlite3_bind_int64(s, 1, attempt);
 	sqlite3_bind_int64(s, 2, now + backoff);
-	sqlite3_bind_text(s, 3, ok ? "delivered" : give_up ? "failed" : "pending", -1,
-			  SQLITE_STATIC);
+	sqlite3_bind_text(s, 3,
+			  ok	    ? "delivered"
+			  : give_up ? "failed"
+				    : "pending",
+			  -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, x->id);
 	int src = sqlite3_step(s);
 	sqlite3_reset(s);
@@ -206,11 +211,17 @@ static void record_attempt(struct delivery *d, struct xfer *x, bool ok, const ch
 		snprintf(full, sizeof(full), "%.400s", detail);
 	if (!rc)
 		rc = delivery_step(c, x->alert, now, "delivery", x->contact, x->channel, attempt,
-				   ok ? "delivered" : give_up ? "failed" : "retry", full);
+				   ok	     ? "delivered"
+				   : give_up ? "failed"
+					     : "retry",
+				   full);
 	store_write_end(d->node->st, rc);
-	log_info("event=alert_delivery alert=%" PRId64 " delivery=%" PRId64 " channel=%s attempt=%"
-		 PRId64 " outcome=%s detail=\"%s\"",
-		 x->alert, x->id, x->channel, attempt, ok ? "delivered" : give_up ? "failed" : "retry",
+	log_info("event=alert_delivery alert=%" PRId64 " delivery=%" PRId64
+		 " channel=%s attempt=%" PRId64 " outcome=%s detail=\"%s\"",
+		 x->alert, x->id, x->channel, attempt,
+		 ok	   ? "delivered"
+		 : give_up ? "failed"
+			   : "retry",
 		 detail);
 }
 
@@ -226,7 +237,8 @@ static void finish(struct delivery *d, CURL *easy, CURLcode res)
 	char detail[400];
 	bool ok = false;
 	if (res != CURLE_OK) {
-		snprintf(detail, sizeof(detail), "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
+		snprintf(detail, sizeof(detail), "%s",
+			 x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
 	} else if (!strcmp(x->channel, "email")) {
 		ok = true;
 		snprintf(detail, sizeof(detail), "accepted by the SMTP relay");
@@ -312,21 +324,26 @@ static void start_one(struct delivery *d, struct store_conn *c, int64_t id, int6
 		buf_init(&b, 1 << 20);
 		time_format_ms(time_now_ms(), date);
 		snprintf(from, sizeof(from), "<%s>", d->node->cfg->smtp_from);
-		buf_addf(&b, "From: %s\r\nTo: <%s>\r\nSubject: [atalaya] alert %" PRId64
+		buf_addf(&b,
+			 "From: %s\r\nTo: <%s>\r\nSubject: [atalaya] alert %" PRId64
 			 ": report %s touches your constituency\r\nX-Atalaya-Alert: %" PRId64
 			 "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n",
 			 from, target, alert,
-			 json_string_value(json_object_get(json_object_get(a, "report"), "id")), alert);
-		buf_addf(&b, "Alert %" PRId64 " (raised %s by node %s).\r\n\r\nReport: %s (%s)\r\n"
+			 json_string_value(json_object_get(json_object_get(a, "report"), "id")),
+			 alert);
+		buf_addf(&b,
+			 "Alert %" PRId64 " (raised %s by node %s).\r\n\r\nReport: %s (%s)\r\n"
 			 "Observables in your constituency:\r\n",
 			 alert, json_string_value(json_object_get(a, "created")),
 			 d->node->node_name ? d->node->node_name : "",
 			 json_string_value(json_object_get(json_object_get(a, "report"), "id")),
 			 json_string_value(json_object_get(json_object_get(a, "report"), "tlp")));
-		json_array_foreach(obs, i, o) {
+		json_array_foreach(obs, i, o)
+		{
 			if (i >= 100)
 				break;
-			buf_addf(&b, "  %s (%s)\r\n", json_string_value(json_object_get(o, "value")),
+			buf_addf(&b, "  %s (%s)\r\n",
+				 json_string_value(json_object_get(o, "value")),
 				 json_string_value(json_object_get(o, "kind")));
 		}
 		buf_addf(&b, "\r\nAcknowledge with: atalaya alerts ack %" PRId64 "\r\n", alert);
@@ -349,9 +366,9 @@ static void start_one(struct delivery *d, struct store_conn *c, int64_t id, int6
 static void start_due(struct delivery *d, int64_t now)
 {
 	static const char sql[] =
-		"SELECT d.id, d.alert, d.contact, d.channel, d.target, d.attempts, a.member, a.state "
-		"FROM alert_deliveries d JOIN alerts a ON a.id = d.alert WHERE d.state = 'pending' "
-		"AND d.next_at <= ? ORDER BY d.next_at LIMIT ?";
+	    "SELECT d.id, d.alert, d.contact, d.channel, d.target, d.attempts, a.member, a.state "
+	    "FROM alert_deliveries d JOIN alerts a ON a.id = d.alert WHERE d.state = 'pending' "
+	    "AND d.next_at <= ? ORDER BY d.next_at LIMIT ?";
 	struct store_conn *c = store_reader(d->node->st);
 	if (!c)
 		return;
@@ -383,16 +400,19 @@ static void start_due(struct delivery *d, int64_t now)
 		if (rows[i].acked) {
 			struct store_conn *w;
 			if (!store_write_begin(d->node->st, &w)) {
-				sqlite3_stmt *u = store_stmt(w, "UPDATE alert_deliveries SET state = "
-								"'failed' WHERE id = ?");
+				sqlite3_stmt *u =
+				    store_stmt(w, "UPDATE alert_deliveries SET state = "
+						  "'failed' WHERE id = ?");
 				sqlite3_bind_int64(u, 1, rows[i].id);
 				int src = sqlite3_step(u);
 				sqlite3_reset(u);
-				int rc = src == SQLITE_DONE ? ERR_OK : store_error(w, src, "cancel");
+				int rc =
+				    src == SQLITE_DONE ? ERR_OK : store_error(w, src, "cancel");
 				if (!rc)
 					rc = delivery_step(w, rows[i].alert, now, "delivery",
 							   rows[i].contact, rows[i].channel, 0,
-							   "cancelled", "the alert was acknowledged");
+							   "cancelled",
+							   "the alert was acknowledged");
 				store_write_end(d->node->st, rc);
 			}
 		} else {
@@ -448,8 +468,9 @@ static void escalate_due(struct delivery *d, int64_t now)
 			       ": escalation exhausted",
 			 had ? levels[i] + 2 : levels[i] + 1);
 		if (!rc)
-			rc = delivery_step(w, ids[i], now, had ? "escalated" : "escalation_exhausted", 0,
-					   NULL, 0, NULL, detail);
+			rc = delivery_step(w, ids[i], now,
+					   had ? "escalated" : "escalation_exhausted", 0, NULL, 0,
+					   NULL, detail);
 		store_write_end(d->node->st, rc);
 		log_info("event=alert_escalated alert=%" PRId64 " level=%" PRId64 " exhausted=%s",
 			 ids[i], levels[i] + 1, had ? "false" : "true");

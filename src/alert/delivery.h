@@ -24,8 +24,8 @@ void delivery_kick(struct delivery *d);
 /* Inside a write transaction on `c`: queues the deliveries of the alert to
  * the member's contact number `level` (0-based, in escalation order) and
  * records the step. *had_contact false when the member has no such contact. */
-int delivery_schedule_level(struct store_conn *c, struct node *node, int64_t alert,
-			    int64_t member, int64_t level, int64_t now, bool *had_contact);
+int delivery_schedule_level(struct store_conn *c, struct node *node, int64_t alert, int64_t member,
+			    int64_t level, int64_t now, bool *had_contact);
 
 /* The member's acknowledgement deadline in milliseconds. */
 int64_t delivery_deadline_ms(struct store_conn *c, struct node *node, int64_t member);

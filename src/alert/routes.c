@@ -13,8 +13,8 @@
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
-#define LOOKUP_MATCHES_MAX 1000	   /* objects listed per looked-up value */
-#define LOOKUP_BATCH_MAX 1000	   /* values per POST /lookup */
+#define LOOKUP_MATCHES_MAX 1000	      /* objects listed per looked-up value */
+#define LOOKUP_BATCH_MAX 1000	      /* values per POST /lookup */
 #define RELATED_OBSERVABLES_MAX 10000 /* a report's observables looked at for related */
 #define RELATED_MATCHES_MAX 20000
 #define CONSTITUENCY_ENTRIES_MAX 10000
@@ -124,8 +124,9 @@ static struct rmeta *report_meta(struct request *r, struct rmeta **memo, int64_t
 	for (struct rmeta *m = *memo; m; m = m->next)
 		if (m->seq == seq)
 			return m;
-	static const char sql[] = "SELECT r.id, r.originator, r.tlp, r.audience, r.received, m.name "
-				  "FROM reports r JOIN members m ON m.id = r.originator WHERE r.seq = ?";
+	static const char sql[] =
+	    "SELECT r.id, r.originator, r.tlp, r.audience, r.received, m.name "
+	    "FROM reports r JOIN members m ON m.id = r.originator WHERE r.seq = ?";
 	struct rmeta *m = arena_alloc(&r->arena, sizeof(*m));
 	memset(m, 0, sizeof(*m));
 	m->seq = seq;
@@ -198,8 +199,8 @@ static void get_constituency(struct request *r)
 		return;
 	if (m && (!http_parse_id(m, &member) || !http_require_self_or_admin(r, member))) {
 		if (!r->status)
-			http_error(r, 422, "invalid_field", "member", "member: '%s' is not a member id",
-				   m);
+			http_error(r, 422, "invalid_field", "member",
+				   "member: '%s' is not a member id", m);
 		return;
 	}
 	http_json(r, 200, constituency_json(r, member));
@@ -229,7 +230,8 @@ static void put_constituency(struct request *r)
 	const char *key;
 	json_t *v;
 	int bad = 0;
-	json_object_foreach(in, key, v) {
+	json_object_foreach(in, key, v)
+	{
 		if (strcmp(key, "cidrs") && strcmp(key, "asns") && strcmp(key, "domains")) {
 			http_error(r, 422, "invalid_field", key,
 				   "%.64s: unknown field (cidrs, asns, domains)", key);
@@ -249,7 +251,8 @@ static void put_constituency(struct request *r)
 			bad = 1;
 			break;
 		}
-		json_array_foreach(arr, i, v) {
+		json_array_foreach(arr, i, v)
+		{
 			struct observable o;
 			err_clear(&err);
 			if (warning_constituency_entry(names[k], v, &o, &err)) {
@@ -280,8 +283,9 @@ static void put_constituency(struct request *r)
 		} else {
 			json_t *out = constituency_json(r, r->who.member_id);
 			/* the first time, the member's webhook secret, shown once */
-			sqlite3_stmt *s = store_stmt(store_reader(r->node->st),
-						     "SELECT 1 FROM webhook_secrets WHERE member = ?");
+			sqlite3_stmt *s =
+			    store_stmt(store_reader(r->node->st),
+				       "SELECT 1 FROM webhook_secrets WHERE member = ?");
 			sqlite3_bind_int64(s, 1, r->who.member_id);
 			bool has = sqlite3_step(s) == SQLITE_ROW;
 			sqlite3_reset(s);
@@ -289,11 +293,11 @@ static void put_constituency(struct request *r)
 			if (!has && !warning_new_secret(r->node, r->who.member_id, secret)) {
 				json_object_set_new(out, "webhook_secret", json_string(secret));
 				json_object_set_new(
-					out, "note",
-					json_string("webhook_secret is shown once: alert webhooks "
-						    "carry X-Atalaya-Signature: sha256=HMAC-SHA256("
-						    "secret, body) in hex; rotate it with POST "
-						    "/api/v1/alerts/webhook-secret"));
+				    out, "note",
+				    json_string("webhook_secret is shown once: alert webhooks "
+						"carry X-Atalaya-Signature: sha256=HMAC-SHA256("
+						"secret, body) in hex; rotate it with POST "
+						"/api/v1/alerts/webhook-secret"));
 				sodium_memzero(secret, sizeof(secret));
 			}
 			http_json(r, 200, out);
@@ -330,9 +334,12 @@ static void get_overlaps(struct request *r)
 			json_t *arr = api_json_column(s, 1 + k);
 			size_t i;
 			json_t *v;
-			json_array_foreach(arr, i, v) {
+			json_array_foreach(arr, i, v)
+			{
 				struct observable o;
-				if (warning_constituency_entry(k == 0 ? "cidrs" : k == 1 ? "asns" : "domains",
+				if (warning_constituency_entry(k == 0	? "cidrs"
+							       : k == 1 ? "asns"
+									: "domains",
 							       v, &o, NULL))
 					continue;
 				prefixset_add(es[n].set, &o, NULL);
@@ -354,22 +361,23 @@ static void get_overlaps(struct request *r)
 				struct entry *into = side ? &es[a] : &es[b];
 				size_t i;
 				json_t *v;
-				json_array_foreach(from->values, i, v) {
+				json_array_foreach(from->values, i, v)
+				{
 					struct observable o;
 					int k = (int)json_integer_value(json_array_get(v, 0));
 					const char *t = json_string_value(json_array_get(v, 1));
-					if (observable_normalise(k == 1 ? OBS_ASN
+					if (observable_normalise(k == 1	  ? OBS_ASN
 								 : k == 2 ? OBS_DOMAIN
 									  : OBS_AUTO,
 								 t, strlen(t), &o, NULL))
 						continue;
 					if (prefixset_contains(into->set, &o))
 						json_array_append_new(
-							vals, json_pack("{ss ss sI sI}", "value", t,
-									"kind", kinds[k], "of",
-									(json_int_t)from->member,
-									"inside",
-									(json_int_t)into->member));
+						    vals,
+						    json_pack("{ss ss sI sI}", "value", t, "kind",
+							      kinds[k], "of",
+							      (json_int_t)from->member, "inside",
+							      (json_int_t)into->member));
 				}
 			}
 			if (!json_array_size(vals)) {
@@ -379,12 +387,12 @@ static void get_overlaps(struct request *r)
 			char ka[24], kb[24];
 			snprintf(ka, sizeof(ka), "%" PRId64, es[a].member);
 			snprintf(kb, sizeof(kb), "%" PRId64, es[b].member);
-			json_array_append_new(
-				items,
-				json_pack("{s[{sI sO} {sI sO}] so}", "members", "id",
-					  (json_int_t)es[a].member, "name", json_object_get(names, ka),
-					  "id", (json_int_t)es[b].member, "name",
-					  json_object_get(names, kb), "overlaps", vals));
+			json_array_append_new(items, json_pack("{s[{sI sO} {sI sO}] so}", "members",
+							       "id", (json_int_t)es[a].member,
+							       "name", json_object_get(names, ka),
+							       "id", (json_int_t)es[b].member,
+							       "name", json_object_get(names, kb),
+							       "overlaps", vals));
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -469,11 +477,11 @@ static json_t *lookup_one(struct request *r, struct warning *w, const char *valu
 		const char *stix_id = (const char *)sqlite3_column_text(s, 0);
 		int64_t mod = sqlite3_column_int64(s, 2);
 		int64_t seen = mod < m->received ? mod : m->received;
-		json_array_append_new(
-			matches, json_pack("{ss ss ss ss ss so}", "object", stix_id, "type",
-					   (const char *)sqlite3_column_text(s, 1), "report", m->id,
-					   "relation", rel_name(hs.h[i].rel), "value", hs.h[i].value,
-					   "seen", time_json(seen)));
+		json_array_append_new(matches,
+				      json_pack("{ss ss ss ss ss so}", "object", stix_id, "type",
+						(const char *)sqlite3_column_text(s, 1), "report",
+						m->id, "relation", rel_name(hs.h[i].rel), "value",
+						hs.h[i].value, "seen", time_json(seen)));
 		disclosed(r, audit, m->seq, m->originator, stix_id);
 		sqlite3_reset(s);
 		shown++;
@@ -494,7 +502,7 @@ static json_t *lookup_one(struct request *r, struct warning *w, const char *valu
 			json_t *e;
 			bool known = false;
 			json_array_foreach(members, j, e) known |=
-				json_integer_value(json_object_get(e, "id")) == m->originator;
+			    json_integer_value(json_object_get(e, "id")) == m->originator;
 			if (!known)
 				json_array_append_new(members, json_pack("{sI ss}", "id",
 									 (json_int_t)m->originator,
@@ -503,10 +511,12 @@ static json_t *lookup_one(struct request *r, struct warning *w, const char *valu
 	}
 	/* sightings of the value itself: members' own, and those of visible reports */
 	int64_t sightings = 0;
-	sqlite3_stmt *q = store_stmt(store_reader(r->node->st),
-				     "SELECT count, seen_at, report FROM sightings WHERE value = ?");
+	bool maybe = warning_maybe_sighted(w, o->value, o->len);
+	sqlite3_stmt *q =
+	    store_stmt(store_reader(r->node->st),
+		       "SELECT count, seen_at, report FROM sightings WHERE value = ?");
 	sqlite3_bind_text(q, 1, o->value, (int)o->len, SQLITE_STATIC);
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	while (maybe && sqlite3_step(q) == SQLITE_ROW) {
 		if (sqlite3_column_type(q, 2) != SQLITE_NULL) {
 			int64_t rs = sqlite3_column_int64(q, 2);
 			/* report_meta uses another statement: safe while q steps */
@@ -523,16 +533,16 @@ static json_t *lookup_one(struct request *r, struct warning *w, const char *valu
 	sqlite3_reset(q);
 	int64_t now = time_now_ms();
 	uint64_t total = (uint64_t)(nreports + sightings);
-	double score = last ? observable_score(now, last, total > UINT32_MAX ? UINT32_MAX
-									: (uint32_t)total,
-					       o->kind)
-			    : 0.0;
+	double score =
+	    last ? observable_score(now, last, total > UINT32_MAX ? UINT32_MAX : (uint32_t)total,
+				    o->kind)
+		 : 0.0;
 	return json_pack("{ss ss so sI sI so so so sf sb sb}", "value", o->value, "kind",
 			 observable_kind_name(o->kind), "matches", matches, "reports",
 			 (json_int_t)nreports, "sightings", (json_int_t)sightings, "first_seen",
-			 time_json(first), "last_seen", time_json(last), "reporting_members", members,
-			 "score", score, "expired", last ? observable_expired(score) : false,
-			 "truncated", hs.truncated);
+			 time_json(first), "last_seen", time_json(last), "reporting_members",
+			 members, "score", score, "expired",
+			 last ? observable_expired(score) : false, "truncated", hs.truncated);
 }
 
 static void get_lookup(struct request *r)
@@ -545,7 +555,8 @@ static void get_lookup(struct request *r)
 	if (!w || !api_reader(r))
 		return;
 	if (!v || !*v) {
-		http_error(r, 422, "invalid_field", "value", "value: give ?value=ADDRESS|CIDR|DOMAIN|URL|"
+		http_error(r, 422, "invalid_field", "value",
+			   "value: give ?value=ADDRESS|CIDR|DOMAIN|URL|"
 			   "EMAIL|HASH|ASN");
 		return;
 	}
@@ -576,26 +587,27 @@ static void post_lookup(struct request *r)
 	json_t *vals = json_is_object(in) ? json_object_get(in, "values") : in;
 	if (!json_is_array(vals) || json_array_size(vals) > LOOKUP_BATCH_MAX) {
 		json_decref(in);
-		http_error(r, 422, "invalid_field", "values",
-			   "body must be a JSON array of at most %d values (or {\"values\": [...]})",
-			   LOOKUP_BATCH_MAX);
+		http_error(
+		    r, 422, "invalid_field", "values",
+		    "body must be a JSON array of at most %d values (or {\"values\": [...]})",
+		    LOOKUP_BATCH_MAX);
 		return;
 	}
 	json_t *items = json_array();
 	size_t i;
 	json_t *v;
-	json_array_foreach(vals, i, v) {
+	json_array_foreach(vals, i, v)
+	{
 		struct err_detail err;
 		err_clear(&err);
 		if (!json_is_string(v)) {
-			json_array_append_new(items, json_pack("{so ss}", "value", json_copy(v), "error",
-							       "not a string"));
+			json_array_append_new(items, json_pack("{so ss}", "value", json_copy(v),
+							       "error", "not a string"));
 			continue;
 		}
 		json_t *one = lookup_one(r, w, json_string_value(v), &memo, &audit, &err);
-		json_array_append_new(items, one ? one
-						 : json_pack("{sO ss}", "value", v, "error",
-							     err.message));
+		json_array_append_new(
+		    items, one ? one : json_pack("{sO ss}", "value", v, "error", err.message));
 	}
 	json_decref(in);
 	http_json(r, 200, json_pack("{so}", "items", items));
@@ -720,7 +732,7 @@ static void get_related(struct request *r)
 	size_t i;
 	json_t *id;
 	json_array_foreach(order, i, id)
-		json_array_append(items, json_object_get(by, json_string_value(id)));
+	    json_array_append(items, json_object_get(by, json_string_value(id)));
 	json_decref(order);
 	json_decref(by);
 	json_t *skipped = json_array();
@@ -728,12 +740,13 @@ static void get_related(struct request *r)
 			  "seq LIMIT 1000");
 	sqlite3_bind_int64(s, 1, self);
 	while (sqlite3_step(s) == SQLITE_ROW)
-		json_array_append_new(skipped, json_pack("{so so so}", "object", api_text(s, 0),
-							 "pattern", api_text(s, 1), "reason",
-							 api_text(s, 2)));
+		json_array_append_new(skipped,
+				      json_pack("{so so so}", "object", api_text(s, 0), "pattern",
+						api_text(s, 1), "reason", api_text(s, 2)));
 	sqlite3_reset(s);
-	http_json(r, 200, json_pack("{ss so so sb}", "report", r->param[0], "items", items,
-				    "not_indexed", skipped, "truncated", rc.truncated));
+	http_json(r, 200,
+		  json_pack("{ss so so sb}", "report", r->param[0], "items", items, "not_indexed",
+			    skipped, "truncated", rc.truncated));
 	audit_flush(r, &audit, POLICY_RELATED);
 }
 
@@ -743,9 +756,9 @@ static void get_related(struct request *r)
 static void post_sighting(struct request *r)
 {
 	static const struct rj_field fields[] = {
-		{"value", RJ_STRING, RJ_REQUIRED, 1, OBS_INPUT_MAX},
-		{"count", RJ_INT, 0, 1, 1000000000},
-		{"seen_at", RJ_STRING, 0, 1, 64},
+	    {"value", RJ_STRING, RJ_REQUIRED, 1, OBS_INPUT_MAX},
+	    {"count", RJ_INT, 0, 1, 1000000000},
+	    {"seen_at", RJ_STRING, 0, 1, 64},
 	};
 	struct observable *o = arena_alloc(&r->arena, sizeof(*o));
 	struct err_detail err;
@@ -769,8 +782,9 @@ static void post_sighting(struct request *r)
 	}
 	int rc = store_write_begin(r->node->st, &c);
 	if (!rc) {
-		sqlite3_stmt *s = store_stmt(c, "INSERT INTO sightings(value, kind, count, seen_at, "
-						"member, report, at) VALUES (?,?,?,?,?,NULL,?)");
+		sqlite3_stmt *s =
+		    store_stmt(c, "INSERT INTO sightings(value, kind, count, seen_at, "
+				  "member, report, at) VALUES (?,?,?,?,?,NULL,?)");
 		sqlite3_bind_text(s, 1, o->value, (int)o->len, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, observable_kind_name(o->kind), -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 3, count);
@@ -783,12 +797,15 @@ static void post_sighting(struct request *r)
 			rc = store_error(c, src, "sighting_insert");
 		rc = store_write_end(r->node->st, rc);
 	}
+	if (!rc && r->node->warning)
+		warning_note_sighting(r->node->warning, o->value, o->len);
 	if (rc)
 		http_error_detail(r, rc, NULL);
 	else
-		http_json(r, 201, json_pack("{ss ss sI so}", "value", o->value, "kind",
-					    observable_kind_name(o->kind), "count", (json_int_t)count,
-					    "seen_at", time_json(at)));
+		http_json(r, 201,
+			  json_pack("{ss ss sI so}", "value", o->value, "kind",
+				    observable_kind_name(o->kind), "count", (json_int_t)count,
+				    "seen_at", time_json(at)));
 out:
 	json_decref(in);
 }
@@ -804,7 +821,8 @@ static void list_alerts(struct request *r)
 	if (!c || !api_page_args(r, &limit, &after))
 		return;
 	if (open && strcmp(open, "true") && strcmp(open, "false")) {
-		http_error(r, 422, "invalid_field", "open", "open: '%.32s' is not true or false", open);
+		http_error(r, 422, "invalid_field", "open", "open: '%.32s' is not true or false",
+			   open);
 		return;
 	}
 	sqlite3_stmt *s = store_stmt(c, "SELECT id FROM alerts WHERE member = ?1 AND id > ?2 AND "
@@ -866,9 +884,10 @@ static void ack_alert(struct request *r)
 		int64_t now = time_now_ms();
 		int rc = store_write_begin(r->node->st, &wc);
 		if (!rc) {
-			sqlite3_stmt *s = store_stmt(wc, "UPDATE alerts SET state = 'acknowledged', "
-							 "acked_at = ?, acked_by = ?, escalate_at = NULL "
-							 "WHERE id = ? AND state = 'open'");
+			sqlite3_stmt *s =
+			    store_stmt(wc, "UPDATE alerts SET state = 'acknowledged', "
+					   "acked_at = ?, acked_by = ?, escalate_at = NULL "
+					   "WHERE id = ? AND state = 'open'");
 			sqlite3_bind_int64(s, 1, now);
 			sqlite3_bind_int64(s, 2, r->who.member_id);
 			sqlite3_bind_int64(s, 3, r->id[0]);
@@ -899,9 +918,10 @@ static void new_secret(struct request *r)
 		http_error_detail(r, rc, NULL);
 		return;
 	}
-	http_json(r, 201, json_pack("{ss ss}", "webhook_secret", secret, "note",
-				    "shown once: alert webhooks carry X-Atalaya-Signature: "
-				    "sha256=<hex HMAC-SHA256 of the body keyed with this secret>"));
+	http_json(r, 201,
+		  json_pack("{ss ss}", "webhook_secret", secret, "note",
+			    "shown once: alert webhooks carry X-Atalaya-Signature: "
+			    "sha256=<hex HMAC-SHA256 of the body keyed with this secret>"));
 	sodium_memzero(secret, sizeof(secret));
 }
 
@@ -921,8 +941,9 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	if (!st->greeted) {
 		st->greeted = true;
 		st->last_ms = time_now_ms();
-		int n = snprintf(buf, max, ": atalaya alerts for member %" PRId64 "\nretry: 2000\n\n",
-				 st->member);
+		int n =
+		    snprintf(buf, max, ": atalaya alerts for member %" PRId64 "\nretry: 2000\n\n",
+			     st->member);
 		return n > 0 && (size_t)n < max ? n : 0;
 	}
 	long n = warning_stream_next(st->w, st->member, &st->cursor, buf, max, SSE_WAIT_MS);
@@ -956,7 +977,7 @@ static void alert_stream(struct request *r)
 	st->member = r->who.member_id;
 	st->cursor = warning_stream_head(w);
 	r->response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, stream_read, st,
-						       stream_free);
+							stream_free);
 	if (!r->response) {
 		free(st);
 		http_error(r, 500, "internal", NULL, "the stream could not start");
@@ -968,24 +989,24 @@ static void alert_stream(struct request *r)
 }
 
 const struct route warning_routes[] = {
-	{"GET", "/api/v1/constituency", get_constituency, 0, NULL,
-	 "the caller's constituency (CIDRs, ASNs, domain suffixes)"},
-	{"PUT", "/api/v1/constituency", put_constituency, ROUTE_WRITE, NULL,
-	 "replace the caller's constituency"},
-	{"GET", "/api/v1/constituency/overlaps", get_overlaps, ROUTE_ADMIN, NULL,
-	 "constituencies that overlap between members (admin)"},
-	{"GET", "/api/v1/lookup", get_lookup, 0, NULL, "what visible reports say about ?value="},
-	{"POST", "/api/v1/lookup", post_lookup, 0, NULL, "look up a JSON array of values"},
-	{"GET", "/api/v1/reports/{report}/related", get_related, 0, NULL,
-	 "visible reports sharing observables with this one"},
-	{"POST", "/api/v1/sightings", post_sighting, ROUTE_WRITE, NULL,
-	 "record a sighting {value, count, seen_at}"},
-	{"GET", "/api/v1/alerts", list_alerts, 0, NULL, "the caller's alerts (?open=true)"},
-	{"GET", "/api/v1/alerts/stream", alert_stream, 0, NULL,
-	 "the caller's alerts as they are raised (Server-Sent Events)"},
-	{"POST", "/api/v1/alerts/webhook-secret", new_secret, ROUTE_WRITE, NULL,
-	 "a new webhook signing secret (shown once)"},
-	{"GET", "/api/v1/alerts/{id}", get_alert, 0, NULL, "an alert with every step"},
-	{"POST", "/api/v1/alerts/{id}/ack", ack_alert, 0, NULL, "acknowledge an alert"},
-	{NULL},
+    {"GET", "/api/v1/constituency", get_constituency, 0, NULL,
+     "the caller's constituency (CIDRs, ASNs, domain suffixes)"},
+    {"PUT", "/api/v1/constituency", put_constituency, ROUTE_WRITE, NULL,
+     "replace the caller's constituency"},
+    {"GET", "/api/v1/constituency/overlaps", get_overlaps, ROUTE_ADMIN, NULL,
+     "constituencies that overlap between members (admin)"},
+    {"GET", "/api/v1/lookup", get_lookup, 0, NULL, "what visible reports say about ?value="},
+    {"POST", "/api/v1/lookup", post_lookup, 0, NULL, "look up a JSON array of values"},
+    {"GET", "/api/v1/reports/{report}/related", get_related, 0, NULL,
+     "visible reports sharing observables with this one"},
+    {"POST", "/api/v1/sightings", post_sighting, ROUTE_WRITE, NULL,
+     "record a sighting {value, count, seen_at}"},
+    {"GET", "/api/v1/alerts", list_alerts, 0, NULL, "the caller's alerts (?open=true)"},
+    {"GET", "/api/v1/alerts/stream", alert_stream, 0, NULL,
+     "the caller's alerts as they are raised (Server-Sent Events)"},
+    {"POST", "/api/v1/alerts/webhook-secret", new_secret, ROUTE_WRITE, NULL,
+     "a new webhook signing secret (shown once)"},
+    {"GET", "/api/v1/alerts/{id}", get_alert, 0, NULL, "an alert with every step"},
+    {"POST", "/api/v1/alerts/{id}/ack", ack_alert, 0, NULL, "acknowledge an alert"},
+    {NULL},
 };

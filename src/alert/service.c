@@ -13,12 +13,14 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#define ALERT_VALUES_MAX 1000 /* observables listed in one alert */
-#define SSE_RING 1024	      /* events kept for stream subscribers */
+#define ALERT_VALUES_MAX 1000	/* observables listed in one alert */
+#define SSE_RING 1024		/* events kept for stream subscribers */
+#define SIGHTED_BITS (1u << 22) /* 512 KiB filter of values with sightings */
 
 struct cset {
 	int64_t member;
@@ -59,7 +61,30 @@ struct warning {
 	bool sse_stopping;
 
 	struct delivery *dlv;
+
+	/* one bit per hash of a sighted value; bits are only ever set */
+	_Atomic uint64_t sighted[SIGHTED_BITS / 64];
 };
+
+static uint32_t value_hash(const char *v, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)v[i]) * 1099511628211ull;
+	return (uint32_t)(h ^ (h >> 32)) & (SIGHTED_BITS - 1);
+}
+
+void warning_note_sighting(struct warning *w, const char *value, size_t len)
+{
+	uint32_t b = value_hash(value, len);
+	atomic_fetch_or_explicit(&w->sighted[b / 64], 1ull << (b % 64), memory_order_release);
+}
+
+bool warning_maybe_sighted(struct warning *w, const char *value, size_t len)
+{
+	uint32_t b = value_hash(value, len);
+	return (atomic_load_explicit(&w->sighted[b / 64], memory_order_acquire) >> (b % 64)) & 1;
+}
 
 struct index *warning_index(struct warning *w)
 {
@@ -161,13 +186,15 @@ static void sco_values(struct extract *x, const char *id, const char *type, json
 	} else if (!strcmp(type, "file") || !strcmp(type, "artifact")) {
 		const char *alg;
 		json_t *h;
-		json_object_foreach(json_object_get(obj, "hashes"), alg, h) {
+		json_object_foreach(json_object_get(obj, "hashes"), alg, h)
+		{
 			static const struct {
 				const char *name;
 				enum obs_hash_alg a;
-			} algs[] = {{"MD5", OBS_HASH_MD5},	   {"SHA-1", OBS_HASH_SHA1},
-				    {"SHA-256", OBS_HASH_SHA256},  {"SHA-512", OBS_HASH_SHA512},
-				    {"SHA3-256", OBS_HASH_SHA3_256}, {"SHA3-512", OBS_HASH_SHA3_512}};
+			} algs[] = {
+			    {"MD5", OBS_HASH_MD5},	     {"SHA-1", OBS_HASH_SHA1},
+			    {"SHA-256", OBS_HASH_SHA256},    {"SHA-512", OBS_HASH_SHA512},
+			    {"SHA3-256", OBS_HASH_SHA3_256}, {"SHA3-512", OBS_HASH_SHA3_512}};
 			int k = -1;
 			for (int i = 0; i < 6; i++)
 				if (!strcasecmp(alg, algs[i].name))
@@ -191,7 +218,8 @@ static void sco_values(struct extract *x, const char *id, const char *type, json
 	const char *text;
 	size_t n;
 	if (json_is_integer(v)) {
-		n = (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		n = (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+				     json_integer_value(v));
 		text = num;
 	} else if (json_is_string(v)) {
 		text = json_string_value(v);
@@ -233,8 +261,8 @@ static int on_comparison(void *ctx, const struct stix_pattern_comparison *c)
 {
 	struct pat_ctx *pc = ctx;
 	char what[512];
-	snprintf(what, sizeof(what), "%s:%s %s%s", c->object_type, c->path, c->negated ? "NOT " : "",
-		 c->op_name);
+	snprintf(what, sizeof(what), "%s:%s %s%s", c->object_type, c->path,
+		 c->negated ? "NOT " : "", c->op_name);
 	if (c->negated) {
 		not_indexed(pc->x, pc->id, what, "a negated comparison names no observable");
 		return 0;
@@ -256,8 +284,8 @@ static int on_comparison(void *ctx, const struct stix_pattern_comparison *c)
 		err_clear(&why);
 		char *lit = stix_quote(&c->values[i]);
 		int rc = observable_from_stix(c->object_type, c->path,
-					      c->op == STIX_OP_IN ? "=" : c->op_name, lit, strlen(lit),
-					      &o, &why);
+					      c->op == STIX_OP_IN ? "=" : c->op_name, lit,
+					      strlen(lit), &o, &why);
 		if (rc == ERR_OK) {
 			emit(pc->x, pc->id, &o, pc->object_seq, pc->seen);
 		} else {
@@ -313,11 +341,12 @@ static void resolve_refs(struct extract *x)
 	if (!x->deferred)
 		return;
 	qsort(x->refs, x->nrefs, sizeof(*x->refs), cmp_ref);
-	json_array_foreach(x->deferred, i, obj) {
+	json_array_foreach(x->deferred, i, obj)
+	{
 		const char *type = json_string_value(json_object_get(obj, "type"));
 		bool sighting = type && !strcmp(type, "sighting");
 		int64_t count = json_integer_value(
-			json_object_get(obj, sighting ? "count" : "number_observed"));
+		    json_object_get(obj, sighting ? "count" : "number_observed"));
 		if (count <= 0)
 			count = 1;
 		int64_t seen = json_time(obj, sighting ? "last_seen" : "last_observed",
@@ -333,20 +362,21 @@ static void resolve_refs(struct extract *x)
 		}
 		size_t k;
 		json_t *ref;
-		json_array_foreach(refs, k, ref) {
+		json_array_foreach(refs, k, ref)
+		{
 			struct idref key = {.id = (char *)json_string_value(ref)};
 			if (!key.id || !x->nrefs)
 				continue;
 			struct idref *hit =
-				bsearch(&key, x->refs, x->nrefs, sizeof(*x->refs), cmp_ref);
+			    bsearch(&key, x->refs, x->nrefs, sizeof(*x->refs), cmp_ref);
 			if (!hit)
 				continue;
 			while (hit > x->refs && !strcmp(hit[-1].id, key.id))
 				hit--;
 			for (; hit < x->refs + x->nrefs && !strcmp(hit->id, key.id); hit++) {
 				struct observable o;
-				if (observable_normalise(hit->kind, hit->value, strlen(hit->value), &o,
-							 NULL))
+				if (observable_normalise(hit->kind, hit->value, strlen(hit->value),
+							 &o, NULL))
 					continue;
 				if (x->sighting)
 					x->sighting(x->ctx, &o, count, seen);
@@ -372,7 +402,8 @@ static void extract_object(struct extract *x, const char *type, const char *byte
 			/* the deprecated embedded form: {"0": {"type": "ipv4-addr", ...}} */
 			const char *k;
 			json_t *emb;
-			json_object_foreach(json_object_get(obj, "objects"), k, emb) {
+			json_object_foreach(json_object_get(obj, "objects"), k, emb)
+			{
 				const char *t = json_string_value(json_object_get(emb, "type"));
 				if (t)
 					sco_values(x, id, t, emb, object_seq,
@@ -392,10 +423,10 @@ static void extract_object(struct extract *x, const char *type, const char *byte
 
 static bool interesting(const char *type)
 {
-	static const char *const types[] = {"indicator",   "observed-data", "sighting",
-					    "ipv4-addr",   "ipv6-addr",	    "domain-name",
-					    "url",	   "email-addr",    "autonomous-system",
-					    "file",	   "artifact",	    NULL};
+	static const char *const types[] = {"indicator", "observed-data", "sighting",
+					    "ipv4-addr", "ipv6-addr",	  "domain-name",
+					    "url",	 "email-addr",	  "autonomous-system",
+					    "file",	 "artifact",	  NULL};
 	for (int i = 0; types[i]; i++)
 		if (!strcmp(type, types[i]))
 			return true;
@@ -408,7 +439,8 @@ static int extract_run(struct extract *x)
 	struct store_conn *c = store_reader(node->st);
 	if (!c)
 		return ERR_STORE;
-	sqlite3_stmt *s = store_stmt(c, "SELECT id, received, counts FROM reports WHERE seq = ?");
+	sqlite3_stmt *s = store_stmt(c, "SELECT id, received, counts, first_object, last_object "
+					"FROM reports WHERE seq = ?");
 	sqlite3_bind_int64(s, 1, x->report);
 	if (sqlite3_step(s) != SQLITE_ROW) {
 		sqlite3_reset(s);
@@ -417,6 +449,8 @@ static int extract_run(struct extract *x)
 	char *path = report_file(node, (const char *)sqlite3_column_text(s, 0), "json");
 	x->received = sqlite3_column_int64(s, 1);
 	const char *counts = (const char *)sqlite3_column_text(s, 2);
+	/* objects has no index on report: walk the report's span of seq */
+	int64_t first = sqlite3_column_int64(s, 3), last = sqlite3_column_int64(s, 4);
 	x->want_refs = x->sighting && counts &&
 		       (strstr(counts, "\"sighting\"") || strstr(counts, "\"observed-data\""));
 	sqlite3_reset(s);
@@ -442,9 +476,11 @@ static int extract_run(struct extract *x)
 		return st.st_size ? ERR_IO : ERR_OK;
 	madvise((void *)map, (size_t)st.st_size, MADV_SEQUENTIAL);
 
-	s = store_stmt(c, "SELECT seq, type, off, len, modified FROM objects WHERE report = ? "
-			  "ORDER BY seq");
-	sqlite3_bind_int64(s, 1, x->report);
+	s = store_stmt(c, "SELECT seq, type, off, len, modified FROM objects WHERE seq BETWEEN ? "
+			  "AND ? AND report = ? ORDER BY seq");
+	sqlite3_bind_int64(s, 1, first);
+	sqlite3_bind_int64(s, 2, last);
+	sqlite3_bind_int64(s, 3, x->report);
 	while (!x->rc && sqlite3_step(s) == SQLITE_ROW) {
 		const char *type = (const char *)sqlite3_column_text(s, 1);
 		if (!interesting(type))
@@ -487,11 +523,12 @@ int warning_constituency_entry(const char *field, json_t *v, struct observable *
 	char num[32];
 	const char *text;
 	size_t n;
-	enum obs_kind hint = !strcmp(field, "asns") ? OBS_ASN
+	enum obs_kind hint = !strcmp(field, "asns")	 ? OBS_ASN
 			     : !strcmp(field, "domains") ? OBS_DOMAIN
 							 : OBS_AUTO;
 	if (json_is_integer(v) && hint == OBS_ASN) {
-		n = (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		n = (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+				     json_integer_value(v));
 		text = num;
 	} else if (json_is_string(v)) {
 		text = json_string_value(v);
@@ -518,7 +555,8 @@ static struct prefixset *build_set(json_t *cidrs, json_t *asns, json_t *domains)
 	for (int k = 0; k < 3; k++) {
 		size_t i;
 		json_t *v;
-		json_array_foreach(lists[k], i, v) {
+		json_array_foreach(lists[k], i, v)
+		{
 			struct observable o;
 			if (!warning_constituency_entry(names[k], v, &o, NULL))
 				prefixset_add(set, &o, NULL);
@@ -553,8 +591,9 @@ int warning_set_constituency(struct warning *w, int64_t member, json_t *cidrs, j
 	int rc = store_write_begin(w->node->st, &c);
 	if (rc)
 		return rc;
-	sqlite3_stmt *s = store_stmt(c, "INSERT OR REPLACE INTO constituencies(member, cidrs, asns, "
-					"domains, updated) VALUES (?,?,?,?,?)");
+	sqlite3_stmt *s =
+	    store_stmt(c, "INSERT OR REPLACE INTO constituencies(member, cidrs, asns, "
+			  "domains, updated) VALUES (?,?,?,?,?)");
 	char *t[3] = {json_dumps(cidrs, JSON_COMPACT), json_dumps(asns, JSON_COMPACT),
 		      json_dumps(domains, JSON_COMPACT)};
 	sqlite3_bind_int64(s, 1, member);
@@ -633,10 +672,10 @@ int warning_new_secret(struct node *node, int64_t member, char out[65])
 json_t *warning_alert_json(struct store_conn *c, int64_t id, bool steps)
 {
 	static const char sql[] =
-		"SELECT a.id, a.member, a.created, a.state, a.observables, a.level, a.escalate_at, "
-		"a.acked_at, a.acked_by, a.exercise, r.id, r.originator, m.name, r.tlp "
-		"FROM alerts a JOIN reports r ON r.seq = a.report JOIN members m ON m.id = "
-		"r.originator WHERE a.id = ?";
+	    "SELECT a.id, a.member, a.created, a.state, a.observables, a.level, a.escalate_at, "
+	    "a.acked_at, a.acked_by, a.exercise, r.id, r.originator, m.name, r.tlp "
+	    "FROM alerts a JOIN reports r ON r.seq = a.report JOIN members m ON m.id = "
+	    "r.originator WHERE a.id = ?";
 	sqlite3_stmt *s = store_stmt(c, sql);
 	json_t *out = NULL;
 	char t[32];
@@ -647,8 +686,8 @@ json_t *warning_alert_json(struct store_conn *c, int64_t id, bool steps)
 				(json_int_t)sqlite3_column_int64(s, 0), "member",
 				(json_int_t)sqlite3_column_int64(s, 1), "created", t, "state",
 				(const char *)sqlite3_column_text(s, 3), "observables",
-				json_loads((const char *)sqlite3_column_text(s, 4), 0, NULL), "level",
-				(json_int_t)sqlite3_column_int64(s, 5), "exercise",
+				json_loads((const char *)sqlite3_column_text(s, 4), 0, NULL),
+				"level", (json_int_t)sqlite3_column_int64(s, 5), "exercise",
 				sqlite3_column_int(s, 9), "report", "id",
 				(const char *)sqlite3_column_text(s, 10), "originator",
 				(json_int_t)sqlite3_column_int64(s, 11), "originator_name",
@@ -678,20 +717,22 @@ json_t *warning_alert_json(struct store_conn *c, int64_t id, bool steps)
 	sqlite3_bind_int64(s, 1, id);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		time_format_ms(sqlite3_column_int64(s, 0), t);
-		json_t *st = json_pack("{ss ss}", "at", t, "kind",
-				       (const char *)sqlite3_column_text(s, 1));
+		json_t *st =
+		    json_pack("{ss ss}", "at", t, "kind", (const char *)sqlite3_column_text(s, 1));
 		if (sqlite3_column_type(s, 2) != SQLITE_NULL)
-			json_object_set_new(st, "contact", json_integer(sqlite3_column_int64(s, 2)));
+			json_object_set_new(st, "contact",
+					    json_integer(sqlite3_column_int64(s, 2)));
 		static const char *const tk[] = {"channel", "attempt", "outcome", "detail"};
 		for (int k = 0; k < 4; k++) {
 			if (sqlite3_column_type(s, 3 + k) == SQLITE_NULL)
 				continue;
 			if (k == 1)
-				json_object_set_new(st, tk[k], json_integer(sqlite3_column_int64(s, 4)));
-			else
 				json_object_set_new(st, tk[k],
-						    json_string((const char *)sqlite3_column_text(
-							    s, 3 + k)));
+						    json_integer(sqlite3_column_int64(s, 4)));
+			else
+				json_object_set_new(
+				    st, tk[k],
+				    json_string((const char *)sqlite3_column_text(s, 3 + k)));
 		}
 		json_array_append_new(arr, st);
 	}
@@ -727,8 +768,8 @@ uint64_t warning_stream_head(struct warning *w)
 	return h;
 }
 
-long warning_stream_next(struct warning *w, int64_t member, uint64_t *cursor, char *out,
-			 size_t max, int wait_ms)
+long warning_stream_next(struct warning *w, int64_t member, uint64_t *cursor, char *out, size_t max,
+			 int wait_ms)
 {
 	long n = 0;
 	struct timespec until;
@@ -755,9 +796,11 @@ long warning_stream_next(struct warning *w, int64_t member, uint64_t *cursor, ch
 					memcpy(out, e->text, len);
 					n = (long)len;
 				} else {
-					/* over the stream's buffer: name it; GET /alerts/{id} has it */
+					/* over the stream's buffer: name it; GET /alerts/{id} has
+					 * it */
 					int k = snprintf(out, max,
-							 "id: %" PRIu64 "\nevent: alert\ndata: {\"id\":%" PRIu64
+							 "id: %" PRIu64
+							 "\nevent: alert\ndata: {\"id\":%" PRIu64
 							 ",\"truncated\":true}\n\n",
 							 e->alert, e->alert);
 					n = k > 0 && (size_t)k < max ? k : 0;
@@ -877,11 +920,13 @@ static int record_report(struct commit_ctx *cc, json_t *created)
 	size_t i;
 	json_t *row;
 	s = store_stmt(c, "INSERT INTO not_indexed(report, object, what, reason) VALUES (?,?,?,?)");
-	json_array_foreach(cc->skipped, i, row) {
+	json_array_foreach(cc->skipped, i, row)
+	{
 		sqlite3_bind_int64(s, 1, cc->report);
 		for (int k = 0; k < 3; k++)
-			sqlite3_bind_text(s, 2 + k, json_string_value(json_array_get(row, (size_t)k)),
-					  -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 2 + k,
+					  json_string_value(json_array_get(row, (size_t)k)), -1,
+					  SQLITE_STATIC);
 		src = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (src != SQLITE_DONE && !rc)
@@ -889,9 +934,12 @@ static int record_report(struct commit_ctx *cc, json_t *created)
 	}
 	s = store_stmt(c, "INSERT INTO sightings(value, kind, count, seen_at, member, report, at) "
 			  "VALUES (?,?,?,?,?,?,?)");
-	json_array_foreach(cc->sightings, i, row) {
-		sqlite3_bind_text(s, 1, json_string_value(json_array_get(row, 0)), -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, json_string_value(json_array_get(row, 1)), -1, SQLITE_STATIC);
+	json_array_foreach(cc->sightings, i, row)
+	{
+		sqlite3_bind_text(s, 1, json_string_value(json_array_get(row, 0)), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, json_string_value(json_array_get(row, 1)), -1,
+				  SQLITE_STATIC);
 		sqlite3_bind_int64(s, 3, json_integer_value(json_array_get(row, 2)));
 		sqlite3_bind_int64(s, 4, json_integer_value(json_array_get(row, 3)));
 		sqlite3_bind_int64(s, 5, originator);
@@ -913,12 +961,13 @@ static int record_report(struct commit_ctx *cc, json_t *created)
 		const char *v;
 		json_t *kind;
 		json_object_foreach(cc->hits[k].values, v, kind)
-			json_array_append_new(vals, json_pack("{ss sO}", "value", v, "kind", kind));
+		    json_array_append_new(vals, json_pack("{ss sO}", "value", v, "kind", kind));
 		char *vt = json_dumps(vals, JSON_COMPACT);
 		json_decref(vals);
 		int64_t deadline = delivery_deadline_ms(c, node, member);
-		s = store_stmt(c, "INSERT OR IGNORE INTO alerts(member, report, created, observables, "
-				  "escalate_at, exercise) VALUES (?,?,?,?,?,?)");
+		s = store_stmt(c,
+			       "INSERT OR IGNORE INTO alerts(member, report, created, observables, "
+			       "escalate_at, exercise) VALUES (?,?,?,?,?,?)");
 		sqlite3_bind_int64(s, 1, member);
 		sqlite3_bind_int64(s, 2, cc->report);
 		sqlite3_bind_int64(s, 3, cc->now);
@@ -952,7 +1001,8 @@ static int record_report(struct commit_ctx *cc, json_t *created)
 		sqlite3_reset(s);
 		if (src != SQLITE_DONE && !rc)
 			rc = store_error(c, src, "alert_audit");
-		json_array_append_new(created, json_pack("[II]", (json_int_t)alert, (json_int_t)member));
+		json_array_append_new(created,
+				      json_pack("[II]", (json_int_t)alert, (json_int_t)member));
 	}
 	if (!rc) {
 		char seq[32];
@@ -985,7 +1035,8 @@ static void process_report(struct warning *w, int64_t report, bool side_effects)
 	int rc = extract_run(&x);
 	pthread_mutex_unlock(&w->clock);
 	if (rc && rc != ERR_NOT_FOUND)
-		log_warn("event=warning_index report=%" PRId64 " error=\"%s\"", report, err_str(rc));
+		log_warn("event=warning_index report=%" PRId64 " error=\"%s\"", report,
+			 err_str(rc));
 	if (side_effects) {
 		json_t *created = json_array();
 		index_publish(w->idx); /* lookups see it before the alert leaves */
@@ -993,10 +1044,16 @@ static void process_report(struct warning *w, int64_t report, bool side_effects)
 		if (rc)
 			log_err("event=warning_alerts report=%" PRId64 " error=\"%s\"", report,
 				err_str(rc));
+		size_t si;
+		json_t *srow;
+		json_array_foreach(cc.sightings, si, srow)
+		    warning_note_sighting(w, json_string_value(json_array_get(srow, 0)),
+					  json_string_length(json_array_get(srow, 0)));
 		size_t i;
 		json_t *a;
 		struct store_conn *rd = store_reader(w->node->st);
-		json_array_foreach(created, i, a) {
+		json_array_foreach(created, i, a)
+		{
 			int64_t id = json_integer_value(json_array_get(a, 0));
 			json_t *aj = rd ? warning_alert_json(rd, id, false) : NULL;
 			if (aj) {
@@ -1006,14 +1063,15 @@ static void process_report(struct warning *w, int64_t report, bool side_effects)
 				free(text);
 				json_decref(aj);
 			}
-			log_info("event=alert_created alert=%" PRId64 " member=%" JSON_INTEGER_FORMAT
-				 " report=%" PRId64,
+			log_info("event=alert_created alert=%" PRId64
+				 " member=%" JSON_INTEGER_FORMAT " report=%" PRId64,
 				 id, json_integer_value(json_array_get(a, 1)), report);
 		}
 		if (json_array_size(created))
 			delivery_kick(w->dlv);
 		json_decref(created);
-		log_debug("event=report_indexed report=%" PRId64 " observables=%zu", report, cc.added);
+		log_debug("event=report_indexed report=%" PRId64 " observables=%zu", report,
+			  cc.added);
 	}
 	for (size_t i = 0; i < cc.nhits; i++)
 		json_decref(cc.hits[i].values);
@@ -1084,6 +1142,14 @@ int warning_new(struct node *node, struct warning **out, struct err_detail *err)
 	pthread_cond_init(&w->scond, NULL);
 	node->warning = w;
 	load_constituencies(w);
+	struct store_conn *sc = store_reader(node->st);
+	if (sc) {
+		sqlite3_stmt *q = store_stmt(sc, "SELECT DISTINCT value FROM sightings");
+		while (sqlite3_step(q) == SQLITE_ROW)
+			warning_note_sighting(w, (const char *)sqlite3_column_text(q, 0),
+					      (size_t)sqlite3_column_bytes(q, 0));
+		sqlite3_reset(q);
+	}
 
 	/* the index, from every stored report; reports committed after the last
 	 * one processed (the node stopped in between) raise their alerts now */

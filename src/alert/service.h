@@ -69,6 +69,15 @@ json_t *warning_alert_json(struct store_conn *c, int64_t id, bool steps);
 /* Wakes the delivery thread (a new alert, an acknowledgement). */
 void warning_kick(struct warning *w);
 
+/* --- sightings --- */
+
+/* Notes that `value` has a row in the sightings table (call after the
+ * commit). Any thread. */
+void warning_note_sighting(struct warning *w, const char *value, size_t len);
+/* False when `value` certainly has no sighting (a bit filter: lookups of
+ * never-sighted values skip the sightings query). Any thread, lock-free. */
+bool warning_maybe_sighted(struct warning *w, const char *value, size_t len);
+
 /* --- the live stream (SSE) --- */
 
 /* Publishes an event for `member`: `json` is copied. Any thread. */
@@ -80,8 +89,8 @@ uint64_t warning_stream_head(struct warning *w);
  * SSE message, waiting at most wait_ms; returns its length, or 0 when nothing
  * came (a keep-alive is then due). *cursor moves past the events read and the
  * ones of other members. Returns -1 when the service is stopping. */
-long warning_stream_next(struct warning *w, int64_t member, uint64_t *cursor, char *out,
-			 size_t max, int wait_ms);
+long warning_stream_next(struct warning *w, int64_t member, uint64_t *cursor, char *out, size_t max,
+			 int wait_ms);
 
 /* --- extraction, shared with the routes (related reports) --- */
 

@@ -119,6 +119,7 @@ void api_begin_json(struct request *r)
 	r->status = 200;
 	r->content_type = "application/json";
 	buf_reset(&r->out);
+	buf_reserve(&r->out, 16384); /* a page of rows without regrowing */
 }
 
 void api_end_page(struct request *r, bool more, int64_t last_id)

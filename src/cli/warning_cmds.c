@@ -66,18 +66,19 @@ static void print_lookup(json_t *item)
 	       json_is_true(json_object_get(item, "expired")) ? " (expired)" : "");
 	json_t *f = json_object_get(item, "first_seen"), *l = json_object_get(item, "last_seen");
 	if (json_is_string(f))
-		printf("  first seen %s, last seen %s\n", json_string_value(f), json_string_value(l));
+		printf("  first seen %s, last seen %s\n", json_string_value(f),
+		       json_string_value(l));
 	size_t i;
 	json_t *m;
 	json_array_foreach(json_object_get(item, "reporting_members"), i, m)
-		printf("  reported by %s (member %" JSON_INTEGER_FORMAT ")\n",
-		       json_string_value(json_object_get(m, "name")),
-		       json_integer_value(json_object_get(m, "id")));
+	    printf("  reported by %s (member %" JSON_INTEGER_FORMAT ")\n",
+		   json_string_value(json_object_get(m, "name")),
+		   json_integer_value(json_object_get(m, "id")));
 	json_array_foreach(json_object_get(item, "matches"), i, m)
-		printf("  %-8s %-40s %s in %s\n", json_string_value(json_object_get(m, "relation")),
-		       json_string_value(json_object_get(m, "value")),
-		       json_string_value(json_object_get(m, "object")),
-		       json_string_value(json_object_get(m, "report")));
+	    printf("  %-8s %-40s %s in %s\n", json_string_value(json_object_get(m, "relation")),
+		   json_string_value(json_object_get(m, "value")),
+		   json_string_value(json_object_get(m, "object")),
+		   json_string_value(json_object_get(m, "report")));
 }
 
 static int lookup_batch(struct client *c, bool as_json)
@@ -101,7 +102,8 @@ static int lookup_batch(struct client *c, bool as_json)
 			}
 			size_t i;
 			json_t *item;
-			json_array_foreach(json_object_get(res, "items"), i, item) {
+			json_array_foreach(json_object_get(res, "items"), i, item)
+			{
 				if (as_json) {
 					char *t = json_dumps(item, JSON_COMPACT);
 					printf("%s\n", t);
@@ -127,8 +129,9 @@ int cmd_lookup(struct client *c, int argc, char **argv)
 	if (arg_flag(argc, argv, "--batch"))
 		return lookup_batch(c, as_json);
 	if (!value) {
-		fprintf(stderr, "usage: atalaya lookup VALUE [--json]\n"
-				"       atalaya lookup --batch [--json] < values.txt   (one per line)\n");
+		fprintf(stderr,
+			"usage: atalaya lookup VALUE [--json]\n"
+			"       atalaya lookup --batch [--json] < values.txt   (one per line)\n");
 		return 2;
 	}
 	char *esc = curl_easy_escape(NULL, value, 0);
@@ -184,7 +187,8 @@ int cmd_alerts(struct client *c, int argc, char **argv)
 			if (arg_flag(argc, argv, "--json"))
 				print_json(json_object_get(res, "items"));
 			else
-				json_array_foreach(json_object_get(res, "items"), i, a) alert_line(a);
+				json_array_foreach(json_object_get(res, "items"), i, a)
+				    alert_line(a);
 			json_t *next = json_object_get(res, "next");
 			bool more = json_is_string(next);
 			if (more)
@@ -213,9 +217,10 @@ int cmd_alerts(struct client *c, int argc, char **argv)
 		json_decref(res);
 		return 0;
 	}
-	fprintf(stderr, "usage: atalaya alerts list [--open] [--json]\n"
-			"       atalaya alerts show ID\n"
-			"       atalaya alerts ack ID\n"
-			"       atalaya alerts secret   (a new webhook signing secret, shown once)\n");
+	fprintf(stderr,
+		"usage: atalaya alerts list [--open] [--json]\n"
+		"       atalaya alerts show ID\n"
+		"       atalaya alerts ack ID\n"
+		"       atalaya alerts secret   (a new webhook signing secret, shown once)\n");
 	return 2;
 }

@@ -51,7 +51,9 @@ void http_error_detail(struct request *r, int rc, const struct err_detail *err)
 	const char *msg = err && err->message[0] ? err->message : err_str(rc);
 	const char *field = err ? err->field : NULL;
 	switch (rc) {
-	case ERR_SYNTAX: http_error(r, 400, "invalid_json", field, "%s", msg); break;
+	case ERR_SYNTAX: /* input that does not parse: JSON, a STIX pattern, XML */
+		http_error(r, 400, "invalid_json", field, "%s", msg);
+		break;
 	case ERR_INVALID:
 		http_error(r, 422,
 			   !strncmp(msg, "unknown field", 13)  ? "unknown_field"

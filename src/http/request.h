@@ -62,6 +62,8 @@ struct request {
 	char location[128];            /* Location of a 201 */
 	char allow[64];                /* Allow of a 405 */
 	bool queued;                   /* the answer was handed to MHD */
+	bool abort_upload;             /* the body passed its cap: close the connection */
+	char next[32];                 /* X-Next-Cursor of a paged answer that is not JSON */
 };
 
 /* Answers `status` with `body` (a reference is taken over: the caller gives

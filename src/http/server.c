@@ -175,16 +175,20 @@ static void take_body(struct request *r, const char *data, size_t n)
 {
 	r->body_bytes += n;
 	if (r->route->flags & ROUTE_STREAM) {
-		if (r->body_bytes > (uint64_t)r->node->cfg->report_body_max)
+		if (r->body_bytes > (uint64_t)r->node->cfg->report_body_max) {
 			http_error(r, 413, "too_large", NULL, "request body over the limit of %" PRId64
 				   " bytes", r->node->cfg->report_body_max);
+			r->abort_upload = true;
+		}
 		else if (r->route->body(r, data, n) && !r->status)
 			http_error(r, 500, "internal", NULL, "the body could not be taken");
 		return;
 	}
-	if (buf_add(&r->body, data, n))
+	if (buf_add(&r->body, data, n)) {
 		http_error(r, 413, "too_large", NULL,
 			   "request body over the limit of %" PRId64 " bytes", r->node->cfg->body_max);
+		r->abort_upload = true;
+	}
 }
 
 static enum MHD_Result respond(struct request *r)
@@ -202,6 +206,8 @@ static enum MHD_Result respond(struct request *r)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
 	else if (r->status == 201 && r->location[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+	if (r->next[0])
+		MHD_add_response_header(resp, "X-Next-Cursor", r->next);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
@@ -232,8 +238,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		/* MHD takes no answer while a body is arriving: an error found in
 		 * it is answered once the body is in (the rest is discarded). A body
-		 * past its cap without a Content-Length ends the connection. */
-		if (r->status == 413)
+		 * past its cap (sent without a Content-Length, or longer than it
+		 * said) ends the connection rather than being read to its end. */
+		if (r->abort_upload)
 			return MHD_NO;
 		return MHD_YES;
 	}

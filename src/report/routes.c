@@ -448,9 +448,8 @@ static void list_objects_into(struct request *r, enum policy_path p, bool as_bun
 			buf_adds(&out, ",\"next\":null}");
 	} else {
 		buf_adds(&out, "}");
-		if (n == limit) {
-			snprintf(r->location, sizeof(r->location), "%" PRId64, last);
-		}
+		if (n == limit) /* the bundle has no room for a cursor: a header */
+			snprintf(r->next, sizeof(r->next), "%" PRId64, last);
 	}
 	r->status = 200;
 	r->content_type = as_bundle ? "application/stix+json;version=2.1" : "application/json";

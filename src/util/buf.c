@@ -32,6 +32,8 @@ static int grow(struct buf *b, size_t extra)
 {
 	size_t need;
 
+	if (b->cap - b->len > extra && b->len + extra <= b->max)
+		return ERR_OK; /* the common case: room already there */
 	if (extra > b->max || b->len > b->max - extra)
 		return ERR_TOO_LARGE;
 	need = b->len + extra + 1;
@@ -45,6 +47,11 @@ static int grow(struct buf *b, size_t extra)
 	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
 	return ERR_OK;
+}
+
+int buf_reserve(struct buf *b, size_t n)
+{
+	return grow(b, n);
 }
 
 int buf_add(struct buf *b, const void *p, size_t n)

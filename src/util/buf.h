@@ -17,6 +17,8 @@ void buf_init(struct buf *b, size_t max);
 void buf_release(struct buf *b);
 /* Empties without freeing. */
 void buf_reset(struct buf *b);
+/* Makes room for n more bytes without adding any. */
+int buf_reserve(struct buf *b, size_t n);
 /* Return ERR_OK or ERR_TOO_LARGE (then nothing is added). */
 int buf_add(struct buf *b, const void *p, size_t n);
 int buf_adds(struct buf *b, const char *s);

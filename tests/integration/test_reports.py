@@ -192,6 +192,36 @@ def test_body_cap(bin_):
         n.cleanup()
 
 
+def test_caps_answer_and_export_pages(bin_):
+    n = Node(bin_, extra_args=["--object-max", "2K"]).start()
+    try:
+        big = indicator("[ipv4-addr:value = '10.0.0.1']")
+        big["description"] = "x" * 4000
+        r = submit(n, dumps(bundle([indicator("[ipv4-addr:value = '10.0.0.2']"), big])), "all")
+        eq(r.status, 413, f"an object over object_max is answered, not cut off: {r}")
+        check("objects[1]" in r.json()["error"]["message"], r.body)
+        eq(rows(n)[:2], (0, 0), "nothing stored")
+        objs = [indicator(f"[ipv4-addr:value = '10.1.0.{i}']") for i in range(5)]
+        eq(submit(n, dumps(bundle(objs)), "all").status, 201, "five objects")
+        b_id, btok = n.add_member("B", "BR")
+        got, after = [], ""
+        for _ in range(10):
+            r = n.request("GET", f"/api/v1/export?limit=2{after}", token=btok)
+            got += [o["id"] for o in json.loads(r.body)["objects"]]
+            nxt = r.headers.get("X-Next-Cursor")
+            if not nxt:
+                break
+            after = "&after=" + nxt
+        eq(sorted(got), sorted(o["id"] for o in objs), "export pages through X-Next-Cursor")
+        r = submit(n, dumps(bundle([indicator("[ipv4-addr:value = ]")])), "all")
+        eq(r.status, 400, "a pattern that does not parse")
+        check("position" in r.json()["error"]["message"], r.body)
+        r = n.request("GET", "/api/v1/reports?tlp=amber+strict", token=btok)
+        eq(r.status, 200, "an unencoded + in tlp=amber+strict")
+    finally:
+        n.cleanup()
+
+
 def test_versions_and_revocation(bin_):
     n = Node(bin_).start()
     try:
@@ -296,5 +326,5 @@ def test_iodef(bin_):
 
 if __name__ == "__main__":
     run([test_examples_accepted_byte_for_byte, test_scope_defaults_and_tlp_rules,
-         test_every_read_path_respects_scope, test_invalid_bundles_store_nothing, test_body_cap,
+         test_every_read_path_respects_scope, test_invalid_bundles_store_nothing, test_body_cap, test_caps_answer_and_export_pages,
          test_versions_and_revocation, test_persistence_and_large_bundle, test_iodef], BIN)
