@@ -110,7 +110,10 @@ class Node:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         if data is not None:
             h["Content-Type"] = ct
-        c.request(method, path, body=data, headers=h)
+        try:
+            c.request(method, path, body=data, headers=h)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered early: read that answer
         r = c.getresponse()
         out = (r.status, r.read())
         c.close()
@@ -202,7 +205,8 @@ def main():
                 s, out = node.req("POST", "/api/v1/reports?audience=all", raw=b, tok=rep_tok,
                                   ct="application/stix+json;version=2.1")
                 if s != 201:
-                    raise SystemExit("intake answered %d: %s" % (s, out[:300]))
+                    raise SystemExit("intake answered %d: %s\n%s" % (s, out[:300],
+                                     open(node.log).read()[-1500:]))
                 objects += json.loads(out)["objects"]
         t_ingest = time.time() - t0
         # the indexer catches up (the last URL becomes visible)

@@ -3,6 +3,8 @@
  * design. */
 #include "spam/service.h"
 
+#include <malloc.h>
+
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -867,6 +869,10 @@ static int load_listings(struct spam *s, size_t *count, struct err_detail *d)
 			       "the DNSBL listings cannot be read");
 	}
 	dnsbl_commit(s->bl, b);
+	/* The load's batch and pages are garbage now: hand them back, so the
+	 * resident set is the listing set, not the way it was built. */
+	sqlite3_db_release_memory(store_db(c));
+	malloc_trim(0);
 	if (bad)
 		log_warn("event=dnsbl_load skipped=%zu hint=\"rows the set cannot hold\"", bad);
 	*count = n;
