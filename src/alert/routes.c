@@ -30,6 +30,8 @@
 
 #include <sodium.h>
 
+#include "report/audit.h"
+
 static struct warning *service(struct request *r)
 {
 	if (!r->node->warning) {
@@ -37,75 +39,6 @@ static struct warning *service(struct request *r)
 		return NULL;
 	}
 	return r->node->warning;
-}
-
-/* --- audit --- */
-
-struct disclosure {
-	int64_t report;
-	const char *object;
-	struct disclosure *next;
-};
-
-struct audit_list {
-	struct disclosure *head;
-	size_t n;
-};
-
-static void disclosed(struct request *r, struct audit_list *a, int64_t report, int64_t originator,
-		      const char *object)
-{
-	if (originator == r->who.member_id)
-		return; /* reading one's own data discloses nothing */
-	for (struct disclosure *d = a->head; d; d = d->next)
-		if (d->report == report && ((!d->object && !object) ||
-					    (d->object && object && !strcmp(d->object, object))))
-			return;
-	struct disclosure *d = arena_alloc(&r->arena, sizeof(*d));
-	d->report = report;
-	d->object = object ? arena_strndup(&r->arena, object, strlen(object)) : NULL;
-	d->next = a->head;
-	a->head = d;
-	a->n++;
-}
-
-/* Records the disclosures; when that fails the answer is withheld (500). */
-static void audit_flush(struct request *r, struct audit_list *a, enum policy_path p)
-{
-	struct store_conn *c;
-	if (!a->head || r->status >= 300)
-		return;
-	int rc = store_write_begin(r->node->st, &c);
-	if (rc)
-		goto fail;
-	sqlite3_stmt *s = store_stmt(c, "INSERT INTO audit(report, object, member, path, at) "
-					"VALUES (?,?,?,?,?)");
-	int64_t now = time_now_ms();
-	for (struct disclosure *d = a->head; d && !rc; d = d->next) {
-		sqlite3_bind_int64(s, 1, d->report);
-		if (d->object)
-			sqlite3_bind_text(s, 2, d->object, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(s, 2);
-		sqlite3_bind_int64(s, 3, r->who.member_id);
-		sqlite3_bind_text(s, 4, policy_path_name(p), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 5, now);
-		int src = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (src != SQLITE_DONE)
-			rc = store_error(c, src, "audit_insert");
-	}
-	rc = store_write_end(r->node->st, rc);
-	if (!rc)
-		return;
-fail:
-	buf_reset(&r->out);
-	if (r->response) {
-		MHD_destroy_response(r->response);
-		r->response = NULL;
-	}
-	r->status = 0;
-	http_error(r, 500, "internal", NULL, "the disclosure could not be audited; nothing sent");
 }
 
 /* --- report metadata, memoised per request --- */
@@ -482,7 +415,7 @@ static json_t *lookup_one(struct request *r, struct warning *w, const char *valu
 						(const char *)sqlite3_column_text(s, 1), "report",
 						m->id, "relation", rel_name(hs.h[i].rel), "value",
 						hs.h[i].value, "seen", time_json(seen)));
-		disclosed(r, audit, m->seq, m->originator, stix_id);
+		audit_disclosed(r, audit, m->seq, m->originator, stix_id);
 		sqlite3_reset(s);
 		shown++;
 		if (!first || seen < first)
@@ -714,7 +647,7 @@ static void get_related(struct request *r)
 				      time_json(m->received), "shared", json_array());
 			json_object_set_new(by, m->id, e);
 			json_array_append_new(order, json_string(m->id));
-			disclosed(r, &audit, m->seq, m->originator, NULL);
+			audit_disclosed(r, &audit, m->seq, m->originator, NULL);
 		}
 		json_t *shared = json_object_get(e, "shared");
 		json_t *one = json_pack("{ss ss ss}", "value", rc.query_values[i], "matched",

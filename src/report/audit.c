@@ -13,6 +13,10 @@ void audit_disclosed(struct request *r, struct audit_list *a, int64_t report, in
 {
 	if (originator == r->who.member_id)
 		return; /* reading one's own data discloses nothing */
+	for (struct disclosure *d = a->head; d; d = d->next)
+		if (d->report == report && ((!d->object && !object) ||
+					    (d->object && object && !strcmp(d->object, object))))
+			return; /* once per request is enough */
 	struct disclosure *d = arena_alloc(&r->arena, sizeof(*d));
 	d->report = report;
 	d->object = object ? arena_strndup(&r->arena, object, strlen(object)) : NULL;
