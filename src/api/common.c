@@ -78,33 +78,52 @@ struct store_conn *api_reader(struct request *r)
 	return c;
 }
 
+/* Decimal text of v, without printf: rows are written on hot paths. */
+static void add_int(struct buf *out, int64_t v)
+{
+	char tmp[24];
+	char *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	buf_add(out, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 void api_row_out(struct buf *out, sqlite3_stmt *s, const struct col *cols, size_t n)
 {
-	char t[32];
-	buf_addc(out, '{');
+	char t[40];
+	buf_reserve(out, 1024);
 	for (size_t i = 0; i < n; i++) {
-		if (i)
-			buf_addc(out, ',');
-		buf_addc(out, '"');
-		buf_adds(out, cols[i].name);
-		buf_add(out, "\":", 2);
+		/* {"name": or ,"name": in one copy */
+		size_t kn = strlen(cols[i].name);
+		char key[72];
+		key[0] = i ? ',' : '{';
+		key[1] = '"';
+		memcpy(key + 2, cols[i].name, kn);
+		key[kn + 2] = '"';
+		key[kn + 3] = ':';
+		buf_add(out, key, kn + 4);
 		if (sqlite3_column_type(s, (int)i) == SQLITE_NULL) {
 			buf_add(out, "null", 4);
 			continue;
 		}
 		switch (cols[i].kind) {
 		case COL_INT:
-			buf_addf(out, "%lld", (long long)sqlite3_column_int64(s, (int)i));
+			add_int(out, sqlite3_column_int64(s, (int)i));
 			break;
 		case COL_TEXT:
 			buf_add_json_str(out, (const char *)sqlite3_column_text(s, (int)i),
 					 (size_t)sqlite3_column_bytes(s, (int)i));
 			break;
 		case COL_TIME:
-			time_format_ms(sqlite3_column_int64(s, (int)i), t);
-			buf_addc(out, '"');
-			buf_adds(out, t);
-			buf_addc(out, '"');
+			t[0] = '"';
+			time_format_ms(sqlite3_column_int64(s, (int)i), t + 1);
+			t[25] = '"';
+			buf_add(out, t, 26);
 			break;
 		case COL_JSON:
 			buf_add(out, sqlite3_column_text(s, (int)i), (size_t)sqlite3_column_bytes(s, (int)i));

@@ -8,20 +8,10 @@
 extern const char openapi_json[];
 extern const size_t openapi_json_len;
 
+/* Liveness only: no work, so that it measures the server itself (a store
+ * that fails shows in the answers of every other route and in /metrics). */
 static void get_health(struct request *r)
 {
-	/* Proves the store answers, not only the HTTP thread. */
-	struct store_conn *c = api_reader(r);
-	if (!c)
-		return;
-	sqlite3_stmt *s = store_stmt(c, "SELECT 1");
-	int ok = s && sqlite3_step(s) == SQLITE_ROW;
-	if (s)
-		sqlite3_reset(s);
-	if (!ok) {
-		http_error(r, 503, "unavailable", NULL, "the store does not answer");
-		return;
-	}
 	r->status = 200;
 	r->content_type = "application/json";
 	buf_adds(&r->out, "{\"status\":\"ok\",\"version\":\"0.1.0\",\"node\":");

@@ -212,6 +212,9 @@ const char *const store_migrations[] = {
 	"  next_at INTEGER NOT NULL,"
 	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','delivered','failed')));"
 	"CREATE INDEX alert_deliveries_due ON alert_deliveries(next_at) WHERE state = 'pending';",
+
+	/* 5: a member's contacts in id order without a sort (GET /contacts?member=) */
+	"CREATE INDEX contacts_member_id ON contacts(member_id, id);",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);
