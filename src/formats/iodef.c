@@ -254,28 +254,6 @@ static bool ipv4_text_ok(const char *s, int *prefix)
 	return true;
 }
 
-static bool ipv6_text_ok(const char *s)
-{
-	char tmp[64];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned char a[16];
-
-	if (n >= sizeof(tmp))
-		return false;
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	if (inet_pton(AF_INET6, tmp, a) != 1)
-		return false;
-	if (slash) {
-		char *end;
-		long v = strtol(slash + 1, &end, 10);
-		if (end == slash + 1 || *end || v < 0 || v > 128)
-			return false;
-	}
-	return true;
-}
-
 static int address(struct conv *c, xmlNode *n)
 {
 	static const char *const cats[] = {"asn", "atm", "e-mail", "ipv4-addr", "ipv4-net",
@@ -306,7 +284,7 @@ static int address(struct conv *c, xmlNode *n)
 		}
 		rc = observable(c, n, "ipv4-addr", json_pack("{s:s}", "value", v), "value", v);
 	} else if (!strncmp(cat, "ipv6-", 5)) {
-		if (!ipv6_text_ok(v)) {
+		if (!stix_ipv6_text_valid(v)) {
 			rc = xerr(c, n, ERR_INVALID, "'%.60s' is not an IPv6 %s", v,
 				  strcmp(cat, "ipv6-addr") ? "network" : "address");
 			goto out;

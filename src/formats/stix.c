@@ -1,5 +1,6 @@
 /* STIX 2.1 object validation: see stix.h and docs/internals/stix.md. */
 #include "formats/stix.h"
+#include "util/hex.h"
 
 #include "formats/bundle_stream.h"
 #include "formats/stix_pattern.h"
@@ -13,17 +14,6 @@
 
 /* ---- names, identifiers ------------------------------------------------------------ */
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool uuid_valid(const char *u, size_t n)
 {
 	if (n != 36)
@@ -32,7 +22,7 @@ static bool uuid_valid(const char *u, size_t n)
 		if (i == 8 || i == 13 || i == 18 || i == 23) {
 			if (u[i] != '-')
 				return false;
-		} else if (hexval((unsigned char)u[i]) < 0) {
+		} else if (hex_digit_value((unsigned char)u[i]) < 0) {
 			return false;
 		}
 	}
@@ -578,7 +568,7 @@ static int check_strs(struct vctx *v, const char *path, json_t *j, bool allow_em
 static bool all_hex(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (hexval((unsigned char)s[i]) < 0)
+		if (hex_digit_value((unsigned char)s[i]) < 0)
 			return false;
 	return true;
 }
@@ -876,7 +866,7 @@ static bool ipv4_ok(const char *s)
 	return *p == '\0';
 }
 
-static bool ipv6_ok(const char *s)
+bool stix_ipv6_text_valid(const char *s)
 {
 	char tmp[64];
 	const char *slash = strchr(s, '/');
@@ -965,7 +955,7 @@ static int check_sco_value(struct vctx *v)
 		return ERR_OK;
 	if (!strcmp(t, "ipv4-addr") && !ipv4_ok(s))
 		return verr(v, ERR_INVALID, "value", "not an IPv4 address or CIDR");
-	if (!strcmp(t, "ipv6-addr") && !ipv6_ok(s))
+	if (!strcmp(t, "ipv6-addr") && !stix_ipv6_text_valid(s))
 		return verr(v, ERR_INVALID, "value", "not an IPv6 address or CIDR");
 	if (!strcmp(t, "mac-addr") && !mac_ok(s, n))
 		return verr(v, ERR_INVALID, "value", "not a MAC address (lower-case, colon-separated)");

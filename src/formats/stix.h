@@ -81,6 +81,10 @@ int stix_check_duplicate(struct stix_seen *seen, const char *id, int64_t modifie
  * variant 10xx) and, when `type` is not NULL, that exact type prefix. */
 bool stix_id_valid(const char *s, size_t n, const char *type);
 
+/* True if `s` is an IPv6 address, optionally with "/prefix" (0-128, no leading
+ * zeros), as ipv6-addr values must be. */
+bool stix_ipv6_text_valid(const char *s);
+
 /* True if `t` follows the STIX type naming rule: 3-250 of [a-z0-9-], starting with
  * a letter, no "--". */
 bool stix_type_name_valid(const char *t, size_t n);

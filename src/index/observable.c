@@ -1,4 +1,5 @@
 #include "index/observable.h"
+#include "util/hex.h"
 
 #include <arpa/inet.h>
 #include <idn2.h>
@@ -45,17 +46,6 @@ __attribute__((format(printf, 5, 6))) static int bad(struct err_detail *err, int
 static bool is_digit(int c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static char lower(char c)
@@ -483,8 +473,8 @@ static void put_pct(struct vout *w, const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 		char e[3] = {'%', 0, 0};
 
-		if (c == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			int d = hexval(s[i + 1]) << 4 | hexval(s[i + 2]);
+		if (c == '%' && i + 2 < n && hex_digit_value(s[i + 1]) >= 0 && hex_digit_value(s[i + 2]) >= 0) {
+			int d = hex_digit_value(s[i + 1]) << 4 | hex_digit_value(s[i + 2]);
 			i += 2;
 			if (unreserved(d)) {
 				putc1(w, (char)d);
@@ -591,10 +581,10 @@ static int norm_url(const char *v, size_t n, struct observable *out, struct err_
 			for (size_t k = hs; k < he; k++) {
 				if (hl >= sizeof(host) - 1)
 					return bad(err, ERR_INVALID, v, n, "URL host too long");
-				if (v[k] == '%' && k + 2 < he && hexval(v[k + 1]) >= 0 &&
-				    hexval(v[k + 2]) >= 0) {
+				if (v[k] == '%' && k + 2 < he && hex_digit_value(v[k + 1]) >= 0 &&
+				    hex_digit_value(v[k + 2]) >= 0) {
 					host[hl++] =
-					    (char)(hexval(v[k + 1]) << 4 | hexval(v[k + 2]));
+					    (char)(hex_digit_value(v[k + 1]) << 4 | hex_digit_value(v[k + 2]));
 					k += 2;
 				} else {
 					host[hl++] = v[k];
@@ -728,7 +718,7 @@ const char *observable_hash_alg_name(enum obs_hash_alg a)
 static bool all_hex(const char *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (hexval(v[i]) < 0)
+		if (hex_digit_value(v[i]) < 0)
 			return false;
 	return n > 0;
 }
