@@ -12,15 +12,16 @@
 # not start, wrong answers, non-2xx responses); BELOW a target exits 0 unless
 # BENCH_STRICT=1.
 #
-# Environment: BENCH_HTTP_THREADS (default 1: one pool thread leaves the other
-# core to wrk, see ../shared/PERFORMANCE.md; a space-separated list such as
-# "1 2" runs the whole benchmark once per value), BENCH_DURATION (default 10s),
+# Environment: BENCH_HTTP_THREADS (default "2 1": first the node as it runs by
+# default (http_threads = 2), then with one pool thread, which leaves the other
+# core to wrk and shows the best p99, see ../shared/PERFORMANCE.md; each value
+# runs the whole benchmark once), BENCH_DURATION (default 10s),
 # BENCH_RUNS (default 3), BENCH_CONNECTIONS (default 64).
 set -eu
 
 build=${1:-build}
 bin=$build/atalaya
-threads_list=${BENCH_HTTP_THREADS:-1}
+threads_list=${BENCH_HTTP_THREADS:-2 1}
 duration=${BENCH_DURATION:-10s}
 runs=${BENCH_RUNS:-3}
 conns=${BENCH_CONNECTIONS:-64}
