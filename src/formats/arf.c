@@ -475,7 +475,7 @@ static int parse_arf(struct ctx *c, GMimeMultipart *mp)
 	int n = g_mime_multipart_get_count(mp), rc;
 	GMimeObject *fb = NULL, *orig = NULL;
 	int fb_index = -1;
-	char where[64], tbuf[128];
+	char where[160], tbuf[128];
 
 	c->r->format = ARF_FORMAT_ARF;
 	for (int i = 0; i < n && (size_t)i < c->lim.max_parts; i++) {
