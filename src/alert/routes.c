@@ -18,15 +18,7 @@
 #define RELATED_OBSERVABLES_MAX 10000 /* a report's observables looked at for related */
 #define RELATED_MATCHES_MAX 20000
 #define CONSTITUENCY_ENTRIES_MAX 10000
-#define SSE_KEEPALIVE_MS 15000
-/* How long the stream's reader waits for an event before giving MHD its thread
- * back. MHD calls a reader that returned 0 again at once when it runs its own
- * polling threads (a spin: a third of a core per stream, measured); waiting a
- * little inside keeps the CPU near zero, at the price of up to this much delay
- * for other connections served by the same worker thread. The clean fix is
- * MHD_ALLOW_SUSPEND_RESUME on the daemon (src/http/server.c) and suspending
- * idle streams; until then, this. */
-#define SSE_WAIT_MS 25
+#define SSE_KEEPALIVE_MS 14000 /* just under the service's 15 s tick, so each tick sends one */
 
 #include <sodium.h>
 
@@ -862,6 +854,8 @@ static void new_secret(struct request *r)
 
 struct stream {
 	struct warning *w;
+	struct MHD_Connection *conn;
+	struct warning_park park;
 	int64_t member;
 	uint64_t cursor;
 	int64_t last_ms;
@@ -879,7 +873,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 			     st->member);
 		return n > 0 && (size_t)n < max ? n : 0;
 	}
-	long n = warning_stream_next(st->w, st->member, &st->cursor, buf, max, SSE_WAIT_MS);
+	long n = warning_stream_next(st->w, st->member, &st->cursor, buf, max, 0);
 	if (n < 0)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	int64_t now = time_now_ms();
@@ -887,11 +881,14 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		st->last_ms = now;
 		return n;
 	}
-	if (now - st->last_ms >= SSE_KEEPALIVE_MS && max >= 12) {
+	if (now - st->last_ms >= SSE_KEEPALIVE_MS && max >= 14) {
 		st->last_ms = now;
-		memcpy(buf, ": keep-alive\n\n", 14 <= max ? 14 : max);
-		return 14 <= max ? 14 : (ssize_t)max;
+		memcpy(buf, ": keep-alive\n\n", 14);
+		return 14;
 	}
+	/* Nothing to send: the connection sleeps in MHD (no thread, no spin)
+	 * until an alert for this member or the keep-alive tick resumes it. */
+	warning_stream_park(st->w, &st->park, st->conn, st->member, st->cursor);
 	return 0;
 }
 
@@ -908,6 +905,7 @@ static void alert_stream(struct request *r)
 	struct stream *st = xcalloc(1, sizeof(*st));
 	st->w = w;
 	st->member = r->who.member_id;
+	st->conn = r->conn;
 	st->cursor = warning_stream_head(w);
 	r->response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, stream_read, st,
 							stream_free);

@@ -2,6 +2,8 @@
  * commits, constituency matching and alert creation, the SSE event hub. */
 #include "alert/service.h"
 
+#include <microhttpd.h>
+
 #include "alert/delivery.h"
 #include "formats/stix_pattern.h"
 #include "index/prefixset.h"
@@ -34,6 +36,8 @@ struct sse_event {
 	char *text; /* a whole SSE message */
 };
 
+#define SSE_KEEPALIVE_S 15 /* a comment line on idle streams, for proxies */
+
 struct warning {
 	struct node *node;
 	struct index *idx;
@@ -59,6 +63,9 @@ struct warning {
 	struct sse_event ring[SSE_RING];
 	uint64_t next_seq; /* of the next event published */
 	bool sse_stopping;
+	struct warning_park *parked; /* idle streams, suspended in MHD */
+	pthread_t ticker;            /* wakes parked streams for their keep-alive */
+	bool ticker_started;
 
 	struct delivery *dlv;
 
@@ -744,6 +751,75 @@ json_t *warning_alert_json(struct store_conn *c, int64_t id, bool steps)
 /* ------------------------------------------------------------------ */
 /* the live stream                                                     */
 
+/* Resumes the parked streams of `member` (all of them for -1). Under slock:
+ * a stream parks under the same lock, so no event slips between its last
+ * look and its suspension. */
+static void wake_parked(struct warning *w, int64_t member)
+{
+	struct warning_park **pp = &w->parked;
+	while (*pp) {
+		struct warning_park *p = *pp;
+		if (member >= 0 && p->member != member) {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
+		p->parked = false;
+		MHD_resume_connection(p->conn);
+	}
+}
+
+bool warning_stream_park(struct warning *w, struct warning_park *p, struct MHD_Connection *conn,
+			 int64_t member, uint64_t cursor)
+{
+	bool parked = false;
+	pthread_mutex_lock(&w->slock);
+	bool pending = false;
+	for (uint64_t c = cursor + SSE_RING < w->next_seq ? w->next_seq - SSE_RING : cursor;
+	     c < w->next_seq && !pending; c++)
+		pending = w->ring[c % SSE_RING].member == member;
+	if (!pending && !w->sse_stopping) {
+		p->conn = conn;
+		p->member = member;
+		p->parked = true;
+		p->next = w->parked;
+		w->parked = p;
+		MHD_suspend_connection(conn);
+		parked = true;
+	}
+	pthread_mutex_unlock(&w->slock);
+	return parked;
+}
+
+void warning_streams_close(struct warning *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->slock);
+	w->sse_stopping = true;
+	wake_parked(w, -1);
+	pthread_cond_broadcast(&w->scond);
+	pthread_mutex_unlock(&w->slock);
+}
+
+/* Every keep-alive period, parked streams are resumed to send one. */
+static void *ticker_main(void *arg)
+{
+	struct warning *w = arg;
+	pthread_mutex_lock(&w->slock);
+	while (!w->sse_stopping) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += SSE_KEEPALIVE_S;
+		while (!w->sse_stopping &&
+		       pthread_cond_timedwait(&w->scond, &w->slock, &until) != ETIMEDOUT)
+			;
+		wake_parked(w, -1);
+	}
+	pthread_mutex_unlock(&w->slock);
+	return NULL;
+}
+
 void warning_publish(struct warning *w, int64_t member, uint64_t alert_id, const char *json)
 {
 	size_t n = strlen(json) + 64;
@@ -756,6 +832,7 @@ void warning_publish(struct warning *w, int64_t member, uint64_t alert_id, const
 	e->member = member;
 	e->alert = alert_id;
 	e->text = text;
+	wake_parked(w, member);
 	pthread_cond_broadcast(&w->scond);
 	pthread_mutex_unlock(&w->slock);
 }
@@ -1194,6 +1271,8 @@ int warning_new(struct node *node, struct warning **out, struct err_detail *err)
 		 nreports, keys, postings, st.bytes, w->build_seconds);
 
 	w->dlv = delivery_start(node, w);
+	if (!pthread_create(&w->ticker, NULL, ticker_main, w))
+		w->ticker_started = true;
 	if (pthread_create(&w->indexer, NULL, indexer_main, w)) {
 		free(seqs);
 		warning_free(w);
@@ -1219,10 +1298,9 @@ void warning_free(struct warning *w)
 	w->stopping = true;
 	pthread_cond_broadcast(&w->qcond);
 	pthread_mutex_unlock(&w->qlock);
-	pthread_mutex_lock(&w->slock);
-	w->sse_stopping = true;
-	pthread_cond_broadcast(&w->scond);
-	pthread_mutex_unlock(&w->slock);
+	warning_streams_close(w);
+	if (w->ticker_started)
+		pthread_join(w->ticker, NULL);
 	if (w->indexer_started)
 		pthread_join(w->indexer, NULL);
 	delivery_stop(w->dlv);

@@ -92,6 +92,27 @@ uint64_t warning_stream_head(struct warning *w);
 long warning_stream_next(struct warning *w, int64_t member, uint64_t *cursor, char *out, size_t max,
 			 int wait_ms);
 
+/* A stream's place among the idle streams suspended in MHD; embedded in the
+ * stream, owned by the service while `parked`. */
+struct MHD_Connection;
+struct warning_park {
+	struct MHD_Connection *conn;
+	int64_t member;
+	bool parked;
+	struct warning_park *next;
+};
+
+/* From the stream's content reader, when it has nothing to send: suspends
+ * `conn` until an event for `member` arrives, the keep-alive tick, or the end.
+ * Returns false (and suspends nothing) when an event past `cursor` is already
+ * there or the service is stopping: read again. */
+bool warning_stream_park(struct warning *w, struct warning_park *p, struct MHD_Connection *conn,
+			 int64_t member, uint64_t cursor);
+
+/* Ends every stream (parked ones are resumed, their readers finish). Call
+ * before stopping the HTTP server, which must not hold suspended connections. */
+void warning_streams_close(struct warning *w);
+
 /* --- extraction, shared with the routes (related reports) --- */
 
 /* Called for each observable found in a report's objects. `object_seq` is the

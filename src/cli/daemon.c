@@ -317,6 +317,7 @@ int cmd_serve(int argc, char **argv)
 	log_info("event=stopping signal=%d", sig);
 	/* MHD finishes the requests in flight; each write is one transaction,
 	 * so nothing is left half-written. */
+	warning_streams_close(node.warning); /* MHD stops with no suspended stream */
 	server_stop(srv);
 	spam_free(node.spam); /* anti-spam: DNS threads and expiry stop here */
 	node.spam = NULL;

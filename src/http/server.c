@@ -304,7 +304,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 int server_start(struct node *node, int fd, struct server **out, struct err_detail *err)
 {
 	struct server *s = xcalloc(1, sizeof(*s));
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME; /* idle alert streams sleep in MHD */
 	const struct config *cfg = node->cfg;
 
 	s->node = node;
