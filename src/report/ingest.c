@@ -68,6 +68,7 @@ struct ingest {
 	struct node *node;
 	struct pool pool;
 	bool cb_failed;         /* the error came from collecting, not from the scanner */
+	int64_t started_ns;     /* first byte, for the phase timings in the log */
 	enum report_format format;
 	char content_type[128];
 	char spool_path[512];  /* the body as received */
@@ -223,6 +224,7 @@ int ingest_new(struct node *node, const char *content_type, struct ingest **out,
 	struct ingest *in = xcalloc(1, sizeof(*in));
 	in->node = node;
 	in->format = f;
+	in->started_ns = time_mono_ns();
 	in->fd = -1;
 	in->tlp = TLP_NONE;
 	snprintf(in->content_type, sizeof(in->content_type), "%s", ct);
@@ -522,7 +524,7 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	char *main_file = NULL, *orig_file = NULL, *reports_dir = NULL;
 	struct store_conn *c = NULL;
-	int64_t seq = 0;
+	int64_t seq = 0, t_drain, t_insert = 0, t_done = 0;
 	int rc = in->failed;
 
 	if (rc)
@@ -531,6 +533,7 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 		rc = convert_iodef(in);
 	if (!rc)
 		rc = drain(in);
+	t_drain = time_mono_ns();
 	if (!rc)
 		rc = bundle_stream_finish(in->bs, &in->first_err);
 	if (!rc && in->objects == 0)
@@ -571,6 +574,7 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 	}
 	in->spool_path[0] = in->stix_path[0] = '\0';
 
+	t_insert = time_mono_ns();
 	rc = store_write_begin(in->node->st, &c);
 	if (rc)
 		goto out;
@@ -611,6 +615,7 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 		}
 	}
 	rc = store_write_end(in->node->st, rc);
+	t_done = time_mono_ns();
 	if (rc) {
 		unlink(main_file);
 		if (orig_file)
@@ -624,8 +629,10 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 	res->tlp = in->tlp;
 	res->counts_json = in->counts_json;
 	log_info("event=report_stored id=%s originator=%" PRId64 " objects=%" PRIu64 " bytes=%" PRIu64
-		 " tlp=%s",
-		 res->id, originator, in->objects, in->size, tlp_name(in->tlp));
+		 " tlp=%s receive_validate_ms=%.1f keep_ms=%.1f commit_ms=%.1f",
+		 res->id, originator, in->objects, in->size, tlp_name(in->tlp),
+		 (double)(t_drain - in->started_ns) / 1e6, (double)(t_insert - t_drain) / 1e6,
+		 (double)(t_done - t_insert) / 1e6);
 out:
 	free(main_file);
 	free(orig_file);
