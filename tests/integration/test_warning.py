@@ -468,7 +468,85 @@ def test_index_rebuilt_at_start(bin_):
         clean(n)
 
 
+class SmtpSink:
+    """A minimal SMTP server in a thread: accepts every message and keeps it."""
+
+    def __init__(self):
+        import socketserver
+        self.mails = []
+        sink = self
+
+        class H(socketserver.StreamRequestHandler):
+            def handle(self):
+                self.wfile.write(b"220 sink ESMTP\r\n")
+                rcpt, data = [], None
+                while True:
+                    line = self.rfile.readline()
+                    if not line:
+                        return
+                    cmd = line.decode("latin-1").strip()
+                    up = cmd.upper()
+                    if data is not None:
+                        if cmd == ".":
+                            sink.mails.append((rcpt, b"".join(data).decode("utf-8", "replace")))
+                            data, rcpt = None, []
+                            self.wfile.write(b"250 queued\r\n")
+                        else:
+                            data.append(line)
+                    elif up.startswith(("EHLO", "HELO")):
+                        self.wfile.write(b"250 sink\r\n")
+                    elif up.startswith("MAIL FROM"):
+                        self.wfile.write(b"250 ok\r\n")
+                    elif up.startswith("RCPT TO"):
+                        rcpt.append(cmd.split(":", 1)[1].strip())
+                        self.wfile.write(b"250 ok\r\n")
+                    elif up == "DATA":
+                        data = []
+                        self.wfile.write(b"354 go on\r\n")
+                    elif up == "QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    else:
+                        self.wfile.write(b"250 ok\r\n")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), H)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_email_alert_through_smtp_relay(bin_):
+    sink = SmtpSink()
+    n = Node(bin_, extra_args=["--smtp-url", f"smtp://127.0.0.1:{sink.port}",
+                               "--smtp-from", "alerts@node.example.org"]).start()
+    try:
+        a_id, a_tok, _ = member(n, "Reporter", "BR")
+        b_id, b_tok, _ = member(n, "CERT-B", "UY", {"cidrs": ["192.0.2.0/24"]}, [None])
+        rid = submit(n, [indicator("[ipv4-addr:value = '192.0.2.77']", tlp="green")],
+                     f"member:{b_id}", a_tok)
+        al = wait_alerts(n, b_tok, 1)
+        eq(len(al), 1, "one alert")
+        deadline = time.time() + 10
+        while not sink.mails and time.time() < deadline:
+            time.sleep(0.05)
+        eq(len(sink.mails), 1, "one e-mail through the relay")
+        rcpt, text = sink.mails[0]
+        eq(rcpt, ["<cert-b1@cert.example.org>"], "to the first contact")
+        check(f"alert {al[0]['id']}" in text and rid in text and "192.0.2.77" in text,
+              f"the mail names the alert, the report and the observable: {text[:400]}")
+        check("atalaya alerts ack" in text, "says how to acknowledge")
+        steps = n.request("GET", f"/api/v1/alerts/{al[0]['id']}", token=b_tok).json()["steps"]
+        check(any("email" in json.dumps(s) for s in steps), f"the e-mail is a step: {steps}")
+    finally:
+        n.cleanup()
+        sink.close()
+
+
 if __name__ == "__main__":
-    run([test_alerts_scope_signature_escalation, test_restart_resumes_delivery,
+    run([test_email_alert_through_smtp_relay, test_alerts_scope_signature_escalation, test_restart_resumes_delivery,
          test_hanging_receiver_blocks_nobody, test_stream_constituency_sightings_cli,
          test_index_rebuilt_at_start], BIN)
