@@ -344,117 +344,56 @@ static void list_objects_into(struct request *r, enum policy_path p, bool as_bun
 	bool include_revoked = ir && !strcmp(ir, "true");
 	struct audit_list audit = {NULL, 0};
 	struct store_conn *c = api_reader(r);
+	int rc = ERR_OK;
 	if (!c || !api_page_args(r, &limit, &after) || !parse_time_arg(r, "since", &since))
 		return;
-	/* the statement is reused inside latest_visible: copy rows out first */
 	sqlite3_stmt *s = store_stmt(c, sql);
-	struct buf out;
-	buf_init(&out, (size_t)1 << 31);
+	api_begin_json(r);
 	if (as_bundle) {
 		char uuid[37];
 		report_new_uuid(uuid);
-		buf_addf(&out, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", uuid);
+		buf_addf(&r->out, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", uuid);
+		r->content_type = "application/stix+json;version=2.1";
 	} else {
-		buf_adds(&out, "{\"items\":[");
+		buf_adds(&r->out, "{\"items\":[");
 	}
 	sqlite3_bind_int64(s, 1, after);
 	sqlite3_bind_int64(s, 2, since);
 	if (type)
 		sqlite3_bind_text(s, 3, type, -1, SQLITE_STATIC);
-	struct cand {
-		int64_t seq, report, originator;
-		char *id;
-	} *cands = arena_alloc(&r->arena, (size_t)limit * sizeof(*cands));
-	int ncand = 0, rc = ERR_OK;
 	while (n < limit && sqlite3_step(s) == SQLITE_ROW) {
 		last = sqlite3_column_int64(s, O_SEQ);
 		if (!may_see(r, s, p))
 			continue;
-		if (!all_versions && !include_revoked && sqlite3_column_int(s, O_REVOKED))
-			continue;
-		if (n)
-			buf_addc(&out, ',');
-		rc = append_object(r, s, &out);
+		const char *id = (const char *)sqlite3_column_text(s, O_ID);
+		if (!all_versions) {
+			/* an id's latest version the caller may see, once; none of a
+			 * revoked object unless asked (a second statement, stepped
+			 * while this one holds its row) */
+			bool revoked;
+			if (latest_visible(r, id, p, &revoked) != last || (revoked && !include_revoked))
+				continue;
+		}
+		if (n++)
+			buf_addc(&r->out, ',');
+		rc = append_object(r, s, &r->out);
 		if (rc)
 			break;
-		cands[ncand].seq = last;
-		cands[ncand].report = sqlite3_column_int64(s, C_SEQ);
-		cands[ncand].originator = sqlite3_column_int64(s, C_ORIG);
-		cands[ncand].id = arena_strndup(&r->arena, (const char *)sqlite3_column_text(s, O_ID),
-						(size_t)sqlite3_column_bytes(s, O_ID));
-		ncand++;
-		n++;
+		audit_disclosed(r, &audit, sqlite3_column_int64(s, C_SEQ),
+				sqlite3_column_int64(s, C_ORIG), id);
 	}
 	sqlite3_reset(s);
 	if (rc) {
-		buf_release(&out);
 		http_error(r, 500, "internal", NULL, "an object's bytes are missing; see the log");
 		return;
 	}
-	/* Older versions are dropped unless asked for: a second pass, so that
-	 * the one statement cache entry is not stepped twice at once. */
-	if (!all_versions) {
-		struct buf kept;
-		buf_init(&kept, out.max);
-		/* rebuild the array keeping only rows that are their id's latest */
-		const char *p0 = strchr(out.data, '[') + 1;
-		buf_add(&kept, out.data, (size_t)(p0 - out.data));
-		const char *p1 = p0;
-		int written = 0;
-		for (int i = 0; i < ncand; i++) {
-			/* find the end of object i: objects are separated by ',' at depth 0 */
-			int depth = 0;
-			bool in_str = false;
-			const char *q = p1;
-			for (; *q; q++) {
-				if (in_str) {
-					if (*q == '\\')
-						q++;
-					else if (*q == '"')
-						in_str = false;
-				} else if (*q == '"') {
-					in_str = true;
-				} else if (*q == '{' || *q == '[') {
-					depth++;
-				} else if (*q == '}' || *q == ']') {
-					depth--;
-					if (depth == 0) {
-						q++;
-						break;
-					}
-				}
-			}
-			bool revoked;
-			int64_t best = latest_visible(r, cands[i].id, p, &revoked);
-			if (best == cands[i].seq && (include_revoked || !revoked)) {
-				if (written++)
-					buf_addc(&kept, ',');
-				buf_add(&kept, p1, (size_t)(q - p1));
-				audit_disclosed(r, &audit, cands[i].report, cands[i].originator, cands[i].id);
-			}
-			p1 = q + (*q == ',' ? 1 : 0);
-		}
-		buf_release(&out);
-		out = kept;
-	} else {
-		for (int i = 0; i < ncand; i++)
-			audit_disclosed(r, &audit, cands[i].report, cands[i].originator, cands[i].id);
-	}
-	buf_adds(&out, "]");
-	if (!as_bundle) {
-		if (n == limit)
-			buf_addf(&out, ",\"next\":\"%" PRId64 "\"}", last);
-		else
-			buf_adds(&out, ",\"next\":null}");
-	} else {
-		buf_adds(&out, "}");
+	if (as_bundle) {
+		buf_adds(&r->out, "]}");
 		if (n == limit) /* the bundle has no room for a cursor: a header */
 			snprintf(r->next, sizeof(r->next), "%" PRId64, last);
+	} else {
+		api_end_page(r, n == limit, last);
 	}
-	r->status = 200;
-	r->content_type = as_bundle ? "application/stix+json;version=2.1" : "application/json";
-	buf_release(&r->out);
-	r->out = out;
 	audit_flush(r, &audit, p);
 }
 
