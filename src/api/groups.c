@@ -175,12 +175,7 @@ static void patch_group(struct request *r)
 		sqlite3_bind_text(s, 2, desc, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 3, time_now_ms());
 	sqlite3_bind_int64(s, 4, id);
-	int src = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (src != SQLITE_DONE)
-		rc = store_error(c, src, "group_update");
-	else if (sqlite3_changes(store_db(c)) == 0)
-		rc = ERR_NOT_FOUND;
+	rc = store_step_changed(c, s, "group_update");
 	if (!rc && json_object_get(in, "members"))
 		rc = set_members(r, c, id, json_object_get(in, "members"));
 	rc = store_write_end(r->node->st, rc);
@@ -198,12 +193,7 @@ static void delete_group(struct request *r)
 	}
 	sqlite3_stmt *s = store_stmt(c, "DELETE FROM groups WHERE id = ?");
 	sqlite3_bind_int64(s, 1, r->id[0]);
-	int src = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (src != SQLITE_DONE)
-		rc = store_error(c, src, "group_delete");
-	else if (sqlite3_changes(store_db(c)) == 0)
-		rc = ERR_NOT_FOUND;
+	rc = store_step_changed(c, s, "group_delete");
 	rc = store_write_end(r->node->st, rc);
 	if (rc == ERR_NOT_FOUND) {
 		http_error(r, 404, "not_found", NULL, "no group %" PRId64, r->id[0]);

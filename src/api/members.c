@@ -296,12 +296,7 @@ static void patch_member(struct request *r)
 		sqlite3_bind_int64(s, 7, json_integer_value(ack));
 	sqlite3_bind_int64(s, 8, time_now_ms());
 	sqlite3_bind_int64(s, 9, id);
-	int src = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (src != SQLITE_DONE)
-		rc = store_error(c, src, "member_update");
-	else if (sqlite3_changes(store_db(c)) == 0)
-		rc = ERR_NOT_FOUND;
+	rc = store_step_changed(c, s, "member_update");
 	rc = store_write_end(r->node->st, rc);
 	if (rc == ERR_CONFLICT) {
 		http_error(r, 409, "conflict", "name", "name: a member called '%s' exists already",
@@ -337,28 +332,17 @@ static void delete_member(struct request *r)
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int64(s, 3, id);
-	int src = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (src != SQLITE_DONE)
-		rc = store_error(c, src, "member_delete");
-	else if (sqlite3_changes(store_db(c)) == 0)
-		rc = ERR_NOT_FOUND;
+	rc = store_step_changed(c, s, "member_delete");
 	if (!rc) {
 		s = store_stmt(c, "UPDATE tokens SET revoked = ? WHERE member_id = ? AND revoked IS NULL");
 		sqlite3_bind_int64(s, 1, now);
 		sqlite3_bind_int64(s, 2, id);
-		src = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (src != SQLITE_DONE)
-			rc = store_error(c, src, "member_delete_tokens");
+		rc = store_step_done(c, s, "member_delete_tokens");
 	}
 	if (!rc) {
 		s = store_stmt(c, "DELETE FROM group_members WHERE member_id = ?");
 		sqlite3_bind_int64(s, 1, id);
-		src = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (src != SQLITE_DONE)
-			rc = store_error(c, src, "member_delete_groups");
+		rc = store_step_done(c, s, "member_delete_groups");
 	}
 	rc = store_write_end(r->node->st, rc);
 	if (rc == ERR_NOT_FOUND) {
@@ -452,12 +436,7 @@ static void delete_token(struct request *r)
 	sqlite3_bind_int64(s, 1, time_now_ms());
 	sqlite3_bind_int64(s, 2, token_id);
 	sqlite3_bind_int64(s, 3, id);
-	int src = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (src != SQLITE_DONE)
-		rc = store_error(c, src, "token_revoke");
-	else if (sqlite3_changes(store_db(c)) == 0)
-		rc = ERR_NOT_FOUND;
+	rc = store_step_changed(c, s, "token_revoke");
 	rc = store_write_end(r->node->st, rc);
 	if (rc == ERR_NOT_FOUND) {
 		http_error(r, 404, "not_found", NULL,

@@ -573,26 +573,26 @@ static int cmp_primary(struct parser *ps)
 	return ERR_OK;
 }
 
-static int cmp_and(struct parser *ps)
+/* One level of a left-associative binary operator: sub (KW sub)* */
+static int binary(struct parser *ps, const char *kw, int (*sub)(struct parser *))
 {
-	int rc = cmp_primary(ps);
+	int rc = sub(ps);
 
-	while (!rc && is_kw(ps, "AND")) {
+	while (!rc && is_kw(ps, kw)) {
 		next(ps);
-		rc = cmp_primary(ps);
+		rc = sub(ps);
 	}
 	return rc;
 }
 
+static int cmp_and(struct parser *ps)
+{
+	return binary(ps, "AND", cmp_primary);
+}
+
 static int cmp_or(struct parser *ps)
 {
-	int rc = cmp_and(ps);
-
-	while (!rc && is_kw(ps, "OR")) {
-		next(ps);
-		rc = cmp_and(ps);
-	}
-	return rc;
+	return binary(ps, "OR", cmp_and);
 }
 
 static int obs_seq(struct parser *ps);
@@ -687,35 +687,17 @@ static int obs_qual(struct parser *ps)
 
 static int obs_and(struct parser *ps)
 {
-	int rc = obs_qual(ps);
-
-	while (!rc && is_kw(ps, "AND")) {
-		next(ps);
-		rc = obs_qual(ps);
-	}
-	return rc;
+	return binary(ps, "AND", obs_qual);
 }
 
 static int obs_or(struct parser *ps)
 {
-	int rc = obs_and(ps);
-
-	while (!rc && is_kw(ps, "OR")) {
-		next(ps);
-		rc = obs_and(ps);
-	}
-	return rc;
+	return binary(ps, "OR", obs_and);
 }
 
 static int obs_seq(struct parser *ps)
 {
-	int rc = obs_or(ps);
-
-	while (!rc && is_kw(ps, "FOLLOWEDBY")) {
-		next(ps);
-		rc = obs_or(ps);
-	}
-	return rc;
+	return binary(ps, "FOLLOWEDBY", obs_or);
 }
 
 int stix_pattern_parse(const char *s, size_t n, struct stix_pattern **out, struct err_detail *err)

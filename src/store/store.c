@@ -247,6 +247,21 @@ int store_error(struct store_conn *c, int sqlite_rc, const char *what)
 	return ERR_STORE;
 }
 
+int store_step_done(struct store_conn *c, sqlite3_stmt *s, const char *what)
+{
+	int src = sqlite3_step(s);
+	sqlite3_reset(s);
+	return src == SQLITE_DONE ? ERR_OK : store_error(c, src, what);
+}
+
+int store_step_changed(struct store_conn *c, sqlite3_stmt *s, const char *what)
+{
+	int rc = store_step_done(c, s, what);
+	if (!rc && sqlite3_changes(c->db) == 0)
+		rc = ERR_NOT_FOUND;
+	return rc;
+}
+
 int64_t store_size_bytes(struct store *st)
 {
 	struct stat sb;

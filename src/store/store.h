@@ -47,6 +47,13 @@ int store_write_end(struct store *st, int rc);
  * violations, ERR_STORE otherwise, and logs it. */
 int store_error(struct store_conn *c, int sqlite_rc, const char *what);
 
+/* Runs a write statement to its end and resets it: ERR_OK or store_error's code. */
+int store_step_done(struct store_conn *c, sqlite3_stmt *s, const char *what);
+
+/* Runs a write statement to its end and resets it: ERR_OK when it changed at
+ * least one row, ERR_NOT_FOUND when it changed none, else store_error's code. */
+int store_step_changed(struct store_conn *c, sqlite3_stmt *s, const char *what);
+
 /* Bytes of the database plus its WAL. */
 int64_t store_size_bytes(struct store *st);
 
