@@ -81,6 +81,20 @@ static uint32_t value_hash(const char *v, size_t n)
 	return (uint32_t)(h ^ (h >> 32)) & (SIGHTED_BITS - 1);
 }
 
+bool warning_in_constituency(struct warning *w, int64_t member, const char *value, size_t len)
+{
+	struct observable o;
+	struct err_detail e;
+	bool in = false;
+	if (!w || observable_normalise(OBS_AUTO, value, len, &o, &e))
+		return false;
+	pthread_mutex_lock(&w->clock);
+	for (size_t i = 0; i < w->ncs && !in; i++)
+		in = w->cs[i].member == member && w->cs[i].set && prefixset_contains(w->cs[i].set, &o);
+	pthread_mutex_unlock(&w->clock);
+	return in;
+}
+
 void warning_note_sighting(struct warning *w, const char *value, size_t len)
 {
 	uint32_t b = value_hash(value, len);

@@ -78,6 +78,10 @@ void warning_note_sighting(struct warning *w, const char *value, size_t len);
  * never-sighted values skip the sightings query). Any thread, lock-free. */
 bool warning_maybe_sighted(struct warning *w, const char *value, size_t len);
 
+/* Does `member`'s declared constituency hold `value` (an address, network or
+ * domain)? False for a value that does not parse. Any thread. */
+bool warning_in_constituency(struct warning *w, int64_t member, const char *value, size_t len);
+
 /* --- the live stream (SSE) --- */
 
 /* Publishes an event for `member`: `json` is copied. Any thread. */

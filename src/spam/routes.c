@@ -2,6 +2,7 @@
  * reputation, and the DNSBL's listings, imports and exports. The work is in
  * spam/service.c; these handlers decode, call it and answer. */
 #include "spam/routes.h"
+#include "alert/service.h"
 
 #include "api/common.h"
 #include "spam/service.h"
@@ -452,6 +453,18 @@ static void post_delisting_request(struct request *r)
 	json_t *in;
 	if (!sp || !(in = api_decode(r, request_fields, NF(request_fields), false)))
 		return;
+	/* A source is the business of the member whose networks hold it. */
+	const char *value = jstr(in, "value");
+	if (r->who.role != ROLE_ADMIN && value &&
+	    !warning_in_constituency(r->node->warning, r->who.member_id, value, strlen(value))) {
+		http_error(r, 403, "forbidden", "value",
+			   "value: '%.100s' is not in your constituency; only the member whose "
+			   "constituency holds a source may ask for its delisting (declare yours with "
+			   "PUT /api/v1/constituency)",
+			   value);
+		json_decref(in);
+		return;
+	}
 	err_clear(&err);
 	int rc = spam_delisting_request(sp, r->who.member_id, jstr(in, "value"), jstr(in, "reason"),
 					&id, &err);

@@ -379,7 +379,14 @@ def test_admin_list_delist_and_delisting_requests(binary):
            "reason required")
         eq(n.request("POST", "/api/v1/dnsbl/listings",
                      {"value": "192.0.2.300", "reason": "x"}).status, 422, "bad value")
-        # a delisting request from an analyst: recorded, pending, decided by an admin
+        # a delisting request: only from the member whose constituency holds the source
+        r = n.request("POST", "/api/v1/dnsbl/delisting-requests",
+                      {"value": ip, "reason": "our customer cleaned the host"}, token=analyst)
+        eq(r.status, 403, f"outside the requester's constituency: {r.body}")
+        check("constituency" in r.json()["error"]["message"], r.body)
+        eq(n.request("PUT", "/api/v1/constituency", {"cidrs": ["198.51.100.0/24"]},
+                     token=analyst).status, 200, "the analyst declares its networks")
+        # recorded, pending, decided by an admin
         r = n.request("POST", "/api/v1/dnsbl/delisting-requests",
                       {"value": ip, "reason": "our customer cleaned the host"}, token=analyst)
         eq(r.status, 201, r.body)
