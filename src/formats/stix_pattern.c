@@ -468,26 +468,30 @@ out:
 
 static int cmp_or(struct parser *ps);
 
+/* "(" inner ")", with the nesting cap checked before descending. */
+static int parenthesised(struct parser *ps, int (*inner)(struct parser *))
+{
+	if (++ps->depth > STIX_PATTERN_MAX_DEPTH)
+		return perr(ps, ERR_TOO_LARGE, ps->ts, "nested deeper than %d", STIX_PATTERN_MAX_DEPTH);
+	next(ps);
+	int rc = inner(ps);
+	if (rc)
+		return rc;
+	if (ps->t != T_RPAREN)
+		return expected(ps, "')'");
+	ps->depth--;
+	next(ps);
+	return ERR_OK;
+}
+
 static int cmp_primary(struct parser *ps)
 {
 	struct stix_pattern_comparison *c;
 	size_t i;
 	int rc;
 
-	if (ps->t == T_LPAREN) {
-		if (++ps->depth > STIX_PATTERN_MAX_DEPTH)
-			return perr(ps, ERR_TOO_LARGE, ps->ts, "nested deeper than %d",
-				    STIX_PATTERN_MAX_DEPTH);
-		next(ps);
-		rc = cmp_or(ps);
-		if (rc)
-			return rc;
-		if (ps->t != T_RPAREN)
-			return expected(ps, "')'");
-		ps->depth--;
-		next(ps);
-		return ERR_OK;
-	}
+	if (ps->t == T_LPAREN)
+		return parenthesised(ps, cmp_or);
 	c = new_cmp(ps);
 	if (is_kw(ps, "EXISTS")) {
 		next(ps);
@@ -612,20 +616,8 @@ static int obs_primary(struct parser *ps)
 		next(ps);
 		return ERR_OK;
 	}
-	if (ps->t == T_LPAREN) {
-		if (++ps->depth > STIX_PATTERN_MAX_DEPTH)
-			return perr(ps, ERR_TOO_LARGE, ps->ts, "nested deeper than %d",
-				    STIX_PATTERN_MAX_DEPTH);
-		next(ps);
-		rc = obs_seq(ps);
-		if (rc)
-			return rc;
-		if (ps->t != T_RPAREN)
-			return expected(ps, "')'");
-		ps->depth--;
-		next(ps);
-		return ERR_OK;
-	}
+	if (ps->t == T_LPAREN)
+		return parenthesised(ps, obs_seq);
 	return expected(ps, "'[' or '('");
 }
 
