@@ -38,6 +38,7 @@ struct conv {
 	char incident_id[128];
 	const char *incident_key;
 	struct err_detail *err;
+	struct jdoc doc; /* to check mapped objects as a submitted bundle's are */
 };
 
 static int xerr(struct conv *c, xmlNode *n, int code, const char *fmt, ...)
@@ -186,6 +187,18 @@ static void pattern_lit(struct buf *b, const char *v)
  * relationship from the indicator to the incident. The SCO and the indicator go
  * through the STIX validator here, so that what the mapper lets through always makes
  * a valid bundle; a value it refuses is reported against the IODEF element. */
+/* A mapped object goes through the checks of a submitted one, from its JSON text. */
+static int validate_mapped(struct conv *c, json_t *o, struct err_detail *verr)
+{
+	char *text = json_dumps(o, JSON_COMPACT);
+	struct jdoc_error jerr;
+	const struct jv *v = jdoc_parse(&c->doc, text, strlen(text), &jerr);
+	int rc = v ? stix_validate_object(v, 0, NULL, verr)
+		   : err_set(verr, ERR_INTERNAL, "", "mapped object: %s", jerr.text);
+	free(text);
+	return rc;
+}
+
 static int observable(struct conv *c, xmlNode *n, const char *sco_type, json_t *props,
 		      const char *path, const char *value)
 {
@@ -208,9 +221,9 @@ static int observable(struct conv *c, xmlNode *n, const char *sco_type, json_t *
 	json_object_set_new(o, "valid_from", json_string(c->created));
 	buf_release(&pat);
 	err_clear(&verr);
-	rc = stix_validate_object(s, 0, NULL, &verr);
+	rc = validate_mapped(c, s, &verr);
 	if (!rc)
-		rc = stix_validate_object(o, 0, NULL, &verr);
+		rc = validate_mapped(c, o, &verr);
 	if (rc) {
 		const char *why = strrchr(verr.message, ':');
 		rc = xerr(c, n, ERR_INVALID, "'%.80s' does not make a valid %s (%s)", value, sco_type,
@@ -711,7 +724,9 @@ int iodef_to_stix(const char *xml, size_t len, json_t **bundle_out, struct err_d
 	}
 	c.objects = json_array();
 	c.seen = json_object();
+	jdoc_init(&c.doc, 0);
 	rc = convert(&c, doc);
+	jdoc_release(&c.doc);
 	if (rc)
 		goto out;
 	gnutls_hash_fast(GNUTLS_DIG_SHA256, xml, len, h);

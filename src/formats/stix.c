@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <pthread.h>
+#include <sodium.h>
 
 /* ---- names, identifiers ------------------------------------------------------------ */
 
@@ -120,7 +121,7 @@ static const struct type_def types[] = {
 static const struct type_def *type_lookup(const char *t)
 {
 	for (size_t i = 0; i < NTYPES; i++)
-		if (!strcmp(types[i].name, t))
+		if (types[i].name[0] == t[0] && !strcmp(types[i].name, t))
 			return &types[i];
 	return NULL;
 }
@@ -398,7 +399,7 @@ static void rules_init(void)
 /* ---- validation context, errors ---------------------------------------------------- */
 
 struct vctx {
-	json_t *obj;
+	const struct jv *obj;
 	size_t index;
 	const char *id; /* for messages; NULL when absent or not a string */
 	const char *type;
@@ -468,6 +469,8 @@ static bool ref_type_ok(const char *allowed, const char *ref)
 
 	if (!sep || (n = (size_t)(sep - ref)) >= sizeof(t))
 		return false;
+	if (!strpbrk(allowed, " @")) /* one type: the usual case */
+		return strlen(allowed) == n && !memcmp(ref, allowed, n);
 	memcpy(t, ref, n);
 	t[n] = '\0';
 	if (!strcmp(t, "bundle"))
@@ -509,12 +512,12 @@ static void describe_allowed(const char *allowed, char *out, size_t n)
 			*p = '/';
 }
 
-static int check_ref(struct vctx *v, const char *path, json_t *j, const char *allowed)
+static int check_ref(struct vctx *v, const char *path, const struct jv *j, const char *allowed)
 {
-	const char *s = json_string_value(j);
+	const char *s = jv_str(j);
 	char what[128];
 
-	if (!s || !stix_id_valid(s, json_string_length(j), NULL))
+	if (!s || !stix_id_valid(s, jv_strlen(j), NULL))
 		return verr(v, ERR_INVALID, path, "not a STIX identifier (type--UUID)");
 	if (allowed && !ref_type_ok(allowed, s)) {
 		describe_allowed(allowed, what, sizeof(what));
@@ -524,19 +527,19 @@ static int check_ref(struct vctx *v, const char *path, json_t *j, const char *al
 	return ERR_OK;
 }
 
-static int check_refs(struct vctx *v, const char *path, json_t *j, const char *allowed)
+static int check_refs(struct vctx *v, const char *path, const struct jv *j, const char *allowed)
 {
 	char sub[160];
 	size_t i;
-	json_t *e;
+	const struct jv *e;
 	int rc;
 
-	if (!json_is_array(j) || json_array_size(j) == 0)
+	if (!jv_is_array(j) || jv_size(j) == 0)
 		return verr(v, ERR_INVALID, path, "not a non-empty list of identifiers");
-	json_array_foreach(j, i, e) {
-		const char *s = json_string_value(e);
+	jv_array_foreach(j, i, e) {
+		const char *s = jv_str(e);
 		/* the fast path formats no path; check_ref does when it reports */
-		if (s && stix_id_valid(s, json_string_length(e), NULL) &&
+		if (s && stix_id_valid(s, jv_strlen(e), NULL) &&
 		    (!allowed || ref_type_ok(allowed, s)))
 			continue;
 		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
@@ -547,16 +550,16 @@ static int check_refs(struct vctx *v, const char *path, json_t *j, const char *a
 	return ERR_OK;
 }
 
-static int check_strs(struct vctx *v, const char *path, json_t *j, bool allow_empty)
+static int check_strs(struct vctx *v, const char *path, const struct jv *j, bool allow_empty)
 {
 	size_t i;
-	json_t *e;
+	const struct jv *e;
 
-	if (!json_is_array(j) || (!allow_empty && json_array_size(j) == 0))
+	if (!jv_is_array(j) || (!allow_empty && jv_size(j) == 0))
 		return verr(v, ERR_INVALID, path, allow_empty ? "not a list of strings" :
 			    "not a non-empty list of strings");
-	json_array_foreach(j, i, e) {
-		if (!json_is_string(e)) {
+	jv_array_foreach(j, i, e) {
+		if (!jv_is_string(e)) {
 			char sub[160];
 			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
 			return verr(v, ERR_INVALID, sub, "not a string");
@@ -573,7 +576,7 @@ static bool all_hex(const char *s, size_t n)
 	return true;
 }
 
-static int check_hashes(struct vctx *v, const char *path, json_t *j)
+static int check_hashes(struct vctx *v, const char *path, const struct jv *j)
 {
 	static const struct {
 		const char *name;
@@ -581,14 +584,15 @@ static int check_hashes(struct vctx *v, const char *path, json_t *j)
 	} algos[] = {{"MD5", 32},      {"SHA-1", 40},     {"SHA-256", 64}, {"SHA-512", 128},
 		     {"SHA3-256", 64}, {"SHA3-512", 128}, {"SSDEEP", 0},   {"TLSH", 70}};
 	const char *k;
-	json_t *h;
+	size_t m;
+	const struct jv *h;
 	char sub[160];
 
-	if (!json_is_object(j) || json_object_size(j) == 0)
+	if (!jv_is_object(j) || jv_size(j) == 0)
 		return verr(v, ERR_INVALID, path, "not a non-empty hashes dictionary");
-	json_object_foreach(j, k, h) {
-		const char *s = json_string_value(h);
-		size_t kn = strlen(k), n = json_string_length(h);
+	jv_object_foreach(j, m, k, h) {
+		const char *s = jv_str(h);
+		size_t kn = strlen(k), n = jv_strlen(h);
 		snprintf(sub, sizeof(sub), "%s.%s", path, k);
 		if (kn < 3 || kn > 250 || strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
 					       "WXYZ0123456789_-") != kn)
@@ -608,55 +612,55 @@ static int check_hashes(struct vctx *v, const char *path, json_t *j)
 	return ERR_OK;
 }
 
-static int check_kcp(struct vctx *v, const char *path, json_t *j)
+static int check_kcp(struct vctx *v, const char *path, const struct jv *j)
 {
 	size_t i;
-	json_t *e;
+	const struct jv *e;
 	char sub[160];
 
-	if (!json_is_array(j) || json_array_size(j) == 0)
+	if (!jv_is_array(j) || jv_size(j) == 0)
 		return verr(v, ERR_INVALID, path, "not a non-empty list of kill chain phases");
-	json_array_foreach(j, i, e) {
+	jv_array_foreach(j, i, e) {
 		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-		if (!json_is_object(e))
+		if (!jv_is_object(e))
 			return verr(v, ERR_INVALID, sub, "not a kill chain phase object");
-		if (!json_is_string(json_object_get(e, "kill_chain_name")))
+		if (!jv_is_string(jv_get(e, "kill_chain_name")))
 			return verr(v, ERR_INVALID, sub, "kill_chain_name missing or not a string");
-		if (!json_is_string(json_object_get(e, "phase_name")))
+		if (!jv_is_string(jv_get(e, "phase_name")))
 			return verr(v, ERR_INVALID, sub, "phase_name missing or not a string");
 	}
 	return ERR_OK;
 }
 
-static int check_extrefs(struct vctx *v, const char *path, json_t *j)
+static int check_extrefs(struct vctx *v, const char *path, const struct jv *j)
 {
 	size_t i;
-	json_t *e, *h;
+	const struct jv *e, *h;
 	char sub[160], sub2[200];
 	int rc;
 
-	if (!json_is_array(j) || json_array_size(j) == 0)
+	if (!jv_is_array(j) || jv_size(j) == 0)
 		return verr(v, ERR_INVALID, path, "not a non-empty list of external references");
-	json_array_foreach(j, i, e) {
+	jv_array_foreach(j, i, e) {
 		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-		if (!json_is_object(e))
+		if (!jv_is_object(e))
 			return verr(v, ERR_INVALID, sub, "not an external reference object");
-		if (!json_is_string(json_object_get(e, "source_name"))) {
+		if (!jv_is_string(jv_get(e, "source_name"))) {
 			snprintf(sub2, sizeof(sub2), "%s.source_name", sub);
 			return verr(v, ERR_INVALID, sub2, "required property missing or not a string");
 		}
-		if (!json_object_get(e, "description") && !json_object_get(e, "url") &&
-		    !json_object_get(e, "external_id"))
+		if (!jv_get(e, "description") && !jv_get(e, "url") &&
+		    !jv_get(e, "external_id"))
 			return verr(v, ERR_INVALID, sub, "needs description, url or external_id");
 		static const char *const strs[] = {"description", "url", "external_id"};
 		for (size_t k = 0; k < 3; k++) {
-			json_t *s = json_object_get(e, strs[k]);
-			if (s && !json_is_string(s)) {
+			const struct jv *s = jv_get(e, strs[k]);
+			if (s && !jv_is_string(s)) {
 				snprintf(sub2, sizeof(sub2), "%s.%s", sub, strs[k]);
 				return verr(v, ERR_INVALID, sub2, "not a string");
 			}
 		}
-		if ((h = json_object_get(e, "hashes"))) {
+		if ((h = jv_get(e, "hashes"))) {
 			snprintf(sub2, sizeof(sub2), "%s.hashes", sub);
 			rc = check_hashes(v, sub2, h);
 			if (rc)
@@ -666,30 +670,30 @@ static int check_extrefs(struct vctx *v, const char *path, json_t *j)
 	return ERR_OK;
 }
 
-static int check_granular(struct vctx *v, const char *path, json_t *j)
+static int check_granular(struct vctx *v, const char *path, const struct jv *j)
 {
 	size_t i;
-	json_t *e, *sel, *mref, *lang;
+	const struct jv *e, *sel, *mref, *lang;
 	char sub[160], sub2[200];
 	int rc;
 
-	if (!json_is_array(j) || json_array_size(j) == 0)
+	if (!jv_is_array(j) || jv_size(j) == 0)
 		return verr(v, ERR_INVALID, path, "not a non-empty list of granular markings");
-	json_array_foreach(j, i, e) {
+	jv_array_foreach(j, i, e) {
 		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-		if (!json_is_object(e))
+		if (!jv_is_object(e))
 			return verr(v, ERR_INVALID, sub, "not a granular marking object");
-		sel = json_object_get(e, "selectors");
-		mref = json_object_get(e, "marking_ref");
-		lang = json_object_get(e, "lang");
+		sel = jv_get(e, "selectors");
+		mref = jv_get(e, "marking_ref");
+		lang = jv_get(e, "lang");
 		snprintf(sub2, sizeof(sub2), "%s.selectors", sub);
 		if (!sel)
 			return verr(v, ERR_INVALID, sub2, "required property missing");
 		rc = check_strs(v, sub2, sel, false);
 		if (rc)
 			return rc;
-		for (size_t k = 0; k < json_array_size(sel); k++)
-			if (json_string_length(json_array_get(sel, k)) == 0)
+		for (size_t k = 0; k < jv_size(sel); k++)
+			if (jv_strlen(jv_at(sel, k)) == 0)
 				return verr(v, ERR_INVALID, sub2, "empty selector");
 		if (!mref == !lang)
 			return verr(v, ERR_INVALID, sub, "needs exactly one of marking_ref and lang");
@@ -698,7 +702,7 @@ static int check_granular(struct vctx *v, const char *path, json_t *j)
 			rc = check_ref(v, sub2, mref, "marking-definition");
 			if (rc)
 				return rc;
-		} else if (!json_is_string(lang)) {
+		} else if (!jv_is_string(lang)) {
 			snprintf(sub2, sizeof(sub2), "%s.lang", sub);
 			return verr(v, ERR_INVALID, sub2, "not a string");
 		}
@@ -715,17 +719,18 @@ static bool ext_name_ok(const char *k)
 	return stix_type_name_valid(k, n);
 }
 
-static int check_exts(struct vctx *v, const char *path, json_t *j)
+static int check_exts(struct vctx *v, const char *path, const struct jv *j)
 {
 	static const char *const ext_types[] = {"new-sdo", "new-sco", "new-sro",
 						"property-extension", "toplevel-property-extension"};
 	const char *k;
-	json_t *e;
+	size_t m;
+	const struct jv *e;
 	char sub[200];
 
-	if (!json_is_object(j) || json_object_size(j) == 0)
+	if (!jv_is_object(j) || jv_size(j) == 0)
 		return verr(v, ERR_INVALID, path, "not a non-empty dictionary of extensions");
-	json_object_foreach(j, k, e) {
+	jv_object_foreach(j, m, k, e) {
 		snprintf(sub, sizeof(sub), "%s.%.120s", path, k);
 		if (!strncmp(k, "extension-definition--", 22)) {
 			const char *t;
@@ -733,9 +738,9 @@ static int check_exts(struct vctx *v, const char *path, json_t *j)
 			if (!stix_id_valid(k, strlen(k), "extension-definition"))
 				return verr(v, ERR_INVALID, sub, "not an extension-definition "
 					    "identifier");
-			if (!json_is_object(e))
+			if (!jv_is_object(e))
 				return verr(v, ERR_INVALID, sub, "not an object");
-			t = json_string_value(json_object_get(e, "extension_type"));
+			t = jv_str(jv_get(e, "extension_type"));
 			if (!t)
 				return verr(v, ERR_INVALID, sub, "extension_type missing");
 			for (x = 0; x < 5; x++)
@@ -748,43 +753,43 @@ static int check_exts(struct vctx *v, const char *path, json_t *j)
 		if (!ext_name_ok(k))
 			return verr(v, ERR_INVALID, sub, "not an extension-definition id or a "
 				    "predefined extension name");
-		if (!json_is_object(e) || json_object_size(e) == 0)
+		if (!jv_is_object(e) || jv_size(e) == 0)
 			return verr(v, ERR_INVALID, sub, "not a non-empty object");
 	}
 	return ERR_OK;
 }
 
-static int check_rule(struct vctx *v, const struct prop_rule *r, json_t *j, int64_t *ts)
+static int check_rule(struct vctx *v, const struct prop_rule *r, const struct jv *j, int64_t *ts)
 {
 	const char *p = r->name;
 
 	switch (r->kind) {
 	case P_STR:
-		if (!json_is_string(j))
+		if (!jv_is_string(j))
 			return verr(v, ERR_INVALID, p, "not a string");
 		return ERR_OK;
 	case P_BOOL:
-		if (!json_is_boolean(j))
+		if (!jv_is_boolean(j))
 			return verr(v, ERR_INVALID, p, "not a boolean");
 		return ERR_OK;
 	case P_INT:
-		if (!json_is_integer(j))
+		if (!jv_is_integer(j))
 			return verr(v, ERR_INVALID, p, "not an integer");
-		if ((double)json_integer_value(j) < r->min || (double)json_integer_value(j) > r->max)
+		if ((double)jv_int(j) < r->min || (double)jv_int(j) > r->max)
 			return verr(v, ERR_INVALID, p, "must be between %.0f and %.0f", r->min, r->max);
 		return ERR_OK;
 	case P_NUM:
-		if (!json_is_number(j))
+		if (!jv_is_number(j))
 			return verr(v, ERR_INVALID, p, "not a number");
-		if (json_number_value(j) < r->min || json_number_value(j) > r->max)
+		if (jv_number(j) < r->min || jv_number(j) > r->max)
 			return verr(v, ERR_INVALID, p, "must be between %g and %g", r->min, r->max);
 		return ERR_OK;
 	case P_TIME:
 	case P_TIME_MS:
-		if (!json_is_string(j) || !is_ts(json_string_value(j), json_string_length(j), false, ts))
+		if (!jv_is_string(j) || !is_ts(jv_str(j), jv_strlen(j), false, ts))
 			return verr(v, ERR_INVALID, p, "not an RFC 3339 timestamp");
 		if (r->kind == P_TIME_MS &&
-		    !is_ts(json_string_value(j), json_string_length(j), true, NULL))
+		    !is_ts(jv_str(j), jv_strlen(j), true, NULL))
 			return verr(v, ERR_INVALID, p, "not precise to the millisecond");
 		return ERR_OK;
 	case P_REF:
@@ -795,7 +800,7 @@ static int check_rule(struct vctx *v, const struct prop_rule *r, json_t *j, int6
 	case P_STRS0:
 		return check_strs(v, p, j, r->kind == P_STRS0);
 	case P_OBJ:
-		if (!json_is_object(j) || json_object_size(j) == 0)
+		if (!jv_is_object(j) || jv_size(j) == 0)
 			return verr(v, ERR_INVALID, p, "not a non-empty object");
 		return ERR_OK;
 	case P_HASHES:
@@ -814,19 +819,19 @@ static int check_rule(struct vctx *v, const struct prop_rule *r, json_t *j, int6
 
 /* ---- type-specific rules ----------------------------------------------------------- */
 
-static int64_t ts_of(json_t *obj, const char *name)
+static int64_t ts_of(const struct jv *obj, const char *name)
 {
-	json_t *j = json_object_get(obj, name);
+	const struct jv *j = jv_get(obj, name);
 	int64_t t = 0;
 
 	if (j)
-		time_parse_rfc3339(json_string_value(j), json_string_length(j), 1, &t);
+		time_parse_rfc3339(jv_str(j), jv_strlen(j), 1, &t);
 	return t;
 }
 
 static int check_order(struct vctx *v, const char *first, const char *later, bool strict)
 {
-	if (!json_object_get(v->obj, first) || !json_object_get(v->obj, later))
+	if (!jv_get(v->obj, first) || !jv_get(v->obj, later))
 		return ERR_OK;
 	int64_t a = ts_of(v->obj, first), b = ts_of(v->obj, later);
 	if (strict ? b <= a : b < a)
@@ -946,9 +951,9 @@ static bool email_ok(const char *s, size_t n)
 
 static int check_sco_value(struct vctx *v)
 {
-	json_t *j = json_object_get(v->obj, "value");
-	const char *s = json_string_value(j);
-	size_t n = json_string_length(j);
+	const struct jv *j = jv_get(v->obj, "value");
+	const char *s = jv_str(j);
+	size_t n = jv_strlen(j);
 	const char *t = v->type;
 
 	if (!s)
@@ -970,7 +975,7 @@ static int check_sco_value(struct vctx *v)
 
 static bool has(struct vctx *v, const char *k)
 {
-	return json_object_get(v->obj, k) != NULL;
+	return jv_get(v->obj, k) != NULL;
 }
 
 /* An SCO whose properties are all optional must still say something. */
@@ -978,10 +983,8 @@ static int check_not_empty_sco(struct vctx *v)
 {
 	static const char *const common[] = {"type", "id", "spec_version", "object_marking_refs",
 					     "granular_markings", "defanged"};
-	const char *k;
-	json_t *j;
-
-	json_object_foreach(v->obj, k, j) {
+	for (size_t m = 0; m < jv_size(v->obj); m++) {
+		const char *k = jv_member(v->obj, m)->key;
 		size_t i;
 		for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
 			if (!strcmp(k, common[i]))
@@ -994,16 +997,16 @@ static int check_not_empty_sco(struct vctx *v)
 
 static int check_pattern(struct vctx *v)
 {
-	const char *type = json_string_value(json_object_get(v->obj, "pattern_type"));
-	json_t *pj = json_object_get(v->obj, "pattern");
+	const char *type = jv_str(jv_get(v->obj, "pattern_type"));
+	const struct jv *pj = jv_get(v->obj, "pattern");
 	struct stix_pattern *pat = NULL;
 	struct err_detail perr;
 	int rc;
 
-	if (!type || strcmp(type, "stix") || !json_is_string(pj))
+	if (!type || strcmp(type, "stix") || !jv_is_string(pj))
 		return ERR_OK;
 	err_clear(&perr);
-	rc = stix_pattern_parse(json_string_value(pj), json_string_length(pj), &pat, &perr);
+	rc = stix_pattern_parse(jv_str(pj), jv_strlen(pj), &pat, &perr);
 	stix_pattern_free(pat);
 	if (rc) {
 		const char *m = perr.message;
@@ -1016,9 +1019,9 @@ static int check_pattern(struct vctx *v)
 
 static int check_marking_definition(struct vctx *v)
 {
-	json_t *dt = json_object_get(v->obj, "definition_type");
-	json_t *d = json_object_get(v->obj, "definition");
-	const char *t = json_string_value(dt);
+	const struct jv *dt = jv_get(v->obj, "definition_type");
+	const struct jv *d = jv_get(v->obj, "definition");
+	const char *t = jv_str(dt);
 
 	if (has(v, "extensions") && !dt && !d)
 		return ERR_OK; /* TLP 2.0 and other extension-based markings */
@@ -1027,12 +1030,12 @@ static int check_marking_definition(struct vctx *v)
 	if (!d)
 		return verr(v, ERR_INVALID, "definition", "required property missing");
 	if (!strcmp(t, "tlp")) {
-		const char *l = json_string_value(json_object_get(d, "tlp"));
+		const char *l = jv_str(jv_get(d, "tlp"));
 		if (!l || (strcmp(l, "white") && strcmp(l, "green") && strcmp(l, "amber") &&
 			   strcmp(l, "red")))
 			return verr(v, ERR_INVALID, "definition.tlp", "not white, green, amber or red");
 	} else if (!strcmp(t, "statement")) {
-		if (!json_is_string(json_object_get(d, "statement")))
+		if (!jv_is_string(jv_get(d, "statement")))
 			return verr(v, ERR_INVALID, "definition.statement", "required property missing "
 				    "or not a string");
 	}
@@ -1062,7 +1065,7 @@ static int check_type_specific(struct vctx *v)
 		return ERR_OK;
 	}
 	if (!strcmp(t, "relationship")) {
-		const char *rt = json_string_value(json_object_get(v->obj, "relationship_type"));
+		const char *rt = jv_str(jv_get(v->obj, "relationship_type"));
 		if (!rt[0] || strspn(rt, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(rt))
 			return verr(v, ERR_INVALID, "relationship_type", "not of [a-z0-9-]+");
 		return check_order(v, "start_time", "stop_time", true);
@@ -1080,7 +1083,7 @@ static int check_type_specific(struct vctx *v)
 		return ERR_OK;
 	}
 	if (!strcmp(t, "malware")) {
-		if (json_is_true(json_object_get(v->obj, "is_family")) && !has(v, "name"))
+		if (jv_is_true(jv_get(v->obj, "is_family")) && !has(v, "name"))
 			return verr(v, ERR_INVALID, "name", "required when is_family is true");
 		return ERR_OK;
 	}
@@ -1092,7 +1095,7 @@ static int check_type_specific(struct vctx *v)
 	if (!strcmp(t, "opinion")) {
 		static const char *const ops[] = {"strongly-disagree", "disagree", "neutral", "agree",
 						  "strongly-agree"};
-		const char *o = json_string_value(json_object_get(v->obj, "opinion"));
+		const char *o = jv_str(jv_get(v->obj, "opinion"));
 		for (size_t i = 0; i < 5; i++)
 			if (!strcmp(o, ops[i]))
 				return ERR_OK;
@@ -1119,7 +1122,7 @@ static int check_type_specific(struct vctx *v)
 		return check_order(v, "start", "end", false);
 	}
 	if (!strcmp(t, "email-message")) {
-		bool multi = json_is_true(json_object_get(v->obj, "is_multipart"));
+		bool multi = jv_is_true(jv_get(v->obj, "is_multipart"));
 		if (multi && has(v, "body"))
 			return verr(v, ERR_INVALID, "body", "not allowed when is_multipart is true");
 		if (!multi && has(v, "body_multipart"))
@@ -1135,18 +1138,19 @@ static int check_type_specific(struct vctx *v)
 
 /* ---- the object -------------------------------------------------------------------- */
 
-static bool custom_prop_name_ok(const char *k)
+static bool custom_prop_name_ok(const char *k, size_t n)
 {
-	size_t n = strlen(k);
-
 	if (n < 3 || n > 250)
 		return false;
-	return strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+	for (size_t i = 0; i < n; i++)
+		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
+			return false;
+	return true;
 }
 
-static bool ends_with(const char *s, const char *suffix)
+static bool ends_with(const char *s, size_t n, const char *suffix)
 {
-	size_t n = strlen(s), m = strlen(suffix);
+	size_t m = strlen(suffix);
 	return n >= m && !memcmp(s + n - m, suffix, m);
 }
 
@@ -1154,26 +1158,27 @@ static int check_property_names(struct vctx *v)
 {
 	static const char *const reserved[] = {"severity", "action", "username", "phone_numbers"};
 	const char *k;
-	json_t *j;
+	size_t m;
+	const struct jv *j;
 	int rc;
 
-	json_object_foreach(v->obj, k, j) {
+	jv_object_foreach(v->obj, m, k, j) {
 		char name[64];
-		size_t kn = strlen(k);
-		if (k[0] == 'i' && k[1] == 'd' && k[2] == '\0')
+		size_t kn = v->obj->u.members[m].key_len;
+		if (kn == 2 && k[0] == 'i' && k[1] == 'd')
 			continue;
 		memcpy(name, k, kn < 60 ? kn + 1 : 60);
 		name[60] = '\0';
-		if (!custom_prop_name_ok(k))
+		if (!custom_prop_name_ok(k, kn))
 			return verr(v, ERR_INVALID, name, "property name does not match "
 				    "^[a-z0-9_]{3,250}$");
 		for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
-			if (!strcmp(k, reserved[i]))
+			if (k[0] == reserved[i][0] && !strcmp(k, reserved[i]))
 				return verr(v, ERR_INVALID, name, "reserved property name");
 		/* any property named *_ref or *_refs holds identifiers (section 3.1) */
-		if (ends_with(k, "_ref") && (rc = check_ref(v, name, j, NULL)))
+		if (ends_with(k, kn, "_ref") && (rc = check_ref(v, name, j, NULL)))
 			return rc;
-		if (ends_with(k, "_refs") && (rc = check_refs(v, name, j, NULL)))
+		if (ends_with(k, kn, "_refs") && (rc = check_refs(v, name, j, NULL)))
 			return rc;
 	}
 	return ERR_OK;
@@ -1188,45 +1193,45 @@ static bool needs_spec_version(struct vctx *v)
 	return true;
 }
 
-int stix_validate_object(json_t *obj, size_t index, struct stix_object_info *info,
+int stix_validate_object(const struct jv *obj, size_t index, struct stix_object_info *info,
 			 struct err_detail *err)
 {
 	struct vctx v = {.obj = obj, .index = index, .err = err};
-	json_t *j;
+	const struct jv *j;
 	size_t ti;
 	int rc;
 	int64_t created = 0, modified = 0;
 
 	pthread_once(&rules_once, rules_init);
-	if (!json_is_object(obj))
+	if (!jv_is_object(obj))
 		return verr(&v, ERR_INVALID, NULL, "not an object");
-	j = json_object_get(obj, "id");
-	if (json_is_string(j))
-		v.id = json_string_value(j);
-	j = json_object_get(obj, "type");
+	j = jv_get(obj, "id");
+	if (jv_is_string(j))
+		v.id = jv_str(j);
+	j = jv_get(obj, "type");
 	if (!j)
 		return verr(&v, ERR_INVALID, "type", "required property missing");
-	if (!json_is_string(j) || !stix_type_name_valid(json_string_value(j), json_string_length(j)))
+	if (!jv_is_string(j) || !stix_type_name_valid(jv_str(j), jv_strlen(j)))
 		return verr(&v, ERR_INVALID, "type", "not a valid type name (3-250 of a-z, 0-9, "
 			    "'-', starting with a letter)");
-	v.type = json_string_value(j);
+	v.type = jv_str(j);
 	v.def = type_lookup(v.type);
 	v.kind = v.def ? v.def->kind : STIX_CUSTOM;
 	if (!strcmp(v.type, "bundle") || !strcmp(v.type, "action"))
 		return verr(&v, ERR_INVALID, "type", "\"%s\" is not an object type", v.type);
 
-	j = json_object_get(obj, "id");
+	j = jv_get(obj, "id");
 	if (!j)
 		return verr(&v, ERR_INVALID, "id", "required property missing");
-	if (!json_is_string(j) || !stix_id_valid(json_string_value(j), json_string_length(j), NULL))
+	if (!jv_is_string(j) || !stix_id_valid(jv_str(j), jv_strlen(j), NULL))
 		return verr(&v, ERR_INVALID, "id", "not a STIX identifier (type--UUID)");
-	if (!stix_id_valid(json_string_value(j), json_string_length(j), v.type))
+	if (!stix_id_valid(jv_str(j), jv_strlen(j), v.type))
 		return verr(&v, ERR_INVALID, "id", "type prefix does not match type \"%s\"", v.type);
 
-	j = json_object_get(obj, "spec_version");
+	j = jv_get(obj, "spec_version");
 	if (!j && needs_spec_version(&v))
 		return verr(&v, ERR_INVALID, "spec_version", "required property missing");
-	if (j && (!json_is_string(j) || strcmp(json_string_value(j), "2.1")))
+	if (j && (!jv_is_string(j) || strcmp(jv_str(j), "2.1")))
 		return verr(&v, ERR_INVALID, "spec_version", "must be \"2.1\"");
 
 	/* required properties */
@@ -1239,11 +1244,12 @@ int stix_validate_object(json_t *obj, size_t index, struct stix_object_info *inf
 	if (v.def) {
 		const char *p = v.def->required;
 		while (*p) {
-			char name[64];
 			size_t n = strcspn(p, " ");
-			snprintf(name, sizeof(name), "%.*s", (int)n, p);
-			if (!has(&v, name))
+			if (!jv_getn(obj, p, n)) {
+				char name[64];
+				snprintf(name, sizeof(name), "%.*s", (int)n, p);
 				return verr(&v, ERR_INVALID, name, "required property missing");
+			}
 			p += n;
 			while (*p == ' ')
 				p++;
@@ -1255,7 +1261,7 @@ int stix_validate_object(json_t *obj, size_t index, struct stix_object_info *inf
 	for (size_t r = 0; r < type_nrules[ti]; r++) {
 		const struct prop_rule *rule = &rules[type_rules[ti][r]];
 		int64_t ts = 0;
-		j = json_object_get(obj, rule->name);
+		j = jv_get(obj, rule->name);
 		if (!j)
 			continue;
 		rc = check_rule(&v, rule, j, &ts);
@@ -1283,10 +1289,10 @@ int stix_validate_object(json_t *obj, size_t index, struct stix_object_info *inf
 		info->kind = v.kind;
 		info->created_ms = created;
 		info->modified_ms = modified;
-		info->revoked = json_is_true(json_object_get(obj, "revoked"));
-		j = json_object_get(obj, "object_marking_refs");
-		for (size_t i = 0; i < json_array_size(j); i++) {
-			int l = tlp_from_marking_id(json_string_value(json_array_get(j, i)));
+		info->revoked = jv_is_true(jv_get(obj, "revoked"));
+		j = jv_get(obj, "object_marking_refs");
+		for (size_t i = 0; i < jv_size(j); i++) {
+			int l = tlp_from_marking_id(jv_str(jv_at(j, i)));
 			if (l > tlp)
 				tlp = l;
 		}
@@ -1308,22 +1314,29 @@ struct stix_seen {
 	size_t cap, used;
 };
 
-static uint64_t fnv1a(const char *s, uint64_t seed, int64_t extra)
-{
-	uint64_t h = 1469598103934665603ULL ^ seed;
+/* SipHash with a key drawn at start: a sender cannot choose ids that collide in
+ * the table (which would make the linear probing quadratic). */
+static unsigned char seen_secret[crypto_shorthash_siphashx24_KEYBYTES];
+static pthread_once_t seen_once = PTHREAD_ONCE_INIT;
 
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	for (int i = 0; i < 8; i++) {
-		h ^= (uint64_t)(extra >> (i * 8)) & 0xff;
-		h *= 1099511628211ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
+static void seen_init(void)
+{
+	if (sodium_init() < 0)
+		abort();
+	randombytes_buf(seen_secret, sizeof(seen_secret));
+}
+
+void stix_seen_key(const char *id, size_t id_len, int64_t modified_ms, uint64_t key[2])
+{
+	unsigned char in[320], out[crypto_shorthash_siphashx24_BYTES];
+	size_t n = id_len < sizeof(in) - 8 ? id_len : sizeof(in) - 8;
+
+	pthread_once(&seen_once, seen_init);
+	memcpy(in, id, n);
+	memcpy(in + n, &modified_ms, 8);
+	crypto_shorthash_siphashx24(out, in, n + 8, seen_secret);
+	memcpy(key, out, 16);
+	key[0] |= 1; /* 0 marks an empty slot */
 }
 
 struct stix_seen *stix_seen_new(void)
@@ -1353,10 +1366,9 @@ static struct seen_entry *seen_find(struct seen_entry *slots, size_t cap, uint64
 	return &slots[i];
 }
 
-bool stix_seen_add(struct stix_seen *s, const char *id, int64_t modified_ms, size_t index,
-		   size_t *first)
+bool stix_seen_add(struct stix_seen *s, const uint64_t key[2], size_t index, size_t *first)
 {
-	uint64_t h1 = fnv1a(id, 0, modified_ms) | 1, h2 = fnv1a(id, 0x9e3779b97f4a7c15ULL, modified_ms);
+	uint64_t h1 = key[0], h2 = key[1];
 	struct seen_entry *e;
 
 	if ((s->used + 1) * 4 > s->cap * 3) {
@@ -1387,45 +1399,46 @@ bool stix_seen_add(struct stix_seen *s, const char *id, int64_t modified_ms, siz
 struct buffer_ctx {
 	struct bundle_stream *stream;
 	struct stix_seen *seen;
+	struct jdoc doc;
 	struct stix_bundle_counts counts;
 	int tlp;
 	struct err_detail *err;
 };
 
-int stix_check_duplicate(struct stix_seen *seen, const char *id, int64_t modified_ms, size_t index,
-			 struct err_detail *err)
+int stix_check_duplicate(struct stix_seen *seen, const uint64_t key[2], const char *id,
+			 size_t id_len, size_t index, struct err_detail *err)
 {
 	size_t first;
-	if (!stix_seen_add(seen, id, modified_ms, index, &first))
+	if (!stix_seen_add(seen, key, index, &first))
 		return ERR_OK;
 	char field[40];
 	snprintf(field, sizeof(field), "objects[%zu]", index);
-	return err_set(err, ERR_INVALID, field,
-		       "objects[%zu] (%.100s): same id and modified as objects[%zu]", index, id, first);
+	return err_set(err, ERR_INVALID, field, "objects[%zu] (%.*s): same id and modified as "
+		       "objects[%zu]", index, (int)(id_len < 100 ? id_len : 100), id, first);
 }
 
-int stix_check_bundle_element(struct stix_seen *seen, const char *obj_json, size_t len,
-			      size_t index, size_t at, json_t **obj_out, struct stix_object_info *info,
+int stix_check_bundle_element(struct jdoc *doc, struct stix_seen *seen, const char *obj_json,
+			      size_t len, size_t index, size_t at, struct stix_object_info *info,
 			      struct err_detail *err)
 {
-	json_error_t jerr;
-	json_t *obj;
-	char field[40];
+	struct jdoc_error jerr;
+	const struct jv *obj;
 	int rc;
 
-	*obj_out = NULL;
-	snprintf(field, sizeof(field), "objects[%zu]", index);
-	obj = json_loadb(obj_json, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!obj)
+	obj = jdoc_parse(doc, obj_json, len, &jerr);
+	if (!obj) {
+		char field[40];
+		snprintf(field, sizeof(field), "objects[%zu]", index);
 		return err_set(err, ERR_SYNTAX, field, "byte %zu: %s: malformed JSON: %s",
-			       at + (size_t)jerr.position, field, jerr.text);
+			       at + jerr.position, field, jerr.text);
+	}
 	rc = stix_validate_object(obj, index, info, err);
-	if (!rc && seen)
-		rc = stix_check_duplicate(seen, info->id, info->modified_ms, index, err);
-	if (rc)
-		json_decref(obj);
-	else
-		*obj_out = obj;
+	if (!rc) {
+		size_t n = strlen(info->id);
+		stix_seen_key(info->id, n, info->modified_ms, info->seen_key);
+		if (seen)
+			rc = stix_check_duplicate(seen, info->seen_key, info->id, n, index, err);
+	}
 	return rc;
 }
 
@@ -1433,17 +1446,14 @@ static int on_object(void *p, const char *obj_json, size_t len, size_t index)
 {
 	struct buffer_ctx *c = p;
 	struct stix_object_info info;
-	json_t *obj;
-	int rc = stix_check_bundle_element(c->seen, obj_json, len, index,
-					   bundle_stream_object_offset(c->stream), &obj, &info,
-					   c->err);
+	int rc = stix_check_bundle_element(&c->doc, c->seen, obj_json, len, index,
+					   bundle_stream_object_offset(c->stream), &info, c->err);
 	if (rc)
 		return rc;
 	c->counts.objects++;
 	c->counts.by_kind[info.kind]++;
 	if (info.tlp != TLP_NONE && (int)info.tlp > c->tlp)
 		c->tlp = (int)info.tlp;
-	json_decref(obj);
 	return ERR_OK;
 }
 
@@ -1456,6 +1466,7 @@ int stix_validate_bundle_buffer(const char *data, size_t len, size_t max_object_
 
 	c.stream = s;
 	c.seen = stix_seen_new();
+	jdoc_init(&c.doc, BUNDLE_STREAM_MAX_DEPTH);
 	rc = bundle_stream_feed(s, data, len, on_object, &c, err);
 	if (rc)
 		goto out;
@@ -1467,6 +1478,7 @@ int stix_validate_bundle_buffer(const char *data, size_t len, size_t max_object_
 		*counts = c.counts;
 out:
 	stix_seen_free(c.seen);
+	jdoc_release(&c.doc);
 	bundle_stream_free(s);
 	return rc;
 }

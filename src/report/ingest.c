@@ -10,7 +10,9 @@
 #include "util/xalloc.h"
 
 #include <fcntl.h>
+#include <jansson.h>
 #include <pthread.h>
+#include <gnutls/crypto.h>
 #include <sodium.h>
 #include <sys/stat.h>
 
@@ -20,6 +22,7 @@
 /* One validated object, as written to the records spool between the two
  * phases (validate while receiving, insert at commit). */
 struct record {
+	uint64_t seen_key[2]; /* stix_seen_key, computed on the validator thread */
 	int64_t created, modified;
 	uint64_t off;
 	uint64_t index;
@@ -78,7 +81,7 @@ struct ingest {
 	struct bundle_stream *bs;
 	struct stix_seen *seen;
 	struct buf xml;        /* IODEF body */
-	crypto_hash_sha256_state sha;
+	gnutls_hash_hd_t sha;  /* SHA-256 of the body (gnutls: SHA-NI where the CPU has it) */
 	uint64_t size;
 	uint64_t objects;
 	enum tlp tlp;          /* strictest TLP seen; TLP_NONE while unmarked */
@@ -91,17 +94,17 @@ struct ingest {
 
 /* Worker side: parse and validate every object of a batch, in order, and
  * write their records; stop at the first error. */
-static void validate_batch(struct batch *b)
+static void validate_batch(struct batch *b, struct jdoc *doc)
 {
 	struct stix_object_info info;
-	json_t *o;
 
 	for (size_t i = 0; i < b->n; i++) {
-		b->rc = stix_check_bundle_element(NULL, b->bytes.data + b->start[i], b->len[i],
-						  b->first_index + i, b->body_off[i], &o, &info, &b->err);
+		b->rc = stix_check_bundle_element(doc, NULL, b->bytes.data + b->start[i], b->len[i],
+						  b->first_index + i, b->body_off[i], &info, &b->err);
 		if (b->rc)
 			return;
 		struct record r = {
+			.seen_key = {info.seen_key[0], info.seen_key[1]},
 			.created = info.created_ms,
 			.modified = info.modified_ms,
 			.off = b->body_off[i],
@@ -115,13 +118,15 @@ static void validate_batch(struct batch *b)
 		buf_add(&b->out, &r, sizeof(r));
 		buf_add(&b->out, info.id, r.id_len);
 		buf_add(&b->out, info.type, r.type_len);
-		json_decref(o);
 	}
 }
 
 static void *validator(void *arg)
 {
 	struct pool *p = arg;
+	struct jdoc doc; /* reused for every object this thread parses */
+
+	jdoc_init(&doc, BUNDLE_STREAM_MAX_DEPTH);
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		struct batch *pick = NULL;
@@ -137,12 +142,13 @@ static void *validator(void *arg)
 		}
 		pick->state = BATCH_RUNNING;
 		pthread_mutex_unlock(&p->lock);
-		validate_batch(pick);
+		validate_batch(pick, &doc);
 		pthread_mutex_lock(&p->lock);
 		pick->state = BATCH_DONE;
 		pthread_cond_broadcast(&p->done);
 	}
 	pthread_mutex_unlock(&p->lock);
+	jdoc_release(&doc);
 	return NULL;
 }
 
@@ -244,7 +250,8 @@ int ingest_new(struct node *node, const char *content_type, struct ingest **out,
 	buf_init(&in->xml, IODEF_MAX < (size_t)node->cfg->report_body_max
 				   ? IODEF_MAX
 				   : (size_t)node->cfg->report_body_max);
-	crypto_hash_sha256_init(&in->sha);
+	if (gnutls_hash_init(&in->sha, GNUTLS_DIG_SHA256))
+		abort(); /* out of memory */
 	*out = in;
 	return ERR_OK;
 }
@@ -268,6 +275,8 @@ void ingest_free(struct ingest *in)
 	buf_release(&in->xml);
 	json_decref(in->counts);
 	free(in->counts_json);
+	if (in->sha)
+		gnutls_hash_deinit(in->sha, NULL);
 	free(in);
 }
 
@@ -298,6 +307,18 @@ static void submit_batch(struct pool *p)
 	p->fill = (p->fill + 1) % INFLIGHT;
 }
 
+/* counts[type] += 1, without allocating once the type is known. */
+static void count_type(struct ingest *in, const char *type, size_t len)
+{
+	char name[260];
+	snprintf(name, sizeof(name), "%.*s", (int)len, type);
+	json_t *c = json_object_get(in->counts, name);
+	if (c)
+		json_integer_set(c, json_integer_value(c) + 1);
+	else
+		json_object_set_new(in->counts, name, json_integer(1));
+}
+
 /* Receiving side: takes the oldest batch once validated, in order: the
  * duplicate check, the records spool, counts and TLP. */
 static int collect_oldest(struct ingest *in)
@@ -318,27 +339,21 @@ static int collect_oldest(struct ingest *in)
 	}
 	for (size_t at = 0; !rc && at < b->out.len;) {
 		struct record r;
-		char id[300];
 		memcpy(&r, b->out.data + at, sizeof(r));
-		const char *idp = b->out.data + at + sizeof(r), *type = idp + r.id_len;
-		snprintf(id, sizeof(id), "%.*s", (int)r.id_len, idp);
+		const char *id = b->out.data + at + sizeof(r), *type = id + r.id_len;
 		at += sizeof(r) + r.id_len + r.type_len;
-		rc = stix_check_duplicate(in->seen, id, r.modified, r.index, &in->first_err);
+		rc = stix_check_duplicate(in->seen, r.seen_key, id, r.id_len, r.index,
+					  &in->first_err);
 		if (rc)
 			break;
-		if (fwrite(b->out.data + at - sizeof(r) - r.id_len - r.type_len,
-			   sizeof(r) + r.id_len + r.type_len, 1, in->records) != 1) {
-			rc = err_set(&in->first_err, ERR_IO, "", "the node cannot spool the submission");
-			break;
-		}
 		if (r.tlp != TLP_NONE && (in->tlp == TLP_NONE || r.tlp > in->tlp))
 			in->tlp = (enum tlp)r.tlp;
-		char tname[260];
-		snprintf(tname, sizeof(tname), "%.*s", (int)r.type_len, type);
-		json_t *c = json_object_get(in->counts, tname);
-		json_object_set_new(in->counts, tname, json_integer(c ? json_integer_value(c) + 1 : 1));
+		count_type(in, type, r.type_len);
 		in->objects++;
 	}
+	/* the records are kept as the validator wrote them */
+	if (!rc && b->out.len && fwrite(b->out.data, b->out.len, 1, in->records) != 1)
+		rc = err_set(&in->first_err, ERR_IO, "", "the node cannot spool the submission");
 	b->state = BATCH_FILLING;
 	b->n = 0;
 	b->rc = ERR_OK;
@@ -423,7 +438,7 @@ int ingest_feed(struct ingest *in, const char *data, size_t n, struct err_detail
 	if (in->failed)
 		goto failed;
 	in->size += n;
-	crypto_hash_sha256_update(&in->sha, (const unsigned char *)data, n);
+	gnutls_hash(in->sha, data, n);
 	if (write_all(in->fd, data, n)) {
 		log_err_errno("event=spool path=%s", in->spool_path);
 		rc = err_set(&in->first_err, ERR_IO, "", "the node cannot spool the submission");
@@ -521,7 +536,7 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 		  struct ingest_result *res, struct err_detail *err)
 {
 	char uuid[37], hex[65];
-	unsigned char digest[crypto_hash_sha256_BYTES];
+	unsigned char digest[32];
 	char *main_file = NULL, *orig_file = NULL, *reports_dir = NULL;
 	struct store_conn *c = NULL;
 	int64_t seq = 0, t_drain, t_insert = 0, t_done = 0;
@@ -547,7 +562,7 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 		rc = err_set(&in->first_err, ERR_IO, "", "the node cannot keep the submission");
 		goto out;
 	}
-	crypto_hash_sha256_final(&in->sha, digest);
+	gnutls_hash_output(in->sha, digest);
 	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
 	report_new_uuid(uuid);
 	snprintf(res->id, sizeof(res->id), "report--%s", uuid);

@@ -12,6 +12,9 @@ struct arena {
 void arena_init(struct arena *a);
 /* Frees every allocation made from `a`. */
 void arena_release(struct arena *a);
+/* Frees every allocation made from `a` but keeps one ordinary block for the next
+ * use, so an arena reused per item does not go back to malloc each time. */
+void arena_reset(struct arena *a);
 /* Memory lives until arena_release; aligned for any type; aborts on OOM. */
 void *arena_alloc(struct arena *a, size_t n);
 char *arena_strndup(struct arena *a, const char *s, size_t n);

@@ -306,22 +306,33 @@ static void stream_memory_is_flat(void **state)
 
 /* ---- objects ---- */
 
+#define INDICATOR(valid_from)                                                                 \
+	"{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--8e2e2d2b-"            \
+	"17d4-4cbf-938f-98ee46b3cd3f\",\"created\":\"2024-03-01T12:00:00.000Z\",\"modified\":"     \
+	"\"2024-03-02T12:00:00.250Z\",\"revoked\":true,\"pattern\":\"[file:hashes.'SHA-256' = "    \
+	"'aa']\",\"pattern_type\":\"stix\",\"valid_from\":\"" valid_from "\","                     \
+	"\"object_marking_refs\":[\"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb\","   \
+	"\"marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003\",\"marking-definition--"      \
+	"7d9c1f0a-1e1a-4d5c-9a43-1b2f3c4d5e6f\"]}"
+
+static const struct jv *parse(struct jdoc *d, const char *text)
+{
+	struct jdoc_error jerr;
+	const struct jv *v = jdoc_parse(d, text, strlen(text), &jerr);
+	if (!v)
+		fail_msg("%s at %zu", jerr.text, jerr.position);
+	return v;
+}
+
 static void object_info_and_tlp(void **state)
 {
-	json_error_t jerr;
-	json_t *o = json_loads(
-		"{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--8e2e2d2b-"
-		"17d4-4cbf-938f-98ee46b3cd3f\",\"created\":\"2024-03-01T12:00:00.000Z\",\"modified\":"
-		"\"2024-03-02T12:00:00.250Z\",\"revoked\":true,\"pattern\":\"[file:hashes.'SHA-256' = "
-		"'aa']\",\"pattern_type\":\"stix\",\"valid_from\":\"2024-03-01T12:00:00Z\","
-		"\"object_marking_refs\":[\"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb\","
-		"\"marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003\",\"marking-definition--"
-		"7d9c1f0a-1e1a-4d5c-9a43-1b2f3c4d5e6f\"]}", 0, &jerr);
+	struct jdoc d;
 	struct stix_object_info info;
 	struct err_detail err;
 
-	assert_non_null(o);
-	assert_int_equal(stix_validate_object(o, 0, &info, &err), ERR_OK);
+	jdoc_init(&d, 0);
+	assert_int_equal(stix_validate_object(parse(&d, INDICATOR("2024-03-01T12:00:00Z")), 0, &info,
+					      &err), ERR_OK);
 	assert_string_equal(info.type, "indicator");
 	assert_string_equal(info.id, "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f");
 	assert_int_equal(info.kind, STIX_SDO);
@@ -331,29 +342,27 @@ static void object_info_and_tlp(void **state)
 	assert_int_equal(info.tlp, TLP_AMBER_STRICT);
 
 	/* error format: index, id, property */
-	json_object_set_new(o, "valid_from", json_string("2024-13-01T00:00:00Z"));
-	assert_int_equal(stix_validate_object(o, 12, &info, &err), ERR_INVALID);
+	assert_int_equal(stix_validate_object(parse(&d, INDICATOR("2024-13-01T00:00:00Z")), 12, &info,
+					      &err), ERR_INVALID);
 	assert_string_equal(err.field, "objects[12].valid_from");
 	assert_string_equal(err.message, "objects[12] (indicator--8e2e2d2b-17d4-4cbf-938f-"
 			    "98ee46b3cd3f) .valid_from: not an RFC 3339 timestamp");
-	json_decref(o);
 
 	/* an SCO without spec_version or timestamps, and a custom object */
-	o = json_loads("{\"type\":\"domain-name\",\"id\":\"domain-name--3c10e93f-798e-5a26-a0c1-"
-		       "08156efab7f5\",\"value\":\"example.com\"}", 0, &jerr);
-	assert_int_equal(stix_validate_object(o, 0, &info, &err), ERR_OK);
+	assert_int_equal(stix_validate_object(
+		parse(&d, "{\"type\":\"domain-name\",\"id\":\"domain-name--3c10e93f-798e-5a26-a0c1-"
+			  "08156efab7f5\",\"value\":\"example.com\"}"), 0, &info, &err), ERR_OK);
 	assert_int_equal(info.kind, STIX_SCO);
 	assert_true(info.created_ms == 0 && info.modified_ms == 0);
 	assert_int_equal(info.tlp, TLP_NONE);
-	json_decref(o);
-	o = json_loads("{\"type\":\"x-cert-ticket\",\"spec_version\":\"2.1\",\"id\":\"x-cert-ticket--"
-		       "3c10e93f-798e-4a26-a0c1-08156efab7f5\",\"created\":\"2024-03-01T12:00:00.000Z\","
-		       "\"modified\":\"2024-03-01T12:00:00.000Z\",\"ticket_no\":12,\"extensions\":{"
-		       "\"extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e\":{"
-		       "\"extension_type\":\"new-sdo\"}}}", 0, &jerr);
-	assert_int_equal(stix_validate_object(o, 0, &info, &err), ERR_OK);
+	assert_int_equal(stix_validate_object(
+		parse(&d, "{\"type\":\"x-cert-ticket\",\"spec_version\":\"2.1\",\"id\":\"x-cert-ticket--"
+			  "3c10e93f-798e-4a26-a0c1-08156efab7f5\",\"created\":\"2024-03-01T12:00:00.000Z\","
+			  "\"modified\":\"2024-03-01T12:00:00.000Z\",\"ticket_no\":12,\"extensions\":{"
+			  "\"extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e\":{"
+			  "\"extension_type\":\"new-sdo\"}}}"), 0, &info, &err), ERR_OK);
 	assert_int_equal(info.kind, STIX_CUSTOM);
-	json_decref(o);
+	jdoc_release(&d);
 }
 
 static void identifiers(void **state)
@@ -373,6 +382,14 @@ static void identifiers(void **state)
 	assert_false(stix_type_name_valid("ab", 2));
 }
 
+static bool seen_add(struct stix_seen *s, const char *id, int64_t modified, size_t index,
+		     size_t *first)
+{
+	uint64_t key[2];
+	stix_seen_key(id, strlen(id), modified, key);
+	return stix_seen_add(s, key, index, first);
+}
+
 static void duplicates_set(void **state)
 {
 	struct stix_seen *s = stix_seen_new();
@@ -381,11 +398,11 @@ static void duplicates_set(void **state)
 
 	for (size_t i = 0; i < 10000; i++) {
 		snprintf(id, sizeof(id), "indicator--%08zx-17d4-4cbf-938f-98ee46b3cd3f", i);
-		assert_false(stix_seen_add(s, id, 5, i, &first));
-		assert_false(stix_seen_add(s, id, 6, i, &first));
+		assert_false(seen_add(s, id, 5, i, &first));
+		assert_false(seen_add(s, id, 6, i, &first));
 	}
 	snprintf(id, sizeof(id), "indicator--%08zx-17d4-4cbf-938f-98ee46b3cd3f", (size_t)77);
-	assert_true(stix_seen_add(s, id, 6, 99999, &first));
+	assert_true(seen_add(s, id, 6, 99999, &first));
 	assert_int_equal(first, 77);
 	stix_seen_free(s);
 }
