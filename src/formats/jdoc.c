@@ -274,11 +274,15 @@ const struct jv *jdoc_parse(struct jdoc *d, const char *text, size_t len, struct
 	if (!s->h)
 		abort(); /* out of memory, as xmalloc */
 	st = yajl_parse(s->h, (const unsigned char *)text, len);
-	if (st == yajl_status_ok)
-		st = yajl_complete_parse(s->h);
 	if (st != yajl_status_ok && !s->failed) {
 		e->position = yajl_get_bytes_consumed(s->h);
 		yajl_message(s->h, text, len, e);
+	} else if (st == yajl_status_ok) {
+		st = yajl_complete_parse(s->h);
+		if (st != yajl_status_ok && !s->failed) {
+			e->position = len; /* what is missing is missing at the end */
+			yajl_message(s->h, text, len, e);
+		}
 	}
 	yajl_free(s->h);
 	s->h = NULL;
