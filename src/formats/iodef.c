@@ -4,9 +4,11 @@
 #include "formats/stix.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/timeutil.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <gnutls/crypto.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -183,10 +185,6 @@ static void pattern_lit(struct buf *b, const char *v)
 	buf_addc(b, '\'');
 }
 
-/* One observable found at element n: the SCO, an indicator with its pattern, and a
- * relationship from the indicator to the incident. The SCO and the indicator go
- * through the STIX validator here, so that what the mapper lets through always makes
- * a valid bundle; a value it refuses is reported against the IODEF element. */
 /* A mapped object goes through the checks of a submitted one, from its JSON text. */
 static int validate_mapped(struct conv *c, json_t *o, struct err_detail *verr)
 {
@@ -199,6 +197,10 @@ static int validate_mapped(struct conv *c, json_t *o, struct err_detail *verr)
 	return rc;
 }
 
+/* One observable found at element n: the SCO, an indicator with its pattern, and a
+ * relationship from the indicator to the incident. The SCO and the indicator go
+ * through the STIX validator here, so that what the mapper lets through always makes
+ * a valid bundle; a value it refuses is reported against the IODEF element. */
 static int observable(struct conv *c, xmlNode *n, const char *sco_type, json_t *props,
 		      const char *path, const char *value)
 {
@@ -208,10 +210,17 @@ static int observable(struct conv *c, xmlNode *n, const char *sco_type, json_t *
 	json_t *o, *s;
 	int rc;
 
+	json_t *number = json_object_get(props, path);
+	bool is_number = json_is_integer(number);
+	json_int_t nv = is_number ? json_integer_value(number) : 0;
+
 	s = sco(c, sco_type, props, sid, sizeof(sid));
 	buf_init(&pat, 8192);
 	buf_addf(&pat, "[%s:%s = ", sco_type, path);
-	pattern_lit(&pat, value);
+	if (is_number)
+		buf_addf(&pat, "%" JSON_INTEGER_FORMAT, nv);
+	else
+		pattern_lit(&pat, value);
 	buf_addc(&pat, ']');
 	snprintf(key, sizeof(key), "%s", pat.data);
 	o = sdo(c, "indicator", key, iid, sizeof(iid));
@@ -267,6 +276,79 @@ static bool ipv4_text_ok(const char *s, int *prefix)
 	return true;
 }
 
+/* "192.0.2.0/255.255.255.0" -> "192.0.2.0/24"; the mask must be contiguous. */
+static bool ipv4_mask_to_cidr(const char *v, char *out, size_t n)
+{
+	char addr[16], mask[16];
+	struct in_addr a, m;
+	const char *slash = strchr(v, '/');
+
+	if (!slash || (size_t)(slash - v) >= sizeof(addr) || strlen(slash + 1) >= sizeof(mask))
+		return false;
+	memcpy(addr, v, (size_t)(slash - v));
+	addr[slash - v] = '\0';
+	snprintf(mask, sizeof(mask), "%s", slash + 1);
+	if (inet_pton(AF_INET, addr, &a) != 1 || inet_pton(AF_INET, mask, &m) != 1)
+		return false;
+	uint32_t bits = ntohl(m.s_addr);
+	int len = __builtin_popcount(bits);
+	if (len && bits != ~(uint32_t)0 << (32 - len))
+		return false; /* not contiguous */
+	snprintf(out, n, "%s/%d", addr, len);
+	return true;
+}
+
+/* "64496", "AS64496" or asdot "1.10" (RFC 5396). */
+static bool asn_parse(const char *v, uint32_t *out)
+{
+	uint64_t hi = 0, lo = 0, *cur = &lo;
+	bool dot = false;
+
+	if ((v[0] == 'A' || v[0] == 'a') && (v[1] == 'S' || v[1] == 's'))
+		v += 2;
+	if (!*v)
+		return false;
+	for (; *v; v++) {
+		if (*v == '.' && !dot && cur == &lo && v[1]) {
+			hi = lo;
+			lo = 0;
+			dot = true;
+			continue;
+		}
+		if (*v < '0' || *v > '9' || *cur > UINT32_MAX)
+			return false;
+		*cur = *cur * 10 + (uint64_t)(*v - '0');
+	}
+	if (dot && (hi > 65535 || lo > 65535))
+		return false;
+	uint64_t asn = dot ? hi << 16 | lo : lo;
+	if (asn < 1 || asn > UINT32_MAX)
+		return false;
+	*out = (uint32_t)asn;
+	return true;
+}
+
+/* A MAC address with ':' or '-' between six pairs of hex digits, in STIX's form:
+ * lower case, colon-separated. */
+static bool mac_normalise(const char *v, char out[18])
+{
+	if (strlen(v) != 17)
+		return false;
+	for (int i = 0; i < 17; i++) {
+		if (i % 3 == 2) {
+			if (v[i] != ':' && v[i] != '-')
+				return false;
+			out[i] = ':';
+		} else if (hex_digit_value((unsigned char)v[i]) < 0) {
+			return false;
+		} else {
+			out[i] = (char)tolower((unsigned char)v[i]);
+		}
+	}
+	out[17] = '\0';
+	return true;
+}
+
 static int address(struct conv *c, xmlNode *n)
 {
 	static const char *const cats[] = {"asn", "atm", "e-mail", "ipv4-addr", "ipv4-net",
@@ -311,8 +393,31 @@ static int address(struct conv *c, xmlNode *n)
 		rc = observable(c, n, "email-addr", json_pack("{s:s}", "value", v), "value", v);
 	} else if (!strcmp(cat, "site-uri")) {
 		rc = observable(c, n, "url", json_pack("{s:s}", "value", v), "value", v);
+	} else if (!strcmp(cat, "ipv4-net-mask")) {
+		char cidr[40];
+		if (!ipv4_mask_to_cidr(v, cidr, sizeof(cidr))) {
+			rc = xerr(c, n, ERR_INVALID, "'%.60s' is not an IPv4 network with a mask "
+				  "(192.0.2.0/255.255.255.0)", v);
+			goto out;
+		}
+		rc = observable(c, n, "ipv4-addr", json_pack("{s:s}", "value", cidr), "value", cidr);
+	} else if (!strcmp(cat, "asn")) {
+		uint32_t asn;
+		if (!asn_parse(v, &asn)) {
+			rc = xerr(c, n, ERR_INVALID, "'%.60s' is not an AS number", v);
+			goto out;
+		}
+		rc = observable(c, n, "autonomous-system", json_pack("{s:I}", "number", (json_int_t)asn),
+				"number", v);
+	} else if (!strcmp(cat, "mac")) {
+		char mac[18];
+		if (!mac_normalise(v, mac)) {
+			rc = xerr(c, n, ERR_INVALID, "'%.60s' is not a MAC address", v);
+			goto out;
+		}
+		rc = observable(c, n, "mac-addr", json_pack("{s:s}", "value", mac), "value", mac);
 	}
-	/* asn, atm, mac, ipv4-net-mask, ext-value: kept in the IODEF original only */
+	/* atm, ext-value: no STIX counterpart; kept in the IODEF original only */
 out:
 	free(cat);
 	free(v);

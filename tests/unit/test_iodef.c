@@ -115,10 +115,35 @@ static void public_report_dedupes(void **state)
 	free(t);
 }
 
+/* asn, mac and ipv4-net-mask addresses become SCOs the early warning can match */
+static void network_addresses(void **state)
+{
+	struct stix_bundle_counts c;
+	char *t = convert_ok("network-addresses.xml", &c);
+
+	static const char *const want[] = {
+		"[autonomous-system:number = 64496]",
+		"[autonomous-system:number = 65546]", /* asdot 1.10 */
+		"\"number\": 64496",
+		"[mac-addr:value = '00:1a:2b:3c:4d:5e']",
+		"[ipv4-addr:value = '192.0.2.0/24']",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (!strstr(t, want[i])) {
+			fprintf(stderr, "missing %s in\n%s\n", want[i], t);
+			fail();
+		}
+	}
+	/* the ATM address has no STIX counterpart: 4 SCOs, not 5 */
+	assert_int_equal(c.by_kind[STIX_SCO], 4);
+	free(t);
+}
+
 static void invalid_documents(void **state)
 {
 	static const char *const names[] = {"bad-category", "bad-ipv4", "wrong-version", "bad-time",
-					    "bad-restriction", "doctype-entities", "wrong-namespace"};
+					    "bad-restriction", "doctype-entities", "wrong-namespace",
+					    "bad-asn", "bad-mac", "bad-netmask"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char f[128];
 		size_t len, elen;
@@ -156,6 +181,7 @@ int main(void)
 		cmocka_unit_test(minimal_report),
 		cmocka_unit_test(indicators_report),
 		cmocka_unit_test(public_report_dedupes),
+		cmocka_unit_test(network_addresses),
 		cmocka_unit_test(invalid_documents),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
