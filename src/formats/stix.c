@@ -1154,6 +1154,29 @@ static bool ends_with(const char *s, size_t n, const char *suffix)
 	return n >= m && !memcmp(s + n - m, suffix, m);
 }
 
+/* RFC 4648 base64 with padding, as the binary type requires (section 2.2). */
+static bool base64_ok(const struct jv *j)
+{
+	const char *s = jv_str(j);
+	size_t n = jv_strlen(j), pad = 0;
+
+	if (!s || n % 4)
+		return false;
+	while (pad < 2 && pad < n && s[n - 1 - pad] == '=')
+		pad++;
+	for (size_t i = 0; i < n - pad; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '/'))
+			return false;
+	return true;
+}
+
+/* The hex type: whole octets (section 2.6). */
+static bool hex_ok(const struct jv *j)
+{
+	return jv_is_string(j) && jv_strlen(j) % 2 == 0 && all_hex(jv_str(j), jv_strlen(j));
+}
+
 static int check_property_names(struct vctx *v)
 {
 	static const char *const reserved[] = {"severity", "action", "username", "phone_numbers"};
@@ -1180,6 +1203,11 @@ static int check_property_names(struct vctx *v)
 			return rc;
 		if (ends_with(k, kn, "_refs") && (rc = check_refs(v, name, j, NULL)))
 			return rc;
+		/* and *_bin and *_hex name the binary and hex types (sections 2.2, 2.6) */
+		if (ends_with(k, kn, "_bin") && !base64_ok(j))
+			return verr(v, ERR_INVALID, name, "not base64 (RFC 4648, padded)");
+		if (ends_with(k, kn, "_hex") && !hex_ok(j))
+			return verr(v, ERR_INVALID, name, "not hex (an even number of hex digits)");
 	}
 	return ERR_OK;
 }

@@ -148,6 +148,11 @@ case("extension-type-unknown", lambda b: obj(b, "malware").update(extensions={
     "extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e": {"extension_type": "new-thing"}}))
 case("custom-property-uppercase", lambda b: obj(b, "malware").update({"X_Owner": "cert"}))
 case("custom-property-too-short", lambda b: obj(b, "malware").update({"xy": "cert"}))
+case("custom-bin-not-base64", lambda b: obj(b, "malware").update(x_cert_sample_bin="not base64!"))
+case("custom-hex-odd-length", lambda b: obj(b, "malware").update(x_cert_key_hex="abc"))
+case("artifact-payload-not-base64", lambda b: b["objects"].append(
+    {"type": "artifact", "spec_version": "2.1", "id": "artifact--6f437177-6e48-5cf8-9d9e-872a2bddd641",
+     "payload_bin": "SGVsbG8=x"}))
 case("reserved-property-severity", lambda b: obj(b, "malware").update(severity="high"))
 case("external-reference-no-source", lambda b: obj(b, "indicator").update(
     external_references=[{"url": "https://cert.example/a"}]))
