@@ -5,6 +5,7 @@
 #include <microhttpd.h>
 
 #include "alert/delivery.h"
+#include "formats/jdoc.h"
 #include "formats/stix_pattern.h"
 #include "index/prefixset.h"
 #include "policy/policy.h"
@@ -127,8 +128,16 @@ struct idref {
 	char *value;
 };
 
+/* A sighting or observed-data object, counted once the report's observables are known. */
+struct deferred {
+	int64_t count, seen;
+	char **refs;
+	size_t nrefs;
+};
+
 struct extract {
 	struct warning *w;
+	struct jdoc doc; /* each object is parsed into it in turn */
 	int64_t report;
 	int64_t received;
 	warning_obs_fn fn;
@@ -140,7 +149,8 @@ struct extract {
 	bool want_refs;
 	struct idref *refs;
 	size_t nrefs, caprefs;
-	json_t *deferred; /* sighting and observed-data objects */
+	struct deferred *deferred;
+	size_t ndeferred, capdeferred;
 	int rc;
 };
 
@@ -173,17 +183,17 @@ static void not_indexed(struct extract *x, const char *id, const char *what, con
 		x->not_indexed(x->ctx, id ? id : "", what, reason);
 }
 
-static int64_t json_time(json_t *obj, const char *key, int64_t dflt)
+static int64_t json_time(const struct jv *obj, const char *key, int64_t dflt)
 {
-	const char *s = json_string_value(json_object_get(obj, key));
+	const struct jv *v = jv_get(obj, key);
 	int64_t ms;
-	if (s && !time_parse_rfc3339(s, strlen(s), 0, &ms))
+	if (jv_is_string(v) && !time_parse_rfc3339(jv_str(v), jv_strlen(v), 0, &ms))
 		return ms;
 	return dflt;
 }
 
 /* An SCO (or an object embedded in observed-data): its value(s). */
-static void sco_values(struct extract *x, const char *id, const char *type, json_t *obj,
+static void sco_values(struct extract *x, const char *id, const char *type, const struct jv *obj,
 		       int64_t object_seq, int64_t seen)
 {
 	struct observable o;
@@ -205,10 +215,10 @@ static void sco_values(struct extract *x, const char *id, const char *type, json
 		hint = OBS_ASN;
 		key = "number";
 	} else if (!strcmp(type, "file") || !strcmp(type, "artifact")) {
+		const struct jv *hashes = jv_get(obj, "hashes"), *h;
 		const char *alg;
-		json_t *h;
-		json_object_foreach(json_object_get(obj, "hashes"), alg, h)
-		{
+		size_t m;
+		jv_object_foreach(hashes, m, alg, h) {
 			static const struct {
 				const char *name;
 				enum obs_hash_alg a;
@@ -220,13 +230,12 @@ static void sco_values(struct extract *x, const char *id, const char *type, json
 			for (int i = 0; i < 6; i++)
 				if (!strcasecmp(alg, algs[i].name))
 					k = i;
-			if (k < 0 || !json_is_string(h)) {
+			if (k < 0 || !jv_is_string(h)) {
 				not_indexed(x, id, alg, "hash algorithm not indexed");
 				continue;
 			}
-			if (observable_normalise_hash(algs[k].a, json_string_value(h),
-						      json_string_length(h), &o, &err))
-				not_indexed(x, id, json_string_value(h), err.message);
+			if (observable_normalise_hash(algs[k].a, jv_str(h), jv_strlen(h), &o, &err))
+				not_indexed(x, id, jv_str(h), err.message);
 			else
 				emit(x, id, &o, object_seq, seen);
 		}
@@ -234,17 +243,16 @@ static void sco_values(struct extract *x, const char *id, const char *type, json
 	} else {
 		return;
 	}
-	json_t *v = json_object_get(obj, key);
+	const struct jv *v = jv_get(obj, key);
 	char num[32];
 	const char *text;
 	size_t n;
-	if (json_is_integer(v)) {
-		n = (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-				     json_integer_value(v));
+	if (jv_is_integer(v)) {
+		n = (size_t)snprintf(num, sizeof(num), "%" PRId64, jv_int(v));
 		text = num;
-	} else if (json_is_string(v)) {
-		text = json_string_value(v);
-		n = json_string_length(v);
+	} else if (jv_is_string(v)) {
+		text = jv_str(v);
+		n = jv_strlen(v);
 	} else {
 		return;
 	}
@@ -320,17 +328,17 @@ static int on_comparison(void *ctx, const struct stix_pattern_comparison *c)
 	return pc->x->rc;
 }
 
-static void indicator_values(struct extract *x, const char *id, json_t *obj, int64_t object_seq,
-			     int64_t seen)
+static void indicator_values(struct extract *x, const char *id, const struct jv *obj,
+			     int64_t object_seq, int64_t seen)
 {
-	const char *ptype = json_string_value(json_object_get(obj, "pattern_type"));
-	json_t *pat = json_object_get(obj, "pattern");
-	if (!json_is_string(pat))
+	const char *ptype = jv_str(jv_get(obj, "pattern_type"));
+	const struct jv *pat = jv_get(obj, "pattern");
+	if (!jv_is_string(pat))
 		return;
 	if (ptype && strcmp(ptype, "stix")) {
 		char reason[160];
 		snprintf(reason, sizeof(reason), "pattern_type '%.100s' is not indexed", ptype);
-		not_indexed(x, id, json_string_value(pat), reason);
+		not_indexed(x, id, jv_str(pat), reason);
 		return;
 	}
 	/* an indicator past valid_until decays from that time */
@@ -340,8 +348,8 @@ static void indicator_values(struct extract *x, const char *id, json_t *obj, int
 	struct stix_pattern *p = NULL;
 	struct err_detail err;
 	err_clear(&err);
-	if (stix_pattern_parse(json_string_value(pat), json_string_length(pat), &p, &err)) {
-		not_indexed(x, id, json_string_value(pat), err.message);
+	if (stix_pattern_parse(jv_str(pat), jv_strlen(pat), &p, &err)) {
+		not_indexed(x, id, jv_str(pat), err.message);
 		return;
 	}
 	struct pat_ctx pc = {x, id, object_seq, seen, NULL};
@@ -357,37 +365,13 @@ static int cmp_ref(const void *a, const void *b)
 /* Sightings and observed-data count the observables they point to. */
 static void resolve_refs(struct extract *x)
 {
-	size_t i;
-	json_t *obj;
-	if (!x->deferred)
+	if (!x->ndeferred)
 		return;
 	qsort(x->refs, x->nrefs, sizeof(*x->refs), cmp_ref);
-	json_array_foreach(x->deferred, i, obj)
-	{
-		const char *type = json_string_value(json_object_get(obj, "type"));
-		bool sighting = type && !strcmp(type, "sighting");
-		int64_t count = json_integer_value(
-		    json_object_get(obj, sighting ? "count" : "number_observed"));
-		if (count <= 0)
-			count = 1;
-		int64_t seen = json_time(obj, sighting ? "last_seen" : "last_observed",
-					 json_time(obj, "modified", x->received));
-		if (seen > x->received)
-			seen = x->received;
-		json_t *refs = json_array();
-		if (sighting) {
-			json_array_append(refs, json_object_get(obj, "sighting_of_ref"));
-			json_array_extend(refs, json_object_get(obj, "observed_data_refs"));
-		} else {
-			json_array_extend(refs, json_object_get(obj, "object_refs"));
-		}
-		size_t k;
-		json_t *ref;
-		json_array_foreach(refs, k, ref)
-		{
-			struct idref key = {.id = (char *)json_string_value(ref)};
-			if (!key.id || !x->nrefs)
-				continue;
+	for (size_t i = 0; i < x->ndeferred; i++) {
+		const struct deferred *d = &x->deferred[i];
+		for (size_t k = 0; k < d->nrefs && x->nrefs; k++) {
+			struct idref key = {.id = d->refs[k]};
 			struct idref *hit =
 			    bsearch(&key, x->refs, x->nrefs, sizeof(*x->refs), cmp_ref);
 			if (!hit)
@@ -400,46 +384,75 @@ static void resolve_refs(struct extract *x)
 							 &o, NULL))
 					continue;
 				if (x->sighting)
-					x->sighting(x->ctx, &o, count, seen);
+					x->sighting(x->ctx, &o, d->count, d->seen);
 			}
 		}
-		json_decref(refs);
+	}
+}
+
+static void add_refs(struct deferred *d, const struct jv *v)
+{
+	size_t n = jv_is_array(v) ? jv_size(v) : 1;
+	d->refs = xrealloc(d->refs, (d->nrefs + n) * sizeof(*d->refs));
+	for (size_t i = 0; i < n; i++) {
+		const char *id = jv_str(jv_is_array(v) ? jv_at(v, i) : v);
+		if (id)
+			d->refs[d->nrefs++] = xstrdup(id);
+	}
+}
+
+/* What resolve_refs needs from a sighting or observed-data, kept past this object. */
+static void defer(struct extract *x, const struct jv *obj, bool sighting)
+{
+	if (x->ndeferred == x->capdeferred) {
+		x->capdeferred = x->capdeferred ? 2 * x->capdeferred : 16;
+		x->deferred = xrealloc(x->deferred, x->capdeferred * sizeof(*x->deferred));
+	}
+	struct deferred *d = &x->deferred[x->ndeferred++];
+	memset(d, 0, sizeof(*d));
+	d->count = jv_int(jv_get(obj, sighting ? "count" : "number_observed"));
+	if (d->count <= 0)
+		d->count = 1;
+	d->seen = json_time(obj, sighting ? "last_seen" : "last_observed",
+			    json_time(obj, "modified", x->received));
+	if (d->seen > x->received)
+		d->seen = x->received;
+	if (sighting) {
+		add_refs(d, jv_get(obj, "sighting_of_ref"));
+		add_refs(d, jv_get(obj, "observed_data_refs"));
+	} else {
+		add_refs(d, jv_get(obj, "object_refs"));
 	}
 }
 
 static void extract_object(struct extract *x, const char *type, const char *bytes, size_t len,
 			   int64_t object_seq, int64_t modified)
 {
-	json_error_t jerr;
-	json_t *obj = json_loadb(bytes, len, 0, &jerr);
+	struct jdoc_error jerr;
+	const struct jv *obj = jdoc_parse(&x->doc, bytes, len, &jerr);
 	if (!obj)
 		return; /* the intake validated it; a damaged file is logged by the caller */
-	const char *id = json_string_value(json_object_get(obj, "id"));
+	const char *id = jv_str(jv_get(obj, "id"));
 	int64_t seen = modified < x->received ? modified : x->received;
 	if (!strcmp(type, "indicator")) {
 		indicator_values(x, id, obj, object_seq, seen);
 	} else if (!strcmp(type, "observed-data") || !strcmp(type, "sighting")) {
 		if (!strcmp(type, "observed-data")) {
 			/* the deprecated embedded form: {"0": {"type": "ipv4-addr", ...}} */
-			const char *k;
-			json_t *emb;
-			json_object_foreach(json_object_get(obj, "objects"), k, emb)
-			{
-				const char *t = json_string_value(json_object_get(emb, "type"));
+			const struct jv *objects = jv_get(obj, "objects");
+			for (size_t m = 0; m < jv_size(objects); m++) {
+				const struct jv *emb = &jv_member(objects, m)->value;
+				const char *t = jv_str(jv_get(emb, "type"));
 				if (t)
 					sco_values(x, id, t, emb, object_seq,
 						   json_time(obj, "last_observed", seen));
 			}
 		}
-		if (x->sighting) {
-			if (!x->deferred)
-				x->deferred = json_array();
-			json_array_append(x->deferred, obj);
-		}
+		if (x->sighting)
+			defer(x, obj, !strcmp(type, "sighting"));
 	} else {
 		sco_values(x, id, type, obj, object_seq, seen);
 	}
-	json_decref(obj);
 }
 
 static bool interesting(const char *type)
@@ -502,6 +515,7 @@ static int extract_run(struct extract *x)
 	sqlite3_bind_int64(s, 1, first);
 	sqlite3_bind_int64(s, 2, last);
 	sqlite3_bind_int64(s, 3, x->report);
+	jdoc_init(&x->doc, 0);
 	while (!x->rc && sqlite3_step(s) == SQLITE_ROW) {
 		const char *type = (const char *)sqlite3_column_text(s, 1);
 		if (!interesting(type))
@@ -513,6 +527,7 @@ static int extract_run(struct extract *x)
 			       sqlite3_column_int64(s, 4));
 	}
 	sqlite3_reset(s);
+	jdoc_release(&x->doc);
 	munmap((void *)map, (size_t)st.st_size);
 	resolve_refs(x);
 	for (size_t i = 0; i < x->nrefs; i++) {
@@ -520,7 +535,12 @@ static int extract_run(struct extract *x)
 		free(x->refs[i].value);
 	}
 	free(x->refs);
-	json_decref(x->deferred);
+	for (size_t i = 0; i < x->ndeferred; i++) {
+		for (size_t k = 0; k < x->deferred[i].nrefs; k++)
+			free(x->deferred[i].refs[k]);
+		free(x->deferred[i].refs);
+	}
+	free(x->deferred);
 	return x->rc;
 }
 
