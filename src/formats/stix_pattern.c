@@ -19,6 +19,9 @@
  */
 #include "formats/stix_pattern.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -484,6 +487,26 @@ static int parenthesised(struct parser *ps, int (*inner)(struct parser *))
 	return ERR_OK;
 }
 
+/* MATCHES takes a PCRE regular expression (section 9.5 of the patterning spec): one
+ * that does not compile could never match, so the pattern is refused. */
+static int check_regex(struct parser *ps, const struct stix_pattern_literal *lit, size_t at)
+{
+	int code;
+	PCRE2_SIZE where;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)lit->text, lit->len, PCRE2_UTF, &code, &where,
+				       NULL);
+
+	if (re) {
+		pcre2_code_free(re);
+		return ERR_OK;
+	}
+	PCRE2_UCHAR msg[160];
+	if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
+		snprintf((char *)msg, sizeof(msg), "error %d", code);
+	return perr(ps, ERR_SYNTAX, at, "MATCHES: not a PCRE regular expression (%s, at byte %zu "
+		    "of the expression)", (const char *)msg, (size_t)where);
+}
+
 static int cmp_primary(struct parser *ps)
 {
 	struct stix_pattern_comparison *c;
@@ -574,6 +597,8 @@ static int cmp_primary(struct parser *ps)
 	default:
 		break;
 	}
+	if (c->op == STIX_OP_MATCHES)
+		return check_regex(ps, lit, at);
 	return ERR_OK;
 }
 

@@ -74,6 +74,8 @@ static void extracts_comparisons(void **state)
 	ASSERT_RENDER("([a-b:c = 1] AND ([d-e:f = 2] OR [g-h:i = 3]) REPEATS 5 TIMES) START "
 		      "t'2024-01-01T00:00:00Z' STOP t'2024-01-02T00:00:00Z'",
 		      "0 a-b:c = i:1 | 1 d-e:f = i:2 | 2 g-h:i = i:3");
+	ASSERT_RENDER("[file:name MATCHES '^invoice_[0-9]{4}\\\\.(exe|scr)$']",
+		      "0 file:name MATCHES s:^invoice_[0-9]{4}\\.(exe|scr)$");
 }
 
 static void check_error(const char *pat, int code, const char *msg)
@@ -121,6 +123,13 @@ static void rejects_with_position(void **state)
 	check_error("[a-b:c = 01]", ERR_SYNTAX, "pattern: position 9: malformed number");
 	check_error("[a-b:c.d-e = 1]", ERR_SYNTAX, "pattern: position 7: expected a property name");
 	check_error("[a-b:c IN (1, 2]", ERR_SYNTAX, "pattern: position 15: expected ',' or ')'");
+	/* MATCHES: the expression must compile as PCRE */
+	check_error("[file:name MATCHES '^(evil.*\\\\.exe$']", ERR_SYNTAX,
+		    "pattern: position 19: MATCHES: not a PCRE regular expression (missing closing "
+		    "parenthesis, at byte 14 of the expression)");
+	check_error("[file:name MATCHES 'a{2,1}']", ERR_SYNTAX,
+		    "pattern: position 19: MATCHES: not a PCRE regular expression (numbers out of "
+		    "order in {} quantifier, at byte 5 of the expression)");
 }
 
 static void caps_hold(void **state)

@@ -170,6 +170,8 @@ case("pattern-unterminated-string", lambda b: obj(b, "indicator").update(
     pattern="[domain-name:value = 'evil.example]"))
 case("pattern-bad-qualifier", lambda b: obj(b, "indicator").update(
     pattern="[ipv4-addr:value = '198.51.100.7'] REPEATS 0 TIMES"))
+case("pattern-matches-bad-regex", lambda b: obj(b, "indicator").update(
+    pattern="[file:name MATCHES 'invoice_[0-9{4}']"))
 case("pattern-start-after-stop", lambda b: obj(b, "indicator").update(
     pattern="[ipv4-addr:value = '198.51.100.7'] START t'2024-02-01T00:00:00Z' "
             "STOP t'2024-01-01T00:00:00Z'"))
