@@ -40,6 +40,7 @@ struct jdoc_stack {
 void jdoc_init(struct jdoc *d, int max_depth)
 {
 	arena_init(&d->arena);
+	arena_init(&d->parser);
 	d->max_depth = max_depth > 0 ? max_depth : JDOC_MAX_DEPTH;
 	d->stack = xcalloc(1, sizeof(*d->stack));
 	d->stack->frames = xcalloc((size_t)d->max_depth, sizeof(*d->stack->frames));
@@ -55,6 +56,7 @@ void jdoc_release(struct jdoc *d)
 	free(d->stack);
 	d->stack = NULL;
 	arena_release(&d->arena);
+	arena_release(&d->parser);
 }
 
 static int fail(struct jdoc_stack *s, const char *fmt, ...)
@@ -241,6 +243,33 @@ static const yajl_callbacks callbacks = {
 	.yajl_end_array = close_container,
 };
 
+/* yajl allocates its handle, lexer and buffers for every document: from an arena
+ * reset between documents instead of malloc. A block remembers its size for realloc. */
+static void *parser_malloc(void *ctx, size_t n)
+{
+	size_t *p = arena_alloc(ctx, n + 16);
+	*p = n;
+	return (char *)p + 16;
+}
+
+static void *parser_realloc(void *ctx, void *old, size_t n)
+{
+	if (!old)
+		return parser_malloc(ctx, n);
+	size_t was = *(size_t *)((char *)old - 16);
+	if (n <= was)
+		return old;
+	void *p = parser_malloc(ctx, n);
+	memcpy(p, old, was);
+	return p;
+}
+
+static void parser_free(void *ctx, void *p)
+{
+	(void)ctx;
+	(void)p; /* the arena goes at the next parse */
+}
+
 /* yajl's own message ("parse error: invalid object key (must be a string)\n"),
  * without its prefix and line end. */
 static void yajl_message(yajl_handle h, const char *text, size_t len, struct jdoc_error *e)
@@ -265,12 +294,14 @@ const struct jv *jdoc_parse(struct jdoc *d, const char *text, size_t len, struct
 	yajl_status st;
 
 	arena_reset(&d->arena);
+	arena_reset(&d->parser);
 	s->n = 0;
 	s->depth = 0;
 	s->root = NULL;
 	s->failed = false;
 	s->err = e;
-	s->h = yajl_alloc(&callbacks, NULL, s);
+	yajl_alloc_funcs mem = {parser_malloc, parser_realloc, parser_free, &d->parser};
+	s->h = yajl_alloc(&callbacks, &mem, s);
 	if (!s->h)
 		abort(); /* out of memory, as xmalloc */
 	st = yajl_parse(s->h, (const unsigned char *)text, len);

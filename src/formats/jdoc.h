@@ -45,6 +45,7 @@ struct jmember {
 struct jdoc_stack;
 struct jdoc {
 	struct arena arena;
+	struct arena parser; /* yajl's own allocations, dropped after each parse */
 	struct jdoc_stack *stack;
 	int max_depth;
 };

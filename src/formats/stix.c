@@ -15,18 +15,21 @@
 
 /* ---- names, identifiers ------------------------------------------------------------ */
 
+/* Character classes for the identifier checks, which run several times per object. */
+enum { C_HEX = 1, C_TYPE = 2, C_LOWER = 4 };
+static const unsigned char char_class[256] = {
+	['0' ... '9'] = C_HEX | C_TYPE, ['a' ... 'f'] = C_HEX | C_TYPE | C_LOWER,
+	['g' ... 'z'] = C_TYPE | C_LOWER, ['A' ... 'F'] = C_HEX, ['-'] = C_TYPE,
+};
+
 static bool uuid_valid(const char *u, size_t n)
 {
-	if (n != 36)
+	if (n != 36 || u[8] != '-' || u[13] != '-' || u[18] != '-' || u[23] != '-')
 		return false;
-	for (size_t i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (u[i] != '-')
-				return false;
-		} else if (hex_digit_value((unsigned char)u[i]) < 0) {
+	for (size_t i = 0; i < 36; i++)
+		if (!(char_class[(unsigned char)u[i]] & C_HEX) && i != 8 && i != 13 && i != 18 &&
+		    i != 23)
 			return false;
-		}
-	}
 	/* RFC 4122: version 1-5, variant 10xx */
 	if (u[14] < '1' || u[14] > '5')
 		return false;
@@ -35,13 +38,12 @@ static bool uuid_valid(const char *u, size_t n)
 
 bool stix_type_name_valid(const char *t, size_t n)
 {
-	if (n < 3 || n > 250 || !(t[0] >= 'a' && t[0] <= 'z'))
+	if (n < 3 || n > 250 || !(char_class[(unsigned char)t[0]] & C_LOWER))
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		char c = t[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+		if (!(char_class[(unsigned char)t[i]] & C_TYPE))
 			return false;
-		if (c == '-' && i + 1 < n && t[i + 1] == '-')
+		if (t[i] == '-' && i + 1 < n && t[i + 1] == '-')
 			return false;
 	}
 	return true;
@@ -1332,9 +1334,11 @@ int stix_validate_object(const struct jv *obj, size_t index, struct stix_object_
 
 /* ---- duplicates -------------------------------------------------------------------- */
 
+/* 16 bytes: 96 bits of the hash (collisions need ~2^48 objects) and the index. */
 struct seen_entry {
-	uint64_t h1, h2; /* h1 == 0 marks an empty slot */
-	size_t index;
+	uint64_t h1; /* 0 marks an empty slot */
+	uint32_t h2;
+	uint32_t index;
 };
 
 struct stix_seen {
@@ -1385,7 +1389,7 @@ void stix_seen_free(struct stix_seen *s)
 }
 
 static struct seen_entry *seen_find(struct seen_entry *slots, size_t cap, uint64_t h1,
-				    uint64_t h2)
+				    uint32_t h2)
 {
 	size_t i = (size_t)(h1 & (cap - 1));
 
@@ -1394,9 +1398,15 @@ static struct seen_entry *seen_find(struct seen_entry *slots, size_t cap, uint64
 	return &slots[i];
 }
 
+void stix_seen_prefetch(const struct stix_seen *s, const uint64_t key[2])
+{
+	__builtin_prefetch(&s->slots[key[0] & (s->cap - 1)], 1);
+}
+
 bool stix_seen_add(struct stix_seen *s, const uint64_t key[2], size_t index, size_t *first)
 {
-	uint64_t h1 = key[0], h2 = key[1];
+	uint64_t h1 = key[0];
+	uint32_t h2 = (uint32_t)key[1];
 	struct seen_entry *e;
 
 	if ((s->used + 1) * 4 > s->cap * 3) {
@@ -1417,7 +1427,7 @@ bool stix_seen_add(struct stix_seen *s, const uint64_t key[2], size_t index, siz
 	}
 	e->h1 = h1;
 	e->h2 = h2;
-	e->index = index;
+	e->index = index > UINT32_MAX ? UINT32_MAX : (uint32_t)index;
 	s->used++;
 	return false;
 }

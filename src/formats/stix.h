@@ -104,5 +104,8 @@ void stix_seen_key(const char *id, size_t id_len, int64_t modified_ms, uint64_t 
 /* Returns true and sets *first to the index given when the pair was first added if
  * the pair is already in the set; otherwise adds it with `index` and returns false. */
 bool stix_seen_add(struct stix_seen *s, const uint64_t key[2], size_t index, size_t *first);
+/* Starts loading the slot of `key`, so that a run of stix_seen_add over many keys
+ * overlaps its cache misses. */
+void stix_seen_prefetch(const struct stix_seen *s, const uint64_t key[2]);
 
 #endif

@@ -337,6 +337,13 @@ static int collect_oldest(struct ingest *in)
 		rc = b->rc;
 		in->first_err = b->err;
 	}
+	/* the set is far larger than the caches: start every probe of the batch first */
+	for (size_t at = 0; !rc && at < b->out.len;) {
+		struct record r;
+		memcpy(&r, b->out.data + at, sizeof(r));
+		stix_seen_prefetch(in->seen, r.seen_key);
+		at += sizeof(r) + r.id_len + r.type_len;
+	}
 	for (size_t at = 0; !rc && at < b->out.len;) {
 		struct record r;
 		memcpy(&r, b->out.data + at, sizeof(r));
