@@ -467,6 +467,8 @@ static bool interesting(const char *type)
 	return false;
 }
 
+#define EXTRACT_WINDOW 8192
+
 static int extract_run(struct extract *x)
 {
 	struct node *node = x->w->node;
@@ -510,23 +512,40 @@ static int extract_run(struct extract *x)
 		return st.st_size ? ERR_IO : ERR_OK;
 	madvise((void *)map, (size_t)st.st_size, MADV_SEQUENTIAL);
 
+	/* A window of seq at a time, each its own read transaction: one
+	 * transaction over a large report (seconds) would hold the WAL at its
+	 * start, and every write meanwhile would lengthen it (store.c). The
+	 * rows of a committed report never change. */
 	s = store_stmt(c, "SELECT seq, type, off, len, modified FROM objects WHERE seq BETWEEN ? "
 			  "AND ? AND report = ? ORDER BY seq");
-	sqlite3_bind_int64(s, 1, first);
-	sqlite3_bind_int64(s, 2, last);
-	sqlite3_bind_int64(s, 3, x->report);
 	jdoc_init(&x->doc, 0);
-	while (!x->rc && sqlite3_step(s) == SQLITE_ROW) {
-		const char *type = (const char *)sqlite3_column_text(s, 1);
-		if (!interesting(type))
-			continue;
-		int64_t off = sqlite3_column_int64(s, 2), len = sqlite3_column_int64(s, 3);
-		if (off < 0 || len <= 0 || off + len > st.st_size)
-			continue;
-		extract_object(x, type, map + off, (size_t)len, sqlite3_column_int64(s, 0),
-			       sqlite3_column_int64(s, 4));
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), released = 0, reached = 0;
+	for (int64_t from = first; !x->rc && from <= last; from += EXTRACT_WINDOW) {
+		sqlite3_bind_int64(s, 1, from);
+		sqlite3_bind_int64(s, 2,
+				   last - from < EXTRACT_WINDOW ? last : from + EXTRACT_WINDOW - 1);
+		sqlite3_bind_int64(s, 3, x->report);
+		while (!x->rc && sqlite3_step(s) == SQLITE_ROW) {
+			const char *type = (const char *)sqlite3_column_text(s, 1);
+			int64_t off = sqlite3_column_int64(s, 2), len = sqlite3_column_int64(s, 3);
+			if (off < 0 || len <= 0 || off + len > st.st_size)
+				continue;
+			if ((size_t)(off + len) > reached)
+				reached = (size_t)(off + len);
+			if (!interesting(type))
+				continue;
+			extract_object(x, type, map + off, (size_t)len, sqlite3_column_int64(s, 0),
+				       sqlite3_column_int64(s, 4));
+		}
+		sqlite3_reset(s);
+		/* objects lie in seq order in the file: the pages behind are done with, and
+		 * leaving them mapped would add the whole report to the daemon's RSS */
+		size_t upto = reached / page * page;
+		if (upto > released) {
+			madvise((void *)(map + released), upto - released, MADV_DONTNEED);
+			released = upto;
+		}
 	}
-	sqlite3_reset(s);
 	jdoc_release(&x->doc);
 	munmap((void *)map, (size_t)st.st_size);
 	resolve_refs(x);

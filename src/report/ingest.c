@@ -508,6 +508,45 @@ static int convert_iodef(struct ingest *in)
 	return rc;
 }
 
+/* A row of object_keys. Rows are inserted KEYS_BATCH at a time, sorted: the
+ * objects' ids are random, so in their order each insertion would land on a
+ * random page of object_keys; sorted, a batch visits its pages once, in order
+ * (at a million objects, ~0.8 s instead of ~2 s). The batch bounds memory
+ * (6 MiB, and as much for qsort) whatever the report's size; larger batches
+ * gain little. */
+struct object_key {
+	int64_t key, modified, seq;
+};
+
+#define KEYS_BATCH ((size_t)1 << 18)
+
+static int object_key_cmp(const void *pa, const void *pb)
+{
+	const struct object_key *a = pa, *b = pb;
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	if (a->modified != b->modified)
+		return a->modified < b->modified ? -1 : 1;
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static int insert_keys(struct store_conn *c, struct object_key *keys, size_t n)
+{
+	static const char sql[] = "INSERT INTO object_keys(stix_key, modified, seq) VALUES (?,?,?)";
+	sqlite3_stmt *s = store_stmt(c, sql);
+	int rc = s ? ERR_OK : ERR_STORE;
+
+	qsort(keys, n, sizeof(*keys), object_key_cmp);
+	for (size_t i = 0; !rc && i < n; i++) {
+		sqlite3_bind_int64(s, 1, keys[i].key);
+		sqlite3_bind_int64(s, 2, keys[i].modified);
+		sqlite3_bind_int64(s, 3, keys[i].seq);
+		rc = store_step_done(c, s, "object_key_insert");
+	}
+	return rc;
+}
+
+/* One row per object in objects, and its key in object_keys. */
 static int insert_objects(struct ingest *in, struct store_conn *c, int64_t report,
 			  int64_t *first, int64_t *last)
 {
@@ -516,15 +555,23 @@ static int insert_objects(struct ingest *in, struct store_conn *c, int64_t repor
 	sqlite3_stmt *s = store_stmt(c, sql);
 	struct record r;
 	char id[512], type[512];
+	size_t cap = in->objects && in->objects < KEYS_BATCH ? (size_t)in->objects : KEYS_BATCH;
+	struct object_key *keys = xmalloc(cap * sizeof(*keys));
+	size_t n = 0;
+	int rc = ERR_OK;
 
 	*first = *last = 0;
-	if (!s || fseek(in->records, 0, SEEK_SET))
-		return ERR_STORE;
+	if (!s || fseek(in->records, 0, SEEK_SET)) {
+		rc = ERR_STORE;
+		goto out;
+	}
 	while (fread(&r, sizeof(r), 1, in->records) == 1) {
 		if (r.id_len >= sizeof(id) || r.type_len >= sizeof(type) ||
 		    fread(id, r.id_len, 1, in->records) != 1 ||
-		    fread(type, r.type_len, 1, in->records) != 1)
-			return ERR_IO;
+		    fread(type, r.type_len, 1, in->records) != 1) {
+			rc = ERR_IO;
+			goto out;
+		}
 		sqlite3_bind_int64(s, 1, report);
 		sqlite3_bind_text(s, 2, id, r.id_len, SQLITE_STATIC);
 		sqlite3_bind_text(s, 3, type, r.type_len, SQLITE_STATIC);
@@ -534,15 +581,24 @@ static int insert_objects(struct ingest *in, struct store_conn *c, int64_t repor
 		sqlite3_bind_int(s, 7, r.tlp);
 		sqlite3_bind_int64(s, 8, (int64_t)r.off);
 		sqlite3_bind_int64(s, 9, r.len);
-		int src = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (src != SQLITE_DONE)
-			return store_error(c, src, "object_insert");
+		rc = store_step_done(c, s, "object_insert");
+		if (rc)
+			goto out;
 		*last = sqlite3_last_insert_rowid(store_db(c));
 		if (!*first)
 			*first = *last;
+		if (n == cap) {
+			rc = insert_keys(c, keys, n);
+			if (rc)
+				goto out;
+			n = 0;
+		}
+		keys[n++] = (struct object_key){store_stix_key(id, r.id_len), r.modified, *last};
 	}
-	return ERR_OK;
+	rc = ferror(in->records) ? ERR_IO : insert_keys(c, keys, n);
+out:
+	free(keys);
+	return rc;
 }
 
 static int fsync_dir(const char *dir)

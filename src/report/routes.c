@@ -291,6 +291,13 @@ static void get_audit(struct request *r)
 #define OBJECT_COLS                                                                             \
 	REPORT_COLS ", o.seq, o.stix_id, o.type, o.modified, o.revoked, o.off, o.len"
 #define OBJECT_FROM " FROM objects o JOIN reports r ON r.seq = o.report JOIN members m ON m.id = r.originator "
+/* The versions of one id, ?1: through object_keys, newest first when ordered
+ * by k.modified DESC, k.seq DESC (its key order, read backwards). stix_key
+ * may collide: o.stix_id is matched too. CROSS JOIN keeps object_keys first. */
+#define OBJECT_BY_ID                                                                            \
+	" FROM object_keys k CROSS JOIN objects o ON o.seq = k.seq"                             \
+	" JOIN reports r ON r.seq = o.report JOIN members m ON m.id = r.originator"             \
+	" WHERE k.stix_key = stix_key(?1) AND o.stix_id = ?1 "
 enum { O_SEQ = C_ONAME + 1, O_ID, O_TYPE, O_MOD, O_REVOKED, O_OFF, O_LEN };
 
 /* Reads an object's bytes from its report file into `out`. */
@@ -314,8 +321,8 @@ static int append_object(struct request *r, sqlite3_stmt *s, struct buf *out)
 static int64_t latest_visible(struct request *r, const char *stix_id, enum policy_path p,
 			      bool *revoked)
 {
-	static const char sql[] = "SELECT " OBJECT_COLS OBJECT_FROM
-				  "WHERE o.stix_id = ? ORDER BY o.modified DESC, o.seq DESC";
+	static const char sql[] =
+	    "SELECT " OBJECT_COLS OBJECT_BY_ID "ORDER BY k.modified DESC, k.seq DESC";
 	sqlite3_stmt *s = store_stmt(store_reader(r->node->st), sql);
 	int64_t best = 0;
 	*revoked = false;
@@ -423,8 +430,8 @@ static void get_object(struct request *r)
 				   "modified: '%s' is not an RFC 3339 time", mod);
 			return;
 		}
-		static const char vsql[] = "SELECT " OBJECT_COLS OBJECT_FROM
-					   "WHERE o.stix_id = ? AND o.modified = ? ORDER BY o.seq DESC";
+		static const char vsql[] = "SELECT " OBJECT_COLS OBJECT_BY_ID
+					   "AND k.modified = ?2 ORDER BY k.seq DESC";
 		sqlite3_stmt *v = store_stmt(store_reader(r->node->st), vsql);
 		sqlite3_bind_text(v, 1, r->param[0], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(v, 2, ms);
@@ -461,8 +468,8 @@ static void get_object(struct request *r)
 
 static void get_versions(struct request *r)
 {
-	static const char sql[] = "SELECT " OBJECT_COLS OBJECT_FROM
-				  "WHERE o.stix_id = ? ORDER BY o.modified DESC, o.seq DESC";
+	static const char sql[] =
+	    "SELECT " OBJECT_COLS OBJECT_BY_ID "ORDER BY k.modified DESC, k.seq DESC";
 	struct audit_list audit = {NULL, 0};
 	sqlite3_stmt *s = store_stmt(store_reader(r->node->st), sql);
 	json_t *items = json_array();

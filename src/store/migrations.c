@@ -215,6 +215,21 @@ const char *const store_migrations[] = {
 
 	/* 5: a member's contacts in id order without a sort (GET /contacts?member=) */
 	"CREATE INDEX contacts_member_id ON contacts(member_id, id);",
+
+	/* 6: objects are found by id through object_keys, keyed by a 63-bit hash
+	 * of stix_id (stix_key(), store_stix_key), instead of the index
+	 * objects_id(stix_id, modified): its keys are half the size, and intake
+	 * inserts a report's keys in key order, where the index took the objects'
+	 * random ids one by one (most of a large report's commit). Every object
+	 * has its row here; a hash may collide, so queries match stix_id too. */
+	"CREATE TABLE object_keys ("
+	"  stix_key INTEGER NOT NULL,"
+	"  modified INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  PRIMARY KEY (stix_key, modified, seq)) WITHOUT ROWID;"
+	"INSERT INTO object_keys(stix_key, modified, seq) "
+	"  SELECT stix_key(stix_id), modified, seq FROM objects;"
+	"DROP INDEX objects_id;",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

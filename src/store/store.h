@@ -5,7 +5,9 @@
  * its own connection (created on first use, closed by store_close). Writes are
  * serialised: store_write_begin() takes the writer lock and opens an IMMEDIATE
  * transaction; store_write_end() commits (or rolls back on error) and unlocks.
- * A write is on disk when store_write_end returns ERR_OK. */
+ * A write is on disk when store_write_end returns ERR_OK. The store runs one
+ * thread of its own, the checkpointer, from store_open to store_close: it
+ * copies the WAL into the database file off the committing request's path. */
 #ifndef ATALAYA_STORE_H
 #define ATALAYA_STORE_H
 
@@ -53,6 +55,12 @@ int store_step_done(struct store_conn *c, sqlite3_stmt *s, const char *what);
 /* Runs a write statement to its end and resets it: ERR_OK when it changed at
  * least one row, ERR_NOT_FOUND when it changed none, else store_error's code. */
 int store_step_changed(struct store_conn *c, sqlite3_stmt *s, const char *what);
+
+/* The key under which object_keys finds a STIX id: SipHash-2-4 of the id's
+ * bytes under a fixed, public key, 63 bits. It is stored: it never changes.
+ * Different ids may share a key; a lookup matches stix_id as well. Every
+ * connection also has it as the SQL function stix_key(TEXT). Any thread. */
+int64_t store_stix_key(const char *id, size_t len);
 
 /* Bytes of the database plus its WAL. */
 int64_t store_size_bytes(struct store *st);

@@ -290,6 +290,59 @@ def test_persistence_and_large_bundle(bin_):
         n.cleanup()
 
 
+def test_object_keys_migration_and_clean_stop(bin_):
+    """A store of schema 5 (objects found through the index objects_id) gains
+    object_keys at start, with the keys intake would have written; lookups by
+    id answer as before; a clean stop leaves the WAL empty."""
+    n = Node(bin_).start()
+    try:
+        b_id, btok = n.add_member("B", "BR")
+        oid = sid("indicator")
+        v1 = indicator("[ipv4-addr:value = '198.51.100.1']", oid=oid, name="v1")
+        v2 = indicator("[ipv4-addr:value = '198.51.100.2']", oid=oid, name="v2",
+                       modified="2026-11-02T10:00:00.000Z")
+        others = [indicator(f"[ipv4-addr:value = '10.0.{i // 256}.{i % 256}']") for i in range(600)]
+        eq(submit(n, dumps(bundle([v1] + others)), "all").status, 201, "v1 and others")
+        eq(submit(n, dumps(bundle([v2])), "all").status, 201, "v2")
+        eq(n.stop(), 0, "clean stop")
+        wal = os.path.join(n.data, "atalaya.db-wal")
+        check(not os.path.exists(wal) or os.path.getsize(wal) == 0, "the WAL is empty after a stop")
+
+        db = sqlite3.connect(os.path.join(n.data, "atalaya.db"))
+        written = sorted(db.execute("SELECT stix_key, modified, seq FROM object_keys"))
+        eq(len(written), 602, "one key per object")
+        db.executescript("BEGIN; DROP TABLE object_keys;"
+                         "CREATE INDEX objects_id ON objects(stix_id, modified);"
+                         "PRAGMA user_version = 5; COMMIT;")
+        db.close()
+
+        n.start()
+        check("event=store_migrate step=6" in n.read_log(), "step 6 ran")
+        r = n.request("GET", f"/api/v1/objects/{oid}", token=btok)
+        eq(json.loads(r.body)["name"], "v2", "latest version by id after the migration")
+        r = n.request("GET", f"/api/v1/objects/{oid}?modified=2026-11-01T10:00:00.000Z", token=btok)
+        eq(json.loads(r.body)["name"], "v1", "a given version after the migration")
+        vs = n.request("GET", f"/api/v1/objects/{oid}/versions", token=btok).json()["items"]
+        eq([v["modified"] for v in vs], ["2026-11-02T10:00:00.000Z", "2026-11-01T10:00:00.000Z"],
+           "versions, newest first")
+        eq(n.request("GET", f"/api/v1/objects/{others[599]['id']}", token=btok).status, 200,
+           "another object by id")
+        eq(n.request("GET", f"/api/v1/objects/{sid('indicator')}", token=btok).status, 404,
+           "an unknown id")
+        n.stop()
+
+        db = sqlite3.connect(os.path.join(n.data, "atalaya.db"))
+        eq(sorted(db.execute("SELECT stix_key, modified, seq FROM object_keys")), written,
+           "the migration wrote the keys intake writes")
+        eq(db.execute("PRAGMA user_version").fetchone()[0], 6, "schema 6")
+        eq(db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'objects_id'").fetchone()[0], 0,
+           "objects_id dropped")
+        eq(db.execute("PRAGMA integrity_check").fetchone()[0], "ok", "store integrity")
+        db.close()
+    finally:
+        n.cleanup()
+
+
 def test_iodef(bin_):
     n = Node(bin_).start()
     try:
@@ -327,4 +380,5 @@ def test_iodef(bin_):
 if __name__ == "__main__":
     run([test_examples_accepted_byte_for_byte, test_scope_defaults_and_tlp_rules,
          test_every_read_path_respects_scope, test_invalid_bundles_store_nothing, test_body_cap, test_caps_answer_and_export_pages,
-         test_versions_and_revocation, test_persistence_and_large_bundle, test_iodef], BIN)
+         test_versions_and_revocation, test_persistence_and_large_bundle,
+         test_object_keys_migration_and_clean_stop, test_iodef], BIN)
