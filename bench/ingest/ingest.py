@@ -16,7 +16,7 @@ from harness import Node  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
 SIZES = [int(x) for x in sys.argv[2:]] or [10_000, 100_000, 1_000_000]
-RUNS = {10_000: 5, 100_000: 3, 1_000_000: 1}
+RUNS = {10_000: 5, 100_000: 3, 1_000_000: 3}
 
 
 def vm(pid, key):
