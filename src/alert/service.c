@@ -10,6 +10,7 @@
 #include "index/prefixset.h"
 #include "policy/policy.h"
 #include "report/ingest.h"
+#include "spam/service.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -135,6 +136,12 @@ struct deferred {
 	size_t nrefs;
 };
 
+/* A value a TLP:CLEAR indicator meant for blocking gives the DNSBL. */
+struct blockable {
+	char *value;
+	int64_t expires;
+};
+
 struct extract {
 	struct warning *w;
 	struct jdoc doc; /* each object is parsed into it in turn */
@@ -151,6 +158,14 @@ struct extract {
 	size_t nrefs, caprefs;
 	struct deferred *deferred;
 	size_t ndeferred, capdeferred;
+	/* the DNSBL feed (side effects only): the report, then the object at hand */
+	bool want_blockable;
+	struct policy_subject subject;
+	char report_id[128];
+	bool blocking;          /* the indicator at hand may be answered over DNS */
+	int64_t blocking_until; /* its valid_until, INT64_MAX when none */
+	struct blockable *block;
+	size_t nblock, capblock;
 	int rc;
 };
 
@@ -168,10 +183,30 @@ static void remember(struct extract *x, const char *id, const struct observable 
 	x->nrefs++;
 }
 
+/* The DNSBL answers for addresses and domains; a listing lasts as long as the
+ * indicator is valid, and at most one half-life of its kind after it was seen. */
+static void note_blockable(struct extract *x, const struct observable *o, int64_t seen)
+{
+	if (o->kind != OBS_IPV4 && o->kind != OBS_IPV6 && o->kind != OBS_DOMAIN)
+		return;
+	if (x->nblock == x->capblock) {
+		x->capblock = x->capblock ? 2 * x->capblock : 64;
+		x->block = xrealloc(x->block, x->capblock * sizeof(*x->block));
+	}
+	int64_t expires = seen + observable_half_life_ms(o->kind);
+	if (x->blocking_until < expires)
+		expires = x->blocking_until;
+	x->block[x->nblock].value = xstrndup(o->value, o->len);
+	x->block[x->nblock].expires = expires;
+	x->nblock++;
+}
+
 static int emit(struct extract *x, const char *id, const struct observable *o, int64_t object_seq,
 		int64_t seen)
 {
 	remember(x, id, o);
+	if (x->blocking)
+		note_blockable(x, o, seen);
 	if (x->fn && !x->rc)
 		x->rc = x->fn(x->ctx, o, object_seq, seen);
 	return x->rc;
@@ -343,6 +378,7 @@ static void indicator_values(struct extract *x, const char *id, const struct jv 
 	}
 	/* an indicator past valid_until decays from that time */
 	int64_t until = json_time(obj, "valid_until", INT64_MAX);
+	x->blocking_until = until;
 	if (until < seen)
 		seen = until;
 	struct stix_pattern *p = NULL;
@@ -425,8 +461,27 @@ static void defer(struct extract *x, const struct jv *obj, bool sighting)
 	}
 }
 
+/* An indicator whose values the DNSBL may answer for: its provider meant it for
+ * blocking (indicator_types malicious-activity), has not revoked it, and the policy
+ * lets anonymous DNS clients see it (TLP:CLEAR, shared with everyone). */
+static bool blocking_indicator(struct extract *x, const struct jv *obj, enum tlp tlp)
+{
+	if (!x->want_blockable || jv_is_true(jv_get(obj, "revoked")))
+		return false;
+	const struct jv *types = jv_get(obj, "indicator_types"), *t;
+	size_t i;
+	bool meant = false;
+	jv_array_foreach(types, i, t) {
+		if (jv_str(t) && !strcmp(jv_str(t), "malicious-activity"))
+			meant = true;
+	}
+	struct policy_subject o = x->subject;
+	o.tlp = tlp;
+	return meant && policy_may_see(x->w->node->dir, NULL, &o, POLICY_DNS);
+}
+
 static void extract_object(struct extract *x, const char *type, const char *bytes, size_t len,
-			   int64_t object_seq, int64_t modified)
+			   int64_t object_seq, int64_t modified, enum tlp tlp)
 {
 	struct jdoc_error jerr;
 	const struct jv *obj = jdoc_parse(&x->doc, bytes, len, &jerr);
@@ -435,7 +490,9 @@ static void extract_object(struct extract *x, const char *type, const char *byte
 	const char *id = jv_str(jv_get(obj, "id"));
 	int64_t seen = modified < x->received ? modified : x->received;
 	if (!strcmp(type, "indicator")) {
+		x->blocking = blocking_indicator(x, obj, tlp);
 		indicator_values(x, id, obj, object_seq, seen);
+		x->blocking = false;
 	} else if (!strcmp(type, "observed-data") || !strcmp(type, "sighting")) {
 		if (!strcmp(type, "observed-data")) {
 			/* the deprecated embedded form: {"0": {"type": "ipv4-addr", ...}} */
@@ -475,8 +532,8 @@ static int extract_run(struct extract *x)
 	struct store_conn *c = store_reader(node->st);
 	if (!c)
 		return ERR_STORE;
-	sqlite3_stmt *s = store_stmt(c, "SELECT id, received, counts, first_object, last_object "
-					"FROM reports WHERE seq = ?");
+	sqlite3_stmt *s = store_stmt(c, "SELECT id, received, counts, first_object, last_object, "
+					"originator, audience FROM reports WHERE seq = ?");
 	sqlite3_bind_int64(s, 1, x->report);
 	if (sqlite3_step(s) != SQLITE_ROW) {
 		sqlite3_reset(s);
@@ -484,6 +541,10 @@ static int extract_run(struct extract *x)
 	}
 	char *path = report_file(node, (const char *)sqlite3_column_text(s, 0), "json");
 	x->received = sqlite3_column_int64(s, 1);
+	snprintf(x->report_id, sizeof(x->report_id), "%s", (const char *)sqlite3_column_text(s, 0));
+	x->subject.owner = sqlite3_column_int64(s, 5);
+	x->subject.audience = x->want_blockable ? xstrdup((const char *)sqlite3_column_text(s, 6))
+						: NULL;
 	const char *counts = (const char *)sqlite3_column_text(s, 2);
 	/* objects has no index on report: walk the report's span of seq */
 	int64_t first = sqlite3_column_int64(s, 3), last = sqlite3_column_int64(s, 4);
@@ -516,7 +577,7 @@ static int extract_run(struct extract *x)
 	 * transaction over a large report (seconds) would hold the WAL at its
 	 * start, and every write meanwhile would lengthen it (store.c). The
 	 * rows of a committed report never change. */
-	s = store_stmt(c, "SELECT seq, type, off, len, modified FROM objects WHERE seq BETWEEN ? "
+	s = store_stmt(c, "SELECT seq, type, off, len, modified, tlp FROM objects WHERE seq BETWEEN ? "
 			  "AND ? AND report = ? ORDER BY seq");
 	jdoc_init(&x->doc, 0);
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), released = 0, reached = 0;
@@ -535,7 +596,7 @@ static int extract_run(struct extract *x)
 			if (!interesting(type))
 				continue;
 			extract_object(x, type, map + off, (size_t)len, sqlite3_column_int64(s, 0),
-				       sqlite3_column_int64(s, 4));
+				       sqlite3_column_int64(s, 4), (enum tlp)sqlite3_column_int(s, 5));
 		}
 		sqlite3_reset(s);
 		/* objects lie in seq order in the file: the pages behind are done with, and
@@ -560,6 +621,7 @@ static int extract_run(struct extract *x)
 		free(x->deferred[i].refs);
 	}
 	free(x->deferred);
+	free((char *)x->subject.audience);
 	return x->rc;
 }
 
@@ -1143,6 +1205,24 @@ static int record_report(struct commit_ctx *cc, json_t *created)
 	return store_write_end(node->st, rc);
 }
 
+/* TLP:CLEAR indicators meant for blocking feed the DNSBL (code 9). */
+static void feed_dnsbl(struct warning *w, struct extract *x)
+{
+	const char **values = xmalloc(x->nblock * sizeof(*values));
+	int64_t *expires = xmalloc(x->nblock * sizeof(*expires));
+	for (size_t i = 0; i < x->nblock; i++) {
+		values[i] = x->block[i].value;
+		expires[i] = x->block[i].expires;
+	}
+	size_t listed = 0;
+	int rc = spam_list_incident(w->node->spam, x->subject.owner, x->report_id, values, expires,
+				    x->nblock, &listed);
+	if (rc)
+		log_err("event=dnsbl_incident report=%s error=\"%s\"", x->report_id, err_str(rc));
+	free(values);
+	free(expires);
+}
+
 static void process_report(struct warning *w, int64_t report, bool side_effects)
 {
 	struct commit_ctx cc;
@@ -1161,6 +1241,7 @@ static void process_report(struct warning *w, int64_t report, bool side_effects)
 	x.ctx = &cc;
 	x.not_indexed = on_not_indexed;
 	x.sighting = on_sighting;
+	x.want_blockable = side_effects && w->node->spam;
 	pthread_mutex_lock(&w->clock);
 	int rc = extract_run(&x);
 	pthread_mutex_unlock(&w->clock);
@@ -1199,10 +1280,15 @@ static void process_report(struct warning *w, int64_t report, bool side_effects)
 		}
 		if (json_array_size(created))
 			delivery_kick(w->dlv);
+		if (x.nblock)
+			feed_dnsbl(w, &x);
 		json_decref(created);
 		log_debug("event=report_indexed report=%" PRId64 " observables=%zu", report,
 			  cc.added);
 	}
+	for (size_t i = 0; i < x.nblock; i++)
+		free(x.block[i].value);
+	free(x.block);
 	for (size_t i = 0; i < cc.nhits; i++)
 		json_decref(cc.hits[i].values);
 	free(cc.hits);

@@ -573,6 +573,52 @@ int spam_list(struct spam *s, int64_t member, const char *value, int code, const
 	return rc;
 }
 
+int spam_list_incident(struct spam *s, int64_t originator, const char *report_id,
+		       const char *const *values, const int64_t *expires, size_t n,
+		       size_t *listed)
+{
+	static const char sql[] =
+		"INSERT OR IGNORE INTO dnsbl_listings(value, kind, code, reason, source, "
+		"listed_at, expires, member) VALUES (?, ?, ?, ?, 'incident', ?, ?, ?)";
+	struct store_conn *c;
+	char reason[160];
+	int64_t now = time_now_ms();
+	int rc;
+
+	*listed = 0;
+	snprintf(reason, sizeof(reason), "incident report %.120s", report_id);
+	struct dnsbl_batch *b = dnsbl_batch_new(s->bl);
+	if ((rc = write_begin(s, &c))) {
+		dnsbl_batch_free(b);
+		return rc;
+	}
+	sqlite3_stmt *st = store_stmt(c, sql);
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct dnsbl_entry e;
+		char canon[300];
+		if (expires[i] <= now || canonical(values[i], &e, canon, sizeof(canon), NULL))
+			continue;
+		e.code = DNSBL_CODE_INCIDENT;
+		e.reason = reason;
+		sqlite3_bind_text(st, 1, canon, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, kind_name(e.kind), -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, DNSBL_CODE_INCIDENT);
+		sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, now);
+		sqlite3_bind_int64(st, 6, expires[i]);
+		sqlite3_bind_int64(st, 7, originator);
+		rc = step_done(c, st, "listing_incident");
+		if (!rc && sqlite3_changes(store_db(c)) > 0) {
+			rc = dnsbl_batch_add(b, &e);
+			(*listed)++;
+		}
+	}
+	rc = write_end(s, rc, b);
+	if (!rc && *listed)
+		log_info("event=dnsbl_incident report=%s listed=%zu", report_id, *listed);
+	return rc;
+}
+
 /* Deletes the listing of canon inside the transaction of c. */
 static int delist_in(struct store_conn *c, const char *canon, const struct dnsbl_entry *e,
 		     struct dnsbl_batch *b, bool *found)
@@ -765,6 +811,8 @@ int spam_expire_now(struct spam *s, size_t *removed)
 				      "AND expires <= ? LIMIT 1";
 	static const char list_sql[] = "SELECT value FROM dnsbl_listings WHERE expires IS NOT NULL "
 				       "AND expires <= ? AND source = 'reputation' LIMIT 10000";
+	static const char incident_sql[] = "SELECT value FROM dnsbl_listings WHERE expires IS NOT "
+					   "NULL AND expires <= ? AND source = 'incident' LIMIT 10000";
 	struct store_conn *c, *rd = store_reader(s->node->st);
 	int64_t now = time_now_ms();
 	size_t n = 0;
@@ -807,6 +855,26 @@ int spam_expire_now(struct spam *s, size_t *removed)
 	}
 	for (size_t i = 0; i < nv; i++)
 		free(values[i]);
+	/* incident listings end with their indicator's validity, without a score */
+	st = store_stmt(c, incident_sql);
+	sqlite3_bind_int64(st, 1, now);
+	for (nv = 0; !rc && sqlite3_step(st) == SQLITE_ROW;) {
+		if (nv == cap)
+			values = xrealloc(values, (cap *= 2) * sizeof(*values));
+		values[nv++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_reset(st);
+	for (size_t i = 0; i < nv; i++) {
+		struct dnsbl_entry e;
+		char canon[300];
+		bool found = false;
+		if (!rc && !canonical(values[i], &e, canon, sizeof(canon), NULL) &&
+		    !(rc = delist_in(c, canon, &e, b, &found)) && found) {
+			n++;
+			log_info("event=dnsbl_expired value=%s source=incident", canon);
+		}
+		free(values[i]);
+	}
 	free(values);
 	rc = write_end(s, rc, b);
 	if (removed)

@@ -87,6 +87,14 @@ int spam_reputation(struct spam *s, const char *value, bool detail, json_t **out
  * DNSBL_CODE_MANUAL unless `code` is 2..254), recorded with its reason. */
 int spam_list(struct spam *s, int64_t member, const char *value, int code, const char *reason,
 	      struct err_detail *d);
+/* Lists the values of TLP:CLEAR incident indicators meant for blocking (source
+ * 'incident', code DNSBL_CODE_INCIDENT, reason "incident report ID"), each until
+ * expires[i] (ms). The caller (the early warning) has asked the policy whether DNS
+ * may answer for them. A value already listed in any way, or excluded, is left as it
+ * is; a value the list cannot hold is skipped. *listed gets how many were added. */
+int spam_list_incident(struct spam *s, int64_t originator, const char *report_id,
+		       const char *const *values, const int64_t *expires, size_t n,
+		       size_t *listed);
 /* Removes the listing of `value` whatever its source, recorded with the
  * reason. ERR_NOT_FOUND when it is not listed. A later report can list a
  * reputation source again. */

@@ -499,6 +499,54 @@ def test_amber_indicator_never_in_dns(binary):
         n.cleanup()
 
 
+def domain_query(port, name, qtype=1):
+    return udp(port, query(name + "." + ZONE, qtype))
+
+
+def test_clear_incident_indicators_feed_the_list(binary):
+    """TLP:CLEAR indicators meant for blocking, shared with everyone, are answered
+    with code 9 and their report in the TXT; nothing else from incident reports is."""
+    n = dns_node(binary)
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+
+    def post(objects, audience="?audience=all"):
+        r = n.request("POST", "/api/v1/reports" + audience,
+                      raw=stixgen.dumps(stixgen.bundle(objects)),
+                      content_type="application/stix+json;version=2.1")
+        eq(r.status, 201, r.body)
+        return r.json()["id"]
+
+    try:
+        benign = stixgen.indicator("[ipv4-addr:value = '198.51.100.78']", tlp="clear",
+                                   modified=now)
+        benign["indicator_types"] = ["benign"]
+        post([benign])
+        post([stixgen.indicator("[ipv4-addr:value = '198.51.100.79']", tlp="clear",
+                                modified=now)], audience="")  # the originator alone
+        post([stixgen.indicator("[ipv4-addr:value = '198.51.100.80']", tlp="clear")])  # 2024
+        rid = post([stixgen.indicator("[ipv4-addr:value = '198.51.100.77'] OR "
+                                      "[domain-name:value = 'bad-host.example.test']",
+                                      tlp="clear", modified=now)])
+        wait_for(lambda: lookup(n.dns, "198.51.100.77").rcode == 0, 10, "incident IPv4 listed")
+        for over in (udp, tcp):
+            a = lookup(n.dns, "198.51.100.77", 1, over)
+            eq(a.a, ["127.0.0.9"], f"code 9 over {over.__name__}")
+            t = lookup(n.dns, "198.51.100.77", 16, over)
+            check(t.txt and f"incident report {rid}" in t.txt[0], f"TXT names the report: {t.txt}")
+        eq(domain_query(n.dns, "bad-host.example.test").a, ["127.0.0.9"], "the domain too")
+        # the reports before it were indexed first: their verdicts are final
+        eq(lookup(n.dns, "198.51.100.78").rcode, 3, "an indicator not meant for blocking")
+        eq(lookup(n.dns, "198.51.100.79").rcode, 3, "a report not shared with everyone")
+        eq(lookup(n.dns, "198.51.100.80").rcode, 3, "an indicator past its half-life")
+        # listed until the indicator's half-life (14 days for addresses), by the originator
+        rows = n.request("GET", "/api/v1/dnsbl/listings?source=incident").json()["items"]
+        eq(sorted(x["value"] for x in rows), ["198.51.100.77", "bad-host.example.test"],
+           "only the two values are listed from incident reports")
+        check(all(x["expires"] and x["code"] == 9 for x in rows), f"listings: {rows}")
+    finally:
+        n.cleanup()
+
+
 def test_rfc5782_entries_and_dns_errors(binary):
     n = dns_node(binary)
     try:
@@ -546,7 +594,8 @@ def test_rfc5782_entries_and_dns_errors(binary):
 
 
 if __name__ == "__main__":
-    run([test_reports_list_a_source_answered_over_udp_and_tcp,
+    run([test_clear_incident_indicators_feed_the_list,
+         test_reports_list_a_source_answered_over_udp_and_tcp,
          test_every_shared_arf_file_handled,
          test_ingest_mail_exit_codes,
          test_fingerprint_lookup_counts_members_only,
