@@ -621,7 +621,6 @@ static int extract_run(struct extract *x)
 		free(x->deferred[i].refs);
 	}
 	free(x->deferred);
-	free((char *)x->subject.audience);
 	return x->rc;
 }
 
@@ -1289,6 +1288,7 @@ static void process_report(struct warning *w, int64_t report, bool side_effects)
 	for (size_t i = 0; i < x.nblock; i++)
 		free(x.block[i].value);
 	free(x.block);
+	free((char *)x.subject.audience); /* extract_run's copy, on every path */
 	for (size_t i = 0; i < cc.nhits; i++)
 		json_decref(cc.hits[i].values);
 	free(cc.hits);
