@@ -136,12 +136,6 @@ struct deferred {
 	size_t nrefs;
 };
 
-/* A value a TLP:CLEAR indicator meant for blocking gives the DNSBL. */
-struct blockable {
-	char *value;
-	int64_t expires;
-};
-
 struct extract {
 	struct warning *w;
 	struct jdoc doc; /* each object is parsed into it in turn */
@@ -162,9 +156,9 @@ struct extract {
 	bool want_blockable;
 	struct policy_subject subject;
 	char report_id[128];
-	bool blocking;          /* the indicator at hand may be answered over DNS */
+	enum { FEED_NONE, FEED_LIST, FEED_REVOKE } feed; /* the indicator at hand */
 	int64_t blocking_until; /* its valid_until, INT64_MAX when none */
-	struct blockable *block;
+	struct spam_incident_value *block;
 	size_t nblock, capblock;
 	int rc;
 };
@@ -198,6 +192,7 @@ static void note_blockable(struct extract *x, const struct observable *o, int64_
 		expires = x->blocking_until;
 	x->block[x->nblock].value = xstrndup(o->value, o->len);
 	x->block[x->nblock].expires = expires;
+	x->block[x->nblock].revoked = x->feed == FEED_REVOKE;
 	x->nblock++;
 }
 
@@ -205,7 +200,7 @@ static int emit(struct extract *x, const char *id, const struct observable *o, i
 		int64_t seen)
 {
 	remember(x, id, o);
-	if (x->blocking)
+	if (x->feed != FEED_NONE)
 		note_blockable(x, o, seen);
 	if (x->fn && !x->rc)
 		x->rc = x->fn(x->ctx, o, object_seq, seen);
@@ -461,13 +456,16 @@ static void defer(struct extract *x, const struct jv *obj, bool sighting)
 	}
 }
 
-/* An indicator whose values the DNSBL may answer for: its provider meant it for
- * blocking (indicator_types malicious-activity), has not revoked it, and the policy
- * lets anonymous DNS clients see it (TLP:CLEAR, shared with everyone). */
-static bool blocking_indicator(struct extract *x, const struct jv *obj, enum tlp tlp)
+/* What an indicator does to the DNSBL: its values are listed when its provider
+ * meant it for blocking (indicator_types malicious-activity) and the policy lets
+ * anonymous DNS clients see it (TLP:CLEAR, shared with everyone); a revoked version
+ * removes what the provider's earlier versions listed. */
+static int feed_of(struct extract *x, const struct jv *obj, enum tlp tlp)
 {
-	if (!x->want_blockable || jv_is_true(jv_get(obj, "revoked")))
-		return false;
+	if (!x->want_blockable)
+		return FEED_NONE;
+	if (jv_is_true(jv_get(obj, "revoked")))
+		return FEED_REVOKE;
 	const struct jv *types = jv_get(obj, "indicator_types"), *t;
 	size_t i;
 	bool meant = false;
@@ -477,7 +475,8 @@ static bool blocking_indicator(struct extract *x, const struct jv *obj, enum tlp
 	}
 	struct policy_subject o = x->subject;
 	o.tlp = tlp;
-	return meant && policy_may_see(x->w->node->dir, NULL, &o, POLICY_DNS);
+	return meant && policy_may_see(x->w->node->dir, NULL, &o, POLICY_DNS) ? FEED_LIST
+									   : FEED_NONE;
 }
 
 static void extract_object(struct extract *x, const char *type, const char *bytes, size_t len,
@@ -490,9 +489,9 @@ static void extract_object(struct extract *x, const char *type, const char *byte
 	const char *id = jv_str(jv_get(obj, "id"));
 	int64_t seen = modified < x->received ? modified : x->received;
 	if (!strcmp(type, "indicator")) {
-		x->blocking = blocking_indicator(x, obj, tlp);
+		x->feed = feed_of(x, obj, tlp);
 		indicator_values(x, id, obj, object_seq, seen);
-		x->blocking = false;
+		x->feed = FEED_NONE;
 	} else if (!strcmp(type, "observed-data") || !strcmp(type, "sighting")) {
 		if (!strcmp(type, "observed-data")) {
 			/* the deprecated embedded form: {"0": {"type": "ipv4-addr", ...}} */
@@ -1207,19 +1206,11 @@ static int record_report(struct commit_ctx *cc, json_t *created)
 /* TLP:CLEAR indicators meant for blocking feed the DNSBL (code 9). */
 static void feed_dnsbl(struct warning *w, struct extract *x)
 {
-	const char **values = xmalloc(x->nblock * sizeof(*values));
-	int64_t *expires = xmalloc(x->nblock * sizeof(*expires));
-	for (size_t i = 0; i < x->nblock; i++) {
-		values[i] = x->block[i].value;
-		expires[i] = x->block[i].expires;
-	}
-	size_t listed = 0;
-	int rc = spam_list_incident(w->node->spam, x->subject.owner, x->report_id, values, expires,
-				    x->nblock, &listed);
+	size_t listed, removed;
+	int rc = spam_incident_feed(w->node->spam, x->subject.owner, x->report_id, x->block,
+				    x->nblock, &listed, &removed);
 	if (rc)
 		log_err("event=dnsbl_incident report=%s error=\"%s\"", x->report_id, err_str(rc));
-	free(values);
-	free(expires);
 }
 
 static void process_report(struct warning *w, int64_t report, bool side_effects)
@@ -1286,7 +1277,7 @@ static void process_report(struct warning *w, int64_t report, bool side_effects)
 			  cc.added);
 	}
 	for (size_t i = 0; i < x.nblock; i++)
-		free(x.block[i].value);
+		free((char *)x.block[i].value);
 	free(x.block);
 	free((char *)x.subject.audience); /* extract_run's copy, on every path */
 	for (size_t i = 0; i < cc.nhits; i++)

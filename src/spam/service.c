@@ -573,39 +573,54 @@ int spam_list(struct spam *s, int64_t member, const char *value, int code, const
 	return rc;
 }
 
-int spam_list_incident(struct spam *s, int64_t originator, const char *report_id,
-		       const char *const *values, const int64_t *expires, size_t n,
-		       size_t *listed)
+int spam_incident_feed(struct spam *s, int64_t originator, const char *report_id,
+		       const struct spam_incident_value *v, size_t n, size_t *listed,
+		       size_t *removed)
 {
-	static const char sql[] =
+	static const char list_sql[] =
 		"INSERT OR IGNORE INTO dnsbl_listings(value, kind, code, reason, source, "
 		"listed_at, expires, member) VALUES (?, ?, ?, ?, 'incident', ?, ?, ?)";
+	static const char unlist_sql[] = "DELETE FROM dnsbl_listings WHERE value = ? AND "
+					 "source = 'incident' AND member = ?";
 	struct store_conn *c;
 	char reason[160];
 	int64_t now = time_now_ms();
 	int rc;
 
-	*listed = 0;
+	*listed = *removed = 0;
 	snprintf(reason, sizeof(reason), "incident report %.120s", report_id);
 	struct dnsbl_batch *b = dnsbl_batch_new(s->bl);
 	if ((rc = write_begin(s, &c))) {
 		dnsbl_batch_free(b);
 		return rc;
 	}
-	sqlite3_stmt *st = store_stmt(c, sql);
 	for (size_t i = 0; i < n && !rc; i++) {
 		struct dnsbl_entry e;
 		char canon[300];
-		if (expires[i] <= now || canonical(values[i], &e, canon, sizeof(canon), NULL))
+		if ((!v[i].revoked && v[i].expires <= now) ||
+		    canonical(v[i].value, &e, canon, sizeof(canon), NULL))
 			continue;
+		sqlite3_stmt *st;
+		if (v[i].revoked) {
+			st = store_stmt(c, unlist_sql);
+			sqlite3_bind_text(st, 1, canon, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, originator);
+			rc = step_done(c, st, "listing_incident_revoked");
+			if (!rc && sqlite3_changes(store_db(c)) > 0) {
+				rc = dnsbl_batch_remove(b, &e);
+				(*removed)++;
+			}
+			continue;
+		}
 		e.code = DNSBL_CODE_INCIDENT;
 		e.reason = reason;
+		st = store_stmt(c, list_sql);
 		sqlite3_bind_text(st, 1, canon, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, kind_name(e.kind), -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 3, DNSBL_CODE_INCIDENT);
 		sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 5, now);
-		sqlite3_bind_int64(st, 6, expires[i]);
+		sqlite3_bind_int64(st, 6, v[i].expires);
 		sqlite3_bind_int64(st, 7, originator);
 		rc = step_done(c, st, "listing_incident");
 		if (!rc && sqlite3_changes(store_db(c)) > 0) {
@@ -614,8 +629,9 @@ int spam_list_incident(struct spam *s, int64_t originator, const char *report_id
 		}
 	}
 	rc = write_end(s, rc, b);
-	if (!rc && *listed)
-		log_info("event=dnsbl_incident report=%s listed=%zu", report_id, *listed);
+	if (!rc && (*listed || *removed))
+		log_info("event=dnsbl_incident report=%s listed=%zu removed=%zu", report_id, *listed,
+			 *removed);
 	return rc;
 }
 

@@ -87,14 +87,23 @@ int spam_reputation(struct spam *s, const char *value, bool detail, json_t **out
  * DNSBL_CODE_MANUAL unless `code` is 2..254), recorded with its reason. */
 int spam_list(struct spam *s, int64_t member, const char *value, int code, const char *reason,
 	      struct err_detail *d);
+/* A value of an incident indicator, for spam_incident_feed. */
+struct spam_incident_value {
+	const char *value;
+	int64_t expires; /* ms; the listing ends then */
+	bool revoked;    /* the indicator was revoked: remove what it listed */
+};
+
 /* Lists the values of TLP:CLEAR incident indicators meant for blocking (source
- * 'incident', code DNSBL_CODE_INCIDENT, reason "incident report ID"), each until
- * expires[i] (ms). The caller (the early warning) has asked the policy whether DNS
- * may answer for them. A value already listed in any way, or excluded, is left as it
- * is; a value the list cannot hold is skipped. *listed gets how many were added. */
-int spam_list_incident(struct spam *s, int64_t originator, const char *report_id,
-		       const char *const *values, const int64_t *expires, size_t n,
-		       size_t *listed);
+ * 'incident', code DNSBL_CODE_INCIDENT, reason "incident report ID", member the
+ * originator), each until its `expires`; for a revoked indicator, removes the
+ * incident listings of that value the same originator made. The caller (the early
+ * warning) has asked the policy whether DNS may answer for them. A value already
+ * listed in any way, or excluded, is left as it is; a value the list cannot hold is
+ * skipped. One transaction; *listed and *removed get the counts. */
+int spam_incident_feed(struct spam *s, int64_t originator, const char *report_id,
+		       const struct spam_incident_value *v, size_t n, size_t *listed,
+		       size_t *removed);
 /* Removes the listing of `value` whatever its source, recorded with the
  * reason. ERR_NOT_FOUND when it is not listed. A later report can list a
  * reputation source again. */

@@ -524,9 +524,10 @@ def test_clear_incident_indicators_feed_the_list(binary):
         post([stixgen.indicator("[ipv4-addr:value = '198.51.100.79']", tlp="clear",
                                 modified=now)], audience="")  # the originator alone
         post([stixgen.indicator("[ipv4-addr:value = '198.51.100.80']", tlp="clear")])  # 2024
-        rid = post([stixgen.indicator("[ipv4-addr:value = '198.51.100.77'] OR "
-                                      "[domain-name:value = 'bad-host.example.test']",
-                                      tlp="clear", modified=now)])
+        blocking = stixgen.indicator("[ipv4-addr:value = '198.51.100.77'] OR "
+                                     "[domain-name:value = 'bad-host.example.test']",
+                                     tlp="clear", modified=now)
+        rid = post([blocking])
         wait_for(lambda: lookup(n.dns, "198.51.100.77").rcode == 0, 10, "incident IPv4 listed")
         for over in (udp, tcp):
             a = lookup(n.dns, "198.51.100.77", 1, over)
@@ -543,6 +544,11 @@ def test_clear_incident_indicators_feed_the_list(binary):
         eq(sorted(x["value"] for x in rows), ["198.51.100.77", "bad-host.example.test"],
            "only the two values are listed from incident reports")
         check(all(x["expires"] and x["code"] == 9 for x in rows), f"listings: {rows}")
+        # the provider revokes the indicator: what it listed goes
+        later = time.strftime("%Y-%m-%dT%H:%M:%S.500Z", time.gmtime(time.time() + 1))
+        post([dict(blocking, modified=later, revoked=True)])
+        wait_for(lambda: lookup(n.dns, "198.51.100.77").rcode == 3, 10, "revoked: delisted")
+        eq(domain_query(n.dns, "bad-host.example.test").rcode, 3, "the domain too")
     finally:
         n.cleanup()
 
