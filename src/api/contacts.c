@@ -389,5 +389,5 @@ const struct route api_contact_routes[] = {
 	{"GET", "/api/v1/contacts/{id}", get_contact, 0, NULL, "show a contact"},
 	{"PATCH", "/api/v1/contacts/{id}", patch_contact, ROUTE_WRITE, NULL, "change a contact"},
 	{"DELETE", "/api/v1/contacts/{id}", delete_contact, ROUTE_WRITE, NULL, "delete a contact"},
-	{NULL},
+	{0},
 };

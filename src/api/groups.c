@@ -213,5 +213,5 @@ const struct route api_group_routes[] = {
 	{"GET", "/api/v1/groups/{id}", get_group, 0, NULL, "show a group"},
 	{"PATCH", "/api/v1/groups/{id}", patch_group, ROUTE_ADMIN, NULL, "change a group"},
 	{"DELETE", "/api/v1/groups/{id}", delete_group, ROUTE_ADMIN, NULL, "delete a group"},
-	{NULL},
+	{0},
 };

@@ -460,5 +460,5 @@ const struct route api_member_routes[] = {
 	{"POST", "/api/v1/members/{id}/tokens", post_token, 0, NULL, "create a token"},
 	{"GET", "/api/v1/members/{id}/tokens", list_tokens, 0, NULL, "list a member's tokens"},
 	{"DELETE", "/api/v1/members/{id}/tokens/{token_id}", delete_token, 0, NULL, "revoke a token"},
-	{NULL},
+	{0},
 };

@@ -505,5 +505,5 @@ const struct route report_routes[] = {
 	{"GET", "/api/v1/objects/{object}", get_object, 0, NULL, "the latest version of an object"},
 	{"GET", "/api/v1/objects/{object}/versions", get_versions, 0, NULL, "an object's versions"},
 	{"GET", "/api/v1/export", export_objects, 0, NULL, "visible objects as one STIX bundle"},
-	{NULL},
+	{0},
 };

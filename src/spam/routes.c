@@ -663,5 +663,5 @@ const struct route spam_routes[] = {
 	 "bulk load listings: ?format=ip4set|ip6trie|dnset|csv|plain (admin)"},
 	{"GET", "/api/v1/dnsbl/export", get_export, 0, NULL,
 	 "the DNS set as ?format=rbldnsd-ip4set|rbldnsd-ip6trie|rbldnsd-dnset|csv|plain"},
-	{NULL},
+	{0},
 };
