@@ -3,6 +3,7 @@
 
 #include "formats/stix.h"
 #include "util/buf.h"
+#include "util/base64.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/timeutil.h"
@@ -424,21 +425,6 @@ out:
 	return rc;
 }
 
-static int b64val(unsigned char ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
 /* Base64 (white space ignored) to lower-case hex; false if malformed or too long. */
 static bool b64_to_hex(const char *s, char *hex, size_t hexn)
 {
@@ -449,7 +435,7 @@ static bool b64_to_hex(const char *s, char *hex, size_t hexn)
 	for (; *s && *s != '='; s++) {
 		if (strchr(" \t\r\n", *s))
 			continue;
-		int v = b64val((unsigned char)*s);
+		int v = base64_digit_value((unsigned char)*s);
 		if (v < 0)
 			return false;
 		acc = (acc << 6) | (unsigned)v;

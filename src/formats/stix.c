@@ -1,5 +1,6 @@
 /* STIX 2.1 object validation: see stix.h and docs/internals/stix.md. */
 #include "formats/stix.h"
+#include "util/base64.h"
 #include "util/hex.h"
 
 #include "formats/bundle_stream.h"
@@ -1156,27 +1157,16 @@ static bool ends_with(const char *s, size_t n, const char *suffix)
 	return n >= m && !memcmp(s + n - m, suffix, m);
 }
 
-/* RFC 4648 base64 with padding, as the binary type requires (section 2.2). */
+/* The binary type (section 2.2): padded base64. */
 static bool base64_ok(const struct jv *j)
 {
-	const char *s = jv_str(j);
-	size_t n = jv_strlen(j), pad = 0;
-
-	if (!s || n % 4)
-		return false;
-	while (pad < 2 && pad < n && s[n - 1 - pad] == '=')
-		pad++;
-	for (size_t i = 0; i < n - pad; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '/'))
-			return false;
-	return true;
+	return jv_is_string(j) && base64_padded_valid(jv_str(j), jv_strlen(j));
 }
 
-/* The hex type: whole octets (section 2.6). */
+/* The hex type (section 2.6): whole octets. */
 static bool hex_ok(const struct jv *j)
 {
-	return jv_is_string(j) && jv_strlen(j) % 2 == 0 && all_hex(jv_str(j), jv_strlen(j));
+	return jv_is_string(j) && hex_octets_valid(jv_str(j), jv_strlen(j));
 }
 
 static int check_property_names(struct vctx *v)

@@ -23,12 +23,13 @@
 #include <pcre2.h>
 
 #include "util/arena.h"
+#include "util/base64.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
-#include <ctype.h>
 
 struct stix_pattern {
 	struct arena arena;
@@ -282,34 +283,6 @@ static bool ts_ok(struct parser *ps, int64_t *ms)
 	return n >= 20 && v[10] == 'T' && v[n - 1] == 'Z' && !time_parse_rfc3339(v, n, 1, ms);
 }
 
-static bool hex_ok(const char *v, size_t n)
-{
-	if (n % 2)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!strchr("0123456789abcdefABCDEF", v[i]) || !v[i])
-			return false;
-	return true;
-}
-
-static bool b64_ok(const char *v, size_t n)
-{
-	size_t pad = 0;
-
-	if (n % 4)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
-		if (c == '=') {
-			pad++;
-			continue;
-		}
-		if (pad || !(isalnum(c) || c == '+' || c == '/'))
-			return false;
-	}
-	return pad <= 2;
-}
-
 /* Parses one literal at the current token into *lit and advances. */
 static int literal(struct parser *ps, struct stix_pattern_literal *lit)
 {
@@ -343,12 +316,12 @@ static int literal(struct parser *ps, struct stix_pattern_literal *lit)
 		lit->kind = STIX_LIT_TIMESTAMP;
 		goto quoted;
 	case T_HEX:
-		if (!hex_ok(ps->s + ps->vs, ps->ve - ps->vs))
+		if (!hex_octets_valid(ps->s + ps->vs, ps->ve - ps->vs))
 			return perr(ps, ERR_INVALID, ps->ts, "not an even number of hex digits");
 		lit->kind = STIX_LIT_HEX;
 		goto quoted;
 	case T_BINARY:
-		if (!b64_ok(ps->s + ps->vs, ps->ve - ps->vs))
+		if (!base64_padded_valid(ps->s + ps->vs, ps->ve - ps->vs))
 			return perr(ps, ERR_INVALID, ps->ts, "not base64");
 		lit->kind = STIX_LIT_BINARY;
 		goto quoted;
