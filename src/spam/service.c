@@ -821,6 +821,23 @@ int spam_delisting_decide(struct spam *s, int64_t admin, int64_t id, const char 
 
 /* ---- expiry ---- */
 
+/* The values `sql` (bound to `now`) selects, copied into *values (grown as needed). */
+static size_t due_values(struct store_conn *c, const char *sql, int64_t now, char ***values,
+			 size_t *cap)
+{
+	sqlite3_stmt *st = store_stmt(c, sql);
+	size_t n = 0;
+
+	sqlite3_bind_int64(st, 1, now);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == *cap)
+			*values = xrealloc(*values, (*cap *= 2) * sizeof(**values));
+		(*values)[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_reset(st);
+	return n;
+}
+
 int spam_expire_now(struct spam *s, size_t *removed)
 {
 	static const char due_sql[] = "SELECT value FROM dnsbl_listings WHERE expires IS NOT NULL "
@@ -850,17 +867,9 @@ int spam_expire_now(struct spam *s, size_t *removed)
 		dnsbl_batch_free(b);
 		return rc;
 	}
-	size_t cap = 16, nv = 0;
+	size_t cap = 16, nv;
 	char **values = xmalloc(cap * sizeof(*values));
-	st = store_stmt(c, list_sql);
-	sqlite3_bind_int64(st, 1, now);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (nv == cap)
-			values = xrealloc(values, (cap *= 2) * sizeof(*values));
-		values[nv++] = xstrdup((const char *)sqlite3_column_text(st, 0));
-	}
-	sqlite3_reset(st);
-	rc = ERR_OK;
+	nv = due_values(c, list_sql, now, &values, &cap);
 	for (size_t i = 0; i < nv && !rc; i++) {
 		struct rescore sc;
 		rc = rescore(s, c, values[i], now, true, b, &sc);
@@ -872,14 +881,7 @@ int spam_expire_now(struct spam *s, size_t *removed)
 	for (size_t i = 0; i < nv; i++)
 		free(values[i]);
 	/* incident listings end with their indicator's validity, without a score */
-	st = store_stmt(c, incident_sql);
-	sqlite3_bind_int64(st, 1, now);
-	for (nv = 0; !rc && sqlite3_step(st) == SQLITE_ROW;) {
-		if (nv == cap)
-			values = xrealloc(values, (cap *= 2) * sizeof(*values));
-		values[nv++] = xstrdup((const char *)sqlite3_column_text(st, 0));
-	}
-	sqlite3_reset(st);
+	nv = rc ? 0 : due_values(c, incident_sql, now, &values, &cap);
 	for (size_t i = 0; i < nv; i++) {
 		struct dnsbl_entry e;
 		char canon[300];
