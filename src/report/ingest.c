@@ -91,6 +91,9 @@ struct ingest {
 	char bundle_id[128];
 	int failed;
 	struct err_detail first_err;
+	/* at commit: who submits, and the kept bundle the objects' offsets point into */
+	int64_t originator;
+	const char *main_file;
 };
 
 /* Worker side: parse and validate every object of a batch, in order, and
@@ -530,13 +533,209 @@ static int object_key_cmp(const void *pa, const void *pb)
 	return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
-static int insert_keys(struct store_conn *c, struct object_key *keys, size_t n)
+/* Reads `len` bytes at `off` of `path` into a buffer the caller frees; NULL on error. */
+static char *read_span(const char *path, int64_t off, int64_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *p = NULL;
+	if (fd < 0)
+		return NULL;
+	if (off >= 0 && len > 0) {
+		p = xmalloc((size_t)len);
+		if (pread(fd, p, (size_t)len, off) != (ssize_t)len) {
+			free(p);
+			p = NULL;
+		}
+	}
+	close(fd);
+	return p;
+}
+
+/* Do two objects' bytes hold the same JSON (member order aside)? */
+static bool same_object(const char *a, int64_t alen, const char *b, int64_t blen)
+{
+	json_t *x = a ? json_loadb(a, (size_t)alen, 0, NULL) : NULL;
+	json_t *y = x && b ? json_loadb(b, (size_t)blen, 0, NULL) : NULL;
+	bool same = x && y && json_equal(x, y);
+	json_decref(x);
+	json_decref(y);
+	return same;
+}
+
+/* Is the new object of row `seq` (id `id`, key `k`) a copy of a version its
+ * creator submitted, one that the submitter may read? */
+static int is_readable_copy(struct ingest *in, struct store_conn *c, const struct object_key *k,
+			    const char *id, int64_t creator, int64_t first, bool *copy)
+{
+	static const char mine_sql[] = "SELECT off, len FROM objects WHERE seq = ?";
+	static const char theirs_sql[] =
+	    "SELECT o.off, o.len, r.id, r.audience, r.tlp FROM object_keys k "
+	    "CROSS JOIN objects o ON o.seq = k.seq JOIN reports r ON r.seq = o.report "
+	    "WHERE k.stix_key = ?1 AND k.modified = ?2 AND k.seq < ?3 AND o.stix_id = ?4 "
+	    "AND r.originator = ?5 ORDER BY k.seq";
+	const struct principal who = {.member_id = in->originator};
+	char *mine = NULL;
+	int64_t mine_len = 0;
+	int src;
+
+	*copy = false;
+	sqlite3_stmt *s = store_stmt(c, mine_sql);
+	if (!s)
+		return ERR_STORE;
+	sqlite3_bind_int64(s, 1, k->seq);
+	if ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		mine_len = sqlite3_column_int64(s, 1);
+		mine = read_span(in->main_file, sqlite3_column_int64(s, 0), mine_len);
+	}
+	sqlite3_reset(s);
+	if (src != SQLITE_ROW || !mine) {
+		free(mine);
+		return src == SQLITE_ROW ? ERR_IO : store_error(c, src, "object_copy");
+	}
+	s = store_stmt(c, theirs_sql);
+	if (!s) {
+		free(mine);
+		return ERR_STORE;
+	}
+	sqlite3_bind_int64(s, 1, k->key);
+	sqlite3_bind_int64(s, 2, k->modified);
+	sqlite3_bind_int64(s, 3, first);
+	sqlite3_bind_text(s, 4, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, creator);
+	while (!*copy && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		struct policy_subject o = {
+		    .owner = creator,
+		    .audience = (const char *)sqlite3_column_text(s, 3),
+		    .tlp = (enum tlp)sqlite3_column_int(s, 4),
+		};
+		if (!policy_may_see(in->node->dir, &who, &o, POLICY_OBJECT_GET))
+			continue;
+		char *path = report_file(in->node, (const char *)sqlite3_column_text(s, 2), "json");
+		int64_t len = sqlite3_column_int64(s, 1);
+		char *theirs = read_span(path, sqlite3_column_int64(s, 0), len);
+		*copy = same_object(mine, mine_len, theirs, len);
+		free(theirs);
+		free(path);
+	}
+	sqlite3_reset(s);
+	free(mine);
+	return src == SQLITE_ROW || src == SQLITE_DONE ? ERR_OK
+						       : store_error(c, src, "object_copy");
+}
+
+/* An id of a new object is already stored: may the submitter add this row?
+ * Only the creator of an id (the member whose report first held it) versions
+ * it; others may re-share a version unchanged. SCO ids are derived from their
+ * values and have no versions, and the TLP marking definitions are the
+ * specification's: anyone may send them. `*fine` false names a forgery. */
+static int may_add_version(struct ingest *in, struct store_conn *c, const struct object_key *k,
+			   int64_t first, bool *fine, char *id, size_t idn)
+{
+	static const char id_sql[] = "SELECT stix_id, type FROM objects WHERE seq = ?";
+	static const char creator_sql[] =
+	    "SELECT r.originator FROM object_keys k CROSS JOIN objects o ON o.seq = k.seq "
+	    "JOIN reports r ON r.seq = o.report "
+	    "WHERE k.stix_key = ?1 AND k.seq < ?2 AND o.stix_id = ?3 ORDER BY k.seq LIMIT 1";
+	int64_t creator = 0;
+	bool sco = false;
+	int src;
+
+	*fine = true;
+	sqlite3_stmt *s = store_stmt(c, id_sql);
+	if (!s)
+		return ERR_STORE;
+	sqlite3_bind_int64(s, 1, k->seq);
+	if ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		snprintf(id, idn, "%s", (const char *)sqlite3_column_text(s, 0));
+		sco = stix_type_kind((const char *)sqlite3_column_text(s, 1)) == STIX_SCO;
+	}
+	sqlite3_reset(s);
+	if (src != SQLITE_ROW)
+		return store_error(c, src, "object_creator");
+	if (sco || tlp_from_marking_id(id) >= 0)
+		return ERR_OK;
+	s = store_stmt(c, creator_sql);
+	if (!s)
+		return ERR_STORE;
+	sqlite3_bind_int64(s, 1, k->key);
+	sqlite3_bind_int64(s, 2, first);
+	sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
+	if ((src = sqlite3_step(s)) == SQLITE_ROW)
+		creator = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (src != SQLITE_ROW && src != SQLITE_DONE)
+		return store_error(c, src, "object_creator");
+	if (!creator || creator == in->originator)
+		return ERR_OK; /* a new id (its key collided with another's), or the creator's */
+	return is_readable_copy(in, c, k, id, creator, first, fine);
+}
+
+/* Refuses the report if one of `keys` (sorted) adds a version to an id that
+ * another member created (may_add_version); `first` is the report's first
+ * object row. The key set is walked in order and asked only for the next key
+ * stored by earlier reports: one query per batch on a store that holds none of
+ * the batch's ids, at most one per object otherwise; only an id that is
+ * already stored costs more. The message names the first offender in bundle
+ * order (rows are numbered in it, from `first`). */
+static int check_creators(struct ingest *in, struct store_conn *c, const struct object_key *keys,
+			  size_t n, int64_t first)
+{
+	static const char next_sql[] = "SELECT stix_key FROM object_keys WHERE stix_key >= ?1 "
+				       "AND seq < ?2 ORDER BY stix_key LIMIT 1";
+	sqlite3_stmt *s = store_stmt(c, next_sql);
+	int64_t next = 0, bad = 0;
+	bool known = false;
+	char id[300], bad_id[300];
+	int rc = s ? ERR_OK : ERR_STORE;
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		if (!known || keys[i].key > next) {
+			sqlite3_bind_int64(s, 1, keys[i].key);
+			sqlite3_bind_int64(s, 2, first);
+			int src = sqlite3_step(s);
+			if (src == SQLITE_ROW)
+				next = sqlite3_column_int64(s, 0);
+			sqlite3_reset(s);
+			if (src == SQLITE_DONE)
+				break; /* no stored key from here on */
+			if (src != SQLITE_ROW)
+				rc = store_error(c, src, "object_next_key");
+			known = true;
+		}
+		if (rc || keys[i].key != next || (bad && keys[i].seq > bad))
+			continue;
+		bool fine;
+		rc = may_add_version(in, c, &keys[i], first, &fine, id, sizeof(id));
+		if (!rc && !fine) {
+			bad = keys[i].seq;
+			snprintf(bad_id, sizeof(bad_id), "%s", id);
+		}
+	}
+	if (rc || !bad)
+		return rc;
+	int64_t index = bad - first;
+	log_warn("event=report_refused reason=not_creator originator=%" PRId64
+		 " object=%s index=%" PRId64,
+		 in->originator, bad_id, index);
+	char field[64];
+	snprintf(field, sizeof(field), "objects[%" PRId64 "].id", index);
+	return err_set(&in->first_err, ERR_CONFLICT, field,
+		       "objects[%" PRId64 "] (%s): another member created this object: only its "
+		       "creator may add versions of it or revoke it, and a copy must be identical "
+		       "to a version you can read; nothing was stored",
+		       index, bad_id);
+}
+
+static int insert_keys(struct ingest *in, struct store_conn *c, struct object_key *keys, size_t n,
+		       int64_t first)
 {
 	static const char sql[] = "INSERT INTO object_keys(stix_key, modified, seq) VALUES (?,?,?)";
 	sqlite3_stmt *s = store_stmt(c, sql);
 	int rc = s ? ERR_OK : ERR_STORE;
 
 	qsort(keys, n, sizeof(*keys), object_key_cmp);
+	if (!rc)
+		rc = check_creators(in, c, keys, n, first);
 	for (size_t i = 0; !rc && i < n; i++) {
 		sqlite3_bind_int64(s, 1, keys[i].key);
 		sqlite3_bind_int64(s, 2, keys[i].modified);
@@ -588,14 +787,14 @@ static int insert_objects(struct ingest *in, struct store_conn *c, int64_t repor
 		if (!*first)
 			*first = *last;
 		if (n == cap) {
-			rc = insert_keys(c, keys, n);
+			rc = insert_keys(in, c, keys, n, *first);
 			if (rc)
 				goto out;
 			n = 0;
 		}
 		keys[n++] = (struct object_key){store_stix_key(id, r.id_len), r.modified, *last};
 	}
-	rc = ferror(in->records) ? ERR_IO : insert_keys(c, keys, n);
+	rc = ferror(in->records) ? ERR_IO : insert_keys(in, c, keys, n, *first);
 out:
 	free(keys);
 	return rc;
@@ -667,6 +866,8 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 	}
 	in->spool_path[0] = in->stix_path[0] = '\0';
 
+	in->originator = originator;
+	in->main_file = main_file;
 	t_insert = time_mono_ns();
 	rc = store_write_begin(in->node->st, &c);
 	if (rc)
@@ -713,7 +914,8 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 		unlink(main_file);
 		if (orig_file)
 			unlink(orig_file);
-		err_set(&in->first_err, rc, "", "the report could not be stored");
+		if (!in->first_err.code) /* check_creators names the object it refuses */
+			err_set(&in->first_err, rc, "", "the report could not be stored");
 		goto out;
 	}
 	if (in->node->report_committed)
