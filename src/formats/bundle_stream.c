@@ -45,6 +45,7 @@ struct bundle_stream {
 	size_t cap_off; /* offset where the capture began */
 
 	enum key key;
+	bool key_spec_version; /* the KEY_OTHER being read is "spec_version" */
 	bool seen_type, seen_id, seen_objects;
 	char id[128];
 	struct buf others; /* names of other top-level keys seen, NUL-separated */
@@ -276,6 +277,7 @@ static int complete(struct bundle_stream *s, const char *p, size_t n, bundle_str
 			s->key = KEY_OBJECTS;
 		else
 			s->key = KEY_OTHER;
+		s->key_spec_version = !strcmp(k, "spec_version");
 		if ((s->key == KEY_TYPE && s->seen_type) || (s->key == KEY_ID && s->seen_id) ||
 		    (s->key == KEY_OBJECTS && s->seen_objects)) {
 			rc = fail(s, err, ERR_INVALID, k, "byte %zu: bundle: duplicate property \"%s\"",
@@ -328,6 +330,12 @@ static int complete(struct bundle_stream *s, const char *p, size_t n, bundle_str
 				goto out;
 			}
 			memcpy(s->id, id, idn + 1);
+		} else if (s->key == KEY_OTHER && s->key_spec_version && json_is_string(v) &&
+			   !strcmp(json_string_value(v), "2.0")) {
+			/* a STIX 2.0 bundle (2.1 dropped the bundle's spec_version) */
+			rc = fail(s, err, ERR_INVALID, "spec_version",
+				  "byte %zu: spec_version: " STIX20_REFUSED, at);
+			goto out;
 		} else if (s->key == KEY_OBJECTS) {
 			/* "objects" is never captured: see ST_VALUE */
 			rc = fail(s, err, ERR_INTERNAL, "objects", "objects: internal state error");

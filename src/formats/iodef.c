@@ -41,7 +41,9 @@ struct conv {
 	char incident_id[128];
 	const char *incident_key;
 	struct err_detail *err;
-	struct jdoc doc; /* to check mapped objects as a submitted bundle's are */
+	struct jdoc doc;  /* to check mapped objects as a submitted bundle's are */
+	json_t *warnings; /* observables skipped, one message each (up to IODEF_MAX_WARNINGS) */
+	size_t skipped;
 };
 
 static int xerr(struct conv *c, xmlNode *n, int code, const char *fmt, ...)
@@ -59,6 +61,29 @@ static int xerr(struct conv *c, xmlNode *n, int code, const char *fmt, ...)
 	if (!n)
 		return err_set(c->err, code, field, "%s", msg);
 	return err_set(c->err, code, field, "line %d: <%s>: %s", n->line, (const char *)n->name, msg);
+}
+
+/* An observable whose value cannot be mapped (an Address that is not an address of its
+ * category, a hash that is not one): the document is kept, whole, as the original; only
+ * this observable is left out of the STIX made from it, and the submitter is told. The
+ * structure of the document (elements, enumerated attributes) is never skipped: it is
+ * refused with xerr. */
+static int skip(struct conv *c, xmlNode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int skip(struct conv *c, xmlNode *n, const char *fmt, ...)
+{
+	char msg[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->skipped++ < IODEF_MAX_WARNINGS)
+		json_array_append_new(c->warnings,
+				      json_sprintf("line %d: <%s>: %s; observable skipped", n->line,
+						   (const char *)n->name, msg));
+	return ERR_OK;
 }
 
 static void uuid5(const unsigned char ns[16], const char *name, size_t n, char out[37])
@@ -236,11 +261,10 @@ static int observable(struct conv *c, xmlNode *n, const char *sco_type, json_t *
 		rc = validate_mapped(c, o, &verr);
 	if (rc) {
 		const char *why = strrchr(verr.message, ':');
-		rc = xerr(c, n, ERR_INVALID, "'%.80s' does not make a valid %s (%s)", value, sco_type,
-			  why ? why + 2 : verr.message);
 		json_decref(s);
 		json_decref(o);
-		return rc;
+		return skip(c, n, "'%.80s' does not make a valid %s (%s)", value, sco_type,
+			    why ? why + 2 : verr.message);
 	}
 	add(c, s);
 	add(c, o);
@@ -350,6 +374,48 @@ static bool mac_normalise(const char *v, char out[18])
 	return true;
 }
 
+/* RFC 7970 enumerations of the attributes read here; "ext-value" is in each. */
+static const char *const purposes[] = {"traceback", "mitigation", "reporting", "watch",
+				       "other",	    "ext-value",  NULL};
+static const char *const statuses[] = {"new",	 "in-progress", "forwarded", "resolved",
+				       "future", "ext-value",	NULL};
+static const char *const contact_roles[] = {
+    "creator",	      "reporter", "admin",	     "tech",	  "provider", "user", "billing",
+    "legal",	      "irt",	  "abuse",	     "cc",	  "cc-irt",   "leo",  "vendor",
+    "vendor-support", "victim",	  "victim-notified", "ext-value", NULL};
+static const char *const contact_types[] = {"person", "organization", "ext-value", NULL};
+
+/* value "ext-value" needs the matching ext-<name> attribute, non-empty (RFC 7970 2.x:
+ * each enumerated attribute with an ext-value has its ext-* companion). */
+static int ext_value_named(struct conv *c, xmlNode *n, const char *name, const char *value)
+{
+	char ext[64];
+	int rc = ERR_OK;
+
+	if (strcmp(value, "ext-value"))
+		return ERR_OK;
+	snprintf(ext, sizeof(ext), "ext-%s", name);
+	char *e = attr(n, ext);
+	if (!e || !e[0])
+		rc = xerr(c, n, ERR_INVALID, "%s 'ext-value' needs a non-empty %s attribute", name,
+			  ext);
+	free(e);
+	return rc;
+}
+
+/* An enumerated attribute, when present: one of `allowed`, and "ext-value" with its
+ * ext-* attribute. */
+static int check_enum(struct conv *c, xmlNode *n, const char *name, const char *value,
+		      const char *const *allowed)
+{
+	if (!value)
+		return ERR_OK;
+	for (size_t i = 0; allowed[i]; i++)
+		if (!strcmp(value, allowed[i]))
+			return ext_value_named(c, n, name, value);
+	return xerr(c, n, ERR_INVALID, "%s '%.40s' not in RFC 7970", name, value);
+}
+
 static int address(struct conv *c, xmlNode *n)
 {
 	static const char *const cats[] = {"asn", "atm", "e-mail", "ipv4-addr", "ipv4-net",
@@ -359,36 +425,40 @@ static int address(struct conv *c, xmlNode *n)
 	int rc = ERR_OK, prefix;
 	size_t i;
 
+	if (cat) {
+		for (i = 0; i < sizeof(cats) / sizeof(cats[0]); i++)
+			if (!strcmp(cat, cats[i]))
+				break;
+		if (i == sizeof(cats) / sizeof(cats[0])) {
+			rc = xerr(c, n, ERR_INVALID, "category '%.40s' not in RFC 7970", cat);
+			goto out;
+		}
+		if ((rc = ext_value_named(c, n, "category", cat)))
+			goto out;
+	}
 	if (!v) {
-		rc = xerr(c, n, ERR_INVALID, "empty address");
+		rc = skip(c, n, "empty address");
 		goto out;
 	}
 	if (!cat) /* RFC 7970 defaults category to ipv6-addr; take the form of the value */
 		cat = strdup(strchr(v, ':') ? "ipv6-addr" : "ipv4-addr");
-	for (i = 0; i < sizeof(cats) / sizeof(cats[0]); i++)
-		if (!strcmp(cat, cats[i]))
-			break;
-	if (i == sizeof(cats) / sizeof(cats[0])) {
-		rc = xerr(c, n, ERR_INVALID, "category '%.40s' not in RFC 7970", cat);
-		goto out;
-	}
 	if (!strncmp(cat, "ipv4-", 5) && strcmp(cat, "ipv4-net-mask")) {
 		if (!ipv4_text_ok(v, &prefix) || (!strcmp(cat, "ipv4-addr") && prefix >= 0)) {
-			rc = xerr(c, n, ERR_INVALID, "'%.60s' is not an IPv4 %s", v,
+			rc = skip(c, n, "'%.60s' is not an IPv4 %s", v,
 				  strcmp(cat, "ipv4-addr") ? "network" : "address");
 			goto out;
 		}
 		rc = observable(c, n, "ipv4-addr", json_pack("{s:s}", "value", v), "value", v);
 	} else if (!strncmp(cat, "ipv6-", 5)) {
 		if (!stix_ipv6_text_valid(v)) {
-			rc = xerr(c, n, ERR_INVALID, "'%.60s' is not an IPv6 %s", v,
+			rc = skip(c, n, "'%.60s' is not an IPv6 %s", v,
 				  strcmp(cat, "ipv6-addr") ? "network" : "address");
 			goto out;
 		}
 		rc = observable(c, n, "ipv6-addr", json_pack("{s:s}", "value", v), "value", v);
 	} else if (!strcmp(cat, "e-mail")) {
 		if (!strchr(v, '@')) {
-			rc = xerr(c, n, ERR_INVALID, "'%.60s' is not an e-mail address", v);
+			rc = skip(c, n, "'%.60s' is not an e-mail address", v);
 			goto out;
 		}
 		rc = observable(c, n, "email-addr", json_pack("{s:s}", "value", v), "value", v);
@@ -397,15 +467,17 @@ static int address(struct conv *c, xmlNode *n)
 	} else if (!strcmp(cat, "ipv4-net-mask")) {
 		char cidr[40];
 		if (!ipv4_mask_to_cidr(v, cidr, sizeof(cidr))) {
-			rc = xerr(c, n, ERR_INVALID, "'%.60s' is not an IPv4 network with a mask "
-				  "(192.0.2.0/255.255.255.0)", v);
+			rc = skip(c, n,
+				  "'%.60s' is not an IPv4 network with a mask "
+				  "(192.0.2.0/255.255.255.0)",
+				  v);
 			goto out;
 		}
 		rc = observable(c, n, "ipv4-addr", json_pack("{s:s}", "value", cidr), "value", cidr);
 	} else if (!strcmp(cat, "asn")) {
 		uint32_t asn;
 		if (!asn_parse(v, &asn)) {
-			rc = xerr(c, n, ERR_INVALID, "'%.60s' is not an AS number", v);
+			rc = skip(c, n, "'%.60s' is not an AS number", v);
 			goto out;
 		}
 		rc = observable(c, n, "autonomous-system", json_pack("{s:I}", "number", (json_int_t)asn),
@@ -413,7 +485,7 @@ static int address(struct conv *c, xmlNode *n)
 	} else if (!strcmp(cat, "mac")) {
 		char mac[18];
 		if (!mac_normalise(v, mac)) {
-			rc = xerr(c, n, ERR_INVALID, "'%.60s' is not a MAC address", v);
+			rc = skip(c, n, "'%.60s' is not a MAC address", v);
 			goto out;
 		}
 		rc = observable(c, n, "mac-addr", json_pack("{s:s}", "value", mac), "value", mac);
@@ -470,6 +542,28 @@ static const char *hash_name(const char *alg)
 	return NULL;
 }
 
+/* RFC 7970's own example writes a SHA-256 DigestValue in hex, where XML Signature
+ * has base64; a hex string of exactly the digest's length is unambiguous (base64 of
+ * a digest is never that long), so it is taken as hex. */
+static bool digest_hex(const char *stix_name, const char *val, char *hex, size_t hexn)
+{
+	size_t want = !strcmp(stix_name, "MD5")	      ? 32
+		      : !strcmp(stix_name, "SHA-1")   ? 40
+		      : !strcmp(stix_name, "SHA-256") ? 64
+						      : 128;
+	size_t n = strlen(val);
+
+	if (n != want || n >= hexn)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (hex_digit_value((unsigned char)val[i]) < 0)
+			return false;
+		hex[i] = (char)tolower((unsigned char)val[i]);
+	}
+	hex[n] = '\0';
+	return true;
+}
+
 static xmlNode *dsig_child(xmlNode *n, const char *name)
 {
 	for (xmlNode *c = n->children; c; c = c->next)
@@ -500,8 +594,10 @@ static int file_data(struct conv *c, xmlNode *file)
 				rc = xerr(c, h, ERR_INVALID, "needs ds:DigestMethod and ds:DigestValue");
 			} else if (!hn) {
 				/* other algorithms are kept in the original only */
+			} else if (digest_hex(hn, val, hex, sizeof(hex))) {
+				json_object_set_new(hashes, hn, json_string(hex));
 			} else if (!b64_to_hex(val, hex, sizeof(hex))) {
-				rc = xerr(c, dv, ERR_INVALID, "not base64");
+				skip(c, dv, "'%.80s' is not a base64 %s digest", val, hn);
 			} else {
 				json_object_set_new(hashes, hn, json_string(hex));
 			}
@@ -558,7 +654,7 @@ static int walk(struct conv *c, xmlNode *n, int depth)
 		} else if (!strcmp(name, "DomainData")) {
 			char *d = text_of(child(k, "Name"));
 			if (!d || strchr(d, ' ') || strchr(d, '/'))
-				rc = xerr(c, k, ERR_INVALID, "Name missing or not a domain name");
+				rc = skip(c, k, "Name missing or not a domain name");
 			else
 				rc = observable(c, k, "domain-name", json_pack("{s:s}", "value", d),
 						"value", d);
@@ -566,7 +662,7 @@ static int walk(struct conv *c, xmlNode *n, int depth)
 		} else if (!strcmp(name, "URL")) {
 			char *u = text_of(k);
 			if (!u || !strchr(u, ':') || strchr(u, ' '))
-				rc = xerr(c, k, ERR_INVALID, "not a URL");
+				rc = skip(c, k, "not a URL");
 			else
 				rc = observable(c, k, "url", json_pack("{s:s}", "value", u), "value", u);
 			free(u);
@@ -574,7 +670,7 @@ static int walk(struct conv *c, xmlNode *n, int depth)
 			if (k->parent && is_iodef(k->parent, "EmailData")) {
 				char *e = text_of(k);
 				if (!e || !strchr(e, '@') || strchr(e, ' '))
-					rc = xerr(c, k, ERR_INVALID, "not an e-mail address");
+					rc = skip(c, k, "not an e-mail address");
 				else
 					rc = observable(c, k, "email-addr",
 							json_pack("{s:s}", "value", e), "value", e);
@@ -603,6 +699,13 @@ static int contact(struct conv *c, xmlNode *n, json_t *incident, int depth)
 	if (!role || !type) {
 		rc = xerr(c, n, ERR_INVALID, "role and type attributes are required");
 		goto out;
+	}
+	if ((rc = check_enum(c, n, "role", role, contact_roles)) ||
+	    (rc = check_enum(c, n, "type", type, contact_types)))
+		goto out;
+	if (!strcmp(role, "ext-value")) { /* the sender's own role name */
+		free(role);
+		role = attr(n, "ext-role");
 	}
 	if (name || email) {
 		snprintf(key, sizeof(key), "%.250s|%.250s", name ? name : "", email ? email : "");
@@ -650,15 +753,32 @@ static int restriction_tlp(struct conv *c, xmlNode *n, const char *r, int *tlp)
 	static const struct {
 		const char *name;
 		int tlp;
-	} map[] = {{"public", TLP_CLEAR},      {"white", TLP_CLEAR}, {"clear", TLP_CLEAR},
-		   {"green", TLP_GREEN},        {"partner", TLP_AMBER}, {"need-to-know", TLP_AMBER},
-		   {"amber", TLP_AMBER},        {"private", TLP_RED}, {"red", TLP_RED},
-		   {"default", -1},             {"ext-value", -1}};
+	} map[] = {{"public", TLP_CLEAR},
+		   {"white", TLP_CLEAR},
+		   {"green", TLP_GREEN},
+		   {"partner", TLP_AMBER},
+		   {"need-to-know", TLP_AMBER},
+		   {"amber", TLP_AMBER},
+		   {"private", TLP_RED},
+		   {"red", TLP_RED},
+		   {"default", -1},
+		   {"ext-value", -1}};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		if (!strcmp(r, map[i].name)) {
+			int rc = ext_value_named(c, n, "restriction", r);
 			*tlp = map[i].tlp;
-			return ERR_OK;
+			if (!rc && map[i].tlp < 0 && !strcmp(r, "ext-value")) {
+				/* TLP 2.0 names, which RFC 7970 predates, as ext-restriction */
+				char *e = attr(n, "ext-restriction");
+				const char *x = e && !strncasecmp(e, "TLP:", 4) ? e + 4 : e;
+				if (x && !strcasecmp(x, "clear"))
+					*tlp = TLP_CLEAR;
+				else if (x && !strcasecmp(x, "amber+strict"))
+					*tlp = TLP_AMBER_STRICT;
+				free(e);
+			}
+			return rc;
 		}
 	}
 	return xerr(c, n, ERR_INVALID, "restriction '%.40s' not in RFC 7970", r);
@@ -670,6 +790,7 @@ static int incident(struct conv *c, xmlNode *n, int doc_tlp)
 	xmlNode *rep = child(n, "ReportTime");
 	char *idtext = text_of(idn), *idname = idn ? attr(idn, "name") : NULL;
 	char *restr = attr(n, "restriction"), *purpose = attr(n, "purpose");
+	char *status = attr(n, "status");
 	char *desc = text_of(child(n, "Description"));
 	char key[600], iid[128];
 	json_t *o = NULL, *impacts = json_array();
@@ -685,6 +806,13 @@ static int incident(struct conv *c, xmlNode *n, int doc_tlp)
 	if (!purpose) {
 		rc = xerr(c, n, ERR_INVALID, "purpose attribute is required");
 		goto out;
+	}
+	if ((rc = check_enum(c, n, "purpose", purpose, purposes)) ||
+	    (rc = check_enum(c, n, "status", status, statuses)))
+		goto out;
+	if (!strcmp(purpose, "ext-value")) { /* the sender's own purpose */
+		free(purpose);
+		purpose = attr(n, "ext-purpose");
 	}
 	if (!gen) {
 		rc = xerr(c, n, ERR_INVALID, "GenerationTime is required");
@@ -733,6 +861,7 @@ out:
 	free(idname);
 	free(restr);
 	free(purpose);
+	free(status);
 	free(desc);
 	return rc;
 }
@@ -778,6 +907,16 @@ out:
 
 int iodef_to_stix(const char *xml, size_t len, json_t **bundle_out, struct err_detail *err)
 {
+	json_t *warnings = NULL;
+	int rc = iodef_to_stix_warn(xml, len, bundle_out, &warnings, err);
+
+	json_decref(warnings);
+	return rc;
+}
+
+int iodef_to_stix_warn(const char *xml, size_t len, json_t **bundle_out, json_t **warnings_out,
+		       struct err_detail *err)
+{
 	struct conv c = {.err = err, .tlp = -1};
 	xmlParserCtxtPtr ctxt = NULL;
 	xmlDoc *doc = NULL;
@@ -786,6 +925,7 @@ int iodef_to_stix(const char *xml, size_t len, json_t **bundle_out, struct err_d
 	unsigned char h[32];
 
 	*bundle_out = NULL;
+	*warnings_out = NULL;
 	pthread_once(&xml_once, xml_init);
 	if (len > IODEF_MAX_BYTES)
 		return err_set(err, ERR_TOO_LARGE, "", "iodef: larger than %u bytes", IODEF_MAX_BYTES);
@@ -815,6 +955,7 @@ int iodef_to_stix(const char *xml, size_t len, json_t **bundle_out, struct err_d
 	}
 	c.objects = json_array();
 	c.seen = json_object();
+	c.warnings = json_array();
 	jdoc_init(&c.doc, 0);
 	rc = convert(&c, doc);
 	jdoc_release(&c.doc);
@@ -825,7 +966,12 @@ int iodef_to_stix(const char *xml, size_t len, json_t **bundle_out, struct err_d
 		snprintf(key + 2 * i, 3, "%02x", h[i]);
 	make_id(bid, sizeof(bid), "bundle", ns_atalaya, key);
 	*bundle_out = json_pack("{s:s, s:s, s:O}", "type", "bundle", "id", bid, "objects", c.objects);
+	if (c.skipped > IODEF_MAX_WARNINGS)
+		json_array_append_new(c.warnings, json_sprintf("%zu more observables skipped",
+							       c.skipped - IODEF_MAX_WARNINGS));
+	*warnings_out = json_incref(c.warnings);
 out:
+	json_decref(c.warnings);
 	json_decref(c.objects);
 	json_decref(c.seen);
 	xmlFreeDoc(doc);

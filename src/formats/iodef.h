@@ -35,4 +35,16 @@ struct err_detail;
  *   line 14: <Address>: category 'ipv9' not in RFC 7970 */
 int iodef_to_stix(const char *xml, size_t len, json_t **bundle_out, struct err_detail *err);
 
+#define IODEF_MAX_WARNINGS 100 /* skipped observables named one by one; then a count */
+
+/* The same, and on success *warnings_out is a new JSON array of strings (the caller
+ * json_decrefs it; empty when nothing was skipped). An observable whose value cannot
+ * be mapped (an Address that is not an address of its category, a digest that is not
+ * one) does not refuse the document: it is left out of the bundle and named here,
+ *   line 21: <Address>: '192.0.2.300' is not an IPv4 address; observable skipped
+ * while malformed structure (XML, namespace, version, required elements and
+ * attributes, enumerated attribute values) still does. */
+int iodef_to_stix_warn(const char *xml, size_t len, json_t **bundle_out, json_t **warnings_out,
+		       struct err_detail *err);
+
 #endif

@@ -673,6 +673,39 @@ static int check_extrefs(struct vctx *v, const char *path, const struct jv *j)
 	return ERR_OK;
 }
 
+/* Whether selector `s` (section 7.2.3.1: property names joined by '.', list elements
+ * as "[n]", written "labels.[1]" or "labels[1]") names something in `obj`. */
+static bool selector_resolves(const struct jv *obj, const char *s)
+{
+	const struct jv *cur = obj;
+
+	while (*s) {
+		if (*s == '[') {
+			char *end;
+			unsigned long long n;
+			if (s[1] < '0' || s[1] > '9')
+				return false;
+			n = strtoull(s + 1, &end, 10);
+			if (*end != ']' || !jv_is_array(cur) || n >= jv_size(cur))
+				return false;
+			cur = jv_at(cur, (size_t)n);
+			s = end + 1;
+		} else {
+			size_t n = strcspn(s, ".[");
+			if (n == 0 || !(cur = jv_getn(cur, s, n)))
+				return false;
+			s += n;
+		}
+		if (*s == '.') {
+			if (!*++s)
+				return false;
+		} else if (*s && *s != '[') {
+			return false;
+		}
+	}
+	return true;
+}
+
 static int check_granular(struct vctx *v, const char *path, const struct jv *j)
 {
 	size_t i;
@@ -695,9 +728,19 @@ static int check_granular(struct vctx *v, const char *path, const struct jv *j)
 		rc = check_strs(v, sub2, sel, false);
 		if (rc)
 			return rc;
-		for (size_t k = 0; k < jv_size(sel); k++)
-			if (jv_strlen(jv_at(sel, k)) == 0)
+		for (size_t k = 0; k < jv_size(sel); k++) {
+			const struct jv *one = jv_at(sel, k);
+			if (jv_strlen(one) == 0)
 				return verr(v, ERR_INVALID, sub2, "empty selector");
+			if (!selector_resolves(v->obj, jv_str(one))) {
+				char sub3[240];
+				snprintf(sub3, sizeof(sub3), "%.200s[%zu]", sub2, k);
+				return verr(v, ERR_INVALID, sub3,
+					    "'%.80s' selects nothing in this object "
+					    "(property names joined by '.', list elements as [n])",
+					    jv_str(one));
+			}
+		}
 		if (!mref == !lang)
 			return verr(v, ERR_INVALID, sub, "needs exactly one of marking_ref and lang");
 		if (mref) {
@@ -1020,12 +1063,102 @@ static int check_pattern(struct vctx *v)
 	return ERR_OK;
 }
 
+/* A predefined TLP marking id (TLP 1.0, STIX 2.1 section 7.2.1.4; TLP 2.0, OASIS) must
+ * carry its canonical definition: the level comes from the id everywhere else, so an
+ * object that says otherwise (the TLP:WHITE id defined as red) is a lie about scope. */
+static int check_tlp_canonical(struct vctx *v, const struct tlp_marking *m)
+{
+	const struct jv *name = jv_get(v->obj, "name");
+	const struct jv *dt = jv_get(v->obj, "definition_type");
+	const struct jv *d = jv_get(v->obj, "definition");
+	const struct jv *ext = jv_get(jv_get(v->obj, "extensions"), TLP_EXTENSION_ID);
+	const struct jv *created = jv_get(v->obj, "created");
+	int64_t want = 0, got = 0;
+
+	if (name && strcmp(jv_str(name), m->name))
+		return verr(v, ERR_INVALID, "name",
+			    "\"%.40s\" on the TLP %d.0 marking %s "
+			    "(canonical: \"%s\")",
+			    jv_str(name), m->version, m->name, m->name);
+	if (m->version == 1) {
+		const char *l = jv_str(jv_get(d, "tlp"));
+		if (!dt || strcmp(jv_str(dt), "tlp"))
+			return verr(v, ERR_INVALID, "definition_type",
+				    "must be \"tlp\" on the "
+				    "TLP 1.0 marking %s",
+				    m->name);
+		if (!l || strcmp(l, m->value) || jv_size(d) != 1)
+			return verr(v, ERR_INVALID, "definition",
+				    "not the canonical definition of "
+				    "the TLP 1.0 marking %s ({\"tlp\": \"%s\"})",
+				    m->name, m->value);
+		if (ext)
+			return verr(v, ERR_INVALID, "extensions",
+				    "the TLP 2.0 extension on the "
+				    "TLP 1.0 marking %s",
+				    m->name);
+	} else {
+		const char *l = jv_str(jv_get(ext, "tlp_2_0"));
+		if (dt || d)
+			return verr(v, ERR_INVALID, dt ? "definition_type" : "definition",
+				    "not part "
+				    "of the TLP 2.0 marking %s (it is defined by its extension)",
+				    m->name);
+		if (!l || strcmp(l, m->value))
+			return verr(v, ERR_INVALID, "extensions",
+				    "not the canonical definition of the "
+				    "TLP 2.0 marking %s (%s with \"tlp_2_0\": \"%s\")",
+				    m->name, TLP_EXTENSION_ID, m->value);
+	}
+	time_parse_rfc3339(m->created, strlen(m->created), 1, &want);
+	if (created)
+		time_parse_rfc3339(jv_str(created), jv_strlen(created), 1, &got);
+	if (got != want)
+		return verr(v, ERR_INVALID, "created",
+			    "not the creation time of the TLP %d.0 "
+			    "marking %s (%s)",
+			    m->version, m->name, m->created);
+	return ERR_OK;
+}
+
+/* A marking definition cannot mark itself (section 7.2: markings apply to other
+ * objects; a self-reference would make its own scope circular). */
+static int check_not_self_marked(struct vctx *v)
+{
+	const struct jv *refs = jv_get(v->obj, "object_marking_refs");
+	const struct jv *gm = jv_get(v->obj, "granular_markings");
+	char path[96];
+
+	for (size_t i = 0; i < jv_size(refs); i++) {
+		if (!strcmp(jv_str(jv_at(refs, i)), v->id)) {
+			snprintf(path, sizeof(path), "object_marking_refs[%zu]", i);
+			return verr(v, ERR_INVALID, path,
+				    "a marking definition cannot mark itself");
+		}
+	}
+	for (size_t i = 0; i < jv_size(gm); i++) {
+		const char *r = jv_str(jv_get(jv_at(gm, i), "marking_ref"));
+		if (r && !strcmp(r, v->id)) {
+			snprintf(path, sizeof(path), "granular_markings[%zu].marking_ref", i);
+			return verr(v, ERR_INVALID, path,
+				    "a marking definition cannot mark itself");
+		}
+	}
+	return ERR_OK;
+}
+
 static int check_marking_definition(struct vctx *v)
 {
 	const struct jv *dt = jv_get(v->obj, "definition_type");
 	const struct jv *d = jv_get(v->obj, "definition");
 	const char *t = jv_str(dt);
+	const struct tlp_marking *m = tlp_marking_lookup(v->id);
+	int rc;
 
+	if ((rc = check_not_self_marked(v)))
+		return rc;
+	if (m)
+		return check_tlp_canonical(v, m);
 	if (has(v, "extensions") && !dt && !d)
 		return ERR_OK; /* TLP 2.0 and other extension-based markings */
 	if (!dt)
@@ -1057,8 +1190,13 @@ static int check_type_specific(struct vctx *v)
 			return rc;
 		return check_pattern(v);
 	}
+	if (!strcmp(t, "malware")) {
+		if (jv_is_true(jv_get(v->obj, "is_family")) && !has(v, "name"))
+			return verr(v, ERR_INVALID, "name", "required when is_family is true");
+		return check_order(v, "first_seen", "last_seen", false);
+	}
 	if (!strcmp(t, "campaign") || !strcmp(t, "intrusion-set") || !strcmp(t, "threat-actor") ||
-	    !strcmp(t, "infrastructure") || !strcmp(t, "malware") || !strcmp(t, "sighting"))
+	    !strcmp(t, "infrastructure") || !strcmp(t, "sighting"))
 		return check_order(v, "first_seen", "last_seen", false);
 	if (!strcmp(t, "observed-data")) {
 		if ((rc = check_order(v, "first_observed", "last_observed", false)))
@@ -1083,11 +1221,6 @@ static int check_type_specific(struct vctx *v)
 		if (!la && !has(v, "region") && !has(v, "country"))
 			return verr(v, ERR_INVALID, NULL, "needs region, country or latitude and "
 				    "longitude");
-		return ERR_OK;
-	}
-	if (!strcmp(t, "malware")) {
-		if (jv_is_true(jv_get(v->obj, "is_family")) && !has(v, "name"))
-			return verr(v, ERR_INVALID, "name", "required when is_family is true");
 		return ERR_OK;
 	}
 	if (!strcmp(t, "malware-analysis")) {
@@ -1248,9 +1381,14 @@ int stix_validate_object(const struct jv *obj, size_t index, struct stix_object_
 	if (!stix_id_valid(jv_str(j), jv_strlen(j), v.type))
 		return verr(&v, ERR_INVALID, "id", "type prefix does not match type \"%s\"", v.type);
 
+	/* STIX 2.0 objects carry no spec_version (only their bundle does), or "2.0":
+	 * say so rather than "missing" */
 	j = jv_get(obj, "spec_version");
 	if (!j && needs_spec_version(&v))
-		return verr(&v, ERR_INVALID, "spec_version", "required property missing");
+		return verr(&v, ERR_INVALID, "spec_version",
+			    "required property missing (" STIX20_REFUSED ")");
+	if (j && jv_is_string(j) && !strcmp(jv_str(j), "2.0"))
+		return verr(&v, ERR_INVALID, "spec_version", STIX20_REFUSED);
 	if (j && (!jv_is_string(j) || strcmp(jv_str(j), "2.1")))
 		return verr(&v, ERR_INVALID, "spec_version", "must be \"2.1\"");
 

@@ -16,6 +16,9 @@
 
 struct err_detail;
 
+/* The error for STIX 2.0 content, at bundle or object level. */
+#define STIX20_REFUSED "STIX 2.0 is not accepted: spec_version 2.1 required"
+
 enum stix_kind {
 	STIX_SDO,    /* STIX Domain Object */
 	STIX_SRO,    /* relationship, sighting */

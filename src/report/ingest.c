@@ -88,6 +88,7 @@ struct ingest {
 	enum tlp tlp;          /* strictest TLP seen; TLP_NONE while unmarked */
 	json_t *counts;
 	char *counts_json;
+	char *warnings_json; /* IODEF: the observables skipped (JSON array), or NULL */
 	char bundle_id[128];
 	int failed;
 	struct err_detail first_err;
@@ -279,6 +280,7 @@ void ingest_free(struct ingest *in)
 	buf_release(&in->xml);
 	json_decref(in->counts);
 	free(in->counts_json);
+	free(in->warnings_json);
 	if (in->sha)
 		gnutls_hash_deinit(in->sha, NULL);
 	free(in);
@@ -491,11 +493,14 @@ failed:
  * original, and run it through the same object checks. */
 static int convert_iodef(struct ingest *in)
 {
-	json_t *bundle = NULL;
-	int rc = iodef_to_stix(in->xml.data ? in->xml.data : "", in->xml.len, &bundle,
-			       &in->first_err);
+	json_t *bundle = NULL, *warnings = NULL;
+	int rc = iodef_to_stix_warn(in->xml.data ? in->xml.data : "", in->xml.len, &bundle,
+				    &warnings, &in->first_err);
 	if (rc)
 		return rc;
+	if (json_array_size(warnings))
+		in->warnings_json = json_dumps(warnings, JSON_COMPACT);
+	json_decref(warnings);
 	char *text = json_dumps(bundle, JSON_COMPACT);
 	json_decref(bundle);
 	snprintf(in->stix_path, sizeof(in->stix_path), "%s.stix", in->spool_path);
@@ -923,6 +928,7 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 	res->objects = in->objects;
 	res->tlp = in->tlp;
 	res->counts_json = in->counts_json;
+	res->warnings_json = in->warnings_json;
 	log_info("event=report_stored id=%s originator=%" PRId64 " objects=%" PRIu64 " bytes=%" PRIu64
 		 " tlp=%s receive_validate_ms=%.1f keep_ms=%.1f commit_ms=%.1f",
 		 res->id, originator, in->objects, in->size, tlp_name(in->tlp),

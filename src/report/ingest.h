@@ -33,6 +33,8 @@ struct ingest_result {
 	uint64_t objects;
 	enum tlp tlp;
 	char *counts_json;  /* {"indicator":3,...}; owned by the ingest */
+	char *warnings_json; /* IODEF: ["line 21: <Address>: ...; observable skipped", ...]
+			      * or NULL when nothing was skipped; owned by the ingest */
 };
 
 /* Ends the body, checks the bundle as a whole and the scope (`audience` is

@@ -126,6 +126,11 @@ static void post_report(struct request *r)
 		json_array_append_new(notes, json_string(
 			"no audience given: only your member can see this report; share it with "
 			"?audience=all, group:ID or member:ID"));
+	if (res.warnings_json) { /* IODEF observables left out: docs/internals/stix.md */
+		json_t *w = json_loads(res.warnings_json, 0, NULL);
+		json_array_extend(notes, w);
+		json_decref(w);
+	}
 	if (res.tlp == TLP_NONE)
 		json_array_append_new(notes, json_string(
 			"no TLP marking: the report is unmarked; it reaches its audience only and "

@@ -377,8 +377,35 @@ def test_iodef(bin_):
         n.cleanup()
 
 
+def test_iodef_observable_skipped(bin_):
+    """An IODEF observable whose value cannot be mapped: the document is stored, the
+    observable is left out of the STIX and named in the 201's notes (issue 12)."""
+    n = Node(bin_).start()
+    try:
+        d = os.path.join(SRC, "tests/data/iodef/skipped")
+        for name in ("bad-ipv4", "bad-asn"):
+            raw = open(os.path.join(d, name + ".xml"), "rb").read()
+            want = open(os.path.join(d, name + ".expected")).read().strip()
+            r = submit(n, raw, "all", ct="application/xml")
+            eq(r.status, 201, f"{name}: {r}")
+            check(want in r.json().get("notes", []), f"{name}: notes name the observable: {r.body}")
+            rid = r.json()["id"]
+            eq(n.request("GET", f"/api/v1/reports/{rid}/bundle").body.encode(), raw,
+               "the original keeps the observable")
+            objs = json.loads(n.request("GET", f"/api/v1/reports/{rid}/bundle?format=stix").body)["objects"]
+            check(all(o["type"] != "autonomous-system" for o in objs), f"{name}: no AS mapped")
+            check(not any(o.get("value") == "192.0.2.300" for o in objs), f"{name}: bad address left out")
+        # a well-formed document says nothing of the kind
+        raw = open(os.path.join(SRC, "tests/data/iodef/rfc7970-campaign.xml"), "rb").read()
+        r = submit(n, raw, "all", ct="application/xml")
+        eq(r.status, 201, f"the RFC 7970 example: {r}")
+        check(not any("skipped" in x for x in r.json().get("notes", [])), r.body)
+    finally:
+        n.cleanup()
+
+
 if __name__ == "__main__":
     run([test_examples_accepted_byte_for_byte, test_scope_defaults_and_tlp_rules,
          test_every_read_path_respects_scope, test_invalid_bundles_store_nothing, test_body_cap, test_caps_answer_and_export_pages,
          test_versions_and_revocation, test_persistence_and_large_bundle,
-         test_object_keys_migration_and_clean_stop, test_iodef], BIN)
+         test_object_keys_migration_and_clean_stop, test_iodef, test_iodef_observable_skipped], BIN)

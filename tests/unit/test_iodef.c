@@ -141,9 +141,20 @@ static void network_addresses(void **state)
 
 static void invalid_documents(void **state)
 {
-	static const char *const names[] = {"bad-category", "bad-ipv4", "wrong-version", "bad-time",
-					    "bad-restriction", "doctype-entities", "wrong-namespace",
-					    "bad-asn", "bad-mac", "bad-netmask"};
+	static const char *const names[] = {"bad-category",
+					    "wrong-version",
+					    "bad-time",
+					    "bad-restriction",
+					    "doctype-entities",
+					    "wrong-namespace",
+					    "bad-purpose",
+					    "bad-status",
+					    "bad-contact-type",
+					    "bad-contact-role",
+					    "purpose-ext-value-without-ext",
+					    "category-ext-value-without-ext",
+					    "role-ext-value-empty-ext",
+					    "restriction-clear-not-rfc7970"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char f[128];
 		size_t len, elen;
@@ -175,14 +186,89 @@ static void invalid_documents(void **state)
 	free(xml);
 }
 
+/* An observable value that cannot be mapped does not refuse the document: the
+ * observable is left out and named in the warnings (docs/internals/stix.md). */
+static void skipped_observables(void **state)
+{
+	static const struct {
+		const char *name, *absent;
+		size_t scos;
+	} docs[] = {{"bad-asn", "4294967296", 1},
+		    {"bad-ipv4", "192.0.2.300", 0},
+		    {"bad-mac", "00:1a:2b:3c:4d", 1},
+		    {"bad-netmask", "192.0.2.0/", 1}};
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		char f[128];
+		size_t len, elen;
+		json_t *bundle = NULL, *warnings = NULL;
+		struct err_detail err;
+		struct stix_bundle_counts c;
+		snprintf(f, sizeof(f), "%s.xml", docs[i].name);
+		char *xml = slurp("iodef/skipped", f, &len);
+		snprintf(f, sizeof(f), "%s.expected", docs[i].name);
+		char *exp = slurp("iodef/skipped", f, &elen);
+		assert_non_null(xml);
+		assert_non_null(exp);
+		exp[strcspn(exp, "\n")] = '\0';
+		err_clear(&err);
+		if (iodef_to_stix_warn(xml, len, &bundle, &warnings, &err)) {
+			fprintf(stderr, "%s: %s\n", docs[i].name, err.message);
+			fail();
+		}
+		assert_int_equal(json_array_size(warnings), 1);
+		if (strcmp(json_string_value(json_array_get(warnings, 0)), exp)) {
+			fprintf(stderr, "%s\n  expected: %s\n  got:      %s\n", docs[i].name, exp,
+				json_string_value(json_array_get(warnings, 0)));
+			fail();
+		}
+		char *text = json_dumps(bundle, JSON_INDENT(1));
+		assert_int_equal(stix_validate_bundle_buffer(text, strlen(text), 0, &c, &err),
+				 ERR_OK);
+		assert_null(strstr(text, docs[i].absent));
+		assert_int_equal(c.by_kind[STIX_SCO], docs[i].scos);
+		free(text);
+		json_decref(bundle);
+		json_decref(warnings);
+		free(xml);
+		free(exp);
+	}
+}
+
+/* The example of RFC 7970 section 7.2 as the RFC writes it: a hex SHA-256 digest. */
+static void rfc7970_campaign_example(void **state)
+{
+	struct stix_bundle_counts c;
+	char *t = convert_ok("rfc7970-campaign.xml", &c);
+
+	assert_int_equal(c.tlp, TLP_GREEN);
+	assert_non_null(
+	    strstr(t, "[file:hashes.'SHA-256' = "
+		      "'141accec23e7e5157de60853cb1e01bc38042d08f9086040815300b7fe75c184']"));
+	assert_non_null(strstr(t, "[ipv4-addr:value = '192.0.2.1']"));
+	assert_int_equal(c.by_kind[STIX_SCO], 2);
+	free(t);
+}
+
+/* ext-value with its ext-* attribute is accepted; the sender's names are kept. */
+static void ext_values(void **state)
+{
+	struct stix_bundle_counts c;
+	char *t = convert_ok("ext-values.xml", &c);
+
+	assert_int_equal(c.tlp, TLP_AMBER_STRICT);
+	assert_non_null(strstr(t, "\"sector-isac\""));
+	assert_non_null(strstr(t, "\"x_iodef_purpose\": \"hunting\""));
+	assert_int_equal(c.by_kind[STIX_SCO], 1); /* the ext-value address stays in the original */
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(minimal_report),
-		cmocka_unit_test(indicators_report),
-		cmocka_unit_test(public_report_dedupes),
-		cmocka_unit_test(network_addresses),
-		cmocka_unit_test(invalid_documents),
+	    cmocka_unit_test(minimal_report),		cmocka_unit_test(indicators_report),
+	    cmocka_unit_test(public_report_dedupes),	cmocka_unit_test(network_addresses),
+	    cmocka_unit_test(invalid_documents),	cmocka_unit_test(skipped_observables),
+	    cmocka_unit_test(rfc7970_campaign_example), cmocka_unit_test(ext_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

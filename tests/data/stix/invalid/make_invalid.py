@@ -35,7 +35,7 @@ def base():
              ["malicious-activity"], "pattern": "[ipv4-addr:value = '198.51.100.7']",
              "pattern_type": "stix", "valid_from": TS, "valid_until": "2025-03-01T00:00:00Z",
              "confidence": 80, "object_marking_refs": [AMBER],
-             "granular_markings": [{"marking_ref": STMT, "selectors": ["description"]}],
+             "granular_markings": [{"marking_ref": STMT, "selectors": ["valid_until"]}],
              "external_references": [{"source_name": "cert", "url": "https://cert.example/a"}],
              "kill_chain_phases": [{"kill_chain_name": "lockheed-martin-cyber-kill-chain",
                                     "phase_name": "command-and-control"}],
@@ -61,6 +61,35 @@ def base():
 
 def obj(b, t):
     return next(o for o in b["objects"] if o["type"] == t)
+
+
+WHITE1 = "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"
+CLEAR2 = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+TLP_EXT = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+
+
+def tlp1(mid, name, level):
+    return {"type": "marking-definition", "spec_version": "2.1", "id": mid,
+            "created": "2017-01-20T00:00:00.000Z", "definition_type": "tlp", "name": name,
+            "definition": {"tlp": level}}
+
+
+def tlp2(mid, name, level):
+    return {"type": "marking-definition", "spec_version": "2.1", "id": mid,
+            "created": "2022-10-01T00:00:00.000Z", "name": name,
+            "extensions": {TLP_EXT: {"extension_type": "property-extension", "tlp_2_0": level}}}
+
+
+def stix20(b, first):
+    """A STIX 2.0 bundle: spec_version on the bundle, none on the objects."""
+    objs = b.pop("objects")
+    for o in objs:
+        o.pop("spec_version", None)
+    if first:
+        b["spec_version"] = "2.0"
+    b["objects"] = objs
+    if not first:
+        b["spec_version"] = "2.0"
 
 
 def case(name, f, raw=None):
@@ -91,6 +120,8 @@ case("id-uuid-bad-variant", lambda b: obj(b, "malware").update(
 case("id-type-mismatch", lambda b: obj(b, "malware").update(id=TOOL_ID))
 case("spec-version-missing", lambda b: obj(b, "malware").pop("spec_version"))
 case("spec-version-2.0", lambda b: obj(b, "malware").update(spec_version="2.0"))
+case("bundle-spec-version-2.0", lambda b: stix20(b, True))
+case("bundle-spec-version-2.0-after-objects", lambda b: stix20(b, False))
 # timestamps
 case("created-missing", lambda b: obj(b, "malware").pop("created"))
 case("modified-missing", lambda b: obj(b, "relationship").pop("modified"))
@@ -118,6 +149,7 @@ case("labels-empty", lambda b: obj(b, "malware").update(labels=[]))
 case("indicator-pattern-missing", lambda b: obj(b, "indicator").pop("pattern"))
 case("indicator-pattern-type-missing", lambda b: obj(b, "indicator").pop("pattern_type"))
 case("identity-name-missing", lambda b: obj(b, "identity").pop("name"))
+case("malware-family-name-missing", lambda b: obj(b, "malware").pop("name"))
 case("malware-is-family-missing", lambda b: obj(b, "malware").pop("is_family"))
 case("relationship-target-missing", lambda b: obj(b, "relationship").pop("target_ref"))
 case("sighting-of-ref-missing", lambda b: obj(b, "sighting").pop("sighting_of_ref"))
@@ -140,6 +172,26 @@ case("custom-ref-not-identifier", lambda b: obj(b, "malware").update(x_cert_owne
 # markings, extensions, custom properties
 case("granular-marking-no-selectors", lambda b: obj(b, "indicator").update(
     granular_markings=[{"marking_ref": STMT, "selectors": []}]))
+case("granular-selector-no-such-property", lambda b: obj(b, "indicator").update(
+    granular_markings=[{"marking_ref": STMT, "selectors": ["valid_until", "description"]}]))
+case("granular-selector-index-out-of-range", lambda b: obj(b, "indicator").update(
+    granular_markings=[{"marking_ref": STMT, "selectors": ["kill_chain_phases.[1].phase_name"]}]))
+case("granular-selector-into-string", lambda b: obj(b, "indicator").update(
+    granular_markings=[{"marking_ref": STMT, "selectors": ["name.value"]}]))
+case("marking-definition-marks-itself", lambda b: obj(b, "marking-definition").update(
+    object_marking_refs=[AMBER, STMT]))
+case("marking-definition-granular-marks-itself", lambda b: obj(b, "marking-definition").update(
+    granular_markings=[{"marking_ref": STMT, "selectors": ["definition.statement"]}]))
+# the predefined TLP marking ids carry their canonical definitions (a bundle cannot
+# redefine TLP:WHITE as red): STIX 2.1 section 7.2.1.4 (TLP 1.0), OASIS TLP 2.0
+case("tlp1-white-defined-as-red", lambda b: b["objects"].insert(0, tlp1(WHITE1, "TLP:WHITE", "red")))
+case("tlp1-white-named-red", lambda b: b["objects"].insert(0, tlp1(WHITE1, "TLP:RED", "white")))
+case("tlp1-white-created-changed", lambda b: b["objects"].insert(0, dict(
+    tlp1(WHITE1, "TLP:WHITE", "white"), created="2024-01-01T00:00:00.000Z")))
+case("tlp2-clear-defined-as-red", lambda b: b["objects"].insert(0, tlp2(CLEAR2, "TLP:CLEAR", "red")))
+case("tlp2-amber-named-clear", lambda b: b["objects"].insert(0, tlp2(AMBER, "TLP:CLEAR", "amber")))
+case("tlp2-clear-with-tlp1-definition", lambda b: b["objects"].insert(0, dict(
+    tlp2(CLEAR2, "TLP:CLEAR", "clear"), definition_type="tlp", definition={"tlp": "white"})))
 case("granular-marking-ref-and-lang", lambda b: obj(b, "indicator").update(
     granular_markings=[{"marking_ref": STMT, "lang": "en", "selectors": ["name"]}]))
 case("extension-bad-key", lambda b: obj(b, "malware").update(
