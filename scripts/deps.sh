@@ -20,6 +20,16 @@ fuzz) pkgs="$pkgs $test_pkgs $fuzz_pkgs" ;;
 *) echo "deps.sh: unknown set '$what' (build, test, bench, fuzz)" >&2; exit 2 ;;
 esac
 
+# The service user: started as root, `atalaya serve` drops to it (see
+# docs/operations.md). Created here when we are root, since `make run` and
+# `make test` start the node as whoever runs them.
+if [ "$(id -u)" = 0 ] && ! getent passwd atalaya >/dev/null 2>&1; then
+	echo "atalaya: creating the system user 'atalaya' (the node's service user)"
+	getent group atalaya >/dev/null 2>&1 || groupadd --system atalaya
+	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+		--gid atalaya --comment "atalaya node" atalaya
+fi
+
 missing=""
 for p in $pkgs; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)

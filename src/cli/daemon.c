@@ -13,13 +13,19 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
+#include "util/timeutil.h"
+
+#include <ctype.h>
 #include <curl/curl.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sodium.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static char *path_join(const char *dir, const char *name)
 {
@@ -188,27 +194,191 @@ done:
 	return rc;
 }
 
-/* Started as root: chown the data files to the service user, then drop to it
- * for good, after the ports are bound. */
+/* The data directory is the node's alone: a lock held from start to exit
+ * keeps a second `serve` from writing into it (two nodes on one store would
+ * diverge silently). The file holds the pid, for people. */
+static int lock_data_dir(const char *dir, int *out)
+{
+	char *p = path_join(dir, "lock");
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	int fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600), rc = ERR_OK;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			log_err(
+			    "event=start data_dir=%s error=\"no such directory: create the node "
+			    "with atalaya init --data %s --name NAME --country CC\"",
+			    dir, dir);
+		else
+			log_err_errno(
+			    "event=start path=%s hint=\"the lock file of the data directory "
+			    "must be a regular file\"",
+			    p);
+		rc = ERR_IO;
+		goto out;
+	}
+	if (fcntl(fd, F_SETLK, &fl)) {
+		struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+		long pid = 0;
+		if ((errno == EACCES || errno == EAGAIN) && !fcntl(fd, F_GETLK, &who) &&
+		    who.l_type != F_UNLCK)
+			pid = (long)who.l_pid;
+		if (pid > 0)
+			log_err(
+			    "event=start data_dir=%s holder_pid=%ld error=\"the data directory is "
+			    "in use by another atalaya serve (pid %ld): stop it first, or give "
+			    "this one another --data\"",
+			    dir, pid, pid);
+		else
+			log_err_errno("event=start data_dir=%s error=\"cannot lock %s\"", dir, p);
+		close(fd);
+		rc = ERR_CONFLICT;
+		goto out;
+	}
+	char pid[24];
+	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n)
+		log_warn_errno("event=lock path=%s", p);
+	*out = fd;
+out:
+	free(p);
+	return rc;
+}
+
+/* The soft limit on open files goes up to the hard one: each connection is a
+ * descriptor. If that still cannot hold http_connections_max (with room for
+ * the store, the DNS sockets and report files), the cap comes down to it. */
+static void raise_nofile(struct config *cfg)
+{
+	enum { RESERVE = 256 };
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	rlim_t want = rl.rlim_max == RLIM_INFINITY ? (rlim_t)1 << 20 : rl.rlim_max;
+	if (rl.rlim_cur < want) {
+		rlim_t was = rl.rlim_cur;
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			rl.rlim_cur = was;
+	}
+	if (rl.rlim_cur < (rlim_t)cfg->http_connections_max + RESERVE) {
+		int64_t fit = rl.rlim_cur > RESERVE + 8 ? (int64_t)rl.rlim_cur - RESERVE : 8;
+		log_warn("event=limits open_files=%llu http_connections_max=%" PRId64
+			 " lowered_to=%" PRId64 " hint=\"raise the open-files limit (ulimit -n, "
+			 "LimitNOFILE=) to serve more connections\"",
+			 (unsigned long long)rl.rlim_cur, cfg->http_connections_max, fit);
+		cfg->http_connections_max = fit;
+	}
+}
+
+/* Gives `name` (in the directory dfd) to uid:gid without ever following a
+ * link: a link is left alone, and so is a file with other hard links (the
+ * service user may have planted either, pointing at a file of root's). Only
+ * what is not the service user's already is opened. */
+static void give_entry(int dfd, const char *dir, const char *name, uid_t uid, gid_t gid)
+{
+	struct stat st;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		if (errno != ENOENT)
+			log_warn_errno("event=chown path=%s/%s", dir, name);
+		return;
+	}
+	if (st.st_uid == uid && st.st_gid == gid)
+		return;
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		log_warn(
+		    "event=chown path=%s/%s error=\"not a regular file or directory (%s): left "
+		    "as it is\"",
+		    dir, name, S_ISLNK(st.st_mode) ? "a symbolic link" : "a special file");
+		return;
+	}
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		log_warn_errno("event=chown path=%s/%s", dir, name);
+		return;
+	}
+	if (fstat(fd, &st) || !(S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_nlink == 1)))
+		log_warn(
+		    "event=chown path=%s/%s error=\"has other hard links or changed type: left "
+		    "as it is\"",
+		    dir, name);
+	else if (fchown(fd, uid, gid))
+		log_warn_errno("event=chown path=%s/%s", dir, name);
+	close(fd);
+}
+
+/* Gives a directory of the data dir and the files in it (reports/, spool/):
+ * files written under an earlier service user stay readable after a change
+ * of user. */
+static void give_dir(int dfd, const char *data_dir, const char *name, uid_t uid, gid_t gid)
+{
+	char where[4096];
+	give_entry(dfd, data_dir, name, uid, gid);
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			log_warn_errno(
+			    "event=chown path=%s/%s hint=\"not followed: a symbolic link, "
+			    "or not a directory\"",
+			    data_dir, name);
+		return;
+	}
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	snprintf(where, sizeof(where), "%s/%s", data_dir, name);
+	for (struct dirent *e; (e = readdir(d));)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			give_entry(dirfd(d), where, e->d_name, uid, gid);
+	closedir(d);
+}
+
+/* Started as root: give the files the node writes to the service user (never
+ * through a link), then drop to it for good, after the ports are bound and
+ * the TLS key read. admin.token and atalaya.conf stay root's. */
 static int drop_privileges(const struct config *cfg)
 {
 	if (geteuid() != 0)
 		return ERR_OK;
-	const char *user = *cfg->user ? cfg->user : getpwnam("atalaya") ? "atalaya" : "nobody";
-	struct passwd *pw = getpwnam(user);
-	if (!pw || pw->pw_uid == 0) {
-		log_err("event=drop_privileges user=%s error=\"no such unprivileged user\"", user);
+	const char *user = cfg->user;
+	struct passwd *pw = *user ? getpwnam(user) : NULL;
+	if (!pw) {
+		log_err("event=drop_privileges user=%s error=\"started as root, the node runs as "
+			"the user '%s', which does not exist: create it (useradd --system "
+			"--no-create-home --shell /usr/sbin/nologin --user-group %s; make run and "
+			"make test do) or name another with --user\"",
+			user, user, user);
 		return ERR_INVALID;
 	}
-	static const char *const files[] = {"", "atalaya.db", "atalaya.db-wal", "atalaya.db-shm",
-					    "node.key", "spool", "reports", "atalaya.conf", NULL};
-	for (int i = 0; files[i]; i++) {
-		char *p = *files[i] ? path_join(cfg->data_dir, files[i]) : xstrdup(cfg->data_dir);
-		if (chown(p, pw->pw_uid, pw->pw_gid) && errno != ENOENT)
-			log_warn_errno("event=chown path=%s", p);
-		free(p);
+	if (pw->pw_uid == 0) {
+		log_err("event=drop_privileges user=%s error=\"the service user must not be root\"",
+			user);
+		return ERR_INVALID;
 	}
-	if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
+	uid_t uid = pw->pw_uid;
+	gid_t gid = pw->pw_gid;
+	struct stat st;
+	int dfd = open(cfg->data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		if (fchown(dfd, uid, gid))
+			log_warn_errno("event=chown path=%s", cfg->data_dir);
+		static const char *const files[] = {
+		    "atalaya.db", "atalaya.db-wal", "atalaya.db-shm", "node.key", "lock", NULL};
+		for (int i = 0; files[i]; i++)
+			give_entry(dfd, cfg->data_dir, files[i], uid, gid);
+		give_dir(dfd, cfg->data_dir, "spool", uid, gid);
+		give_dir(dfd, cfg->data_dir, "reports", uid, gid);
+		if (!fstatat(dfd, "atalaya.conf", &st, AT_SYMLINK_NOFOLLOW) && st.st_uid != 0)
+			log_warn(
+			    "event=config path=%s/atalaya.conf owner_uid=%u hint=\"read as root "
+			    "at start: give it to root (chown root:root) so that only root "
+			    "chooses the settings\"",
+			    cfg->data_dir, (unsigned)st.st_uid);
+		close(dfd);
+	}
+	if (setgroups(0, NULL) || setgid(gid) || setuid(uid)) {
 		log_err_errno("event=drop_privileges user=%s", user);
 		return ERR_IO;
 	}
@@ -216,8 +386,170 @@ static int drop_privileges(const struct config *cfg)
 		log_err("event=drop_privileges error=\"root could be regained\"");
 		return ERR_INTERNAL;
 	}
-	log_info("event=drop_privileges user=%s uid=%u", user, (unsigned)pw->pw_uid);
+	log_info("event=drop_privileges user=%s uid=%u", user, (unsigned)uid);
 	return ERR_OK;
+}
+
+/* "report--" and a UUID: the names ingest gives report files. */
+static bool report_file_id(const char *name, char *id, size_t size)
+{
+	static const char prefix[] = "report--";
+	const char *dot = strrchr(name, '.');
+	size_t n = dot ? (size_t)(dot - name) : 0;
+	if (!dot || (strcmp(dot, ".json") && strcmp(dot, ".xml")) || n != sizeof(prefix) - 1 + 36 ||
+	    strncmp(name, prefix, sizeof(prefix) - 1) || n >= size)
+		return false;
+	for (size_t i = sizeof(prefix) - 1; i < n; i++)
+		if (!isxdigit((unsigned char)name[i]) && name[i] != '-')
+			return false;
+	memcpy(id, name, n);
+	id[n] = '\0';
+	return true;
+}
+
+/* 1 when a committed report has this id, 0 when none, -1 when the store
+ * cannot tell (then nothing is removed). */
+static int report_committed(struct store *st, const char *id)
+{
+	static const char sql[] = "SELECT 1 FROM reports WHERE id = ?";
+	struct store_conn *c = store_reader(st);
+	sqlite3_stmt *q = c ? store_stmt(c, sql) : NULL;
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+struct leftovers {
+	unsigned files;
+	unsigned long long bytes;
+};
+
+/* Removes the files of DATA/`name` (links too, never followed); with a store,
+ * only report files whose report never committed. */
+static void sweep(const char *data_dir, const char *name, struct store *st, struct leftovers *lo)
+{
+	char path[4096], id[64];
+	snprintf(path, sizeof(path), "%s/%s", data_dir, name);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (errno != ENOENT)
+			log_warn_errno("event=leftovers path=%s", path);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (struct dirent *e; (e = readdir(d));) {
+		struct stat sb;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (st) { /* reports/: only files of reports that never committed */
+			if (!report_file_id(e->d_name, id, sizeof(id)) || report_committed(st, id))
+				continue;
+		}
+		if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) || S_ISDIR(sb.st_mode))
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0)) {
+			log_warn_errno("event=leftovers path=%s/%s", path, e->d_name);
+			continue;
+		}
+		lo->files++;
+		lo->bytes += S_ISREG(sb.st_mode) ? (unsigned long long)sb.st_size : 0;
+	}
+	closedir(d);
+}
+
+/* What a crash leaves: bodies in spool/ (every one is a submission that was
+ * never answered), and report files renamed into reports/ whose transaction
+ * never committed. Run before serving, so no submission is in progress. */
+static void clean_leftovers(const struct config *cfg, struct store *st)
+{
+	struct leftovers spool = {0}, orphans = {0};
+	sweep(cfg->data_dir, "spool", NULL, &spool);
+	sweep(cfg->data_dir, "reports", st, &orphans);
+	if (spool.files || orphans.files)
+		log_info("event=leftovers_removed spool_files=%u spool_bytes=%llu "
+			 "orphan_report_files=%u "
+			 "orphan_report_bytes=%llu",
+			 spool.files, spool.bytes, orphans.files, orphans.bytes);
+}
+
+/* SIGHUP: each entry reloads one thing. ERR_OK: reloaded; ERR_NOT_FOUND:
+ * nothing to reload (not configured); anything else: failed, with `err`
+ * saying why, and what was there stays. */
+struct reloader {
+	const char *what;
+	int (*fn)(struct node *node, struct server *srv, struct err_detail *err);
+};
+
+static int reload_log(struct node *node, struct server *srv, struct err_detail *err)
+{
+	if (!*node->cfg->log_file)
+		return ERR_NOT_FOUND;
+	if (log_reopen())
+		return err_set(err, ERR_IO, "log_file", "log_file: cannot open %s: %s",
+			       node->cfg->log_file, strerror(errno));
+	return ERR_OK;
+}
+
+static int reload_tls(struct node *node, struct server *srv, struct err_detail *err)
+{
+	bool done;
+	int rc = server_reload_tls(srv, &done, err);
+	return rc ? rc : done ? ERR_OK : ERR_NOT_FOUND;
+}
+
+static const struct reloader reloaders[] = {
+    {"log", reload_log},
+    {"tls", reload_tls},
+    /* Reload hook of the DNSBL settings (issue 12, DNS side): its entry goes
+     * here, e.g. {"dnsbl", reload_dnsbl} calling the spam service. */
+    {NULL, NULL},
+};
+
+static void reload(struct node *node, struct server *srv)
+{
+	char done[128] = "";
+	size_t n = 0;
+	for (const struct reloader *r = reloaders; r->what; r++) {
+		struct err_detail err;
+		err_clear(&err);
+		int rc = r->fn(node, srv, &err);
+		if (rc == ERR_OK)
+			n += (size_t)snprintf(done + n, sizeof(done) - n, "%s%s", n ? "," : "",
+					      r->what);
+		else if (rc != ERR_NOT_FOUND)
+			log_err(
+			    "event=reload what=%s error=\"%s\" hint=\"the previous one stays in "
+			    "use\"",
+			    r->what, err.message[0] ? err.message : err_str(rc));
+		if (n >= sizeof(done))
+			n = sizeof(done) - 1;
+	}
+	log_info("event=reload signal=SIGHUP reloaded=%s", n ? done : "nothing");
+}
+
+/* Waits for the requests in flight to end, at most `seconds`; a second
+ * SIGTERM or SIGINT cuts the wait short. Returns how many were left. */
+static unsigned drain(struct server *srv, const sigset_t *sigs, int64_t seconds)
+{
+	const int64_t deadline = time_mono_ns() + seconds * 1000000000LL;
+	const struct timespec tick = {0, 20 * 1000000};
+	unsigned left;
+	while ((left = server_inflight(srv)) && time_mono_ns() < deadline) {
+		int sig = sigtimedwait(sigs, NULL, &tick);
+		if (sig == SIGINT || sig == SIGTERM) {
+			log_warn("event=stopping signal=%d in_flight=%u hint=\"second signal: not "
+				 "waiting any longer\"",
+				 sig, left);
+			break;
+		}
+	}
+	return left;
 }
 
 int cmd_serve(int argc, char **argv)
@@ -225,9 +557,10 @@ int cmd_serve(int argc, char **argv)
 	struct config cfg;
 	struct node node;
 	struct server *srv = NULL;
+	struct server_tls *tls = NULL;
 	struct err_detail err;
 	sigset_t sigs;
-	int fd = -1, rc, sig;
+	int fd = -1, lock_fd = -1, rc, sig;
 	struct dnsbl_listen dns_l = {.nudp = 0, .tcp_fd = -1}; /* anti-spam DNSBL (issue 8) */
 
 	memset(&node, 0, sizeof(node));
@@ -245,16 +578,28 @@ int cmd_serve(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	raise_nofile(&cfg);
 
 	err_clear(&err);
-	rc = server_bind(&cfg, &fd, &err);
+	rc = lock_data_dir(cfg.data_dir, &lock_fd);
+	if (!rc)
+		rc = server_bind(&cfg, &fd, &err);
 	/* anti-spam DNSBL (issue 8): its sockets too are bound before dropping root */
 	if (!rc && *cfg.dns_listen)
 		rc = dnsbl_server_bind(cfg.dns_listen, (int)cfg.dns_threads, &dns_l, &err);
 	if (!rc)
+		rc = server_tls_load(&cfg, &tls, &err); /* the key may be root's alone */
+	if (!rc)
 		rc = drop_privileges(&cfg);
+	if (!rc && *cfg.log_file && log_open_file(cfg.log_file)) {
+		log_err_errno("event=start log_file=%s hint=\"the service user must be able to "
+			      "create and write it\"",
+			      cfg.log_file);
+		rc = ERR_IO;
+	}
 	if (rc) {
 		if (err.message[0])
 			log_err("event=start error=\"%s\"", err.message);
@@ -282,6 +627,8 @@ int cmd_serve(int argc, char **argv)
 			     cfg.data_dir, cfg.data_dir);
 	}
 	if (!rc)
+		clean_leftovers(&cfg, node.st);
+	if (!rc)
 		rc = directory_new(node.st, &node.dir);
 	/* anti-spam (issue 8): listings loaded from the store, then the DNS server */
 	if (!rc)
@@ -301,7 +648,8 @@ int cmd_serve(int argc, char **argv)
 	size_t nroutes;
 	router_routes(&nroutes);
 	node.metrics = metrics_new(nroutes);
-	rc = server_start(&node, fd, &srv, &err);
+	rc = server_start(&node, fd, tls, &srv, &err);
+	tls = NULL; /* the server took it */
 	if (rc) {
 		log_err("event=start error=\"%s\"", err.message);
 		rc = 1;
@@ -310,14 +658,23 @@ int cmd_serve(int argc, char **argv)
 	fd = -1; /* the server owns it now */
 	log_info("event=serving url=%s://%s node=\"%s\" pid=%d", *cfg.tls_cert ? "https" : "http",
 		 cfg.listen, node.node_name, (int)getpid());
-	do {
+	for (;;) {
 		if (sigwait(&sigs, &sig))
 			break;
-	} while (sig != SIGINT && sig != SIGTERM);
+		if (sig != SIGHUP)
+			break;
+		reload(&node, srv);
+	}
 	log_info("event=stopping signal=%d", sig);
-	/* MHD finishes the requests in flight; each write is one transaction,
-	 * so nothing is left half-written. */
-	warning_streams_close(node.warning); /* MHD stops with no suspended stream */
+	/* No new connection; the requests in flight are answered (each write is
+	 * one transaction: what was acknowledged is on disk), for at most
+	 * shutdown_timeout_seconds; alert streams end first. */
+	server_quiesce(srv);
+	warning_streams_close(node.warning);
+	unsigned cut = drain(srv, &sigs, cfg.shutdown_timeout_seconds);
+	if (cut)
+		log_warn("event=shutdown_timeout requests_cut=%u seconds=%" PRId64, cut,
+			 cfg.shutdown_timeout_seconds);
 	server_stop(srv);
 	spam_free(node.spam); /* anti-spam: DNS threads and expiry stop here */
 	node.spam = NULL;
@@ -328,6 +685,7 @@ int cmd_serve(int argc, char **argv)
 done:
 	if (fd >= 0)
 		close(fd);
+	server_tls_free(tls);
 	dnsbl_listen_close(&dns_l); /* anti-spam: sockets not handed to the server */
 	spam_free(node.spam);
 	warning_free(node.warning); /* early warning */
@@ -338,6 +696,8 @@ done:
 	free(node.node_name);
 	config_release(&cfg);
 	curl_global_cleanup();
+	if (lock_fd >= 0)
+		close(lock_fd); /* last: the store is closed */
 	return rc;
 }
 

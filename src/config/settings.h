@@ -19,6 +19,9 @@ struct config {
 	int64_t http_threads;
 	int64_t http_connections_max;
 	int64_t http_timeout_seconds;
+	int64_t http_connections_per_ip;
+	int64_t http_header_timeout_seconds;
+	int64_t shutdown_timeout_seconds;
 	int64_t body_max;
 	int64_t report_body_max;
 	int64_t json_depth_max;
@@ -30,6 +33,7 @@ struct config {
 	char *public_url;
 	char *log_level;
 	bool access_log;
+	char *log_file;
 	int64_t sqlite_cache_mib;
 	int64_t dns_threads;
 	double spam_half_life_hours;

@@ -1,12 +1,16 @@
 #include "util/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static enum log_level level = LOG_INFO;
+/* The log file, when there is one; set once by log_open_file. */
+static char log_path[4096];
 
 void log_set_level(enum log_level l)
 {
@@ -41,4 +45,34 @@ void log_msg(enum log_level l, int with_errno, const char *fmt, ...)
 	line[n++] = '\n';
 	fwrite(line, 1, n, stderr); /* one write per line keeps lines whole */
 	errno = saved;
+}
+
+/* The file replaces fd 2 (dup2 is atomic): a thread writing a line at that
+ * moment writes it whole to the old file or to the new one. */
+static int open_onto_stderr(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	int rc = dup2(fd, STDERR_FILENO) < 0 ? -1 : 0, saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int log_open_file(const char *path)
+{
+	if (strlen(path) >= sizeof(log_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (open_onto_stderr(path))
+		return -1;
+	memcpy(log_path, path, strlen(path) + 1);
+	return 0;
+}
+
+int log_reopen(void)
+{
+	return log_path[0] ? open_onto_stderr(log_path) : 0;
 }
