@@ -51,16 +51,30 @@ const struct spam_rep_params *spam_params(struct spam *s);
  * <public_url or http://listen>/api/v1/reputation?value=%s. */
 int spam_dns_start(struct spam *s, struct dnsbl_listen *l, struct err_detail *d);
 
+/* For SIGHUP: applies the reloadable DNS settings of a freshly loaded cfg to
+ * the running DNS server without dropping a query: dnsbl_zone, dnsbl_ns,
+ * dnsbl_soa_*, dnsbl_ttl, dnsbl_ns_ttl, public_url (TXT lookup URL),
+ * dns_tcp_idle_ms and dns_tcp_per_address_max. dns_listen, dns_threads and
+ * dns_tcp_connections_max need a restart. cfg is only read during the call.
+ * A bad value leaves the running settings as they were and returns
+ * ERR_INVALID with d naming the setting. ERR_OK when no DNS server runs. Any
+ * thread; reloads are serialised. */
+int spam_reload_dns_settings(struct spam *s, const struct config *cfg, struct err_detail *d);
+
+/* Appends the DNS query counters (dnsbl_server_metrics) when the DNS server
+ * runs; s may be NULL. For GET /metrics. */
+void spam_dns_metrics(struct spam *s, struct buf *out);
+
 /* What spam_ingest did with a report. */
 struct spam_ingest_result {
-	int64_t id;           /* spam_reports.seq */
-	char source[160];     /* the source key scored ("" when the report names none) */
-	bool counted;         /* the category counts against the source */
-	double score;         /* the source's score after this report */
-	bool listed;          /* the source is listed after this report */
-	bool newly_listed;    /* ... and was not before */
-	uint8_t code;         /* its A code when listed */
-	bool has_fp;          /* the report carried a body to fingerprint */
+	int64_t id;	   /* spam_reports.seq */
+	char source[160];  /* the source key scored ("" when the report names none) */
+	bool counted;	   /* the category counts against the source */
+	double score;	   /* the source's score after this report */
+	bool listed;	   /* the source is listed after this report */
+	bool newly_listed; /* ... and was not before */
+	uint8_t code;	   /* its A code when listed */
+	bool has_fp;	   /* the report carried a body to fingerprint */
 	struct spam_fp fp;
 };
 
@@ -91,7 +105,7 @@ int spam_list(struct spam *s, int64_t member, const char *value, int code, const
 struct spam_incident_value {
 	const char *value;
 	int64_t expires; /* ms; the listing ends then */
-	bool revoked;    /* the indicator was revoked: remove what it listed */
+	bool revoked;	 /* the indicator was revoked: remove what it listed */
 };
 
 /* Lists the values of TLP:CLEAR incident indicators meant for blocking (source
