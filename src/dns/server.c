@@ -556,7 +556,7 @@ static size_t respond(struct dnsbl_responder *r, struct dnsbl_reader *rd, const 
 	int rc;
 
 	*res = RES_DROPPED;
-	*qt = QT_OTHER;
+	*qt = NQT; /* no question: not counted by type */
 	rc = dns_query_parse(qbuf, qlen, &q);
 	if (rc < 0)
 		return 0;
@@ -661,7 +661,8 @@ static void count(struct counters *c, enum result res, enum qtype_slot qt, const
 {
 	bump(&c->res[res]);
 	if (res != RES_DROPPED) {
-		bump(&c->qtype[qt]);
+		if (qt < NQT)
+			bump(&c->qtype[qt]);
 		if (out[2] & 0x02)
 			bump(&c->truncated);
 	}
