@@ -4,6 +4,7 @@
 
 #include "http/metrics.h"
 #include "http/router.h"
+#include "spam/service.h"
 
 extern const char openapi_json[];
 extern const size_t openapi_json_len;
@@ -34,6 +35,7 @@ static void get_metrics(struct request *r)
 	r->status = 200;
 	r->content_type = "text/plain; version=0.0.4";
 	metrics_render(r->node->metrics, names, store_size_bytes(r->node->st), &r->out);
+	spam_dns_metrics(r->node->spam, &r->out);
 }
 
 static void get_openapi(struct request *r)

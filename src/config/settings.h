@@ -41,6 +41,20 @@ struct config {
 	int64_t alert_ack_deadline_seconds;
 	char *smtp_url;
 	char *smtp_from;
+	/* DNS blocklist answers (reloadable, see spam_reload_dns_settings) */
+	char *dnsbl_ns;
+	char *dnsbl_soa_mname;
+	char *dnsbl_soa_rname;
+	char *dnsbl_soa_serial;
+	int64_t dnsbl_soa_refresh;
+	int64_t dnsbl_soa_retry;
+	int64_t dnsbl_soa_expire;
+	int64_t dnsbl_soa_minimum;
+	int64_t dnsbl_ttl;
+	int64_t dnsbl_ns_ttl;
+	int64_t dns_tcp_idle_ms;
+	int64_t dns_tcp_connections_max;
+	int64_t dns_tcp_per_address_max;
 };
 
 /* Fills every setting with its default. Release with config_release. */

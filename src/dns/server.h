@@ -15,6 +15,7 @@
 #define ATALAYA_DNS_SERVER_H
 
 #include "dns/blocklist.h"
+#include "util/buf.h"
 #include "util/err.h"
 
 #include <stdbool.h>
@@ -23,16 +24,31 @@
 
 enum { DNSBL_UDP_SOCKETS_MAX = 16, DNSBL_TCP_QUERY_MAX = 4096 };
 
+enum { DNSBL_NS_MAX = 4 };
+
+/* What the server answers with. Every name field may be NULL for its default;
+ * the names are checked by dnsbl_responder_new / dnsbl_responder_reload. */
 struct dnsbl_server_config {
-	const char *zone;       /* "bl.example.org" (required) */
-	const char *ns_host;    /* NS target and SOA MNAME; NULL: "ns.<zone>" */
-	const char *hostmaster; /* SOA RNAME as a name; NULL: "hostmaster.<zone>" */
+	const char *zone;	/* "bl.example.org" (required) */
+	const char *ns_host;	/* NS targets, comma or space separated (at most
+				 * DNSBL_NS_MAX); NULL or "": "ns.<zone>" */
+	const char *soa_mname;	/* SOA MNAME; NULL or "": the first NS */
+	const char *hostmaster; /* SOA RNAME, as a name or as "user@domain";
+				 * NULL or "": "hostmaster.<zone>" */
+	const char *serial;	/* SOA serial policy: NULL, "" or "auto" (start time
+				 * plus the number of commits), or a fixed number */
 	const char *lookup_url; /* appended to TXT answers, "%s" replaced by the value
 				 * (IP or domain), e.g. "https://node/lookup?ip=%s"; may be NULL */
-	uint32_t ttl;           /* of A and TXT answers; 0 means 300 */
-	uint32_t neg_ttl;       /* SOA minimum and TTL of negative answers; 0 means 300 */
-	int tcp_idle_ms;        /* idle TCP connections are closed; 0 means 10000 */
-	int tcp_max_conns;      /* 0 means 256 */
+	uint32_t ttl;		/* of A and TXT answers; 0 means 300 */
+	uint32_t neg_ttl;	/* SOA minimum and TTL of negative answers; 0 means 300 */
+	uint32_t ns_ttl;	/* of the apex NS and SOA records; 0 means 3600 */
+	uint32_t soa_refresh;	/* 0 means 3600 */
+	uint32_t soa_retry;	/* 0 means 600 */
+	uint32_t soa_expire;	/* 0 means 604800 */
+	int tcp_idle_ms;	/* a TCP connection without a complete query for this
+				 * long is closed; 0 means 10000 */
+	int tcp_max_conns;	/* 0 means 256 */
+	int tcp_per_addr_max;	/* TCP connections held per client address; 0 means 16 */
 };
 
 /* Answering state built from a config: the zone and names in wire form. */
@@ -43,6 +59,14 @@ struct dnsbl_responder;
 int dnsbl_responder_new(const struct dnsbl_server_config *cfg, struct dnsbl *bl,
 			struct dnsbl_responder **out, struct err_detail *d);
 void dnsbl_responder_free(struct dnsbl_responder *r);
+/* Applies the answer settings of cfg (zone, names, TTLs, SOA fields, lookup
+ * URL) to a live responder without stopping it: a query answered during the
+ * call sees either the old settings or the new ones, never a mix. On error
+ * (d names the setting) the old settings stay. Serialised internally; any
+ * thread. The replaced settings are kept until dnsbl_responder_free (a few
+ * hundred bytes per reload), so that no reader can see them freed. */
+int dnsbl_responder_reload(struct dnsbl_responder *r, const struct dnsbl_server_config *cfg,
+			   struct err_detail *d);
 
 /* Answers one query of qlen bytes into out (outsz >= 512; over TCP give
  * 65535). Returns the response length, or 0 when nothing must be sent (not a
@@ -77,11 +101,22 @@ int dnsbl_server_start(const struct dnsbl_server_config *cfg, struct dnsbl *bl,
 		       struct dnsbl_listen *l, struct dnsbl_server **out, struct err_detail *d);
 /* Stops the threads (within ~300 ms), closes the sockets, frees. */
 void dnsbl_server_stop(struct dnsbl_server *s);
+/* dnsbl_responder_reload on the server's responder, and the new TCP idle
+ * time and per-address cap (tcp_max_conns is fixed at start). */
+int dnsbl_server_reload(struct dnsbl_server *s, const struct dnsbl_server_config *cfg,
+			struct err_detail *d);
 
 /* Counters since start (relaxed reads; any thread). */
 struct dnsbl_server_stats {
 	uint64_t udp_queries, tcp_queries, truncated, dropped;
 };
 void dnsbl_server_stats(struct dnsbl_server *s, struct dnsbl_server_stats *st);
+
+/* Appends the query counters in the Prometheus text format:
+ * atalaya_dns_queries_total{transport,result}, atalaya_dns_query_types_total
+ * {qtype}, atalaya_dns_truncated_total, atalaya_dns_tcp_connections (gauge)
+ * and atalaya_dns_tcp_closed_total{reason}. Each thread counts in its own
+ * cache line; this sums them (relaxed reads; any thread). */
+void dnsbl_server_metrics(struct dnsbl_server *s, struct buf *out);
 
 #endif

@@ -15,6 +15,8 @@
 #include <time.h>
 
 enum { MAX_EVENTS = 10000, FP_WINDOW_DAYS = 30, FP_SCAN_MAX = 100000 };
+/* imports of at least this many lines give their memory back (~1 ms) */
+enum { IMPORT_GIVE_BACK = 10000 };
 
 struct spam {
 	struct node *node;
@@ -704,6 +706,22 @@ static int import_one(const struct dnsbl_entry *e, void *arg)
 	return rc;
 }
 
+/* After a large write: the writer's page cache holds the pages it wrote (up
+ * to sqlite_cache_mib) and the heap the parsed batch, both garbage now. Hand
+ * them back so that the node's resident set stays the listing set. The
+ * writer connection is only used under the store's writer lock: take it in a
+ * transaction that changes nothing (rolled back, no disk access). */
+static void give_back_memory(struct spam *s)
+{
+	struct store_conn *c;
+
+	if (write_begin(s, &c) == ERR_OK) {
+		sqlite3_db_release_memory(store_db(c));
+		write_end(s, ERR_NOT_FOUND, NULL); /* not ERR_OK: rolled back */
+	}
+	malloc_trim(0);
+}
+
 int spam_import(struct spam *s, int64_t member, const char *data, size_t len,
 		enum dnsbl_zone_format fmt, size_t *count, struct err_detail *d)
 {
@@ -731,6 +749,8 @@ int spam_import(struct spam *s, int64_t member, const char *data, size_t len,
 	rc = write_end(s, rc, x.b);
 	if (count)
 		*count = rc ? 0 : x.n;
+	if (x.n >= IMPORT_GIVE_BACK)
+		give_back_memory(s);
 	if (!rc)
 		log_info("event=dnsbl_import member=%" PRId64 " format=%s entries=%zu", member,
 			 dnsbl_zone_format_name(fmt), x.n);
@@ -1003,9 +1023,11 @@ int spam_new(struct node *node, struct spam **out, struct err_detail *d)
 	return ERR_OK;
 }
 
-int spam_dns_start(struct spam *s, struct dnsbl_listen *l, struct err_detail *d)
+/* The DNS server's settings from cfg; url (urlsz >= 256) holds the lookup URL
+ * <public_url or http://listen>/api/v1/reputation?value=%s. */
+static void dns_config(const struct config *cfg, char *url, size_t urlsz,
+		       struct dnsbl_server_config *sc)
 {
-	const struct config *cfg = s->node->cfg;
 	char base[200];
 	if (*cfg->public_url)
 		snprintf(base, sizeof(base), "%s", cfg->public_url);
@@ -1015,14 +1037,51 @@ int spam_dns_start(struct spam *s, struct dnsbl_listen *l, struct err_detail *d)
 	size_t bl = strlen(base);
 	while (bl && base[bl - 1] == '/')
 		base[--bl] = '\0';
-	snprintf(s->lookup_url, sizeof(s->lookup_url), "%s/api/v1/reputation?value=%%s", base);
-	if (strchr(base, '%') || strlen(s->lookup_url) > 200)
-		s->lookup_url[0] = '\0';
-	struct dnsbl_server_config sc = {
-		.zone = cfg->dnsbl_zone,
-		.lookup_url = s->lookup_url[0] ? s->lookup_url : NULL,
+	snprintf(url, urlsz, "%s/api/v1/reputation?value=%%s", base);
+	if (strchr(base, '%') || strlen(url) > 200)
+		url[0] = '\0';
+	*sc = (struct dnsbl_server_config){
+	    .zone = cfg->dnsbl_zone,
+	    .ns_host = cfg->dnsbl_ns,
+	    .soa_mname = cfg->dnsbl_soa_mname,
+	    .hostmaster = cfg->dnsbl_soa_rname,
+	    .serial = cfg->dnsbl_soa_serial,
+	    .lookup_url = url[0] ? url : NULL,
+	    .ttl = (uint32_t)cfg->dnsbl_ttl,
+	    .neg_ttl = (uint32_t)cfg->dnsbl_soa_minimum,
+	    .ns_ttl = (uint32_t)cfg->dnsbl_ns_ttl,
+	    .soa_refresh = (uint32_t)cfg->dnsbl_soa_refresh,
+	    .soa_retry = (uint32_t)cfg->dnsbl_soa_retry,
+	    .soa_expire = (uint32_t)cfg->dnsbl_soa_expire,
+	    .tcp_idle_ms = (int)cfg->dns_tcp_idle_ms,
+	    .tcp_max_conns = (int)cfg->dns_tcp_connections_max,
+	    .tcp_per_addr_max = (int)cfg->dns_tcp_per_address_max,
 	};
+}
+
+int spam_dns_start(struct spam *s, struct dnsbl_listen *l, struct err_detail *d)
+{
+	struct dnsbl_server_config sc;
+
+	dns_config(s->node->cfg, s->lookup_url, sizeof(s->lookup_url), &sc);
 	return dnsbl_server_start(&sc, s->bl, l, &s->dns, d);
+}
+
+int spam_reload_dns_settings(struct spam *s, const struct config *cfg, struct err_detail *d)
+{
+	struct dnsbl_server_config sc;
+	char url[256];
+
+	if (!s->dns)
+		return ERR_OK;
+	dns_config(cfg, url, sizeof(url), &sc);
+	return dnsbl_server_reload(s->dns, &sc, d);
+}
+
+void spam_dns_metrics(struct spam *s, struct buf *out)
+{
+	if (s && s->dns)
+		dnsbl_server_metrics(s->dns, out);
 }
 
 void spam_free(struct spam *s)

@@ -51,6 +51,20 @@ const struct spam_rep_params *spam_params(struct spam *s);
  * <public_url or http://listen>/api/v1/reputation?value=%s. */
 int spam_dns_start(struct spam *s, struct dnsbl_listen *l, struct err_detail *d);
 
+/* For SIGHUP: applies the reloadable DNS settings of a freshly loaded cfg to
+ * the running DNS server without dropping a query: dnsbl_zone, dnsbl_ns,
+ * dnsbl_soa_*, dnsbl_ttl, dnsbl_ns_ttl, public_url (TXT lookup URL),
+ * dns_tcp_idle_ms and dns_tcp_per_address_max. dns_listen, dns_threads and
+ * dns_tcp_connections_max need a restart. cfg is only read during the call.
+ * A bad value leaves the running settings as they were and returns
+ * ERR_INVALID with d naming the setting. ERR_OK when no DNS server runs. Any
+ * thread; reloads are serialised. */
+int spam_reload_dns_settings(struct spam *s, const struct config *cfg, struct err_detail *d);
+
+/* Appends the DNS query counters (dnsbl_server_metrics) when the DNS server
+ * runs; s may be NULL. For GET /metrics. */
+void spam_dns_metrics(struct spam *s, struct buf *out);
+
 /* What spam_ingest did with a report. */
 struct spam_ingest_result {
 	int64_t id;           /* spam_reports.seq */
