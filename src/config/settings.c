@@ -1,5 +1,6 @@
 #include "config/settings.h"
 
+#include "alert/webhook.h"
 #include "util/xalloc.h"
 
 #include <math.h>
@@ -58,6 +59,9 @@ static const struct setting settings[] = {
 	 "default time to acknowledge an alert before escalation"},
 	{"smtp_url", SET_STR, OFF(smtp_url), "", 0, 0, "SMTP relay for e-mail alerts (smtp://host:25)"},
 	{"smtp_from", SET_STR, OFF(smtp_from), "atalaya@localhost", 0, 0, "sender of e-mail alerts"},
+	{"webhook_allow_networks", SET_STR, OFF(webhook_allow_networks), "", 0, 0,
+	 "CIDRs (comma-separated) that webhooks may reach although loopback, private, "
+	 "link-local or reserved"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -283,6 +287,11 @@ int config_validate(const struct config *c, struct err_detail *err)
 	    strcmp(c->log_level, "info") && strcmp(c->log_level, "debug"))
 		return err_set(err, ERR_INVALID, "log_level",
 			       "log_level: '%s' is not error, warn, info or debug", c->log_level);
+	struct webhook_policy *wp;
+	int rc = webhook_policy_new(c->webhook_allow_networks, &wp, err);
+	webhook_policy_free(wp);
+	if (rc)
+		return rc;
 	return ERR_OK;
 }
 

@@ -37,6 +37,7 @@ struct config {
 	int64_t alert_ack_deadline_seconds;
 	char *smtp_url;
 	char *smtp_from;
+	char *webhook_allow_networks;
 };
 
 /* Fills every setting with its default. Release with config_release. */

@@ -7,6 +7,7 @@ import http.client
 import http.server
 import json
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -553,7 +554,97 @@ def test_email_alert_through_smtp_relay(bin_):
         sink.close()
 
 
+def test_webhook_ssrf_refused(bin_):
+    """Issue 12 item 6: without webhook_allow_networks, a webhook cannot reach
+    loopback, link-local, private or reserved addresses: a literal one is
+    refused when the contact is saved, a name that resolves to one is refused
+    at connect time, and the member reads only "refused by webhook policy"."""
+    n = Node(bin_, loopback_webhooks=False).start()
+    rx = Receiver()
+    try:
+        a_id, a_tok, _ = member(n, "Reporter", "BR")
+        b_id, b_tok, _ = member(n, "CERT-B", "UY", {"cidrs": ["192.0.2.0/24"]})
+
+        def contacts():
+            r = n.request("GET", f"/api/v1/contacts?member={b_id}", token=b_tok)
+            eq(r.status, 200, f"contacts: {r}")
+            return r.json()["items"]
+
+        bad = [(rx.url("/ok/b"), "loopback"),
+               (f"http://[::1]:{rx.port}/ok/b", "loopback"),
+               (f"http://[::ffff:127.0.0.1]:{rx.port}/ok/b", "loopback"),
+               (f"http://127.1:{rx.port}/ok/b", "loopback"),
+               ("http://169.254.169.254/latest/meta-data/", "link-local"),
+               ("http://10.0.0.8/hook", "private"),
+               ("http://[fd00::8]/hook", "private"),
+               ("http://100.64.1.1/hook", "CGNAT"),
+               ("http://[::1", "not a valid URL"),
+               ("http://hooks.example.org:99999/a", "not a valid URL"),
+               ("ftp://hooks.example.org/a", "not an http or https URL")]
+        for url, says in bad:
+            r = n.request("POST", "/api/v1/contacts", contact("B1", url), token=b_tok)
+            eq(r.status, 422, f"{url}: {r}")
+            err = r.json()["error"]
+            eq(err.get("field"), "webhook_url", f"field for {url}")
+            check(says in err["message"], f"{url}: the reason ({says}): {err['message']}")
+        eq(contacts(), [], "nothing stored from refused contacts")
+
+        # an update is checked the same way
+        r = n.request("POST", "/api/v1/contacts", contact("B1"), token=b_tok)
+        eq(r.status, 201, f"a contact without webhook: {r}")
+        cid = r.json()["id"]
+        r = n.request("PATCH", f"/api/v1/contacts/{cid}", {"webhook_url": rx.url("/ok/b")},
+                      token=b_tok)
+        eq(r.status, 422, f"PATCH to loopback: {r}")
+        eq(contacts()[0].get("webhook_url"), None, "the contact is unchanged")
+
+        # a name that resolves to loopback passes the save, and is refused at connect
+        hook = f"http://localhost:{rx.port}/ok/b"
+        r = n.request("PATCH", f"/api/v1/contacts/{cid}", {"webhook_url": hook}, token=b_tok)
+        eq(r.status, 200, f"a name is saved: {r}")
+        submit(n, [indicator("[ipv4-addr:value = '192.0.2.9']", tlp="green")], "all", a_tok)
+        al = wait_alerts(n, b_tok, 1)
+        eq(len(al), 1, "the alert is raised")
+        deadline = time.time() + 10
+        while True:
+            steps = n.request("GET", f"/api/v1/alerts/{al[0]['id']}", token=b_tok).json()["steps"]
+            dl = [s for s in steps if s["kind"] == "delivery"]
+            if dl or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        eq([(s.get("outcome"), s.get("detail")) for s in dl],
+           [("refused", "refused by webhook policy")],
+           "one attempt, refused, and nothing more said")
+        time.sleep(1.5)  # no retry comes
+        steps = n.request("GET", f"/api/v1/alerts/{al[0]['id']}", token=b_tok).json()["steps"]
+        eq(len([s for s in steps if s["kind"] == "delivery"]), 1, "a refusal is not retried")
+        eq(rx.got, [], "the receiver on loopback got nothing")
+        check("event=webhook_refused" in n.read_log() and "reason=\"loopback\"" in n.read_log(),
+              "the operator's log says why")
+    finally:
+        rx.close()
+        clean(n)
+
+
+def test_webhook_allow_networks_setting(bin_):
+    """webhook_allow_networks: a bad entry stops the node with the setting
+    named; an allowed network delivers (every other test runs with
+    127.0.0.0/8 allowed)."""
+    n = Node(bin_, loopback_webhooks=False)
+    try:
+        out = subprocess.run([bin_, "serve", "--data", n.data, "--listen",
+                              f"127.0.0.1:{n.port}", "--webhook-allow-networks",
+                              "127.0.0.0/8,10.0.0.0/33"], capture_output=True, text=True,
+                             timeout=20)
+        check(out.returncode != 0, "a bad allow list stops serve")
+        check("webhook_allow_networks" in out.stderr and "10.0.0.0/33" in out.stderr,
+              f"the error names the setting and the entry: {out.stderr}")
+    finally:
+        n.cleanup()
+
+
 if __name__ == "__main__":
     run([test_email_alert_through_smtp_relay, test_alerts_scope_signature_escalation, test_restart_resumes_delivery,
          test_hanging_receiver_blocks_nobody, test_stream_constituency_sightings_cli,
-         test_index_rebuilt_at_start], BIN)
+         test_index_rebuilt_at_start, test_webhook_ssrf_refused,
+         test_webhook_allow_networks_setting], BIN)
