@@ -382,6 +382,13 @@ static void start_one(struct delivery *d, struct store_conn *c, int64_t id, int6
 				 json_string_value(json_object_get(o, "value")),
 				 json_string_value(json_object_get(o, "kind")));
 		}
+		if (!strcmp(json_string_value(json_object_get(a, "priority")), "low"))
+			buf_addf(&b,
+				 "\r\nPriority: low. This is old news: the newest of these was "
+				 "first seen %s (%" JSON_INTEGER_FORMAT " days before this "
+				 "alert); no escalation follows.\r\n",
+				 json_string_value(json_object_get(a, "first_seen")),
+				 json_integer_value(json_object_get(a, "indicator_age_days")));
 		buf_addf(&b, "\r\nAcknowledge with: atalaya alerts ack %" PRId64 "\r\n", alert);
 		x->body = buf_detach(&b, &x->len);
 		x->rcpt = curl_slist_append(NULL, target);
