@@ -83,6 +83,7 @@ class Node:
         t0 = time.time()
         self.proc = subprocess.Popen([BIN, "serve", "--data", self.data, "--listen",
                                       "127.0.0.1:%d" % self.port, "--access-log=false",
+                                      "--webhook-allow-networks", "127.0.0.0/8",
                                       "--http-threads", os.environ.get("BENCH_HTTP_THREADS", "1")],
                                      stdout=self.logf, stderr=self.logf)
         while True:

@@ -10,11 +10,13 @@
 #include "alert/delivery.h"
 
 #include "alert/service.h"
+#include "alert/webhook.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -35,6 +37,9 @@ struct xfer {
 	char *body;
 	size_t len, sent;
 	char errbuf[CURL_ERROR_SIZE];
+	const struct webhook_policy *policy;
+	const char *refused; /* why the policy refused an address (static) */
+	char refused_addr[INET6_ADDRSTRLEN];
 	struct xfer *next;
 };
 
@@ -43,6 +48,7 @@ struct delivery {
 	struct warning *w;
 	pthread_t th;
 	CURLM *multi;
+	struct webhook_policy *policy;
 	atomic_bool stopping;
 	struct xfer *inflight;
 };
@@ -176,13 +182,16 @@ static bool in_flight(struct delivery *d, int64_t id)
 	return false;
 }
 
-/* Records the outcome of one attempt. */
-static void record_attempt(struct delivery *d, struct xfer *x, bool ok, const char *detail)
+/* Records the outcome of one attempt. A refusal by the webhook policy is
+ * final: the next attempt would be refused the same way. */
+static void record_attempt(struct delivery *d, struct xfer *x, bool ok, bool refused,
+			   const char *detail)
 {
 	struct store_conn *c;
 	int64_t now = time_now_ms();
 	int64_t attempt = x->attempts + 1;
-	bool give_up = !ok && attempt >= DELIVERY_ATTEMPTS_MAX;
+	bool give_up = !ok && (refused || attempt >= DELIVERY_ATTEMPTS_MAX);
+	const char *outcome = ok ? "delivered" : refused ? "refused" : give_up ? "failed" : "retry";
 	int64_t backoff = 1000LL << (attempt - 1 < 20 ? attempt - 1 : 20);
 	if (backoff > DELIVERY_BACKOFF_MAX_MS)
 		backoff = DELIVERY_BACKOFF_MAX_MS;
@@ -211,18 +220,11 @@ static void record_attempt(struct delivery *d, struct xfer *x, bool ok, const ch
 		snprintf(full, sizeof(full), "%.400s", detail);
 	if (!rc)
 		rc = delivery_step(c, x->alert, now, "delivery", x->contact, x->channel, attempt,
-				   ok	     ? "delivered"
-				   : give_up ? "failed"
-					     : "retry",
-				   full);
+				   outcome, full);
 	store_write_end(d->node->st, rc);
 	log_info("event=alert_delivery alert=%" PRId64 " delivery=%" PRId64
 		 " channel=%s attempt=%" PRId64 " outcome=%s detail=\"%s\"",
-		 x->alert, x->id, x->channel, attempt,
-		 ok	   ? "delivered"
-		 : give_up ? "failed"
-			   : "retry",
-		 detail);
+		 x->alert, x->id, x->channel, attempt, outcome, detail);
 }
 
 static void finish(struct delivery *d, CURL *easy, CURLcode res)
@@ -235,8 +237,17 @@ static void finish(struct delivery *d, CURL *easy, CURLcode res)
 	*pp = x->next;
 	curl_multi_remove_handle(d->multi, easy);
 	char detail[400];
-	bool ok = false;
-	if (res != CURLE_OK) {
+	bool ok = false, refused = false;
+	if (res != CURLE_OK && x->refused) {
+		/* the member reads this: say no more than that (no connect error, no
+		 * address, which would tell what a name resolves to inside); the
+		 * operator's log has the address and the reason */
+		refused = true;
+		snprintf(detail, sizeof(detail), "refused by webhook policy");
+		log_warn("event=webhook_refused alert=%" PRId64 " delivery=%" PRId64
+			 " address=%s reason=\"%s\"",
+			 x->alert, x->id, x->refused_addr, x->refused);
+	} else if (res != CURLE_OK) {
 		snprintf(detail, sizeof(detail), "%s",
 			 x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
 	} else if (!strcmp(x->channel, "email")) {
@@ -249,8 +260,28 @@ static void finish(struct delivery *d, CURL *easy, CURLcode res)
 		snprintf(detail, sizeof(detail), "HTTP %ld%s", code,
 			 code >= 300 && code < 400 ? " (redirects are not followed)" : "");
 	}
-	record_attempt(d, x, ok, detail);
+	record_attempt(d, x, ok, refused, detail);
 	xfer_free(x);
+}
+
+/* libcurl's socket opener for webhooks: every address it resolved passes the
+ * webhook policy just before the connect, so a name that resolves to a
+ * refused address (first or later: DNS rebinding) reaches nothing. */
+static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct xfer *x = ud;
+	const char *why = webhook_policy_refuses(x->policy, &a->addr);
+	(void)purpose;
+	if (why) {
+		const void *raw = a->family == AF_INET6
+				      ? (const void *)&((struct sockaddr_in6 *)&a->addr)->sin6_addr
+				      : (const void *)&((struct sockaddr_in *)&a->addr)->sin_addr;
+		x->refused = why;
+		if (!inet_ntop(a->family, raw, x->refused_addr, sizeof(x->refused_addr)))
+			snprintf(x->refused_addr, sizeof(x->refused_addr), "?");
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
 static char *member_secret(struct store_conn *c, int64_t member)
@@ -311,6 +342,11 @@ static void start_one(struct delivery *d, struct store_conn *c, int64_t id, int6
 			free(secret);
 		}
 		curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(e, CURLOPT_PROXY, ""); /* none from the environment */
+		x->policy = d->policy;
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)x->len);
@@ -346,6 +382,13 @@ static void start_one(struct delivery *d, struct store_conn *c, int64_t id, int6
 				 json_string_value(json_object_get(o, "value")),
 				 json_string_value(json_object_get(o, "kind")));
 		}
+		if (!strcmp(json_string_value(json_object_get(a, "priority")), "low"))
+			buf_addf(&b,
+				 "\r\nPriority: low. This is old news: the newest of these was "
+				 "first seen %s (%" JSON_INTEGER_FORMAT " days before this "
+				 "alert); no escalation follows.\r\n",
+				 json_string_value(json_object_get(a, "first_seen")),
+				 json_integer_value(json_object_get(a, "indicator_age_days")));
 		buf_addf(&b, "\r\nAcknowledge with: atalaya alerts ack %" PRId64 "\r\n", alert);
 		x->body = buf_detach(&b, &x->len);
 		x->rcpt = curl_slist_append(NULL, target);
@@ -530,10 +573,17 @@ struct delivery *delivery_start(struct node *node, struct warning *w)
 	d->node = node;
 	d->w = w;
 	d->multi = curl_multi_init();
+	struct err_detail err;
+	if (webhook_policy_new(node->cfg->webhook_allow_networks, &d->policy, &err)) {
+		/* config_validate refused it already; allow nothing extra */
+		log_err("event=start error=\"%s\"", err.message);
+		webhook_policy_new("", &d->policy, NULL);
+	}
 	atomic_init(&d->stopping, false);
 	if (pthread_create(&d->th, NULL, delivery_main, d)) {
 		log_err("event=start error=\"cannot start the alert delivery thread\"");
 		curl_multi_cleanup(d->multi);
+		webhook_policy_free(d->policy);
 		free(d);
 		return NULL;
 	}
@@ -554,5 +604,6 @@ void delivery_stop(struct delivery *d)
 	curl_multi_wakeup(d->multi);
 	pthread_join(d->th, NULL);
 	curl_multi_cleanup(d->multi);
+	webhook_policy_free(d->policy);
 	free(d);
 }

@@ -143,6 +143,7 @@ struct extract {
 	int64_t received;
 	warning_obs_fn fn;
 	void *ctx;
+	const struct jv *obj; /* the object at hand, while fn runs for its observables */
 	/* side effects of a new report (NULL when only walking) */
 	void (*not_indexed)(void *ctx, const char *object, const char *what, const char *reason);
 	void (*sighting)(void *ctx, const struct observable *o, int64_t count, int64_t seen_ms);
@@ -488,6 +489,7 @@ static void extract_object(struct extract *x, const char *type, const char *byte
 		return; /* the intake validated it; a damaged file is logged by the caller */
 	const char *id = jv_str(jv_get(obj, "id"));
 	int64_t seen = modified < x->received ? modified : x->received;
+	x->obj = obj;
 	if (!strcmp(type, "indicator")) {
 		x->feed = feed_of(x, obj, tlp);
 		indicator_values(x, id, obj, object_seq, seen);
@@ -509,6 +511,7 @@ static void extract_object(struct extract *x, const char *type, const char *byte
 	} else {
 		sco_values(x, id, type, obj, object_seq, seen);
 	}
+	x->obj = NULL;
 }
 
 static bool interesting(const char *type)
@@ -789,6 +792,39 @@ int warning_new_secret(struct node *node, int64_t member, char out[65])
 /* ------------------------------------------------------------------ */
 /* alerts as JSON                                                      */
 
+/* Sets the alert's "priority" from its observables: "normal" when one of them
+ * was current when the report arrived (neither expired by its valid_until
+ * nor decayed below OBS_SCORE_EXPIRED), "low" for old news; and the age of the
+ * freshest observable ("first_seen", "indicator_age_days"). Alerts raised
+ * before observables carried a score are "normal", without an age. */
+static void alert_priority(json_t *a)
+{
+	json_t *o, *fresh = NULL;
+	size_t i;
+	bool current = false, scored = false;
+	json_array_foreach(json_object_get(a, "observables"), i, o)
+	{
+		json_t *score = json_object_get(o, "score");
+		if (!json_is_number(score)) {
+			current = true;
+			continue;
+		}
+		scored = true;
+		if (!json_is_true(json_object_get(o, "expired")) &&
+		    !observable_expired(json_number_value(score)))
+			current = true;
+		if (!fresh || json_integer_value(json_object_get(o, "indicator_age_days")) <
+				  json_integer_value(json_object_get(fresh, "indicator_age_days")))
+			fresh = o;
+	}
+	json_object_set_new(a, "priority", json_string(current || !scored ? "normal" : "low"));
+	if (fresh) {
+		json_object_set(a, "first_seen", json_object_get(fresh, "first_seen"));
+		json_object_set(a, "indicator_age_days",
+				json_object_get(fresh, "indicator_age_days"));
+	}
+}
+
 json_t *warning_alert_json(struct store_conn *c, int64_t id, bool steps)
 {
 	static const char sql[] =
@@ -813,6 +849,7 @@ json_t *warning_alert_json(struct store_conn *c, int64_t id, bool steps)
 				(json_int_t)sqlite3_column_int64(s, 11), "originator_name",
 				(const char *)sqlite3_column_text(s, 12), "tlp",
 				tlp_name((enum tlp)sqlite3_column_int(s, 13)));
+		alert_priority(out);
 		if (sqlite3_column_type(s, 6) != SQLITE_NULL) {
 			time_format_ms(sqlite3_column_int64(s, 6), t);
 			json_object_set_new(out, "escalate_at", json_string(t));
@@ -1014,11 +1051,22 @@ long warning_stream_next(struct warning *w, int64_t member, uint64_t *cursor, ch
 
 struct member_hits {
 	int64_t member;
-	json_t *values; /* object: canonical value -> kind */
+	/* object: canonical value -> [kind, first_seen ms, score, expired] */
+	json_t *values;
+};
+
+/* What an alert says about the age of one observable (docs/internals/alert.md,
+ * "Old news"). */
+struct obs_age {
+	int64_t first_seen; /* ms: the earliest of the object's created,
+			     * first_observed and the time it was seen */
+	double score;	    /* decay score when the report arrived */
+	bool expired;	    /* valid_until had passed when the report arrived */
 };
 
 struct commit_ctx {
 	struct warning *w;
+	struct extract *x;
 	int64_t report;
 	int64_t now;
 	bool side_effects; /* a new report: alerts, sightings, not-indexed */
@@ -1029,6 +1077,35 @@ struct commit_ctx {
 	size_t added;
 };
 
+/* Whole days from `first` to `now`, never negative. */
+static int64_t alert_age_days(int64_t now, int64_t first)
+{
+	return now > first ? (now - first) / 86400000 : 0;
+}
+
+/* The age of an observable of the object at hand. A revoked object says
+ * nothing any more: false, and it raises no alert. */
+static bool obs_age_of(struct commit_ctx *cc, const struct observable *o, int64_t seen,
+		       struct obs_age *a)
+{
+	const struct jv *obj = cc->x->obj;
+	if (obj && jv_is_true(jv_get(obj, "revoked")))
+		return false;
+	a->first_seen = seen;
+	a->expired = false;
+	if (obj) {
+		int64_t t = json_time(obj, "created", INT64_MAX);
+		if (t < a->first_seen)
+			a->first_seen = t;
+		t = json_time(obj, "first_observed", INT64_MAX);
+		if (t < a->first_seen)
+			a->first_seen = t;
+		a->expired = json_time(obj, "valid_until", INT64_MAX) <= cc->x->received;
+	}
+	a->score = observable_score(cc->x->received, seen, 1, o->kind);
+	return true;
+}
+
 static int on_commit_obs(void *ctx, const struct observable *o, int64_t object_seq, int64_t seen)
 {
 	struct commit_ctx *cc = ctx;
@@ -1036,11 +1113,16 @@ static int on_commit_obs(void *ctx, const struct observable *o, int64_t object_s
 		cc->added++;
 	if (!cc->side_effects)
 		return 0;
-	if (observable_expired(observable_score(cc->now, seen, 1, o->kind)))
-		return 0; /* stays queryable, raises no alert */
+	/* Old news still alerts: an observable that decay counts as expired, or
+	 * past its valid_until, is news to a member that was never told; its
+	 * alert shows its age and a lower priority instead (obs_age). */
+	struct obs_age age;
+	bool aged = false;
 	for (size_t i = 0; i < cc->w->ncs; i++) {
 		if (!cc->w->cs[i].set || !prefixset_contains(cc->w->cs[i].set, o))
 			continue;
+		if (!aged && !(aged = obs_age_of(cc, o, seen, &age)))
+			return 0; /* revoked: withdrawn by its provider */
 		size_t k;
 		for (k = 0; k < cc->nhits && cc->hits[k].member != cc->w->cs[i].member; k++)
 			;
@@ -1050,12 +1132,23 @@ static int on_commit_obs(void *ctx, const struct observable *o, int64_t object_s
 			cc->hits[k].values = json_object();
 			cc->nhits++;
 		}
-		if (json_object_size(cc->hits[k].values) < ALERT_VALUES_MAX) {
-			char *v = xstrndup(o->value, o->len);
-			json_object_set_new(cc->hits[k].values, v,
-					    json_string(observable_kind_name(o->kind)));
-			free(v);
+		char *v = xstrndup(o->value, o->len);
+		json_t *had = json_object_get(cc->hits[k].values, v);
+		struct obs_age a = age;
+		if (had) {
+			/* the same value twice in a report: its earliest first sight,
+			 * its best score, expired only if every mention is */
+			if (json_integer_value(json_array_get(had, 1)) < a.first_seen)
+				a.first_seen = json_integer_value(json_array_get(had, 1));
+			if (json_real_value(json_array_get(had, 2)) > a.score)
+				a.score = json_real_value(json_array_get(had, 2));
+			a.expired = a.expired && json_is_true(json_array_get(had, 3));
 		}
+		if (had || json_object_size(cc->hits[k].values) < ALERT_VALUES_MAX)
+			json_object_set_new(cc->hits[k].values, v,
+					    json_pack("[sIfb]", observable_kind_name(o->kind),
+						      (json_int_t)a.first_seen, a.score, a.expired));
+		free(v);
 	}
 	return 0;
 }
@@ -1149,12 +1242,31 @@ static int record_report(struct commit_ctx *cc, json_t *created)
 			continue;
 		json_t *vals = json_array();
 		const char *v;
-		json_t *kind;
-		json_object_foreach(cc->hits[k].values, v, kind)
-		    json_array_append_new(vals, json_pack("{ss sO}", "value", v, "kind", kind));
+		json_t *hit;
+		bool current = false;
+		int64_t newest = INT64_MIN;
+		json_object_foreach(cc->hits[k].values, v, hit)
+		{
+			int64_t first = json_integer_value(json_array_get(hit, 1));
+			double score = json_real_value(json_array_get(hit, 2));
+			bool expired = json_is_true(json_array_get(hit, 3));
+			char t[32];
+			time_format_ms(first, t);
+			json_array_append_new(vals,
+					      json_pack("{ss sO ss sI sf sb}", "value", v, "kind",
+							json_array_get(hit, 0), "first_seen", t,
+							"indicator_age_days",
+							(json_int_t)alert_age_days(cc->now, first),
+							"score", score, "expired", expired));
+			current |= !expired && !observable_expired(score);
+			if (first > newest)
+				newest = first;
+		}
 		char *vt = json_dumps(vals, JSON_COMPACT);
 		json_decref(vals);
-		int64_t deadline = delivery_deadline_ms(c, node, member);
+		/* old news goes to the first contact and the stream, and does not
+		 * escalate: nobody is woken for months-old information */
+		int64_t deadline = current ? delivery_deadline_ms(c, node, member) : 0;
 		s = store_stmt(c,
 			       "INSERT OR IGNORE INTO alerts(member, report, created, observables, "
 			       "escalate_at, exercise) VALUES (?,?,?,?,?,?)");
@@ -1162,7 +1274,10 @@ static int record_report(struct commit_ctx *cc, json_t *created)
 		sqlite3_bind_int64(s, 2, cc->report);
 		sqlite3_bind_int64(s, 3, cc->now);
 		sqlite3_bind_text(s, 4, vt, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, 5, cc->now + deadline);
+		if (current)
+			sqlite3_bind_int64(s, 5, cc->now + deadline);
+		else
+			sqlite3_bind_null(s, 5);
 		sqlite3_bind_int64(s, 6, exercise);
 		src = sqlite3_step(s);
 		sqlite3_reset(s);
@@ -1174,9 +1289,16 @@ static int record_report(struct commit_ctx *cc, json_t *created)
 		if (!sqlite3_changes(store_db(c)))
 			continue; /* already raised (a replay after a restart) */
 		int64_t alert = sqlite3_last_insert_rowid(store_db(c));
-		char detail[96];
-		snprintf(detail, sizeof(detail), "%zu observables in the constituency",
-			 json_object_size(cc->hits[k].values));
+		char detail[200];
+		if (current)
+			snprintf(detail, sizeof(detail), "%zu observables in the constituency",
+				 json_object_size(cc->hits[k].values));
+		else
+			snprintf(detail, sizeof(detail),
+				 "%zu observables in the constituency, all old news (the newest "
+				 "first seen %" PRId64 " days ago): low priority, no escalation",
+				 json_object_size(cc->hits[k].values),
+				 alert_age_days(cc->now, newest));
 		rc = delivery_step(c, alert, cc->now, "created", 0, NULL, 0, NULL, detail);
 		bool had = false;
 		if (!rc)
@@ -1220,6 +1342,7 @@ static void process_report(struct warning *w, int64_t report, bool side_effects)
 	memset(&cc, 0, sizeof(cc));
 	memset(&x, 0, sizeof(x));
 	cc.w = w;
+	cc.x = &x;
 	cc.report = report;
 	cc.now = time_now_ms();
 	cc.side_effects = side_effects;

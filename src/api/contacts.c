@@ -4,6 +4,7 @@
 #include "api/common.h"
 #include "api/routes.h"
 
+#include "alert/webhook.h"
 #include "policy/audience.h"
 #include "policy/policy.h"
 #include "util/timeutil.h"
@@ -103,6 +104,21 @@ static bool check_contact(struct request *r, json_t *in, struct buf *aud)
 	if ((v = json_object_get(in, "webhook_url")) && json_is_string(v) &&
 	    !valid_http_url(json_string_value(v)))
 		return bad(r, "webhook_url", "'%s' is not an http or https URL", json_string_value(v));
+	if ((v = json_object_get(in, "webhook_url")) && json_is_string(v)) {
+		/* the address rules of the delivery (alert/webhook.h), here on a
+		 * literal address; a name is checked at every connect */
+		struct webhook_policy *wp = NULL;
+		struct err_detail err;
+		err_clear(&err);
+		int rc = webhook_policy_new(r->node->cfg->webhook_allow_networks, &wp, &err);
+		if (!rc)
+			rc = webhook_url_check(wp, json_string_value(v), "webhook_url", &err);
+		webhook_policy_free(wp);
+		if (rc) {
+			http_error_detail(r, rc, &err);
+			return false;
+		}
+	}
 	if ((v = json_object_get(in, "pgp_fingerprint")) && json_is_string(v) &&
 	    !valid_pgp_fingerprint(json_string_value(v)))
 		return bad(r, "pgp_fingerprint", "'%s' is not a 40 or 64 hex digit fingerprint",

@@ -158,15 +158,23 @@ int cmd_lookup(struct client *c, int argc, char **argv)
 static void alert_line(json_t *a)
 {
 	json_t *rep = json_object_get(a, "report");
+	json_t *age = json_object_get(a, "indicator_age_days");
 	printf("%-6" JSON_INTEGER_FORMAT " %-13s %-24s %-45s %-12s level %" JSON_INTEGER_FORMAT
-	       ", %zu observables\n",
+	       ", %zu observables, %s priority",
 	       json_integer_value(json_object_get(a, "id")),
 	       json_string_value(json_object_get(a, "state")),
 	       json_string_value(json_object_get(a, "created")),
 	       json_string_value(json_object_get(rep, "id")),
 	       json_string_value(json_object_get(rep, "originator_name")),
 	       json_integer_value(json_object_get(a, "level")),
-	       json_array_size(json_object_get(a, "observables")));
+	       json_array_size(json_object_get(a, "observables")),
+	       json_is_string(json_object_get(a, "priority"))
+		   ? json_string_value(json_object_get(a, "priority"))
+		   : "normal");
+	if (json_is_integer(age))
+		printf(", first seen %" JSON_INTEGER_FORMAT " days before",
+		       json_integer_value(age));
+	printf("\n");
 }
 
 int cmd_alerts(struct client *c, int argc, char **argv)

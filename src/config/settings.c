@@ -1,5 +1,6 @@
 #include "config/settings.h"
 
+#include "alert/webhook.h"
 #include "util/xalloc.h"
 
 #include <math.h>
@@ -91,6 +92,9 @@ static const struct setting settings[] = {
 	 "concurrent DNS TCP connections (when full, the longest idle one is closed)"},
 	{"dns_tcp_per_address_max", SET_INT, OFF(dns_tcp_per_address_max), "16", 1, 65536,
 	 "concurrent DNS TCP connections from one client address"},
+	{"webhook_allow_networks", SET_STR, OFF(webhook_allow_networks), "", 0, 0,
+	 "CIDRs (comma-separated) that webhooks may reach although loopback, private, "
+	 "link-local or reserved"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -316,6 +320,11 @@ int config_validate(const struct config *c, struct err_detail *err)
 	    strcmp(c->log_level, "info") && strcmp(c->log_level, "debug"))
 		return err_set(err, ERR_INVALID, "log_level",
 			       "log_level: '%s' is not error, warn, info or debug", c->log_level);
+	struct webhook_policy *wp;
+	int rc = webhook_policy_new(c->webhook_allow_networks, &wp, err);
+	webhook_policy_free(wp);
+	if (rc)
+		return rc;
 	return ERR_OK;
 }
 

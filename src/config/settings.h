@@ -55,6 +55,7 @@ struct config {
 	int64_t dns_tcp_idle_ms;
 	int64_t dns_tcp_connections_max;
 	int64_t dns_tcp_per_address_max;
+	char *webhook_allow_networks;
 };
 
 /* Fills every setting with its default. Release with config_release. */

@@ -35,13 +35,16 @@ class Response:
 
 
 class Node:
-    def __init__(self, binary, name="CERT-UY", country="UY", extra_args=()):
+    def __init__(self, binary, name="CERT-UY", country="UY", extra_args=(),
+                 loopback_webhooks=True):
         self.binary = binary
         self.dir = tempfile.mkdtemp(prefix="atalaya-test-")
         os.chmod(self.dir, 0o755)  # started as root, the daemon runs as nobody
         self.data = os.path.join(self.dir, "data")
         self.port = free_port()
         self.extra = list(extra_args)
+        if loopback_webhooks:  # the tests' webhook receivers listen on 127.0.0.1
+            self.extra += ["--webhook-allow-networks", "127.0.0.0/8"]
         self.proc = None
         self.log_path = os.path.join(self.dir, "serve.log")
         out = subprocess.run([binary, "init", "--data", self.data, "--name", name,

@@ -7,6 +7,7 @@ import http.client
 import http.server
 import json
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -135,6 +136,12 @@ def wait_alerts(n, token, count, timeout=3.0):
     return alerts(n, token)
 
 
+def days_ago(days):
+    """An RFC 3339 time `days` days before now."""
+    t = time.time() - days * 86400
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(t))
+
+
 def verify(secret, call):
     sig = call[2].get("X-Atalaya-Signature", "")
     want = "sha256=" + hmac.new(secret.encode(), call[3], hashlib.sha256).hexdigest()
@@ -161,9 +168,11 @@ def test_alerts_scope_signature_escalation(bin_):
 
         # B and C are touched; only B is in the audience; the reporter is touched too
         t0 = time.time()
+        # current news (old news does not escalate: test_old_news_alerts_with_its_age)
         rid = submit(n, [indicator("[ipv4-addr:value = '198.51.100.7'] OR "
                                    "[domain-name:value = 'mail.example.ar'] OR "
-                                   "[ipv4-addr:value ISSUBSET '203.0.113.0/28']", tlp="amber"),
+                                   "[ipv4-addr:value ISSUBSET '203.0.113.0/28']", tlp="amber",
+                                   modified=days_ago(0)),
                          indicator("[file:name = 'dropper.exe']", tlp="amber")],
                      f"member:{b_id}", a_tok)
         b_alerts = wait_alerts(n, b_tok, 1)
@@ -391,7 +400,8 @@ def test_stream_constituency_sightings_cli(bin_):
         time.sleep(0.5)
         rid = submit(n, [indicator("[ipv4-addr:value = '198.51.100.200']", tlp="green")],
                      f"member:{b_id}", a_tok)
-        # an expired observable (last reported long ago) raises no alert
+        # an expired observable (last reported long ago) is old news: a low-priority
+        # alert that shows its age (issue 12)
         old = indicator("[domain-name:value = 'old.gub.uy']", tlp="green")
         old["created"] = old["modified"] = old["valid_from"] = "2026-03-01T00:00:00.000Z"
         old_rid = submit(n, [old], "all", a_tok)
@@ -399,13 +409,17 @@ def test_stream_constituency_sightings_cli(bin_):
             t.join()
         eq(got["b"][0], 200, "B's stream")
         data = [l for l in got["b"] if isinstance(l, str) and l.startswith("data: ")]
-        eq(len(data), 1, f"one event on B's stream: {got['b']}")
+        eq(len(data), 2, f"two events on B's stream: {got['b']}")
         ev = json.loads(data[0][6:])
         eq(ev["report"]["id"], rid, "the event is the alert")
+        ev = json.loads(data[1][6:])
+        eq((ev["report"]["id"], ev["priority"], ev["first_seen"]),
+           (old_rid, "low", "2026-03-01T00:00:00.000Z"), "old news, shown as such")
+        check(ev["indicator_age_days"] > 200, f"with its age: {ev}")
         check(not any(isinstance(l, str) and l.startswith("data: ") for l in got["c"]),
               "C's stream stays silent")
-        reports = [a["report"]["id"] for a in alerts(n, b_tok)]
-        eq(reports, [rid], "no alert for the expired observable")
+        reports = sorted(a["report"]["id"] for a in alerts(n, b_tok))
+        eq(reports, sorted([rid, old_rid]), "the expired observable alerts too")
         r = n.request("GET", "/api/v1/lookup?value=old.gub.uy", token=b_tok).json()
         eq(len(r["matches"]), 1, "the expired observable stays queryable")
         check(r["expired"], f"and is shown as expired (score {r['score']})")
@@ -553,7 +567,187 @@ def test_email_alert_through_smtp_relay(bin_):
         sink.close()
 
 
+def test_webhook_ssrf_refused(bin_):
+    """Issue 12 item 6: without webhook_allow_networks, a webhook cannot reach
+    loopback, link-local, private or reserved addresses: a literal one is
+    refused when the contact is saved, a name that resolves to one is refused
+    at connect time, and the member reads only "refused by webhook policy"."""
+    n = Node(bin_, loopback_webhooks=False).start()
+    rx = Receiver()
+    try:
+        a_id, a_tok, _ = member(n, "Reporter", "BR")
+        b_id, b_tok, _ = member(n, "CERT-B", "UY", {"cidrs": ["192.0.2.0/24"]})
+
+        def contacts():
+            r = n.request("GET", f"/api/v1/contacts?member={b_id}", token=b_tok)
+            eq(r.status, 200, f"contacts: {r}")
+            return r.json()["items"]
+
+        bad = [(rx.url("/ok/b"), "loopback"),
+               (f"http://[::1]:{rx.port}/ok/b", "loopback"),
+               (f"http://[::ffff:127.0.0.1]:{rx.port}/ok/b", "loopback"),
+               (f"http://127.1:{rx.port}/ok/b", "loopback"),
+               ("http://169.254.169.254/latest/meta-data/", "link-local"),
+               ("http://10.0.0.8/hook", "private"),
+               ("http://[fd00::8]/hook", "private"),
+               ("http://100.64.1.1/hook", "CGNAT"),
+               ("http://[::1", "not a valid URL"),
+               ("http://hooks.example.org:99999/a", "not a valid URL"),
+               ("ftp://hooks.example.org/a", "not an http or https URL")]
+        for url, says in bad:
+            r = n.request("POST", "/api/v1/contacts", contact("B1", url), token=b_tok)
+            eq(r.status, 422, f"{url}: {r}")
+            err = r.json()["error"]
+            eq(err.get("field"), "webhook_url", f"field for {url}")
+            check(says in err["message"], f"{url}: the reason ({says}): {err['message']}")
+        eq(contacts(), [], "nothing stored from refused contacts")
+
+        # an update is checked the same way
+        r = n.request("POST", "/api/v1/contacts", contact("B1"), token=b_tok)
+        eq(r.status, 201, f"a contact without webhook: {r}")
+        cid = r.json()["id"]
+        r = n.request("PATCH", f"/api/v1/contacts/{cid}", {"webhook_url": rx.url("/ok/b")},
+                      token=b_tok)
+        eq(r.status, 422, f"PATCH to loopback: {r}")
+        eq(contacts()[0].get("webhook_url"), None, "the contact is unchanged")
+
+        # a name that resolves to loopback passes the save, and is refused at connect
+        hook = f"http://localhost:{rx.port}/ok/b"
+        r = n.request("PATCH", f"/api/v1/contacts/{cid}", {"webhook_url": hook}, token=b_tok)
+        eq(r.status, 200, f"a name is saved: {r}")
+        submit(n, [indicator("[ipv4-addr:value = '192.0.2.9']", tlp="green")], "all", a_tok)
+        al = wait_alerts(n, b_tok, 1)
+        eq(len(al), 1, "the alert is raised")
+        deadline = time.time() + 10
+        while True:
+            steps = n.request("GET", f"/api/v1/alerts/{al[0]['id']}", token=b_tok).json()["steps"]
+            dl = [s for s in steps if s["kind"] == "delivery"]
+            if dl or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        eq([(s.get("outcome"), s.get("detail")) for s in dl],
+           [("refused", "refused by webhook policy")],
+           "one attempt, refused, and nothing more said")
+        time.sleep(1.5)  # no retry comes
+        steps = n.request("GET", f"/api/v1/alerts/{al[0]['id']}", token=b_tok).json()["steps"]
+        eq(len([s for s in steps if s["kind"] == "delivery"]), 1, "a refusal is not retried")
+        eq(rx.got, [], "the receiver on loopback got nothing")
+        check("event=webhook_refused" in n.read_log() and "reason=\"loopback\"" in n.read_log(),
+              "the operator's log says why")
+    finally:
+        rx.close()
+        clean(n)
+
+
+def test_webhook_allow_networks_setting(bin_):
+    """webhook_allow_networks: a bad entry stops the node with the setting
+    named; an allowed network delivers (every other test runs with
+    127.0.0.0/8 allowed)."""
+    n = Node(bin_, loopback_webhooks=False)
+    try:
+        out = subprocess.run([bin_, "serve", "--data", n.data, "--listen",
+                              f"127.0.0.1:{n.port}", "--webhook-allow-networks",
+                              "127.0.0.0/8,10.0.0.0/33"], capture_output=True, text=True,
+                             timeout=20)
+        check(out.returncode != 0, "a bad allow list stops serve")
+        check("webhook_allow_networks" in out.stderr and "10.0.0.0/33" in out.stderr,
+              f"the error names the setting and the entry: {out.stderr}")
+    finally:
+        n.cleanup()
+
+
+def test_old_news_alerts_with_its_age(bin_):
+    """Issue 12, "Early warning on old news": a report received today whose
+    indicator in a member's constituency was created 200 days ago (no
+    valid_until) raises an alert showing its age, at low priority and without
+    escalation; a current one gets normal priority; an indicator past its
+    valid_until alerts as old news too, marked expired; a revoked one does not
+    alert."""
+    n = Node(bin_).start()
+    rx = Receiver()
+    try:
+        a_id, a_tok, _ = member(n, "Reporter", "BR")
+        b_id, b_tok, b_secret = member(n, "CERT-B", "UY", {"cidrs": ["198.51.100.0/24"]},
+                                       [rx.url("/ok/old1"), rx.url("/ok/old2")])
+        r = n.request("PATCH", f"/api/v1/members/{b_id}", {"ack_deadline_seconds": 10})
+        eq(r.status, 200, f"ack deadline: {r}")
+
+        def ind(value, created, **extra):
+            o = indicator(f"[ipv4-addr:value = '{value}']", tlp="green", modified=created)
+            o["created"] = o["valid_from"] = created
+            o.update(extra)
+            return o
+
+        def one_alert(rid):
+            deadline = time.time() + 5
+            while time.time() < deadline:
+                got = [a for a in alerts(n, b_tok) if a["report"]["id"] == rid]
+                if got:
+                    return got[0]
+                time.sleep(0.05)
+            raise AssertionError(f"no alert for {rid}")
+
+        old = days_ago(200)
+        rid_old = submit(n, [ind("198.51.100.20", old)], "all", a_tok)
+        al = one_alert(rid_old)
+        eq(al["priority"], "low", "old news: low priority")
+        check(al["indicator_age_days"] in (199, 200), f"its age shown: {al}")
+        eq(al["first_seen"], old, "first seen when the indicator was created")
+        o = al["observables"][0]
+        eq((o["value"], o["first_seen"], o["expired"]), ("198.51.100.20", old, False),
+           "each observable carries its age")
+        check(o["indicator_age_days"] in (199, 200) and o["score"] < 10, f"observable: {o}")
+        eq(al["escalate_at"], None, "old news does not escalate")
+        calls = rx.wait("/ok/old1", 1, timeout=5)
+        eq(len(calls), 1, "the first contact hears of it")
+        body = json.loads(calls[0][3])
+        eq((body["alert"]["priority"], body["alert"]["first_seen"]), ("low", old),
+           "the webhook shows priority and age")
+        check(verify(b_secret, calls[0]), "signed")
+        full = n.request("GET", f"/api/v1/alerts/{al['id']}", token=b_tok).json()
+        created = [s for s in full["steps"] if s["kind"] == "created"][0]
+        check("old news" in created["detail"] and "no escalation" in created["detail"],
+              f"the step says why: {created}")
+
+        rid_new = submit(n, [ind("198.51.100.21", days_ago(0))], "all", a_tok)
+        al_new = one_alert(rid_new)
+        eq((al_new["priority"], al_new["indicator_age_days"]), ("normal", 0),
+           "a current indicator: normal priority")
+        check(al_new["escalate_at"] is not None, "a current alert escalates")
+
+        # old and current in one report: the current one decides
+        rid_mix = submit(n, [ind("198.51.100.22", old), ind("198.51.100.23", days_ago(1))],
+                         "all", a_tok)
+        al_mix = one_alert(rid_mix)
+        eq((al_mix["priority"], al_mix["indicator_age_days"]), ("normal", 1),
+           "the freshest observable gives priority and age")
+
+        # past its valid_until: still news to B, as expired; revoked: withdrawn, no alert
+        rid_exp = submit(n, [ind("198.51.100.24", days_ago(3), valid_until=days_ago(1))],
+                         "all", a_tok)
+        al_exp = one_alert(rid_exp)
+        eq((al_exp["priority"], al_exp["observables"][0]["expired"]), ("low", True),
+           "an expired indicator: low priority, marked expired")
+        rid_rev = submit(n, [ind("198.51.100.25", days_ago(0), revoked=True)], "all", a_tok)
+        time.sleep(1.0)
+        eq([a for a in alerts(n, b_tok) if a["report"]["id"] == rid_rev], [],
+           "a revoked indicator raises no alert")
+
+        out = n.cli("alerts", "list", token=b_tok)
+        eq(out.returncode, 0, out.stderr)
+        line = [l for l in out.stdout.splitlines() if rid_old in l]
+        check(line and "low priority" in line[0] and
+              ("200 days" in line[0] or "199 days" in line[0]),
+              f"the CLI shows priority and age: {out.stdout}")
+        line = [l for l in out.stdout.splitlines() if rid_new in l]
+        check(line and "normal priority" in line[0], f"and normal priority: {out.stdout}")
+    finally:
+        rx.close()
+        clean(n)
+
+
 if __name__ == "__main__":
     run([test_email_alert_through_smtp_relay, test_alerts_scope_signature_escalation, test_restart_resumes_delivery,
          test_hanging_receiver_blocks_nobody, test_stream_constituency_sightings_cli,
-         test_index_rebuilt_at_start], BIN)
+         test_index_rebuilt_at_start, test_webhook_ssrf_refused,
+         test_webhook_allow_networks_setting, test_old_news_alerts_with_its_age], BIN)
