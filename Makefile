@@ -8,7 +8,7 @@ LISTEN     ?= 127.0.0.1:8440
 DNS        ?= 127.0.0.1:8053
 ZONE       ?= bl.atalaya.test
 
-.PHONY: all deps run test bench fuzz clean format
+.PHONY: all deps run test bench fuzz clean format format-check
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -17,7 +17,7 @@ deps:
 	@sh scripts/deps.sh build
 
 $(BUILD)/build.ninja:
-	meson setup $(BUILD) --buildtype=release -Db_ndebug=false
+	meson setup $(BUILD) --buildtype=release -Db_ndebug=false -Dunit_tests=auto
 
 $(TESTBUILD)/build.ninja:
 	meson setup $(TESTBUILD) --buildtype=debug -Dwerror=true \
@@ -50,6 +50,11 @@ fuzz:
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# CI runs this before the tests: every C file as .clang-format says.
+format-check:
+	@sh scripts/deps.sh test
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 
 clean:
 	rm -rf $(BUILD) $(TESTBUILD) $(FUZZBUILD)

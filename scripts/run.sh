@@ -18,9 +18,14 @@ atalaya is starting on http://$listen (data in $data)
   CLI:        export ATALAYA_URL=http://$listen ATALAYA_TOKEN_FILE=$token_file
               $bin member add --name "CERT.br" --country BR --kind national-cert --role analyst
               $bin contacts list
+              $bin constituency set --cidr 198.51.100.0/24
+              $bin report submit examples/bundle.json --audience all   (a STIX 2.1 incident)
+              $bin help    ($bin help COMMAND for one command)
   DNSBL:      dig @${dns%:*} -p ${dns##*:} 2.0.0.127.$zone A      (RFC 5782 test entry: 127.0.0.2)
               dig @${dns%:*} -p ${dns##*:} 2.0.0.127.$zone TXT
-              $bin ingest-mail < report.eml      (an ARF abuse report, as a mail pipe would)
+              $bin ingest-mail < examples/report.eml      (an ARF abuse report, as a mail pipe would)
+              $bin dnsbl import examples/zone.ip4set     (an rbldnsd zone)
+  Tour:       README.md, "Five-minute tour" (the example files are in examples/)
 
 Press Ctrl-C to stop.
 MSG

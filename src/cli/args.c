@@ -3,7 +3,7 @@
 static bool is_bare(const char *name)
 {
 	return !strcmp(name, "--open") || !strcmp(name, "--json") || !strcmp(name, "--help") ||
-	       !strcmp(name, "--batch");
+	       !strcmp(name, "--batch") || !strcmp(name, "--force") || !strcmp(name, "--24x7");
 }
 
 const char *arg_value(int argc, char **argv, const char *name)

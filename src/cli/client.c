@@ -18,7 +18,8 @@ static char *take_flag(int *argc, char **argv, const char *name)
 			used = 1;
 		}
 		if (used) {
-			memmove(&argv[i], &argv[i + used], (size_t)(*argc - i - used + 1) * sizeof(*argv));
+			memmove(&argv[i], &argv[i + used],
+				(size_t)(*argc - i - used + 1) * sizeof(*argv));
 			*argc -= used;
 			return value;
 		}
@@ -47,7 +48,24 @@ bool client_init(struct client *c, int *argc, char **argv, bool need_token)
 	const char *url = take_flag(argc, argv, "--url");
 	const char *tf = take_flag(argc, argv, "--token-file");
 	const char *ca = take_flag(argc, argv, "--cacert");
+	const char *to = take_flag(argc, argv, "--timeout");
 	memset(c, 0, sizeof(*c));
+	c->timeout = -1;
+	if (!to)
+		to = getenv("ATALAYA_TIMEOUT");
+	if (to) {
+		char *end;
+		errno = 0;
+		c->timeout = strtol(to, &end, 10);
+		if (errno || end == to || *end || c->timeout < 0 || c->timeout > 86400) {
+			fprintf(stderr,
+				"atalaya: --timeout: '%s' is not a number of seconds "
+				"(0 to 86400)\n",
+				to);
+			c->timeout = -1;
+			return false;
+		}
+	}
 	if (!url)
 		url = getenv("ATALAYA_URL");
 	c->url = xstrdup(url ? url : "http://127.0.0.1:8440");
@@ -65,8 +83,9 @@ bool client_init(struct client *c, int *argc, char **argv, bool need_token)
 	if (ca)
 		c->cacert = xstrdup(ca);
 	if (need_token && !c->token) {
-		fprintf(stderr, "atalaya: no token: give --token-file FILE, or set ATALAYA_TOKEN_FILE "
-				"or ATALAYA_TOKEN\n");
+		fprintf(stderr,
+			"atalaya: no token: give --token-file FILE, or set ATALAYA_TOKEN_FILE "
+			"or ATALAYA_TOKEN\n");
 		return false;
 	}
 	return true;
@@ -104,6 +123,8 @@ static long perform(struct client *c, const char *method, const char *path, cons
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	if (c->timeout > 0)
+		curl_easy_setopt(h, CURLOPT_TIMEOUT, c->timeout);
 	if (c->cacert)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
 	if (c->token) {
@@ -169,13 +190,14 @@ json_t *client_json(struct client *c, const char *method, const char *path, json
 	json_t *res = NULL;
 
 	buf_init(&out, (size_t)1 << 32);
-	long status = client_call(c, method, path, text, text ? strlen(text) : 0,
-				  "application/json", &out);
+	long status =
+	    client_call(c, method, path, text, text ? strlen(text) : 0, "application/json", &out);
 	free(text);
 	if (status >= 200 && status < 300) {
 		res = out.len ? json_loadb(out.data, out.len, 0, NULL) : json_null();
 		if (!res)
-			fprintf(stderr, "atalaya: the node answered %ld with a body that is not JSON\n",
+			fprintf(stderr,
+				"atalaya: the node answered %ld with a body that is not JSON\n",
 				status);
 	} else {
 		client_print_error(status, &out);

@@ -11,13 +11,15 @@
 #include "util/buf.h"
 
 struct client {
-	char *url;      /* base, without trailing slash */
-	char *token;    /* never printed */
-	char *cacert;   /* for https with a private CA */
+	char *url;    /* base, without trailing slash */
+	char *token;  /* never printed */
+	char *cacert; /* for https with a private CA */
+	long timeout; /* seconds for a whole call; 0: none; -1: not given */
 };
 
-/* Takes --url, --token-file and --cacert out of argv (argc updated) and
- * falls back to the environment. Prints the reason and returns false when no
+/* Takes --url, --token-file, --cacert and --timeout SECONDS out of argv (argc
+ * updated) and falls back to the environment (ATALAYA_URL, ATALAYA_TOKEN_FILE,
+ * ATALAYA_TOKEN, ATALAYA_CACERT, ATALAYA_TIMEOUT). Prints the reason and returns false when no
  * token can be found and `need_token`. Release with client_release. */
 bool client_init(struct client *c, int *argc, char **argv, bool need_token);
 void client_release(struct client *c);

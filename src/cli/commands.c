@@ -1,18 +1,23 @@
 /* The subcommand table (git's commands[]): local commands run in-process;
- * remote ones talk to a running node through the API. */
+ * remote ones talk to a running node through the API. Each entry carries its
+ * own help (usage, subcommands, options, an example), which `atalaya help
+ * CMD`, `atalaya CMD [SUB] --help` and the shell completion read. */
 #include "cli/commands.h"
 
 #include "cli/args.h"
+#include "cli/backup_cmds.h"
 #include "cli/client.h"
 #include "cli/daemon.h"
 #include "cli/directory_cmds.h"
 #include "cli/report_cmds.h"
 #include "cli/warning_cmds.h"
 #include "cli/spam_cmds.h"
+#include "config/settings.h"
 #include "http/router.h"
 #include "util/xalloc.h"
 
 #include <curl/curl.h>
+#include <sysexits.h>
 
 static int cmd_help(int argc, char **argv);
 
@@ -32,6 +37,17 @@ static int cmd_routes(int argc, char **argv)
 	return 0;
 }
 
+/* `atalaya config sample`: every setting, commented out with its default
+ * (dist/atalaya.conf is this output); the rest is `config check|show`. */
+static int cmd_config_all(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "sample")) {
+		config_print_sample(stdout);
+		return 0;
+	}
+	return cmd_config(argc, argv);
+}
+
 /* `atalaya api METHOD PATH [BODY|@FILE]`: any API call, for scripts. */
 static int cmd_api(struct client *c, int argc, char **argv)
 {
@@ -43,8 +59,8 @@ static int cmd_api(struct client *c, int argc, char **argv)
 	}
 	struct buf out;
 	buf_init(&out, (size_t)1 << 34);
-	long status = client_call(c, method, path, body, body ? strlen(body) : 0,
-				  "application/json", &out);
+	long status =
+	    client_call(c, method, path, body, body ? strlen(body) : 0, "application/json", &out);
 	if (out.len)
 		printf("%s%s", out.data, out.data[out.len - 1] == '\n' ? "" : "\n");
 	buf_release(&out);
@@ -53,72 +69,430 @@ static int cmd_api(struct client *c, int argc, char **argv)
 
 typedef int (*remote_fn)(struct client *c, int argc, char **argv);
 
-static const struct {
+struct subcommand {
+	const char *name;
+	const char *usage; /* after "atalaya CMD " */
+	const char *about;
+};
+
+struct command {
 	const char *name;
 	int (*local)(int argc, char **argv);
 	remote_fn remote;
-	const char *help;
-} commands[] = {
-	{"init", cmd_init, NULL, "init --data DIR --name NAME --country CC   create a node"},
-	{"serve", cmd_serve, NULL, "serve --data DIR [--listen H:P] [--SETTING V]   run the daemon"},
-	{"config", cmd_config, NULL, "config check [--data DIR | FILE] | config show"},
-	{"member", NULL, cmd_member, "member add|list|show|update|delete"},
-	{"token", NULL, cmd_token, "token add|list|revoke --member ID"},
-	{"group", NULL, cmd_group, "group add|list|show|set-members|delete"},
-	{"contacts", NULL, cmd_contacts, "contacts list|add|show|update|delete"},
-	{"report", NULL, cmd_report, "report submit|list|show|bundle|audit"},
-	{"constituency", NULL, cmd_constituency,
-	 "constituency set --cidr NET --asn N --domain SUFFIX | show | overlaps"},
-	{"lookup", NULL, cmd_lookup, "lookup VALUE | lookup --batch < values.txt"},
-	{"alerts", NULL, cmd_alerts, "alerts list [--open] | show ID | ack ID | secret"},
-	{"ingest-mail", NULL, cmd_ingest_mail, "ingest-mail < MAIL   submit an abuse report (pipe transport: exit 0, 65, 75)"},
-	{"reputation", NULL, cmd_reputation, "reputation VALUE   listing and score of an IP or domain"},
-	{"dnsbl", NULL, cmd_dnsbl, "dnsbl list|delist VALUE --reason R | import FILE [--format F] | request-delisting"},
-	{"export", NULL, cmd_export, "export --format rbldnsd|csv > FILE   the DNS blocklist"},
-	{"api", NULL, cmd_api, "api METHOD PATH [JSON]   any API call"},
-	{"routes", cmd_routes, NULL, "routes   every route the server answers"},
-	{"version", cmd_version, NULL, "version"},
-	{"help", cmd_help, NULL, "help"},
+	int setup_exit;	     /* exit code when no client can be set up (no token): 2 if 0 */
+	const char *summary; /* one line in `atalaya help` */
+	const char *usage;   /* after "atalaya ", when there are no subcommands */
+	const char *about;
+	const char *options; /* "  --flag ARG   text\n" lines */
+	const char *example;
+	const struct subcommand *subs; /* ends with {0} */
 };
+
+static const struct subcommand config_subs[] = {
+    {"check", "check [--data DIR | FILE]",
+     "validate a config file (DATA/atalaya.conf with --data): names, values, bounds"},
+    {"show", "show", "the settings table: name, type, default, bounds, help"},
+    {"sample", "sample > atalaya.conf",
+     "a config file listing every setting, commented out with its default"},
+    {0},
+};
+
+static const struct subcommand member_subs[] = {
+    {"add", "add --name N --country CC [--kind K] [--role R] [--language xx]...",
+     "create a member and its first API token (printed once; admin)"},
+    {"list", "list [--json]", "every member"},
+    {"show", "show ID", "one member"},
+    {"update", "update ID [--name N] [--role R] [--kind K] [--ack-deadline SECONDS]...",
+     "change a member (admin)"},
+    {"delete", "delete ID", "delete a member and revoke its tokens (admin)"},
+    {0},
+};
+
+static const struct subcommand token_subs[] = {
+    {"add", "add --member ID [--label L]", "a new API token for a member (printed once)"},
+    {"list", "list --member ID", "a member's tokens (never their secrets)"},
+    {"revoke", "revoke --member ID TOKEN_ID", "revoke a token at once"},
+    {0},
+};
+
+static const struct subcommand group_subs[] = {
+    {"add", "add --name N [--member ID]... [--description D]", "a named set of members"},
+    {"list", "list", "every group"},
+    {"show", "show ID", "one group and its members"},
+    {"set-members", "set-members ID --member ID...", "replace a group's members"},
+    {"delete", "delete ID", "delete a group"},
+    {0},
+};
+
+static const struct subcommand contacts_subs[] = {
+    {"list", "list [--member ID] [--json]", "the points of contact you may see"},
+    {"add",
+     "add --role R --name N --email E [--phone P] [--webhook URL] [--pgp FPR]\n"
+     "                 [--language xx]... [--hours 08:00-18:00 --time-zone Z | --24x7]\n"
+     "                 [--position N] [--audience all,group:ID,member:ID]",
+     "a point of contact of your member, with the audience that may see it"},
+    {"show", "show ID", "one point of contact"},
+    {"update", "update ID [the flags of add]", "change a point of contact"},
+    {"delete", "delete ID", "delete a point of contact"},
+    {0},
+};
+
+static const struct subcommand report_subs[] = {
+    {"submit", "submit FILE [--audience all|group:ID,member:ID] [--content-type T]",
+     "submit a STIX 2.1 bundle (or an IODEF document, *.xml); no audience: only your member"},
+    {"list", "list [--since T] [--from MEMBER] [--tlp TLP] [--json]",
+     "the reports you may see, newest first"},
+    {"show", "show ID", "a report's metadata"},
+    {"bundle", "bundle ID", "the report, byte for byte as submitted"},
+    {"audit", "audit ID", "who received the report, when, through which path (originator)"},
+    {0},
+};
+
+static const struct subcommand constituency_subs[] = {
+    {"set", "set [--cidr NET]... [--asn N]... [--domain SUFFIX]...",
+     "replace your member's networks, autonomous systems and domains"},
+    {"show", "show [--member ID]", "a member's constituency"},
+    {"overlaps", "overlaps", "networks declared by more than one member (admin)"},
+    {0},
+};
+
+static const struct subcommand alerts_subs[] = {
+    {"list", "list [--open] [--json]", "your member's alerts (--open: not acknowledged)"},
+    {"show", "show ID", "one alert, with the report and observables that raised it"},
+    {"ack", "ack ID", "acknowledge an alert: its escalation stops"},
+    {"secret", "secret", "a new webhook signing secret (printed once)"},
+    {0},
+};
+
+static const struct subcommand dnsbl_subs[] = {
+    {"list", "list VALUE --reason TEXT [--code 2..254]", "list an address or domain (admin)"},
+    {"delist", "delist VALUE --reason TEXT", "remove a listing (admin)"},
+    {"import", "import FILE [--format ip4set|ip6trie|dnset|csv|plain]",
+     "bulk load listings, e.g. an rbldnsd zone file (admin; FILE - is stdin)"},
+    {"request-delisting", "request-delisting VALUE --reason TEXT",
+     "ask the administrators to delist a value"},
+    {"export", "export --format rbldnsd|rbldnsd-ip6trie|rbldnsd-dnset|csv|plain",
+     "the DNS blocklist, to stdout"},
+    {0},
+};
+
+#define DATA_OPT "  --data DIR          the node's data directory\n"
+
+static const struct command commands[] = {
+    {"init", cmd_init, NULL, 0, "create a node (store, keys, admin token)",
+     "init --data DIR --name NAME --country CC [--kind K] [--SETTING VALUE]...",
+     "Creates a node in DIR: the SQLite store, the node's Ed25519 key (node.key) and the\n"
+     "admin member with its token in DIR/admin.token (mode 0600; printed nowhere else).",
+     DATA_OPT "  --name NAME         the node's name (also the admin member's)\n"
+	      "  --country CC        ISO 3166-1 alpha-2 code of the node's country\n"
+	      "  --kind K            the admin member's kind (default national-cert)\n",
+     "atalaya init --data /var/lib/atalaya --name CERT-UY --country UY", NULL},
+    {"serve", cmd_serve, NULL, 0, "run the daemon (HTTP API, DNS blocklist, alerts)",
+     "serve --data DIR [--listen HOST:PORT] [--dns HOST:PORT --dnsbl-zone ZONE] "
+     "[--SETTING VALUE]...",
+     "Runs the node in the foreground, logging to stderr. Settings come from\n"
+     "DIR/atalaya.conf, then from flags (--setting-name value; see `atalaya config show`).\n"
+     "SIGTERM or SIGINT stop it cleanly. Started as root, it binds its ports, then runs as\n"
+     "the user `atalaya` (setting user).",
+     DATA_OPT "  --listen HOST:PORT  HTTP API address (default 127.0.0.1:8440)\n"
+	      "  --dns HOST:PORT     serve the DNS blocklist there (setting dns_listen)\n"
+	      "  --dnsbl-zone ZONE   the blocklist's zone, e.g. bl.example.org\n"
+	      "  --public-url URL    the URL users reach the node at (alerts, DNS TXT)\n"
+	      "  --tls-cert FILE --tls-key FILE   serve HTTPS\n",
+     "atalaya serve --data /var/lib/atalaya --listen 127.0.0.1:8440", NULL},
+    {"config", cmd_config_all, NULL, 0, "check a config file, list or sample the settings", NULL,
+     "Settings are read from DATA/atalaya.conf (`name = value` lines, # comments), then\n"
+     "from the command line of `serve` (--name value).",
+     DATA_OPT, "atalaya config sample > /var/lib/atalaya/atalaya.conf", config_subs},
+    {"backup", cmd_backup, NULL, 0, "copy a node's data, online and consistent",
+     "backup --data DIR DEST",
+     "Copies the store (SQLite online backup: the daemon keeps running and taking\n"
+     "reports), the report files it references, the keys, tokens and atalaya.conf into\n"
+     "DEST, a new or empty directory, then verifies the copy (integrity check, every\n"
+     "report file present with its size and hash).",
+     DATA_OPT, "atalaya backup --data /var/lib/atalaya /srv/backup/atalaya-$(date +%F)", NULL},
+    {"restore", cmd_restore, NULL, 0, "restore a backup into an empty data directory",
+     "restore --data DIR [--force] [--user USER] SRC",
+     "Verifies the backup SRC, then copies it into DIR, which must be empty or absent\n"
+     "(--force: replace what DIR holds). Refused while a daemon holds DIR (DIR/lock).\n"
+     "Run as root, the restored files belong to the service user.",
+     DATA_OPT "  --force             replace a non-empty data directory\n"
+	      "  --user USER         as root: owner of the restored files (default atalaya)\n",
+     "atalaya restore --data /var/lib/atalaya /srv/backup/atalaya-2026-12-01", NULL},
+    {"member", NULL, cmd_member, 0, "members: add, list, show, update, delete", NULL,
+     "The members of the node: CERTs, points of contact, ISPs. Each has a role (admin,\n"
+     "analyst, reader) and API tokens.",
+     "  --name N --country CC --kind K --role R --language xx --ack-deadline SECONDS\n"
+     "  --json              print JSON\n",
+     "atalaya member add --name CERT.br --country BR --kind national-cert --role analyst",
+     member_subs},
+    {"token", NULL, cmd_token, 0, "API tokens of a member: add, list, revoke", NULL,
+     "API tokens: shown once when created, stored hashed, revoked at once.",
+     "  --member ID         the member\n  --label L           a label for the token\n",
+     "atalaya token add --member 2 --label ingest", token_subs},
+    {"group", NULL, cmd_group, 0, "groups of members, used in audiences", NULL,
+     "Named sets of members; an audience `group:ID` means its members.",
+     "  --name N --description D --member ID\n",
+     "atalaya group add --name LAC --member 2 --member 3", group_subs},
+    {"contacts", NULL, cmd_contacts, 0, "points of contact and their escalation order", NULL,
+     "Points of contact of your member, each with its own audience; alerts go to them in\n"
+     "escalation order (--position) until one acknowledges.",
+     "  --role R --name N --email E --phone P --webhook URL --pgp FPR --language xx\n"
+     "  --hours H --time-zone Z --24x7 --position N --audience LIST --member ID --json\n",
+     "atalaya contacts add --role crisis --name \"Duty officer\" --email duty@cert.uy "
+     "--audience all",
+     contacts_subs},
+    {"report", NULL, cmd_report, 0, "incident reports: submit, list, show, bundle, audit", NULL,
+     "Incident reports (STIX 2.1 bundles, IODEF documents) shared with the audience their\n"
+     "sender chooses; the strictest TLP marking in a bundle is the report's.",
+     "  --audience LIST     all, group:ID, member:ID, comma-separated\n"
+     "  --content-type T    the file's media type (default from its name)\n"
+     "  --since T --from MEMBER --tlp TLP --json   filters and output of list\n",
+     "atalaya report submit examples/bundle.json --audience all", report_subs},
+    {"constituency", NULL, cmd_constituency, 0, "your networks, ASNs and domains (early warning)",
+     NULL, "A report that touches your constituency and that you may see raises an alert.",
+     "  --cidr NET --asn N --domain SUFFIX   repeatable\n  --member ID\n",
+     "atalaya constituency set --cidr 198.51.100.0/24 --asn 64500 --domain gub.uy",
+     constituency_subs},
+    {"lookup", NULL, cmd_lookup, 0, "what the visible reports say about a value",
+     "lookup VALUE [--json] | lookup --batch [--json] < values.txt",
+     "Reports naming an IP address, network, domain, URL or hash (or a network holding\n"
+     "it) that you may see, with a score. --batch reads one value per line.",
+     "  --batch             values from stdin, one per line\n  --json              print JSON\n",
+     "atalaya lookup 198.51.100.7", NULL},
+    {"alerts", NULL, cmd_alerts, 0, "early-warning alerts: list, show, ack", NULL,
+     "Alerts raised for your member by reports touching its constituency.",
+     "  --open              only alerts not acknowledged\n  --json              print JSON\n",
+     "atalaya alerts list --open && atalaya alerts ack 1", alerts_subs},
+    {"ingest-mail", NULL, cmd_ingest_mail, EX_TEMPFAIL,
+     "submit an abuse report from stdin (a Postfix/Exim pipe transport)",
+     "ingest-mail [--timeout SECONDS] < MAIL",
+     "Reads one mail (ARF, X-ARF, XARF abuse report) on stdin and submits it. Exit status,\n"
+     "as sendmail's sysexits.h: 0 stored; 65 (EX_DATAERR) the mail is not a valid abuse\n"
+     "report (the MTA bounces it); 75 (EX_TEMPFAIL) anything else: node unreachable,\n"
+     "stalled past --timeout, overloaded, or a token missing, unreadable or refused (the\n"
+     "MTA keeps the mail queued and retries; the message on stderr says what to fix).",
+     "  --timeout SECONDS   give up on a node that does not answer (default 60)\n",
+     "atalaya ingest-mail --token-file /etc/atalaya/ingest.token < examples/report.eml", NULL},
+    {"reputation", NULL, cmd_reputation, 0, "listing and score of an IP address or domain",
+     "reputation VALUE", "The spam reputation of a source, and its DNSBL listing.", "",
+     "atalaya reputation 198.51.100.7", NULL},
+    {"dnsbl", NULL, cmd_dnsbl, 0, "the DNS blocklist: list, delist, import, export", NULL,
+     "Listings served over DNS (RFC 5782) with `serve --dns`.",
+     "  --reason TEXT --code N --format F\n", "atalaya dnsbl import examples/zone.ip4set",
+     dnsbl_subs},
+    {"export", NULL, cmd_export, 0, "the DNS blocklist, as an rbldnsd zone or CSV",
+     "export --format rbldnsd|rbldnsd-ip6trie|rbldnsd-dnset|csv|plain > FILE",
+     "Writes the DNS blocklist to stdout.", "  --format F          output format\n",
+     "atalaya export --format rbldnsd > zone.ip4set", NULL},
+    {"api", NULL, cmd_api, 0, "any API call, for scripts", "api METHOD PATH [JSON]",
+     "Calls the API and prints the answer; exit 0 on a 2xx status, else 1.", "",
+     "atalaya api GET /api/v1/members", NULL},
+    {"routes", cmd_routes, NULL, 0, "every route the server answers", "routes",
+     "Prints METHOD PATTERN and a summary per route.", "", "atalaya routes", NULL},
+    {"version", cmd_version, NULL, 0, "print the version", "version", "Prints the version.", "",
+     "atalaya version", NULL},
+    {"help", cmd_help, NULL, 0, "help on a command", "help [COMMAND [SUBCOMMAND]]",
+     "Without a command, lists them; `atalaya COMMAND [SUBCOMMAND] --help` is the same.", "",
+     "atalaya help report submit", NULL},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static const struct subcommand *find_sub(const struct command *cmd, const char *name)
+{
+	for (const struct subcommand *s = cmd->subs; s && s->name; s++)
+		if (!strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
+/* Edit distance, capped: for the "did you mean" hint. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64];
+	if (la >= 63 || lb >= 63)
+		return 64;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+static int unknown_command(const char *name)
+{
+	const char *best = NULL;
+	size_t bd = 3; /* suggest at distance 1 or 2, or a prefix */
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		size_t d = distance(name, commands[i].name);
+		if (*name && !strncmp(commands[i].name, name, strlen(name)))
+			d = 1;
+		if (d < bd) {
+			bd = d;
+			best = commands[i].name;
+		}
+	}
+	if (best)
+		fprintf(stderr,
+			"atalaya: '%s' is not a command; did you mean '%s'? See 'atalaya help'\n",
+			name, best);
+	else
+		fprintf(stderr, "atalaya: '%s' is not a command; see 'atalaya help'\n", name);
+	return 2;
+}
+
+static void print_connection_options(const struct command *cmd)
+{
+	if (!cmd->remote)
+		return;
+	printf(
+	    "\nConnection (every command that talks to a node):\n"
+	    "  --url URL           the node (or ATALAYA_URL; default http://127.0.0.1:8440)\n"
+	    "  --token-file FILE   your API token (or ATALAYA_TOKEN_FILE, or the token itself\n"
+	    "                      in ATALAYA_TOKEN)\n"
+	    "  --cacert FILE       CA certificate for https with a private CA (ATALAYA_CACERT)\n");
+}
+
+static void print_command_help(const struct command *cmd, const struct subcommand *sub)
+{
+	if (sub) {
+		printf("usage: atalaya %s %s\n\n%s.\n", cmd->name, sub->usage, sub->about);
+	} else if (cmd->subs && cmd->subs[0].name) {
+		const char *lead = "usage:";
+		for (const struct subcommand *s = cmd->subs; s->name; s++, lead = "      ")
+			printf("%s atalaya %s %s\n", lead, cmd->name, s->usage);
+		printf("\n%s\n\nSubcommands:\n", cmd->about);
+		for (const struct subcommand *s = cmd->subs; s->name; s++)
+			printf("  %-18s %s\n", s->name, s->about);
+	} else {
+		printf("usage: atalaya %s\n\n%s\n", cmd->usage ? cmd->usage : cmd->name,
+		       cmd->about);
+	}
+	if (cmd->options && *cmd->options)
+		printf("\nOptions:\n%s", cmd->options);
+	print_connection_options(cmd);
+	printf("\nExample:\n  %s\n", cmd->example);
+}
+
+/* `atalaya help --list [CMD]`: words for the shell completion (dist/atalaya.bash):
+ * the commands, or a command's subcommands and flags. */
+static int list_words(const char *name)
+{
+	if (!name) {
+		for (size_t i = 0; i < NCOMMANDS; i++)
+			printf("%s\n", commands[i].name);
+		return 0;
+	}
+	const struct command *cmd = find_command(name);
+	if (!cmd)
+		return 2;
+	for (const struct subcommand *s = cmd->subs; s && s->name; s++)
+		printf("%s\n", s->name);
+	const char *texts[] = {cmd->usage, cmd->options};
+	for (size_t t = 0; t < 2; t++) {
+		for (const char *p = texts[t]; p && (p = strstr(p, "--"));) {
+			size_t n = 2 + strspn(p + 2, "abcdefghijklmnopqrstuvwxyz0123456789-");
+			if (n > 2)
+				printf("%.*s\n", (int)n, p);
+			p += n;
+		}
+	}
+	if (cmd->remote)
+		printf("--url\n--token-file\n--cacert\n");
+	printf("--help\n");
+	return 0;
+}
 
 static int cmd_help(int argc, char **argv)
 {
-	printf("atalaya: a cooperation node for national cyber-security teams\n\nCommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		printf("  atalaya %s\n", commands[i].help);
-	printf("\nCommands that talk to a node take --url URL (or ATALAYA_URL; default\n"
+	if (argc >= 2 && !strcmp(argv[1], "--list"))
+		return list_words(argc >= 3 ? argv[2] : NULL);
+	if (argc >= 2) {
+		const struct command *cmd = find_command(argv[1]);
+		if (!cmd)
+			return unknown_command(argv[1]);
+		const struct subcommand *sub = argc >= 3 ? find_sub(cmd, argv[2]) : NULL;
+		if (argc >= 3 && !sub) {
+			fprintf(stderr,
+				"atalaya: '%s' is not a subcommand of %s; see 'atalaya help %s'\n",
+				argv[2], cmd->name, cmd->name);
+			return 2;
+		}
+		print_command_help(cmd, sub);
+		return 0;
+	}
+	printf("usage: atalaya COMMAND [ARGS]\n\n"
+	       "atalaya: a cooperation node for national cyber-security teams\n\nCommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		printf("  %-14s %s\n", commands[i].name, commands[i].summary);
+	printf("\n`atalaya help COMMAND` (or `atalaya COMMAND --help`) describes a command.\n"
+	       "Commands that talk to a node take --url URL (or ATALAYA_URL; default\n"
 	       "http://127.0.0.1:8440) and --token-file FILE (or ATALAYA_TOKEN_FILE, or the\n"
 	       "token itself in ATALAYA_TOKEN). `atalaya config show` lists every setting.\n");
 	return 0;
 }
 
+/* `atalaya CMD [SUB] ... --help`: true (help printed) when argv asks for it. */
+static bool asked_help(const struct command *cmd, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") && strcmp(argv[i], "-h"))
+			continue;
+		const struct subcommand *sub = argc > 2 ? find_sub(cmd, argv[1]) : NULL;
+		print_command_help(cmd, sub);
+		return true;
+	}
+	return false;
+}
+
 int cli_dispatch(int argc, char **argv)
 {
-	if (argc < 2)
-		return cmd_help(argc, argv) ? 1 : 2;
+	if (argc < 2) {
+		cmd_help(1, argv);
+		return 2;
+	}
 	const char *name = argv[1];
 	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
 		name = "help";
 	if (!strcmp(name, "--version"))
 		name = "version";
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(commands[i].name, name))
-			continue;
-		if (commands[i].local)
-			return commands[i].local(argc - 1, argv + 1);
-		struct client c;
-		int sub_argc = argc - 1, rc;
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		if (!client_init(&c, &sub_argc, argv + 1, true)) {
-			client_release(&c);
-			curl_global_cleanup();
-			return 2;
-		}
-		rc = commands[i].remote(&c, sub_argc, argv + 1);
+	const struct command *cmd = find_command(name);
+	if (!cmd)
+		return unknown_command(name);
+	if (cmd->local != cmd_help && asked_help(cmd, argc - 1, argv + 1))
+		return 0;
+	if (cmd->local)
+		return cmd->local(argc - 1, argv + 1);
+	struct client c;
+	int sub_argc = argc - 1, rc;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (!client_init(&c, &sub_argc, argv + 1, true)) {
 		client_release(&c);
 		curl_global_cleanup();
-		return rc;
+		return cmd->setup_exit ? cmd->setup_exit : 2;
 	}
-	fprintf(stderr, "atalaya: '%s' is not a command; see 'atalaya help'\n", name);
-	return 2;
+	rc = cmd->remote(&c, sub_argc, argv + 1);
+	client_release(&c);
+	curl_global_cleanup();
+	return rc;
 }

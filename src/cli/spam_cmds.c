@@ -8,7 +8,7 @@
 #include <curl/curl.h>
 #include <sysexits.h>
 
-enum { MAIL_MAX = 4 << 20 };
+enum { MAIL_MAX = 4 << 20, INGEST_TIMEOUT_DEFAULT = 60 /* seconds */ };
 
 /* Reads all of f into b. ERR_OK, ERR_TOO_LARGE or ERR_IO. */
 static int slurp(FILE *f, struct buf *b)
@@ -22,15 +22,22 @@ static int slurp(FILE *f, struct buf *b)
 }
 
 /* A mail on stdin, for a Postfix/Exim pipe transport: exit 0 when the node
- * stored it, 65 (EX_DATAERR) when it is not an abuse report, 75
- * (EX_TEMPFAIL) when the node cannot take it now (the MTA retries later),
- * 77 (EX_NOPERM) when the token is refused. */
+ * stored it, 65 (EX_DATAERR: the MTA bounces the mail) only when the node
+ * says the mail itself is not a valid abuse report, and 75 (EX_TEMPFAIL: the
+ * MTA keeps it queued and retries) for everything else: node unreachable or
+ * stalled past the timeout, overloaded, a token missing (the dispatcher exits
+ * 75 then too) or refused. A refused token is a configuration problem of
+ * ours: bouncing would send the reporter our error. 75 rather than 78
+ * (EX_CONFIG) because Exim's pipe transport defers only on 75 and 73 by
+ * default. */
 int cmd_ingest_mail(struct client *c, int argc, char **argv)
 {
 	struct buf in, out;
 	int rc;
 	buf_init(&in, MAIL_MAX);
 	buf_init(&out, 1 << 20);
+	if (c->timeout < 0)
+		c->timeout = INGEST_TIMEOUT_DEFAULT;
 	if ((rc = slurp(stdin, &in))) {
 		fprintf(stderr, "atalaya ingest-mail: %s\n",
 			rc == ERR_TOO_LARGE ? "the mail is larger than 4 MiB" : strerror(errno));
@@ -48,7 +55,8 @@ int cmd_ingest_mail(struct client *c, int argc, char **argv)
 		       json_string_value(json_object_get(res, "format")),
 		       json_string_value(json_object_get(res, "category")));
 		if (json_is_object(rep))
-			printf(": source %s score %.3f%s", json_string_value(json_object_get(rep, "source")),
+			printf(": source %s score %.3f%s",
+			       json_string_value(json_object_get(rep, "source")),
 			       json_number_value(json_object_get(rep, "score")),
 			       json_is_true(json_object_get(rep, "listed")) ? " (listed)" : "");
 		printf("\n");
@@ -57,9 +65,18 @@ int cmd_ingest_mail(struct client *c, int argc, char **argv)
 	} else {
 		if (status)
 			client_print_error(status, &out);
-		rc = status == 0 || status >= 500 || status == 429 || status == 408 ? EX_TEMPFAIL
-		     : status == 401 || status == 403				    ? EX_NOPERM
-											    : EX_DATAERR;
+		/* the report itself is bad: 400 (not JSON), 413 (too large), 422 */
+		bool bad_report = status == 400 || status == 413 || status == 422;
+		if (status == 401 || status == 403)
+			fprintf(stderr,
+				"atalaya ingest-mail: the node refused the token (%ld): the mail "
+				"stays queued until the token is fixed\n",
+				status);
+		else if (!bad_report)
+			fprintf(stderr,
+				"atalaya ingest-mail: not stored (%s): the mail stays queued\n",
+				status ? "the node answered an error" : "no answer from the node");
+		rc = bad_report ? EX_DATAERR : EX_TEMPFAIL;
 	}
 out:
 	buf_release(&in);
@@ -98,22 +115,23 @@ int cmd_reputation(struct client *c, int argc, char **argv)
 		       json_string_value(json_object_get(res, "reason")));
 	printf("\n");
 	if (json_is_number(json_object_get(res, "score")))
-		printf("  score %.4f from %" JSON_INTEGER_FORMAT " reports by %" JSON_INTEGER_FORMAT
-		       " members (source key %s; listed at %.2f, delisted below %.2f)\n",
-		       json_number_value(json_object_get(res, "score")),
-		       json_integer_value(json_object_get(res, "reports")),
-		       json_integer_value(json_object_get(res, "reporters")),
-		       json_string_value(json_object_get(res, "source_key")),
-		       json_number_value(json_object_get(json_object_get(res, "thresholds"), "list")),
-		       json_number_value(
-			       json_object_get(json_object_get(res, "thresholds"), "delist")));
+		printf(
+		    "  score %.4f from %" JSON_INTEGER_FORMAT " reports by %" JSON_INTEGER_FORMAT
+		    " members (source key %s; listed at %.2f, delisted below %.2f)\n",
+		    json_number_value(json_object_get(res, "score")),
+		    json_integer_value(json_object_get(res, "reports")),
+		    json_integer_value(json_object_get(res, "reporters")),
+		    json_string_value(json_object_get(res, "source_key")),
+		    json_number_value(json_object_get(json_object_get(res, "thresholds"), "list")),
+		    json_number_value(
+			json_object_get(json_object_get(res, "thresholds"), "delist")));
 	if (json_is_object(l))
 		printf("  listing: %s since %s, expires %s\n",
 		       json_string_value(json_object_get(l, "source")),
 		       json_string_value(json_object_get(l, "listed_at")),
 		       json_is_string(json_object_get(l, "expires"))
-			       ? json_string_value(json_object_get(l, "expires"))
-			       : "never");
+			   ? json_string_value(json_object_get(l, "expires"))
+			   : "never");
 	json_decref(res);
 	return 0;
 }
@@ -150,13 +168,13 @@ static int import_file(struct client *c, int argc, char **argv)
 		goto out;
 	}
 	char *path = escaped_path("/api/v1/dnsbl/import?format=%s", fmt);
-	long status = client_call(c, "POST", path, in.data ? in.data : "", in.len, "text/plain",
-				  &out);
+	long status =
+	    client_call(c, "POST", path, in.data ? in.data : "", in.len, "text/plain", &out);
 	free(path);
 	if (status == 200) {
 		json_t *res = json_loadb(out.data, out.len, 0, NULL);
-		printf("imported %" JSON_INTEGER_FORMAT " entries (%s) in %.2f s; %" JSON_INTEGER_FORMAT
-		       " in the DNS set\n",
+		printf("imported %" JSON_INTEGER_FORMAT
+		       " entries (%s) in %.2f s; %" JSON_INTEGER_FORMAT " in the DNS set\n",
 		       json_integer_value(json_object_get(res, "imported")),
 		       json_string_value(json_object_get(res, "format")),
 		       json_number_value(json_object_get(res, "seconds")),
@@ -175,7 +193,8 @@ out:
 
 static int list_or_delist(struct client *c, int argc, char **argv, bool list)
 {
-	const char *value = arg_positional(argc, argv, 1), *reason = arg_value(argc, argv, "--reason");
+	const char *value = arg_positional(argc, argv, 1),
+		   *reason = arg_value(argc, argv, "--reason");
 	const char *code = arg_value(argc, argv, "--code");
 	if (!value || !reason) {
 		fprintf(stderr, "usage: atalaya dnsbl %s VALUE --reason TEXT%s\n",
@@ -185,8 +204,8 @@ static int list_or_delist(struct client *c, int argc, char **argv, bool list)
 	json_t *body = json_pack("{ss ss}", "value", value, "reason", reason);
 	if (code)
 		json_object_set_new(body, "code", json_integer(strtol(code, NULL, 10)));
-	json_t *res = client_json(c, "POST", list ? "/api/v1/dnsbl/listings" : "/api/v1/dnsbl/delist",
-				  body);
+	json_t *res =
+	    client_json(c, "POST", list ? "/api/v1/dnsbl/listings" : "/api/v1/dnsbl/delist", body);
 	json_decref(body);
 	if (!res)
 		return 1;
@@ -198,7 +217,8 @@ static int list_or_delist(struct client *c, int argc, char **argv, bool list)
 
 static int request_delisting(struct client *c, int argc, char **argv)
 {
-	const char *value = arg_positional(argc, argv, 1), *reason = arg_value(argc, argv, "--reason");
+	const char *value = arg_positional(argc, argv, 1),
+		   *reason = arg_value(argc, argv, "--reason");
 	if (!value || !reason) {
 		fprintf(stderr, "usage: atalaya dnsbl request-delisting VALUE --reason TEXT\n");
 		return 2;
@@ -208,7 +228,8 @@ static int request_delisting(struct client *c, int argc, char **argv)
 	json_decref(body);
 	if (!res)
 		return 1;
-	printf("delisting request %" JSON_INTEGER_FORMAT " recorded (%s); an administrator decides\n",
+	printf("delisting request %" JSON_INTEGER_FORMAT
+	       " recorded (%s); an administrator decides\n",
 	       json_integer_value(json_object_get(res, "id")),
 	       json_string_value(json_object_get(res, "outcome")));
 	json_decref(res);
@@ -220,8 +241,9 @@ int cmd_export(struct client *c, int argc, char **argv)
 {
 	const char *fmt = arg_value(argc, argv, "--format");
 	if (!fmt) {
-		fprintf(stderr, "usage: atalaya export --format rbldnsd|rbldnsd-ip6trie|rbldnsd-dnset|"
-				"csv|plain > FILE\n");
+		fprintf(stderr,
+			"usage: atalaya export --format rbldnsd|rbldnsd-ip6trie|rbldnsd-dnset|"
+			"csv|plain > FILE\n");
 		return 2;
 	}
 	struct buf out;
@@ -254,9 +276,10 @@ int cmd_dnsbl(struct client *c, int argc, char **argv)
 		return request_delisting(c, argc, argv);
 	if (sub && !strcmp(sub, "export"))
 		return cmd_export(c, argc, argv);
-	fprintf(stderr, "usage: atalaya dnsbl list|delist VALUE --reason TEXT\n"
-			"       atalaya dnsbl import FILE [--format ip4set|ip6trie|dnset|csv|plain]\n"
-			"       atalaya dnsbl request-delisting VALUE --reason TEXT\n"
-			"       atalaya dnsbl export --format rbldnsd|csv\n");
+	fprintf(stderr,
+		"usage: atalaya dnsbl list|delist VALUE --reason TEXT\n"
+		"       atalaya dnsbl import FILE [--format ip4set|ip6trie|dnset|csv|plain]\n"
+		"       atalaya dnsbl request-delisting VALUE --reason TEXT\n"
+		"       atalaya dnsbl export --format rbldnsd|csv\n");
 	return 2;
 }

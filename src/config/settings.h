@@ -81,4 +81,8 @@ int config_validate(const struct config *c, struct err_detail *err);
 /* Writes the table (name, type, default, bounds, help) for `--help`. */
 void config_print_table(FILE *out);
 
+/* Writes a config file listing every setting, commented out, with its help,
+ * type, bounds and default (dist/atalaya.conf is this output). */
+void config_print_sample(FILE *out);
+
 #endif
