@@ -19,6 +19,9 @@ struct ctx {
 	size_t parts_seen;
 	bool gmime_truncated;
 	bool gmime_critical;
+	/* RFC 5965 section 3.1: these three appear exactly once in an ARF report */
+	int n_feedback_type, n_user_agent, n_version;
+	bool xarf_category, xarf_source; /* X-ARF 0.2: Category and Source seen */
 	/* growable lists, copied into the arena at the end */
 	const char *rcpt[MAX_LIST], *domains[MAX_LIST], *uris[MAX_LIST];
 };
@@ -308,16 +311,31 @@ static int each_field(struct ctx *c, const char *s, size_t len,
 	return rc;
 }
 
+static int once_only(struct ctx *c, const char *name)
+{
+	char field[64];
+
+	snprintf(field, sizeof(field), "feedback-report.%s", name);
+	return err_set(c->d, ERR_INVALID, field, "appears more than once: RFC 5965 allows %s once",
+		       name);
+}
+
 static int arf_field(struct ctx *c, const char *name, char *v)
 {
 	struct arf_report *r = c->r;
 
 	if (!strcasecmp(name, "Feedback-Type")) {
+		if (c->n_feedback_type++)
+			return once_only(c, "Feedback-Type");
 		r->feedback_type = adup_lower(c, v);
 		r->category = category_of(v);
 	} else if (!strcasecmp(name, "User-Agent")) {
+		if (c->n_user_agent++)
+			return once_only(c, "User-Agent");
 		r->user_agent = adup(c, v, strlen(v));
 	} else if (!strcasecmp(name, "Version")) {
+		if (c->n_version++)
+			return once_only(c, "Version");
 		r->version = adup(c, v, strlen(v));
 	} else if (!strcasecmp(name, "Source-IP")) {
 		return parse_ip(c, v, "feedback-report.Source-IP");
@@ -356,6 +374,11 @@ static int xarf02_field(struct ctx *c, const char *name, char *v)
 		if (r->category == 0 || r->category == ARF_CAT_OTHER)
 			r->category = category_of(v);
 	} else if (!strcasecmp(name, "Category")) {
+		/* the categories of the X-ARF 0.2 schemas (abuse_spam, fraud_phishing, info_...) */
+		if (strcasecmp(v, "abuse") && strcasecmp(v, "fraud") && strcasecmp(v, "info"))
+			return err_set(c->d, ERR_INVALID, "x-arf.Category",
+				       "unknown X-ARF category '%.40s' (abuse, fraud or info)", v);
+		c->xarf_category = true;
 		if (!r->feedback_type)
 			r->category = category_of(v);
 	} else if (!strcasecmp(name, "User-Agent")) {
@@ -366,6 +389,7 @@ static int xarf02_field(struct ctx *c, const char *name, char *v)
 		r->reporter = adup(c, v, strlen(v));
 	} else if (!strcasecmp(name, "Source")) {
 		/* an address, or a domain/URI depending on Source-Type */
+		c->xarf_source = *v != '\0';
 		if (parse_ip(c, v, "report.Source") != ERR_OK) {
 			err_clear(c->d);
 			if (strstr(v, "://"))
@@ -512,6 +536,12 @@ static int parse_arf(struct ctx *c, GMimeMultipart *mp)
 	if (!c->r->feedback_type)
 		return err_set(c->d, ERR_INVALID, "feedback-report.Feedback-Type",
 			       "missing: RFC 5965 requires Feedback-Type");
+	if (!c->r->user_agent)
+		return err_set(c->d, ERR_INVALID, "feedback-report.User-Agent",
+			       "missing: RFC 5965 requires User-Agent");
+	if (!c->r->version)
+		return err_set(c->d, ERR_INVALID, "feedback-report.Version",
+			       "missing: RFC 5965 requires Version");
 	if (orig) {
 		snprintf(where, sizeof(where), "original message (%s)",
 			 part_type(orig, tbuf, sizeof(tbuf)));
@@ -538,6 +568,15 @@ static int parse_xarf02(struct ctx *c, GMimeMultipart *mp)
 	if (!c->r->feedback_type)
 		return err_set(c->d, ERR_INVALID, "x-arf.Report-Type",
 			       "missing in the report part (part 2)");
+	if (!c->xarf_category)
+		return err_set(c->d, ERR_INVALID, "x-arf.Category",
+			       "missing in the report part (part 2)");
+	if (!c->xarf_source)
+		return err_set(c->d, ERR_INVALID, "x-arf.Source",
+			       "missing in the report part (part 2): a report needs its source");
+	if (!c->r->reporter || !c->r->reporter[0])
+		return err_set(c->d, ERR_INVALID, "x-arf.Reported-From",
+			       "missing in the report part (part 2): a report needs its reporter");
 	if (n >= 3)
 		rc = take_original(c, g_mime_multipart_get_part(mp, 2), "part 3 (evidence)");
 	return rc;
@@ -548,6 +587,19 @@ static const char *jstr(json_t *o, const char *key)
 	json_t *v = json_object_get(o, key);
 
 	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* The XARF v4 categories (abusix/xarf). */
+static bool xarf4_category_known(const char *cat)
+{
+	static const char *const known[] = {"messaging",      "connection", "content",
+					    "infrastructure", "copyright",  "vulnerability",
+					    "reputation"};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(cat, known[i]))
+			return true;
+	return false;
 }
 
 static int parse_xarf4_json(struct ctx *c, const char *s, size_t len)
@@ -570,9 +622,42 @@ static int parse_xarf4_json(struct ctx *c, const char *s, size_t len)
 	r->version = adup(c, jstr(root, "xarf_version"), strlen(jstr(root, "xarf_version")));
 	cat = jstr(root, "category") ? jstr(root, "category") : jstr(root, "class");
 	type = jstr(root, "type");
+	if (!cat) {
+		rc = err_set(c->d, ERR_INVALID, "xarf.category", "missing");
+		goto out;
+	}
+	if (!xarf4_category_known(cat)) {
+		/* an unknown category is not guessed from its type (a "spam" type under it
+		 * would otherwise count against the source as spam) */
+		rc = err_set(c->d, ERR_INVALID, "xarf.category",
+			     "unknown XARF v4 category '%.40s' (messaging, connection, content, "
+			     "infrastructure, copyright, vulnerability or reputation)",
+			     cat);
+		goto out;
+	}
 	if (!type) {
 		rc = err_set(c->d, ERR_INVALID, "xarf.type", "missing");
 		goto out;
+	}
+	if (!jstr(root, "source_identifier") || !jstr(root, "source_identifier")[0]) {
+		rc = err_set(c->d, ERR_INVALID, "xarf.source_identifier",
+			     "missing: a report needs its source");
+		goto out;
+	}
+	{
+		json_t *rep = json_object_get(root, "reporter");
+		const char *who = jstr(rep, "org");
+		if (!who || !who[0])
+			who = jstr(rep, "domain");
+		if (!who || !who[0])
+			who = jstr(rep, "contact");
+		if (!who || !who[0]) {
+			rc = err_set(
+			    c->d, ERR_INVALID, "xarf.reporter",
+			    "missing: a report needs its reporter (org, domain or contact)");
+			goto out;
+		}
+		r->reporter = adup(c, who, strlen(who));
 	}
 	r->feedback_type = adup_lower(c, type);
 	r->category = category_of(type);
@@ -589,8 +674,6 @@ static int parse_xarf4_json(struct ctx *c, const char *s, size_t len)
 		if (rc)
 			goto out;
 	}
-	if ((v = jstr(json_object_get(root, "reporter"), "org")))
-		r->reporter = adup(c, v, strlen(v));
 	if ((v = jstr(root, "smtp_from")))
 		r->original_mail_from = adup(c, v, strlen(v));
 	if ((v = jstr(root, "smtp_to")))

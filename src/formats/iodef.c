@@ -385,8 +385,8 @@ static const char *const contact_roles[] = {
     "vendor-support", "victim",	  "victim-notified", "ext-value", NULL};
 static const char *const contact_types[] = {"person", "organization", "ext-value", NULL};
 
-/* value "ext-value" needs the matching ext-<name> attribute, non-empty (RFC 7970 2.x:
- * each enumerated attribute with an ext-value has its ext-* companion). */
+/* The value "ext-value" needs the matching ext-<name> attribute, non-empty (in RFC 7970
+ * every enumerated attribute that allows ext-value has that ext-* companion). */
 static int ext_value_named(struct conv *c, xmlNode *n, const char *name, const char *value)
 {
 	char ext[64];

@@ -290,6 +290,17 @@ def test_every_shared_arf_file_handled(binary):
             r = post_mail(n, open(os.path.join(SRC, "tests/data/arf", bad), "rb").read())
             eq(r.status, 422, bad)
             check(word in r.body, f"{bad}: {r.body}")
+        # RFC 5965 fields once each; X-ARF/XARF source, reporter and a known category
+        # (an unknown XARF category with type "spam" is refused, never counted as spam)
+        for bad, word, ct in (("bad-no-user-agent.eml", "User-Agent", "message/rfc822"),
+                              ("bad-version-twice.eml", "Version once", "message/rfc822"),
+                              ("bad-xarf-02-no-reporter.eml", "reporter", "message/rfc822"),
+                              ("bad-xarf4-unknown-category.json", "unknown XARF v4 category 'spamtrap'",
+                               "application/json"),
+                              ("bad-xarf4-no-source.json", "source", "application/json")):
+            r = post_mail(n, open(os.path.join(SRC, "tests/data/arf", bad), "rb").read(), ctype=ct)
+            eq(r.status, 422, f"{bad}: {r}")
+            check(word in r.json()["error"]["message"], f"{bad}: {r.body}")
         r = post_mail(n, b"From: a@b\r\nSubject: x\r\n" + b"X-Pad: " + b"a" * (5 << 20))
         eq(r.status, 413, "a mail over 4 MiB")
         eq(post_mail(n, b"{}", ctype="image/png").status, 415, "media type")

@@ -263,6 +263,41 @@ static void rejections(void **state)
 		  "not an RFC 5322 date: 'yesterday at noon'");
 }
 
+/* RFC 5965 section 3.1: Feedback-Type, User-Agent and Version, each exactly once. */
+static void arf_required_fields_once(void **state)
+{
+	parse_bad("bad-no-user-agent.eml", ERR_INVALID, "feedback-report.User-Agent",
+		  "missing: RFC 5965 requires User-Agent");
+	parse_bad("bad-no-version.eml", ERR_INVALID, "feedback-report.Version",
+		  "missing: RFC 5965 requires Version");
+	parse_bad("bad-feedback-type-twice.eml", ERR_INVALID, "feedback-report.Feedback-Type",
+		  "appears more than once: RFC 5965 allows Feedback-Type once");
+	parse_bad("bad-user-agent-twice.eml", ERR_INVALID, "feedback-report.User-Agent",
+		  "appears more than once: RFC 5965 allows User-Agent once");
+	parse_bad("bad-version-twice.eml", ERR_INVALID, "feedback-report.Version",
+		  "appears more than once: RFC 5965 allows Version once");
+}
+
+/* X-ARF and XARF reports name their source and reporter; an unknown category is
+ * refused rather than guessed (it would count as spam through its type). */
+static void xarf_source_reporter_category(void **state)
+{
+	parse_bad("bad-xarf-02-no-source.eml", ERR_INVALID, "x-arf.Source",
+		  "missing in the report part (part 2): a report needs its source");
+	parse_bad("bad-xarf-02-no-reporter.eml", ERR_INVALID, "x-arf.Reported-From",
+		  "missing in the report part (part 2): a report needs its reporter");
+	parse_bad("bad-xarf-02-unknown-category.eml", ERR_INVALID, "x-arf.Category",
+		  "unknown X-ARF category 'spamtrap' (abuse, fraud or info)");
+	parse_bad("bad-xarf4-unknown-category.json", ERR_INVALID, "xarf.category",
+		  "unknown XARF v4 category 'spamtrap' (messaging, connection, content, "
+		  "infrastructure, copyright, vulnerability or reputation)");
+	parse_bad("bad-xarf4-no-category.json", ERR_INVALID, "xarf.category", "missing");
+	parse_bad("bad-xarf4-no-source.json", ERR_INVALID, "xarf.source_identifier",
+		  "missing: a report needs its source");
+	parse_bad("bad-xarf4-no-reporter.json", ERR_INVALID, "xarf.reporter",
+		  "missing: a report needs its reporter (org, domain or contact)");
+}
+
 static void caps_before_work(void **state)
 {
 	size_t n = 10u << 20;
@@ -295,19 +330,21 @@ static void caps_before_work(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(arf_01),
-		cmocka_unit_test(arf_02),
-		cmocka_unit_test(arf_12_headers_only),
-		cmocka_unit_test(arf_15),
-		cmocka_unit_test(arf_17_two_recipients),
-		cmocka_unit_test(arf_18_dmarc),
-		cmocka_unit_test(arf_20_rfc822_headers),
-		cmocka_unit_test(arf_22_is_not_arf),
-		cmocka_unit_test(xarf_02),
-		cmocka_unit_test(xarf_4_json_and_mail),
-		cmocka_unit_test(line_endings),
-		cmocka_unit_test(rejections),
-		cmocka_unit_test(caps_before_work),
+	    cmocka_unit_test(arf_01),
+	    cmocka_unit_test(arf_02),
+	    cmocka_unit_test(arf_12_headers_only),
+	    cmocka_unit_test(arf_15),
+	    cmocka_unit_test(arf_17_two_recipients),
+	    cmocka_unit_test(arf_18_dmarc),
+	    cmocka_unit_test(arf_20_rfc822_headers),
+	    cmocka_unit_test(arf_22_is_not_arf),
+	    cmocka_unit_test(xarf_02),
+	    cmocka_unit_test(xarf_4_json_and_mail),
+	    cmocka_unit_test(line_endings),
+	    cmocka_unit_test(rejections),
+	    cmocka_unit_test(arf_required_fields_once),
+	    cmocka_unit_test(xarf_source_reporter_category),
+	    cmocka_unit_test(caps_before_work),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
