@@ -52,13 +52,23 @@ static enum arf_category category_of(const char *t)
 		const char *name;
 		enum arf_category c;
 	} map[] = {
-		{"abuse", ARF_CAT_SPAM},       {"spam", ARF_CAT_SPAM},
-		{"bulk_messaging", ARF_CAT_SPAM}, {"messaging", ARF_CAT_SPAM},
-		{"fraud", ARF_CAT_FRAUD},      {"phishing", ARF_CAT_FRAUD},
-		{"virus", ARF_CAT_MALWARE},    {"malware", ARF_CAT_MALWARE},
-		{"botnet", ARF_CAT_MALWARE},   {"bot", ARF_CAT_MALWARE},
-		{"auth-failure", ARF_CAT_AUTH_FAILURE}, {"not-spam", ARF_CAT_NOT_SPAM},
-		{"opt-out", ARF_CAT_OPT_OUT},  {"opt-out-list", ARF_CAT_OPT_OUT},
+	    {"abuse", ARF_CAT_SPAM},
+	    {"spam", ARF_CAT_SPAM},
+	    {"bulk_messaging", ARF_CAT_SPAM},
+	    {"messaging", ARF_CAT_SPAM},
+	    {"fraud", ARF_CAT_FRAUD},
+	    {"phishing", ARF_CAT_FRAUD},
+	    {"virus", ARF_CAT_MALWARE},
+	    {"malware", ARF_CAT_MALWARE},
+	    {"botnet", ARF_CAT_MALWARE},
+	    {"bot", ARF_CAT_MALWARE},
+	    /* X-ARF 0.2 report types of the abuse_* schemata */
+	    {"malware-attack", ARF_CAT_MALWARE},
+	    {"bot-infection", ARF_CAT_MALWARE},
+	    {"auth-failure", ARF_CAT_AUTH_FAILURE},
+	    {"not-spam", ARF_CAT_NOT_SPAM},
+	    {"opt-out", ARF_CAT_OPT_OUT},
+	    {"opt-out-list", ARF_CAT_OPT_OUT},
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -365,22 +375,43 @@ static int arf_field(struct ctx *c, const char *name, char *v)
 	return ERR_OK;
 }
 
+/* The Category values of the published X-ARF 0.2 schemata (x-arf.org/schemata.html,
+ * github.com/xarf/xarf-schemata, versioned files): abuse (login-attack,
+ * malware-attack, bot-infection, compromised-account), fraud, info (dnsbl), and the
+ * others vertized_0.1.0.json lists (auth, private, outdated, update). */
+static bool xarf02_category_known(const char *cat)
+{
+	static const char *const known[] = {"abuse",   "fraud",	   "info",  "auth",
+					    "private", "outdated", "update"};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcasecmp(cat, known[i]))
+			return true;
+	return false;
+}
+
 static int xarf02_field(struct ctx *c, const char *name, char *v)
 {
 	struct arf_report *r = c->r;
 
 	if (!strcasecmp(name, "Report-Type")) {
+		/* the type says what the report is, whichever of the two fields comes first */
+		enum arf_category t = category_of(v);
 		r->feedback_type = adup_lower(c, v);
-		if (r->category == 0 || r->category == ARF_CAT_OTHER)
-			r->category = category_of(v);
+		if (t != ARF_CAT_OTHER || r->category == 0)
+			r->category = t;
 	} else if (!strcasecmp(name, "Category")) {
-		/* the categories of the X-ARF 0.2 schemas (abuse_spam, fraud_phishing, info_...) */
-		if (strcasecmp(v, "abuse") && strcasecmp(v, "fraud") && strcasecmp(v, "info"))
+		if (!xarf02_category_known(v))
 			return err_set(c->d, ERR_INVALID, "x-arf.Category",
-				       "unknown X-ARF category '%.40s' (abuse, fraud or info)", v);
+				       "unknown X-ARF category '%.40s' (abuse, fraud, info, auth, "
+				       "private, outdated or update)",
+				       v);
 		c->xarf_category = true;
-		if (!r->feedback_type)
-			r->category = category_of(v);
+		/* X-ARF's "abuse" is not spam (its schemas are login, malware and bot
+		 * attacks and compromised accounts; spam is fraud/spam): only "fraud" says
+		 * what a report is when its Report-Type does not */
+		if (r->category == 0 || r->category == ARF_CAT_OTHER)
+			r->category = strcasecmp(v, "fraud") ? ARF_CAT_OTHER : ARF_CAT_FRAUD;
 	} else if (!strcasecmp(name, "User-Agent")) {
 		r->user_agent = adup(c, v, strlen(v));
 	} else if (!strcasecmp(name, "Version")) {
@@ -589,7 +620,8 @@ static const char *jstr(json_t *o, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* The XARF v4 categories (abusix/xarf). */
+/* The XARF v4 categories: the "category" enum of xarf-core.json (xarf/xarf-spec,
+ * schemas/v4), formerly "class". */
 static bool xarf4_category_known(const char *cat)
 {
 	static const char *const known[] = {"messaging",      "connection", "content",

@@ -374,15 +374,36 @@ static bool mac_normalise(const char *v, char out[18])
 	return true;
 }
 
-/* RFC 7970 enumerations of the attributes read here; "ext-value" is in each. */
+/* RFC 7970 enumerations of the attributes read here; "ext-value" is in each. Checked
+ * against the RFC's text (sections 3.2, 3.3.1, 3.9, 3.18.1) and its schema (section 8,
+ * and the IANA copy iodef-2.0.xsd). */
 static const char *const purposes[] = {"traceback", "mitigation", "reporting", "watch",
 				       "other",	    "ext-value",  NULL};
 static const char *const statuses[] = {"new",	 "in-progress", "forwarded", "resolved",
 				       "future", "ext-value",	NULL};
-static const char *const contact_roles[] = {
-    "creator",	      "reporter", "admin",	     "tech",	  "provider", "user", "billing",
-    "legal",	      "irt",	  "abuse",	     "cc",	  "cc-irt",   "leo",  "vendor",
-    "vendor-support", "victim",	  "victim-notified", "ext-value", NULL};
+/* RFC 7970 disagrees with itself on one role: section 3.9 and the IANA schema say
+ * "vendor-support", the schema printed in section 8 says "vendor-services". A document
+ * valid against either is an RFC 7970 document, so both are taken. */
+static const char *const contact_roles[] = {"creator",
+					    "reporter",
+					    "admin",
+					    "tech",
+					    "provider",
+					    "user",
+					    "billing",
+					    "legal",
+					    "irt",
+					    "abuse",
+					    "cc",
+					    "cc-irt",
+					    "leo",
+					    "vendor",
+					    "vendor-support",
+					    "vendor-services",
+					    "victim",
+					    "victim-notified",
+					    "ext-value",
+					    NULL};
 static const char *const contact_types[] = {"person", "organization", "ext-value", NULL};
 
 /* The value "ext-value" needs the matching ext-<name> attribute, non-empty (in RFC 7970
@@ -542,9 +563,10 @@ static const char *hash_name(const char *alg)
 	return NULL;
 }
 
-/* RFC 7970's own example writes a SHA-256 DigestValue in hex, where XML Signature
- * has base64; a hex string of exactly the digest's length is unambiguous (base64 of
- * a digest is never that long), so it is taken as hex. */
+/* Some senders write a DigestValue in hex, where XML Signature has base64 (RFC 7970's
+ * examples have no Hash; this leniency is atalaya's). A hex string of exactly the
+ * digest's length is unambiguous (base64 of a digest is never that long), so it is
+ * taken as hex. */
 static bool digest_hex(const char *stix_name, const char *val, char *hex, size_t hexn)
 {
 	size_t want = !strcmp(stix_name, "MD5")	      ? 32

@@ -347,8 +347,10 @@ def test_iodef(bin_):
     n = Node(bin_).start()
     try:
         b_id, btok = n.add_member("B", "BR")
-        docs = sorted(glob.glob(os.path.join(SRC, "tests/data/iodef/*.xml")))
-        check(docs, "IODEF test documents")
+        # ours, and RFC 7970's own examples (section 7) as the RFC prints them
+        docs = sorted(glob.glob(os.path.join(SRC, "tests/data/iodef/*.xml")) +
+                      glob.glob(os.path.join(SRC, "tests/data/iodef/rfc7970/*.xml")))
+        check(len([d for d in docs if "/rfc7970/" in d]) == 2, "both RFC 7970 examples")
         for path in docs:
             raw = open(path, "rb").read()
             r = submit(n, raw, f"member:{b_id}", ct="application/xml")
@@ -396,9 +398,10 @@ def test_iodef_observable_skipped(bin_):
             check(all(o["type"] != "autonomous-system" for o in objs), f"{name}: no AS mapped")
             check(not any(o.get("value") == "192.0.2.300" for o in objs), f"{name}: bad address left out")
         # a well-formed document says nothing of the kind
-        raw = open(os.path.join(SRC, "tests/data/iodef/rfc7970-campaign.xml"), "rb").read()
+        raw = open(os.path.join(SRC, "tests/data/iodef/rfc7970/"
+                                "section-7.2-indicators-from-a-campaign.xml"), "rb").read()
         r = submit(n, raw, "all", ct="application/xml")
-        eq(r.status, 201, f"the RFC 7970 example: {r}")
+        eq(r.status, 201, f"the RFC 7970 section 7.2 example: {r}")
         check(not any("skipped" in x for x in r.json().get("notes", [])), r.body)
     finally:
         n.cleanup()

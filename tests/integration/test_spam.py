@@ -283,6 +283,12 @@ def test_every_shared_arf_file_handled(binary):
         eq(r.json()["reputation"]["source"], "2001:db8::/64", "IPv6 scored per /64")
         r = post_mail(n, open(os.path.join(SRC, "tests/data/arf/xarf-02.eml"), "rb").read())
         eq(r.status, 201, r.body)
+        eq(r.json()["category"], "spam", "X-ARF fraud/spam")
+        # X-ARF's "abuse" category is not spam: a login attack is stored, not counted
+        r = post_mail(n, open(os.path.join(SRC, "tests/data/arf/xarf-02-login-attack.eml"), "rb").read())
+        eq(r.status, 201, r.body)
+        eq(r.json()["category"], "other", r.body)
+        check(r.json()["reputation"] is None or not r.json()["reputation"]["counted"], r.body)
         # other bad input: rejected with the reason, nothing stored
         before = db_count(n, "spam_reports")
         for bad, word in (("bad-source-ip.eml", "Source-IP"), ("bad-charset.eml", "charset"),

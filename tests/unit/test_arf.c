@@ -198,6 +198,21 @@ static void xarf_02(void **state)
 	arf_report_free(r);
 }
 
+/* X-ARF's "abuse" category is login, malware and bot attacks, not spam: a login attack
+ * (Report-Type before Category here, the reverse of xarf-02.eml) is not counted as
+ * spam; its Report-Type says what it is whichever field comes first. */
+static void xarf_02_abuse_is_not_spam(void **state)
+{
+	struct arf_report *r = parse_ok("xarf-02-login-attack.eml");
+
+	assert_int_equal(r->format, ARF_FORMAT_XARF02);
+	assert_string_equal(r->feedback_type, "login-attack");
+	assert_int_equal(r->category, ARF_CAT_OTHER);
+	assert_string_equal(r->source_ip, "198.51.100.9");
+	assert_string_equal(r->reporter, "abuse-reports@reporter.example");
+	arf_report_free(r);
+}
+
 static void xarf_4_json_and_mail(void **state)
 {
 	const char *names[2] = {"xarf4.json", "xarf4-mail.eml"};
@@ -287,7 +302,8 @@ static void xarf_source_reporter_category(void **state)
 	parse_bad("bad-xarf-02-no-reporter.eml", ERR_INVALID, "x-arf.Reported-From",
 		  "missing in the report part (part 2): a report needs its reporter");
 	parse_bad("bad-xarf-02-unknown-category.eml", ERR_INVALID, "x-arf.Category",
-		  "unknown X-ARF category 'spamtrap' (abuse, fraud or info)");
+		  "unknown X-ARF category 'spamtrap' (abuse, fraud, info, auth, private, "
+		  "outdated or update)");
 	parse_bad("bad-xarf4-unknown-category.json", ERR_INVALID, "xarf.category",
 		  "unknown XARF v4 category 'spamtrap' (messaging, connection, content, "
 		  "infrastructure, copyright, vulnerability or reputation)");
@@ -339,6 +355,7 @@ int main(void)
 	    cmocka_unit_test(arf_20_rfc822_headers),
 	    cmocka_unit_test(arf_22_is_not_arf),
 	    cmocka_unit_test(xarf_02),
+	    cmocka_unit_test(xarf_02_abuse_is_not_spam),
 	    cmocka_unit_test(xarf_4_json_and_mail),
 	    cmocka_unit_test(line_endings),
 	    cmocka_unit_test(rejections),
