@@ -212,9 +212,13 @@ static int lock_data_dir(const char *dir, int *out)
 			log_err("event=start data_dir=%s error=\"no such directory: create the node "
 				"with atalaya init --data %s --name NAME --country CC\"",
 				dir, dir);
+		else if (errno == ELOOP)
+			log_err("event=start path=%s error=\"a symbolic link: the lock file of the "
+				"data directory must be a regular file\"",
+				p);
 		else
-			log_err_errno("event=start path=%s hint=\"the lock file of the data directory "
-				      "must be a regular file\"",
+			log_err_errno("event=start path=%s hint=\"cannot open the lock file of the "
+				      "data directory\"",
 				      p);
 		rc = ERR_IO;
 		goto out;

@@ -457,9 +457,10 @@ static void *reaper_main(void *arg)
 			break;
 		int64_t now = time_mono_ns();
 		unsigned cut = 0;
+		/* The phase first: seen WAITING, the time it was set at is visible. */
 		for (struct conn *c = s->conns; c; c = c->next)
-			if (now - atomic_load_explicit(&c->waiting_ns, memory_order_relaxed) >
-				limit &&
+			if (atomic_load(&c->phase) == CONN_WAITING &&
+			    now - atomic_load_explicit(&c->waiting_ns, memory_order_relaxed) > limit &&
 			    cut_if_waiting(c))
 				cut++;
 		if (cut)
