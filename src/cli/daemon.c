@@ -209,9 +209,10 @@ static int lock_data_dir(const char *dir, int *out)
 
 	if (fd < 0) {
 		if (errno == ENOENT)
-			log_err("event=start data_dir=%s error=\"no such directory: create the node "
-				"with atalaya init --data %s --name NAME --country CC\"",
-				dir, dir);
+			log_err(
+			    "event=start data_dir=%s error=\"no such directory: create the node "
+			    "with atalaya init --data %s --name NAME --country CC\"",
+			    dir, dir);
 		else if (errno == ELOOP)
 			log_err("event=start path=%s error=\"a symbolic link: the lock file of the "
 				"data directory must be a regular file\"",
@@ -228,10 +229,11 @@ static int lock_data_dir(const char *dir, int *out)
 			n = pread(fd, pid, sizeof(pid) - 1, 0);
 			pid[n > 0 ? n : 0] = '\0';
 			pid[strcspn(pid, "\n")] = '\0';
-			log_err("event=start data_dir=%s holder_pid=%s error=\"the data directory is "
-				"in use by another atalaya serve (pid %s): stop it first, or give "
-				"this one another --data\"",
-				dir, *pid ? pid : "unknown", *pid ? pid : "unknown");
+			log_err(
+			    "event=start data_dir=%s holder_pid=%s error=\"the data directory is "
+			    "in use by another atalaya serve (pid %s): stop it first, or give "
+			    "this one another --data\"",
+			    dir, *pid ? pid : "unknown", *pid ? pid : "unknown");
 		} else {
 			log_err_errno("event=start data_dir=%s error=\"cannot lock %s\"", dir, p);
 		}

@@ -460,7 +460,8 @@ static void *reaper_main(void *arg)
 		/* The phase first: seen WAITING, the time it was set at is visible. */
 		for (struct conn *c = s->conns; c; c = c->next)
 			if (atomic_load(&c->phase) == CONN_WAITING &&
-			    now - atomic_load_explicit(&c->waiting_ns, memory_order_relaxed) > limit &&
+			    now - atomic_load_explicit(&c->waiting_ns, memory_order_relaxed) >
+				limit &&
 			    cut_if_waiting(c))
 				cut++;
 		if (cut)
