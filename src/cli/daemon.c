@@ -228,7 +228,7 @@ static int lock_data_dir(const char *dir, int *out)
 		if (errno == EACCES || errno == EAGAIN) {
 			n = pread(fd, pid, sizeof(pid) - 1, 0);
 			pid[n > 0 ? n : 0] = '\0';
-			pid[strcspn(pid, "\n")] = '\0';
+			pid[strspn(pid, "0123456789")] = '\0'; /* the file is the service user's */
 			log_err(
 			    "event=start data_dir=%s holder_pid=%s error=\"the data directory is "
 			    "in use by another atalaya serve (pid %s): stop it first, or give "
@@ -372,7 +372,7 @@ static int drop_privileges(const struct config *cfg, int lock_fd)
 		if (fchown(lock_fd, uid, gid))
 			log_warn_errno("event=chown path=%s/lock", cfg->data_dir);
 		static const char *const files[] = {
-		    "atalaya.db", "atalaya.db-wal", "atalaya.db-shm", "node.key", "lock", NULL};
+		    "atalaya.db", "atalaya.db-wal", "atalaya.db-shm", "node.key", NULL};
 		for (int i = 0; files[i]; i++)
 			give_entry(dfd, cfg->data_dir, files[i], uid, gid);
 		give_dir(dfd, cfg->data_dir, "spool", uid, gid);

@@ -550,7 +550,7 @@ int server_tls_load(const struct config *cfg, struct server_tls **out, struct er
 			     cfg->tls_cert, TLS_CHAIN_MAX, gnutls_strerror(g));
 		goto out;
 	}
-	if (gnutls_privkey_init(&t->key) < 0 ||
+	if ((g = gnutls_privkey_init(&t->key)) < 0 ||
 	    (g = gnutls_privkey_import_x509_raw(t->key, &kd, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
 		rc = err_set(err, ERR_INVALID, "tls_key",
 			     "tls_key: %s: not a PEM private key without passphrase (%s)",
