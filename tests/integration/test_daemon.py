@@ -464,7 +464,8 @@ def test_tls_reload_and_versions(bin_):
         a_der = ssl.PEM_cert_to_DER_cert(open(cert).read())
         log = open(n.log_path, "ab")
         proc = subprocess.Popen([bin_, "serve", "--data", n.data, "--listen", f"127.0.0.1:{n.port}",
-                                 "--tls-cert", cert, "--tls-key", key], stdout=log, stderr=log)
+                                 "--tls-cert", cert, "--tls-key", key, "--http-header-timeout-seconds",
+                                 "2"], stdout=log, stderr=log)
         deadline = time.time() + 15
         while True:
             try:
@@ -509,6 +510,13 @@ def test_tls_reload_and_versions(bin_):
         time.sleep(1)
         eq(served_cert(n.port), b_der, "mismatched pair not taken")
         check("is not the key of the certificate" in n.read_log(), "mismatch named")
+        # a handshake that never ends is cut by the header deadline too
+        s = socket.create_connection(("127.0.0.1", n.port))
+        s.sendall(b"\x16\x03\x01")  # the start of a ClientHello, and no more
+        t0 = time.time()
+        eq(wait_closed([s], 6), 1, "stalled TLS handshake cut")
+        check(time.time() - t0 < 4.5, "within the deadline and a tick")
+        s.close()
     finally:
         if proc:
             proc.terminate()
