@@ -4,6 +4,7 @@ conflicting request framing."""
 import http.client
 import os
 import pwd
+import resource
 import signal
 import socket
 import sqlite3
@@ -245,18 +246,22 @@ def test_crash_leftovers_removed_at_start(bin_):
 
 def test_idle_connections_from_one_address(bin_):
     # the defaults: 128 per address; 1,100 idle sockets locked everyone out before
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    many = 1100 if hard == resource.RLIM_INFINITY or hard >= 1300 else hard - 150
+    if soft < many + 150:  # this process holds them all
+        resource.setrlimit(resource.RLIMIT_NOFILE, (many + 150, hard))
     n = Node(bin_, extra_args=("--http-header-timeout-seconds", "3")).start()
     socks = []
     try:
-        for _ in range(1100):
+        for _ in range(many):
             socks.append(attacker_socket(n.port))
         status, took = timed_health(n)
         eq(status, 200, "health for another address")
         check(took < 1, f"health answered in {took:.2f} s")
         closed = wait_closed(socks, 2)
-        check(closed >= 1100 - 128, f"connections over the per-address cap are closed ({closed})")
+        check(closed >= many - 128, f"connections over the per-address cap are closed ({closed})")
         closed = wait_closed(socks, 6)
-        eq(closed, 1100, "idle connections are closed after the header deadline")
+        eq(closed, many, "idle connections are closed after the header deadline")
         status, took = timed_health(n)
         eq(status, 200, "health still answers")
     finally:
