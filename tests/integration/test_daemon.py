@@ -396,6 +396,8 @@ def test_shutdown_timeout_bounds_the_wait(bin_):
         eq(code, 0, "exit 0")
         check(1.5 < took < 6, f"waited for the upload, at most 2 s: {took:.1f} s")
         check("event=shutdown_timeout requests_cut=1" in n.read_log(), "says what was cut")
+        eq(os.listdir(os.path.join(n.data, "spool")), [], "the cut upload's spool is removed")
+        eq(report_ids(n), set(), "nothing stored")
     finally:
         n.cleanup()
 
