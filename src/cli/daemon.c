@@ -196,12 +196,16 @@ done:
 
 /* The data directory is the node's alone: a lock held from start to exit
  * keeps a second `serve` from writing into it (two nodes on one store would
- * diverge silently). The file holds the pid, for people. */
+ * diverge silently). An open-file-description lock: closing another
+ * descriptor of the file does not drop it, as it would a POSIX one. The file
+ * holds the holder's pid, for the message and for people. */
 static int lock_data_dir(const char *dir, int *out)
 {
 	char *p = path_join(dir, "lock");
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
 	int fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600), rc = ERR_OK;
+	char pid[24];
+	ssize_t n;
 
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -209,34 +213,35 @@ static int lock_data_dir(const char *dir, int *out)
 			    "event=start data_dir=%s error=\"no such directory: create the node "
 			    "with atalaya init --data %s --name NAME --country CC\"",
 			    dir, dir);
+		else if (errno == ELOOP)
+			log_err("event=start path=%s error=\"a symbolic link: the lock file of the "
+				"data directory must be a regular file\"",
+				p);
 		else
-			log_err_errno(
-			    "event=start path=%s hint=\"the lock file of the data directory "
-			    "must be a regular file\"",
-			    p);
+			log_err_errno("event=start path=%s hint=\"cannot open the lock file of the "
+				      "data directory\"",
+				      p);
 		rc = ERR_IO;
 		goto out;
 	}
-	if (fcntl(fd, F_SETLK, &fl)) {
-		struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-		long pid = 0;
-		if ((errno == EACCES || errno == EAGAIN) && !fcntl(fd, F_GETLK, &who) &&
-		    who.l_type != F_UNLCK)
-			pid = (long)who.l_pid;
-		if (pid > 0)
+	if (fcntl(fd, F_OFD_SETLK, &fl)) {
+		if (errno == EACCES || errno == EAGAIN) {
+			n = pread(fd, pid, sizeof(pid) - 1, 0);
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strspn(pid, "0123456789")] = '\0'; /* the file is the service user's */
 			log_err(
-			    "event=start data_dir=%s holder_pid=%ld error=\"the data directory is "
-			    "in use by another atalaya serve (pid %ld): stop it first, or give "
+			    "event=start data_dir=%s holder_pid=%s error=\"the data directory is "
+			    "in use by another atalaya serve (pid %s): stop it first, or give "
 			    "this one another --data\"",
-			    dir, pid, pid);
-		else
+			    dir, *pid ? pid : "unknown", *pid ? pid : "unknown");
+		} else {
 			log_err_errno("event=start data_dir=%s error=\"cannot lock %s\"", dir, p);
+		}
 		close(fd);
 		rc = ERR_CONFLICT;
 		goto out;
 	}
-	char pid[24];
-	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n)
 		log_warn_errno("event=lock path=%s", p);
 	*out = fd;
@@ -338,7 +343,7 @@ static void give_dir(int dfd, const char *data_dir, const char *name, uid_t uid,
 /* Started as root: give the files the node writes to the service user (never
  * through a link), then drop to it for good, after the ports are bound and
  * the TLS key read. admin.token and atalaya.conf stay root's. */
-static int drop_privileges(const struct config *cfg)
+static int drop_privileges(const struct config *cfg, int lock_fd)
 {
 	if (geteuid() != 0)
 		return ERR_OK;
@@ -364,8 +369,10 @@ static int drop_privileges(const struct config *cfg)
 	if (dfd >= 0) {
 		if (fchown(dfd, uid, gid))
 			log_warn_errno("event=chown path=%s", cfg->data_dir);
+		if (fchown(lock_fd, uid, gid))
+			log_warn_errno("event=chown path=%s/lock", cfg->data_dir);
 		static const char *const files[] = {
-		    "atalaya.db", "atalaya.db-wal", "atalaya.db-shm", "node.key", "lock", NULL};
+		    "atalaya.db", "atalaya.db-wal", "atalaya.db-shm", "node.key", NULL};
 		for (int i = 0; files[i]; i++)
 			give_entry(dfd, cfg->data_dir, files[i], uid, gid);
 		give_dir(dfd, cfg->data_dir, "spool", uid, gid);
@@ -593,7 +600,7 @@ int cmd_serve(int argc, char **argv)
 	if (!rc)
 		rc = server_tls_load(&cfg, &tls, &err); /* the key may be root's alone */
 	if (!rc)
-		rc = drop_privileges(&cfg);
+		rc = drop_privileges(&cfg, lock_fd);
 	if (!rc && *cfg.log_file && log_open_file(cfg.log_file)) {
 		log_err_errno("event=start log_file=%s hint=\"the service user must be able to "
 			      "create and write it\"",

@@ -457,8 +457,10 @@ static void *reaper_main(void *arg)
 			break;
 		int64_t now = time_mono_ns();
 		unsigned cut = 0;
+		/* The phase first: seen WAITING, the time it was set at is visible. */
 		for (struct conn *c = s->conns; c; c = c->next)
-			if (now - atomic_load_explicit(&c->waiting_ns, memory_order_relaxed) >
+			if (atomic_load(&c->phase) == CONN_WAITING &&
+			    now - atomic_load_explicit(&c->waiting_ns, memory_order_relaxed) >
 				limit &&
 			    cut_if_waiting(c))
 				cut++;
@@ -548,7 +550,7 @@ int server_tls_load(const struct config *cfg, struct server_tls **out, struct er
 			     cfg->tls_cert, TLS_CHAIN_MAX, gnutls_strerror(g));
 		goto out;
 	}
-	if (gnutls_privkey_init(&t->key) < 0 ||
+	if ((g = gnutls_privkey_init(&t->key)) < 0 ||
 	    (g = gnutls_privkey_import_x509_raw(t->key, &kd, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
 		rc = err_set(err, ERR_INVALID, "tls_key",
 			     "tls_key: %s: not a PEM private key without passphrase (%s)",

@@ -39,7 +39,7 @@ class Node:
                  loopback_webhooks=True):
         self.binary = binary
         self.dir = tempfile.mkdtemp(prefix="atalaya-test-")
-        os.chmod(self.dir, 0o755)  # started as root, the daemon runs as nobody
+        os.chmod(self.dir, 0o755)  # started as root, the daemon runs as atalaya (--user)
         self.data = os.path.join(self.dir, "data")
         self.port = free_port()
         self.extra = list(extra_args)
