@@ -427,6 +427,10 @@ static int cmd_help(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "--list"))
 		return list_words(argc >= 3 ? argv[2] : NULL);
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		print_command_help(find_command("help"), NULL);
+		return 0;
+	}
 	if (argc >= 2) {
 		const struct command *cmd = find_command(argv[1]);
 		if (!cmd)
