@@ -45,6 +45,13 @@ static int cmd_config_all(int argc, char **argv)
 		config_print_sample(stdout);
 		return 0;
 	}
+	if (argc < 2 || (strcmp(argv[1], "check") && strcmp(argv[1], "show"))) {
+		fprintf(stderr,
+			"usage: atalaya config check [--data DIR | FILE]\n"
+			"       atalaya config show      (the settings table)\n"
+			"       atalaya config sample    (a config file with every setting)\n");
+		return 2;
+	}
 	return cmd_config(argc, argv);
 }
 

@@ -80,6 +80,9 @@ def test_unknown_command_and_subcommand(binary):
     r = cli(binary, "help", "report", "frobnicate")
     eq(r.returncode, 2, "help of an unknown subcommand")
     check("not a subcommand of report" in r.stderr, r.stderr)
+    r = cli(binary, "config", "frobnicate")
+    eq(r.returncode, 2, "config with an unknown subcommand")
+    check("atalaya config sample" in r.stderr, r.stderr)
 
 
 def ingest(binary, url, *args, token=None, token_file=None, stdin=None, timeout=60):
