@@ -122,8 +122,23 @@ def test_online_backup_and_restore(binary):
         eq(out.returncode, 1, "restore into a non-empty directory")
         check("is not empty" in out.stderr and "--force" in out.stderr, out.stderr)
         eq(tree(os.path.join(restored.data, "reports")), before, "reports after refusals")
+        # the restored files belong to the user the daemon will run as (here the
+        # `user` setting of the restored atalaya.conf), so it can read every report
+        if os.geteuid() == 0:
+            with open(os.path.join(dest, "atalaya.conf"), "a") as f:
+                f.write("user = nobody\n")
         out = atalaya(binary, "restore", "--data", restored.data, "--force", dest)
         eq(out.returncode, 0, f"restore --force: {out.stderr}")
+        restored.start()
+        for rid, body in acked.items():
+            r = restored.request("GET", f"/api/v1/reports/{rid}/bundle")
+            eq(r.status, 200, f"restored again {rid}")
+            check(r.body.encode() == body, f"restored again {rid}: bundle bytes differ")
+        if os.geteuid() == 0:
+            import pwd
+            rid = next(iter(acked))
+            owner = os.stat(os.path.join(restored.data, "reports", f"{rid}.json")).st_uid
+            eq(owner, pwd.getpwnam("nobody").pw_uid, "owner of a restored report file")
     finally:
         node.cleanup()
         if restored:
