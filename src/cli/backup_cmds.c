@@ -8,6 +8,7 @@
 #include "cli/backup_cmds.h"
 
 #include "cli/args.h"
+#include "config/settings.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -511,23 +512,43 @@ static int clear_data_dir(const char *data, struct err_detail *err)
 	return rc;
 }
 
-/* Restored as root, the files go to the service user (the one `serve` runs
- * as: --user, else atalaya), not to root, which the daemon could not read. */
-static int restore_owner(const char *user, struct owner *own, struct err_detail *err)
+/* Restored as root, the files go to the user `serve` will run as (as its
+ * drop_privileges chooses: --user, else the `user` setting of the restored
+ * atalaya.conf, else atalaya if it exists, else nobody), not to root: the
+ * daemon could not read them. */
+static int restore_owner(const char *user, const char *src, struct owner *own,
+			 struct err_detail *err)
 {
+	struct config cfg;
+	struct err_detail ignored;
+	struct passwd *pw;
+	int rc = ERR_OK;
+
 	memset(own, 0, sizeof(*own));
 	if (geteuid() != 0)
 		return ERR_OK;
-	struct passwd *pw = getpwnam(user ? user : "atalaya");
-	if (!pw) {
-		if (!user)
-			return ERR_OK; /* no service user: the files stay root's */
-		return err_set(err, ERR_INVALID, "user", "--user: no user '%s'", user);
+	config_init(&cfg);
+	if (!user) {
+		char *conf = join(src, "atalaya.conf");
+		err_clear(&ignored);
+		if (!config_load_file(&cfg, conf, &ignored) && *cfg.user)
+			user = cfg.user;
+		free(conf);
 	}
-	own->set = true;
+	pw = getpwnam(user ? user : "atalaya");
+	if (!pw && !user)
+		pw = getpwnam("nobody");
+	if (!pw) {
+		rc = err_set(err, ERR_INVALID, "user", "no user '%s' to own the restored files",
+			     user ? user : "nobody");
+		goto out;
+	}
+	own->set = pw->pw_uid != 0;
 	own->uid = pw->pw_uid;
 	own->gid = pw->pw_gid;
-	return ERR_OK;
+out:
+	config_release(&cfg);
+	return rc;
 }
 
 int cmd_restore(int argc, char **argv)
@@ -548,7 +569,7 @@ int cmd_restore(int argc, char **argv)
 	if (!data || !src || arg_positional(argc, argv, 1))
 		return usage("restore --data DIR [--force] [--user U] SRC");
 	err_clear(&err);
-	rc = restore_owner(arg_value(argc, argv, "--user"), &own, &err);
+	rc = restore_owner(arg_value(argc, argv, "--user"), src, &own, &err);
 	if (rc)
 		goto out;
 	marker = join(src, INCOMPLETE);

@@ -45,6 +45,13 @@ static int cmd_config_all(int argc, char **argv)
 		config_print_sample(stdout);
 		return 0;
 	}
+	if (argc < 2 || (strcmp(argv[1], "check") && strcmp(argv[1], "show"))) {
+		fprintf(stderr,
+			"usage: atalaya config check [--data DIR | FILE]\n"
+			"       atalaya config show      (the settings table)\n"
+			"       atalaya config sample    (a config file with every setting)\n");
+		return 2;
+	}
 	return cmd_config(argc, argv);
 }
 
@@ -217,7 +224,8 @@ static const struct command commands[] = {
      "(--force: replace what DIR holds). Refused while a daemon holds DIR (DIR/lock).\n"
      "Run as root, the restored files belong to the service user.",
      DATA_OPT "  --force             replace a non-empty data directory\n"
-	      "  --user USER         as root: owner of the restored files (default atalaya)\n",
+	      "  --user USER         as root: owner of the restored files (default: the user\n"
+	      "                      serve runs as: setting user, else atalaya, else nobody)\n",
      "atalaya restore --data /var/lib/atalaya /srv/backup/atalaya-2026-12-01", NULL},
     {"member", NULL, cmd_member, 0, "members: add, list, show, update, delete", NULL,
      "The members of the node: CERTs, points of contact, ISPs. Each has a role (admin,\n"
@@ -427,6 +435,10 @@ static int cmd_help(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "--list"))
 		return list_words(argc >= 3 ? argv[2] : NULL);
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		print_command_help(find_command("help"), NULL);
+		return 0;
+	}
 	if (argc >= 2) {
 		const struct command *cmd = find_command(argv[1]);
 		if (!cmd)

@@ -34,8 +34,9 @@ static int list_all(struct client *c, const char *path, void (*line)(json_t *), 
 	int rc = 0;
 	char cursor[32] = "";
 	do {
-		snprintf(page_path, sizeof(page_path), "%s%s%s%s", path, strchr(path, '?') ? "&" : "?",
-			 cursor[0] ? "after=" : "limit=1000", cursor);
+		snprintf(page_path, sizeof(page_path), "%s%s%s%s", path,
+			 strchr(path, '?') ? "&" : "?", cursor[0] ? "after=" : "limit=1000",
+			 cursor);
 		json_t *page = client_json(c, "GET", page_path, NULL);
 		if (!page) {
 			rc = 1;
@@ -72,8 +73,8 @@ static void member_line(json_t *m)
 static json_t *member_body(int argc, char **argv)
 {
 	json_t *b = json_object();
-	const char *keys[][2] = {{"--name", "name"}, {"--kind", "kind"}, {"--country", "country"},
-				 {"--role", "role"}};
+	const char *keys[][2] = {
+	    {"--name", "name"}, {"--kind", "kind"}, {"--country", "country"}, {"--role", "role"}};
 	for (size_t i = 0; i < 4; i++) {
 		const char *v = arg_value(argc, argv, keys[i][0]);
 		if (v)
@@ -85,7 +86,8 @@ static json_t *member_body(int argc, char **argv)
 	json_decref(langs);
 	const char *ack = arg_value(argc, argv, "--ack-deadline");
 	if (ack)
-		json_object_set_new(b, "ack_deadline_seconds", json_integer(strtoll(ack, NULL, 10)));
+		json_object_set_new(b, "ack_deadline_seconds",
+				    json_integer(strtoll(ack, NULL, 10)));
 	return b;
 }
 
@@ -129,16 +131,18 @@ int cmd_member(struct client *c, int argc, char **argv)
 		return show(c, "PATCH", path, member_body(argc, argv));
 	if (!strcmp(sub, "delete"))
 		return show(c, "DELETE", path, NULL);
-	fprintf(stderr, "usage: atalaya member add --name N --country CC [--kind K] [--role R] "
-			"[--language xx]...\n"
-			"       atalaya member list [--json] | show ID | delete ID\n"
-			"       atalaya member update ID [--name N] [--role R] [--ack-deadline S]...\n");
+	fprintf(stderr,
+		"usage: atalaya member add --name N --country CC [--kind K] [--role R] "
+		"[--language xx]...\n"
+		"       atalaya member list [--json] | show ID | delete ID\n"
+		"       atalaya member update ID [--name N] [--role R] [--ack-deadline S]...\n");
 	return 2;
 }
 
 int cmd_token(struct client *c, int argc, char **argv)
 {
-	const char *sub = arg_positional(argc, argv, 0), *member = arg_value(argc, argv, "--member");
+	const char *sub = arg_positional(argc, argv, 0),
+		   *member = arg_value(argc, argv, "--member");
 	char path[128];
 	if (!sub || need(member, "--member ID"))
 		goto usage;
@@ -177,7 +181,8 @@ static json_t *ids_array(int argc, char **argv, const char *flag)
 {
 	json_t *vals = arg_values(argc, argv, flag), *ids = json_array(), *v;
 	size_t i;
-	json_array_foreach(vals, i, v) json_array_append_new(ids, json_integer(strtoll(json_string_value(v), NULL, 10)));
+	json_array_foreach(vals, i, v)
+	    json_array_append_new(ids, json_integer(strtoll(json_string_value(v), NULL, 10)));
 	json_decref(vals);
 	return ids;
 }
@@ -205,7 +210,8 @@ int cmd_group(struct client *c, int argc, char **argv)
 	if (!strcmp(sub, "show") && id)
 		return show(c, "GET", path, NULL);
 	if (!strcmp(sub, "set-members") && id)
-		return show(c, "PATCH", path, json_pack("{so}", "members", ids_array(argc, argv, "--member")));
+		return show(c, "PATCH", path,
+			    json_pack("{so}", "members", ids_array(argc, argv, "--member")));
 	if (!strcmp(sub, "delete") && id)
 		return show(c, "DELETE", path, NULL);
 	fprintf(stderr, "usage: atalaya group add --name N [--member ID]... | list | show ID | "
@@ -223,8 +229,8 @@ static void contact_line(json_t *k)
 		snprintf(avail, sizeof(avail), "%s %s",
 			 json_string_value(json_object_get(av, "hours")),
 			 json_string_value(json_object_get(av, "time_zone")));
-	printf("%-5" JSON_INTEGER_FORMAT " member=%-4" JSON_INTEGER_FORMAT " #%-2" JSON_INTEGER_FORMAT
-	       " %-15s %-28s %-32s %s\n",
+	printf("%-5" JSON_INTEGER_FORMAT " member=%-4" JSON_INTEGER_FORMAT
+	       " #%-2" JSON_INTEGER_FORMAT " %-15s %-28s %-32s %s\n",
 	       json_integer_value(json_object_get(k, "id")),
 	       json_integer_value(json_object_get(k, "member_id")),
 	       json_integer_value(json_object_get(k, "escalation_position")),
@@ -236,8 +242,8 @@ static void contact_line(json_t *k)
 static json_t *contact_body(int argc, char **argv)
 {
 	json_t *b = json_object();
-	const char *keys[][2] = {{"--role", "role"},   {"--name", "name"},
-				 {"--email", "email"}, {"--phone", "phone"},
+	const char *keys[][2] = {{"--role", "role"},	       {"--name", "name"},
+				 {"--email", "email"},	       {"--phone", "phone"},
 				 {"--webhook", "webhook_url"}, {"--pgp", "pgp_fingerprint"}};
 	for (size_t i = 0; i < 6; i++) {
 		const char *v = arg_value(argc, argv, keys[i][0]);
@@ -248,10 +254,12 @@ static json_t *contact_body(int argc, char **argv)
 	if (json_array_size(langs))
 		json_object_set(b, "languages", langs);
 	json_decref(langs);
-	const char *hours = arg_value(argc, argv, "--hours"), *tz = arg_value(argc, argv, "--time-zone");
+	const char *hours = arg_value(argc, argv, "--hours"),
+		   *tz = arg_value(argc, argv, "--time-zone");
 	if (hours || tz)
-		json_object_set_new(b, "availability", json_pack("{ss ss}", "hours", hours ? hours : "",
-								 "time_zone", tz ? tz : ""));
+		json_object_set_new(
+		    b, "availability",
+		    json_pack("{ss ss}", "hours", hours ? hours : "", "time_zone", tz ? tz : ""));
 	else if (arg_flag(argc, argv, "--24x7") || arg_value(argc, argv, "--availability"))
 		json_object_set_new(b, "availability", json_string("24/7"));
 	const char *pos = arg_value(argc, argv, "--position");
@@ -279,7 +287,8 @@ int cmd_contacts(struct client *c, int argc, char **argv)
 		snprintf(path, sizeof(path), "/api/v1/contacts/%s", id);
 	if (!strcmp(sub, "list")) {
 		const char *m = arg_value(argc, argv, "--member");
-		snprintf(path, sizeof(path), "/api/v1/contacts%s%s", m ? "?member=" : "", m ? m : "");
+		snprintf(path, sizeof(path), "/api/v1/contacts%s%s", m ? "?member=" : "",
+			 m ? m : "");
 		return list_all(c, path, contact_line, arg_flag(argc, argv, "--json"));
 	}
 	if (!strcmp(sub, "add")) {
@@ -294,11 +303,12 @@ int cmd_contacts(struct client *c, int argc, char **argv)
 		return show(c, "PATCH", path, contact_body(argc, argv));
 	if (!strcmp(sub, "delete") && id)
 		return show(c, "DELETE", path, NULL);
-	fprintf(stderr,
-		"usage: atalaya contacts list [--member ID] [--json]\n"
-		"       atalaya contacts add --role R --name N --email E [--phone P] [--webhook URL]\n"
-		"               [--pgp FPR] [--language xx]... [--hours 08:00-18:00 --time-zone Z]\n"
-		"               [--position N] [--audience all,group:ID,member:ID]\n"
-		"       atalaya contacts show ID | update ID [...] | delete ID\n");
+	fprintf(
+	    stderr,
+	    "usage: atalaya contacts list [--member ID] [--json]\n"
+	    "       atalaya contacts add --role R --name N --email E [--phone P] [--webhook URL]\n"
+	    "               [--pgp FPR] [--language xx]... [--hours 08:00-18:00 --time-zone Z]\n"
+	    "               [--position N] [--audience all,group:ID,member:ID]\n"
+	    "       atalaya contacts show ID | update ID [...] | delete ID\n");
 	return 2;
 }

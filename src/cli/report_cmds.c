@@ -13,8 +13,9 @@ static int submit(struct client *c, int argc, char **argv)
 	const char *ct = arg_value(argc, argv, "--content-type");
 	struct stat st;
 	if (!file) {
-		fprintf(stderr, "usage: atalaya report submit FILE [--audience all|group:ID,member:ID] "
-				"[--content-type T]\n");
+		fprintf(stderr,
+			"usage: atalaya report submit FILE [--audience all|group:ID,member:ID] "
+			"[--content-type T]\n");
 		return 2;
 	}
 	FILE *f = fopen(file, "rb");
@@ -26,12 +27,14 @@ static int submit(struct client *c, int argc, char **argv)
 	}
 	if (!ct) {
 		size_t n = strlen(file);
-		ct = n > 4 && !strcasecmp(file + n - 4, ".xml") ? "application/xml"
-								 : "application/stix+json;version=2.1";
+		ct = n > 4 && !strcasecmp(file + n - 4, ".xml")
+			 ? "application/xml"
+			 : "application/stix+json;version=2.1";
 	}
 	char path[1024];
 	char *esc = aud ? curl_easy_escape(NULL, aud, 0) : NULL;
-	snprintf(path, sizeof(path), "/api/v1/reports%s%s", esc ? "?audience=" : "", esc ? esc : "");
+	snprintf(path, sizeof(path), "/api/v1/reports%s%s", esc ? "?audience=" : "",
+		 esc ? esc : "");
 	curl_free(esc);
 	struct buf out;
 	buf_init(&out, 1 << 20);
@@ -49,7 +52,7 @@ static int submit(struct client *c, int argc, char **argv)
 		size_t i;
 		json_t *note;
 		json_array_foreach(json_object_get(res, "notes"), i, note)
-			printf("note: %s\n", json_string_value(note));
+		    printf("note: %s\n", json_string_value(note));
 		free(a);
 		json_decref(res);
 	} else {
@@ -73,7 +76,8 @@ static void report_line(json_t *r)
 static int list(struct client *c, int argc, char **argv)
 {
 	char path[512] = "/api/v1/reports?limit=1000", cursor[32] = "";
-	const char *since = arg_value(argc, argv, "--since"), *from = arg_value(argc, argv, "--from");
+	const char *since = arg_value(argc, argv, "--since"),
+		   *from = arg_value(argc, argv, "--from");
 	const char *tlp = arg_value(argc, argv, "--tlp");
 	size_t n = strlen(path);
 	if (since)
@@ -157,20 +161,21 @@ int cmd_report(struct client *c, int argc, char **argv)
 		size_t i;
 		json_t *a;
 		json_array_foreach(json_object_get(r, "items"), i, a)
-			printf("%s  member %" JSON_INTEGER_FORMAT " (%s)  %s%s%s\n",
-			       json_string_value(json_object_get(a, "at")),
-			       json_integer_value(json_object_get(json_object_get(a, "member"), "id")),
-			       json_string_value(json_object_get(json_object_get(a, "member"), "name")),
-			       json_string_value(json_object_get(a, "path")),
-			       json_is_string(json_object_get(a, "object")) ? "  " : "",
-			       json_is_string(json_object_get(a, "object"))
-				       ? json_string_value(json_object_get(a, "object"))
-				       : "");
+		    printf("%s  member %" JSON_INTEGER_FORMAT " (%s)  %s%s%s\n",
+			   json_string_value(json_object_get(a, "at")),
+			   json_integer_value(json_object_get(json_object_get(a, "member"), "id")),
+			   json_string_value(json_object_get(json_object_get(a, "member"), "name")),
+			   json_string_value(json_object_get(a, "path")),
+			   json_is_string(json_object_get(a, "object")) ? "  " : "",
+			   json_is_string(json_object_get(a, "object"))
+			       ? json_string_value(json_object_get(a, "object"))
+			       : "");
 		json_decref(r);
 		return 0;
 	}
-	fprintf(stderr, "usage: atalaya report submit FILE [--audience all|group:ID,member:ID]\n"
-			"       atalaya report list [--since T] [--from MEMBER] [--tlp amber] [--json]\n"
-			"       atalaya report show ID | bundle ID | audit ID\n");
+	fprintf(stderr,
+		"usage: atalaya report submit FILE [--audience all|group:ID,member:ID]\n"
+		"       atalaya report list [--since T] [--from MEMBER] [--tlp amber] [--json]\n"
+		"       atalaya report show ID | bundle ID | audit ID\n");
 	return 2;
 }
