@@ -46,8 +46,10 @@ static int write_secret(const char *path, const void *data, size_t n)
 	return ok ? ERR_OK : ERR_IO;
 }
 
-/* Settings: defaults, then DATA/atalaya.conf, then flags. */
-static int load_config(struct config *cfg, int *argc, char **argv)
+/* Settings: defaults, then DATA/atalaya.conf, then flags; the flags it takes
+ * are removed from argv. On error, err says what is wrong and cfg is filled
+ * (release it either way). */
+static int read_config(struct config *cfg, int *argc, char **argv, struct err_detail *e)
 {
 	struct config pre;
 	struct err_detail err;
@@ -72,6 +74,14 @@ static int load_config(struct config *cfg, int *argc, char **argv)
 		rc = config_validate(cfg, &err);
 	if (!rc && !*cfg->data_dir)
 		rc = err_set(&err, ERR_INVALID, "data_dir", "--data DIR is required");
+	*e = err;
+	return rc;
+}
+
+static int load_config(struct config *cfg, int *argc, char **argv)
+{
+	struct err_detail err;
+	int rc = read_config(cfg, argc, argv, &err);
 	if (rc)
 		fprintf(stderr, "atalaya: %s\n", err.message);
 	return rc;
@@ -95,7 +105,7 @@ int cmd_init(int argc, char **argv)
 
 	/* init's own flags first; the rest are settings */
 	for (int i = 1; i < argc; i++) {
-		const char **slot = !strcmp(argv[i], "--name")      ? &name
+		const char **slot = !strcmp(argv[i], "--name")	    ? &name
 				    : !strcmp(argv[i], "--country") ? &country
 				    : !strcmp(argv[i], "--kind")    ? &kind
 								    : NULL;
@@ -120,7 +130,8 @@ int cmd_init(int argc, char **argv)
 		goto done;
 	}
 	if (mkdir(cfg.data_dir, 0700) && errno != EEXIST) {
-		fprintf(stderr, "atalaya init: cannot create %s: %s\n", cfg.data_dir, strerror(errno));
+		fprintf(stderr, "atalaya init: cannot create %s: %s\n", cfg.data_dir,
+			strerror(errno));
 		rc = 1;
 		goto done;
 	}
@@ -371,8 +382,8 @@ static int drop_privileges(const struct config *cfg, int lock_fd)
 			log_warn_errno("event=chown path=%s", cfg->data_dir);
 		if (fchown(lock_fd, uid, gid))
 			log_warn_errno("event=chown path=%s/lock", cfg->data_dir);
-		static const char *const files[] = {
-		    "atalaya.db", "atalaya.db-wal", "atalaya.db-shm", "node.key", NULL};
+		static const char *const files[] = {"atalaya.db", "atalaya.db-wal",
+						    "atalaya.db-shm", "node.key", NULL};
 		for (int i = 0; files[i]; i++)
 			give_entry(dfd, cfg->data_dir, files[i], uid, gid);
 		give_dir(dfd, cfg->data_dir, "spool", uid, gid);
@@ -510,11 +521,36 @@ static int reload_tls(struct node *node, struct server *srv, struct err_detail *
 	return rc ? rc : done ? ERR_OK : ERR_NOT_FOUND;
 }
 
+/* The flags `serve` was started with, read again with DATA/atalaya.conf on
+ * SIGHUP so a reload sees what a restart would. Set once in cmd_serve. */
+static int serve_argc;
+static char **serve_argv;
+
+/* The DNSBL's answer settings (zone, SOA, NS, TTLs, TCP limits); the rest of
+ * atalaya.conf needs a restart. */
+static int reload_dnsbl(struct node *node, struct server *srv, struct err_detail *err)
+{
+	struct config fresh;
+	int argc = serve_argc, rc;
+	char **argv = xcalloc((size_t)argc + 1, sizeof(*argv));
+
+	if (!node->spam || !*node->cfg->dns_listen) {
+		free(argv);
+		return ERR_NOT_FOUND;
+	}
+	memcpy(argv, serve_argv, (size_t)argc * sizeof(*argv));
+	rc = read_config(&fresh, &argc, argv, err);
+	if (!rc)
+		rc = spam_reload_dns_settings(node->spam, &fresh, err);
+	config_release(&fresh);
+	free(argv);
+	return rc;
+}
+
 static const struct reloader reloaders[] = {
     {"log", reload_log},
     {"tls", reload_tls},
-    /* Reload hook of the DNSBL settings (issue 12, DNS side): its entry goes
-     * here, e.g. {"dnsbl", reload_dnsbl} calling the spam service. */
+    {"dnsbl", reload_dnsbl},
     {NULL, NULL},
 };
 
@@ -571,12 +607,17 @@ int cmd_serve(int argc, char **argv)
 	struct dnsbl_listen dns_l = {.nudp = 0, .tcp_fd = -1}; /* anti-spam DNSBL (issue 8) */
 
 	memset(&node, 0, sizeof(node));
-	if (load_config(&cfg, &argc, argv))
+	serve_argc = argc;
+	serve_argv = xcalloc((size_t)argc + 1, sizeof(*serve_argv));
+	memcpy(serve_argv, argv, (size_t)argc * sizeof(*serve_argv));
+	if (load_config(&cfg, &argc, argv)) {
+		free(serve_argv);
 		return 2;
+	}
 	if ((rc = unexpected_args(argc, argv)))
 		goto done;
-	log_set_level(!strcmp(cfg.log_level, "debug")  ? LOG_DEBUG
-		      : !strcmp(cfg.log_level, "warn") ? LOG_WARN
+	log_set_level(!strcmp(cfg.log_level, "debug")	? LOG_DEBUG
+		      : !strcmp(cfg.log_level, "warn")	? LOG_WARN
 		      : !strcmp(cfg.log_level, "error") ? LOG_ERR
 							: LOG_INFO);
 	token_init();
@@ -620,18 +661,20 @@ int cmd_serve(int argc, char **argv)
 	mkdir(reports_dir, 0700);
 	free(reports_dir);
 	if (access(cfg.data_dir, R_OK | W_OK | X_OK)) {
-		log_err_errno("event=start data_dir=%s uid=%u hint=\"the user the node runs as must "
-			      "reach and write the data directory\"",
-			      cfg.data_dir, (unsigned)getuid());
+		log_err_errno(
+		    "event=start data_dir=%s uid=%u hint=\"the user the node runs as must "
+		    "reach and write the data directory\"",
+		    cfg.data_dir, (unsigned)getuid());
 		rc = 1;
 		goto done;
 	}
 	rc = store_open(cfg.data_dir, cfg.sqlite_cache_mib, &node.st, &err);
 	if (!rc && store_node_get(node.st, "name", &node.node_name)) {
-		rc = err_set(&err, ERR_INVALID, "data_dir",
-			     "%s is not an initialised node: run atalaya init --data %s --name NAME "
-			     "--country CC",
-			     cfg.data_dir, cfg.data_dir);
+		rc =
+		    err_set(&err, ERR_INVALID, "data_dir",
+			    "%s is not an initialised node: run atalaya init --data %s --name NAME "
+			    "--country CC",
+			    cfg.data_dir, cfg.data_dir);
 	}
 	if (!rc)
 		clean_leftovers(&cfg, node.st);
@@ -705,6 +748,8 @@ done:
 	curl_global_cleanup();
 	if (lock_fd >= 0)
 		close(lock_fd); /* last: the store is closed */
+	free(serve_argv);
+	serve_argv = NULL;
 	return rc;
 }
 
