@@ -195,6 +195,15 @@ out:
 	return ERR_OK;
 }
 
+int dnsbl_server_config_check(const struct dnsbl_server_config *cfg, struct err_detail *d)
+{
+	struct zone_params *p;
+	int rc = zone_params_new(cfg, &p, d);
+
+	zone_params_free(p);
+	return rc;
+}
+
 int dnsbl_responder_new(const struct dnsbl_server_config *cfg, struct dnsbl *bl,
 			struct dnsbl_responder **out, struct err_detail *d)
 {

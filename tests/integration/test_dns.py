@@ -118,6 +118,15 @@ def test_soa_ns_ttl_settings_with_dig(binary):
                                  capture_output=True, text=True, timeout=30)
             check(out.returncode != 0, f"{flags}: serve started")
             check(name in out.stderr, f"{flags}: the error names {name}: {out.stderr}")
+            # the same value in a config file: `atalaya config check` names it
+            conf = os.path.join(n.dir, "check.conf")
+            with open(conf, "w") as f:
+                f.write(f"dns_listen = 127.0.0.1:{port}\ndnsbl_zone = {ZONE}\n"
+                        f"{flags[0][2:].replace('-', '_')} = {flags[1]}\n")
+            out = subprocess.run([binary, "config", "check", conf], capture_output=True,
+                                 text=True, timeout=30)
+            check(out.returncode != 0 and name in out.stderr,
+                  f"config check {flags}: {out.returncode} {out.stdout}{out.stderr}")
         finally:
             n.cleanup()
 
