@@ -1,6 +1,7 @@
 #include "config/settings.h"
 
 #include "alert/webhook.h"
+#include "dns/server.h"
 #include "util/xalloc.h"
 
 #include <math.h>
@@ -316,6 +317,16 @@ int config_validate(const struct config *c, struct err_detail *err)
 		return err_set(err, ERR_INVALID, "dns_listen", "dnsbl_zone needs dns_listen");
 	if (*c->dns_listen && !*c->dnsbl_zone)
 		return err_set(err, ERR_INVALID, "dnsbl_zone", "dns_listen needs dnsbl_zone");
+	if (*c->dnsbl_zone) {
+		struct dnsbl_server_config sc = {.zone = c->dnsbl_zone,
+						 .ns_host = c->dnsbl_ns,
+						 .soa_mname = c->dnsbl_soa_mname,
+						 .hostmaster = c->dnsbl_soa_rname,
+						 .serial = c->dnsbl_soa_serial};
+		int rc = dnsbl_server_config_check(&sc, err);
+		if (rc)
+			return rc;
+	}
 	if (strcmp(c->log_level, "error") && strcmp(c->log_level, "warn") &&
 	    strcmp(c->log_level, "info") && strcmp(c->log_level, "debug"))
 		return err_set(err, ERR_INVALID, "log_level",

@@ -195,6 +195,15 @@ out:
 	return ERR_OK;
 }
 
+int dnsbl_server_config_check(const struct dnsbl_server_config *cfg, struct err_detail *d)
+{
+	struct zone_params *p;
+	int rc = zone_params_new(cfg, &p, d);
+
+	zone_params_free(p);
+	return rc;
+}
+
 int dnsbl_responder_new(const struct dnsbl_server_config *cfg, struct dnsbl *bl,
 			struct dnsbl_responder **out, struct err_detail *d)
 {
@@ -787,12 +796,17 @@ static void peer_key(int fd, uint8_t key[16])
 		key[10] = key[11] = 0xFF;
 		memcpy(key + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
 	} else if (ss.ss_family == AF_INET6) {
+		static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+
 		memcpy(key, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+		/* one IPv6 client holds a /64 (RFC 6177): count it as one address */
+		if (memcmp(key, mapped, 12) != 0)
+			memset(key + 8, 0, 8);
 	}
 }
 
-/* A new connection: refused when its address holds tcp_per_addr_max
- * already; when every slot is taken, the connection idle the longest makes
+/* A new connection: refused when its address (IPv6: its /64) holds
+ * tcp_per_addr_max already; when every slot is taken, the connection idle the longest makes
  * room (so that idle clients cannot keep others out). */
 static bool tcp_accept(struct dnsbl_server *s, struct conn **conns, int max, int64_t now)
 {

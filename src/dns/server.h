@@ -59,6 +59,10 @@ struct dnsbl_responder;
 int dnsbl_responder_new(const struct dnsbl_server_config *cfg, struct dnsbl *bl,
 			struct dnsbl_responder **out, struct err_detail *d);
 void dnsbl_responder_free(struct dnsbl_responder *r);
+/* Checks the zone, names and serial of cfg as dnsbl_responder_new would,
+ * without building anything (for `atalaya config check`). ERR_OK or
+ * ERR_INVALID with d naming the setting. */
+int dnsbl_server_config_check(const struct dnsbl_server_config *cfg, struct err_detail *d);
 /* Applies the answer settings of cfg (zone, names, TTLs, SOA fields, lookup
  * URL) to a live responder without stopping it: a query answered during the
  * call sees either the old settings or the new ones, never a mix. On error

@@ -118,6 +118,15 @@ def test_soa_ns_ttl_settings_with_dig(binary):
                                  capture_output=True, text=True, timeout=30)
             check(out.returncode != 0, f"{flags}: serve started")
             check(name in out.stderr, f"{flags}: the error names {name}: {out.stderr}")
+            # the same value in a config file: `atalaya config check` names it
+            conf = os.path.join(n.dir, "check.conf")
+            with open(conf, "w") as f:
+                f.write(f"dns_listen = 127.0.0.1:{port}\ndnsbl_zone = {ZONE}\n"
+                        f"{flags[0][2:].replace('-', '_')} = {flags[1]}\n")
+            out = subprocess.run([binary, "config", "check", conf], capture_output=True,
+                                 text=True, timeout=30)
+            check(out.returncode != 0 and name in out.stderr,
+                  f"config check {flags}: {out.returncode} {out.stdout}{out.stderr}")
         finally:
             n.cleanup()
 
@@ -245,8 +254,36 @@ def test_tcp_slow_clients_do_not_starve_others(binary):
         n.cleanup()
 
 
+def test_tcp_full_table_evicts_the_longest_idle(binary):
+    """With every TCP slot held by idle clients of several addresses (under the
+    per-address cap), a new client still gets an answer: the connection
+    idle the longest makes room."""
+    n = dns_node(binary, "--dns-tcp-connections-max", "8", "--dns-tcp-per-address-max", "4")
+    idle = []
+    try:
+        for i in range(8):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((f"127.0.0.{10 + i // 4}", 0))
+            s.settimeout(5)
+            s.connect(("127.0.0.1", n.dns))
+            idle.append(s)
+            time.sleep(0.02)
+        time.sleep(0.3)
+        eq(tcp(n.dns, query("2.0.0.127." + ZONE), timeout=1.0).a, ["127.0.0.2"],
+           "a new client answered with the table full")
+        idle[0].settimeout(2)
+        eq(idle[0].recv(1), b"", "the oldest idle connection was closed to make room")
+        m, _ = metrics(n)
+        check(m['atalaya_dns_tcp_closed_total{reason="evicted"}'] >= 1, f"evictions counted: {m}")
+    finally:
+        for s in idle:
+            s.close()
+        n.cleanup()
+
+
 if __name__ == "__main__":
     run([test_rfc5782_test_entries_with_dig,
          test_soa_ns_ttl_settings_with_dig,
          test_query_metrics,
-         test_tcp_slow_clients_do_not_starve_others], sys.argv[1])
+         test_tcp_slow_clients_do_not_starve_others,
+         test_tcp_full_table_evicts_the_longest_idle], sys.argv[1])

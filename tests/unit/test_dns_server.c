@@ -393,6 +393,41 @@ static void bad_config_and_bind(void **state)
 	assert_int_equal(dnsbl_server_bind("127.0.0.1", 1, &l, &d), ERR_INVALID);
 }
 
+/* Over IPv6 too, one client address holds at most tcp_per_addr_max TCP
+ * connections: the next one is closed at once, the others stay. */
+static void tcp_per_address_cap_ipv6(void **state)
+{
+	struct fx *f = *state;
+	struct dnsbl_listen l;
+	struct dnsbl_server *srv;
+	struct dnsbl_server_config cfg = {.zone = "bl.example.org", .tcp_per_addr_max = 2};
+	struct err_detail d;
+	int fd[3];
+	uint8_t b;
+
+	if (dnsbl_server_bind("[::1]:0", 1, &l, &d) != ERR_OK)
+		skip(); /* no IPv6 loopback here */
+	assert_int_equal(dnsbl_server_start(&cfg, f->bl, &l, &srv, &d), ERR_OK);
+	for (int i = 0; i < 3; i++) {
+		struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons(l.port)};
+
+		sa.sin6_addr = in6addr_loopback;
+		fd[i] = socket(AF_INET6, SOCK_STREAM, 0);
+		assert_int_equal(connect(fd[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+		usleep(50000);
+	}
+	struct pollfd p = {.fd = fd[2], .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 2000), 1);
+	assert_int_equal(recv(fd[2], &b, 1, 0), 0); /* the third: closed */
+	p.fd = fd[0];
+	assert_int_equal(poll(&p, 1, 300), 0); /* the first two: still open */
+	p.fd = fd[1];
+	assert_int_equal(poll(&p, 1, 10), 0);
+	for (int i = 0; i < 3; i++)
+		close(fd[i]);
+	dnsbl_server_stop(srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +437,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(truncation_and_edns, setup, teardown),
 		cmocka_unit_test_setup_teardown(live_server_udp_and_tcp, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_config_and_bind, setup, teardown),
+		cmocka_unit_test_setup_teardown(tcp_per_address_cap_ipv6, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
