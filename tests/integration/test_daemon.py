@@ -567,10 +567,48 @@ def test_conflicting_content_length(bin_):
         n.cleanup()
 
 
+def test_sighup_reloads_dnsbl_settings(bin_):
+    """An operator edits atalaya.conf (a new TTL, NS) and sends SIGHUP: the
+    DNSBL answers with the new values, without a restart; a bad value is
+    refused and the running settings stay."""
+    from test_dns import ZONE, dig, dns_node
+    n = dns_node(bin_)
+    try:
+        conf = os.path.join(n.data, "atalaya.conf")
+        before = open(conf).read() if os.path.exists(conf) else ""
+        st, rr = dig(n, "2.0.0.127." + ZONE, "A")
+        eq([(r[1], r[3]) for r in rr], [(300, "127.0.0.2")], "default TTL before")
+        with open(conf, "w") as f:
+            f.write(before + "dnsbl_ttl = 1234\ndnsbl_ns = ns1.example.net\n")
+        os.chmod(conf, 0o644)
+        n.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            st, rr = dig(n, "2.0.0.127." + ZONE, "A")
+            if rr and rr[0][1] == 1234:
+                break
+            time.sleep(0.1)
+        eq([(r[1], r[3]) for r in rr], [(1234, "127.0.0.2")], "TTL after SIGHUP")
+        st, rr = dig(n, ZONE, "NS")
+        eq([r[3] for r in rr], ["ns1.example.net."], "NS after SIGHUP")
+        with open(conf, "w") as f:
+            f.write(before + "dnsbl_ttl = 0\n")
+        n.proc.send_signal(signal.SIGHUP)
+        time.sleep(1)
+        check(n.proc.poll() is None, "a bad value does not stop the node")
+        st, rr = dig(n, "2.0.0.127." + ZONE, "A")
+        eq([(r[1], r[3]) for r in rr], [(1234, "127.0.0.2")], "bad reload keeps the running TTL")
+        log = open(n.log_path, errors="replace").read()
+        check("what=dnsbl" in log and "dnsbl_ttl" in log, "the refused reload is logged")
+        eq(n.stop(), 0, "SIGTERM after SIGHUP")
+    finally:
+        n.cleanup()
+
+
 if __name__ == "__main__":
     run([test_links_in_data_dir_not_followed, test_user_change_keeps_reports_readable,
          test_missing_service_user_is_named, test_second_daemon_on_one_data_dir,
          test_crash_leftovers_removed_at_start, test_idle_connections_from_one_address,
          test_slowloris, test_sigterm_answers_every_commit, test_shutdown_timeout_bounds_the_wait,
          test_sighup_reopens_log_and_keeps_serving, test_tls_reload_and_versions,
-         test_conflicting_content_length], BIN)
+         test_conflicting_content_length, test_sighup_reloads_dnsbl_settings], BIN)
