@@ -8,7 +8,7 @@ LISTEN     ?= 127.0.0.1:8440
 DNS        ?= 127.0.0.1:8053
 ZONE       ?= bl.atalaya.test
 
-.PHONY: all deps run test bench fuzz clean format format-check
+.PHONY: all deps run test bench fuzz clean format format-check install
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -28,6 +28,11 @@ $(FUZZBUILD)/build.ninja:
 	CC=clang meson setup $(FUZZBUILD) --buildtype=debugoptimized -Dfuzzing=true \
 		-Dc_args=-fsanitize=fuzzer-no-link \
 		-Db_sanitize=address,undefined -Db_lundef=false
+
+# the binary and the operator's kit (dist/: systemd unit, sysusers, man page,
+# completion, sample config) under PREFIX (meson's, /usr/local by default)
+install: all
+	meson install -C $(BUILD)
 
 run: all
 	@sh scripts/run.sh $(BUILD)/atalaya $(DATA) $(LISTEN) $(DNS) $(ZONE)
