@@ -514,8 +514,7 @@ static int clear_data_dir(const char *data, struct err_detail *err)
 
 /* Restored as root, the files go to the user `serve` will run as (as its
  * drop_privileges chooses: --user, else the `user` setting of the restored
- * atalaya.conf, else atalaya if it exists, else nobody), not to root: the
- * daemon could not read them. */
+ * atalaya.conf, else atalaya), not to root: the daemon could not read them. */
 static int restore_owner(const char *user, const char *src, struct owner *own,
 			 struct err_detail *err)
 {
@@ -535,12 +534,14 @@ static int restore_owner(const char *user, const char *src, struct owner *own,
 			user = cfg.user;
 		free(conf);
 	}
-	pw = getpwnam(user ? user : "atalaya");
-	if (!pw && !user)
-		pw = getpwnam("nobody");
+	if (!user)
+		user = "atalaya";
+	pw = getpwnam(user);
 	if (!pw) {
-		rc = err_set(err, ERR_INVALID, "user", "no user '%s' to own the restored files",
-			     user ? user : "nobody");
+		rc = err_set(err, ERR_INVALID, "user",
+			     "no user '%s' to own the restored files (create it: useradd --system "
+			     "--no-create-home --shell /usr/sbin/nologin %s)",
+			     user, user);
 		goto out;
 	}
 	own->set = pw->pw_uid != 0;

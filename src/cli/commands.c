@@ -225,7 +225,7 @@ static const struct command commands[] = {
      "Run as root, the restored files belong to the service user.",
      DATA_OPT "  --force             replace a non-empty data directory\n"
 	      "  --user USER         as root: owner of the restored files (default: the user\n"
-	      "                      serve runs as: setting user, else atalaya, else nobody)\n",
+	      "                      serve runs as: setting user, else atalaya)\n",
      "atalaya restore --data /var/lib/atalaya /srv/backup/atalaya-2026-12-01", NULL},
     {"member", NULL, cmd_member, 0, "members: add, list, show, update, delete", NULL,
      "The members of the node: CERTs, points of contact, ISPs. Each has a role (admin,\n"
