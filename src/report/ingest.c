@@ -516,7 +516,8 @@ static int convert_iodef(struct ingest *in)
  * random page of object_keys; sorted, a batch visits its pages once, in order
  * (at a million objects, ~0.8 s instead of ~2 s). The batch bounds memory
  * (6 MiB, and as much for qsort) whatever the report's size; larger batches
- * gain little. */
+ * gain little. A report of several batches keeps them, sorted, in a temporary
+ * file (24 bytes an object) until all are checked (check_spilled). */
 struct object_key {
 	int64_t key, modified, seq;
 };
@@ -853,7 +854,9 @@ static int check_spilled(struct ingest *in, struct store_conn *c, FILE *f, size_
 	size_t *heap = xmalloc(nruns * sizeof(*heap));
 	struct creator_walk w;
 	int fd = fileno(f);
-	int rc = fflush(f) ? ERR_IO : walk_begin(c, &w, first);
+	int rc = walk_begin(c, &w, first);
+	if (!rc && fflush(f))
+		rc = ERR_IO;
 
 	for (size_t r = 0; !rc && r < nruns; r++) {
 		runs[r].at = (off_t)(r * cap * sizeof(struct object_key));
