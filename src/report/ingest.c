@@ -521,7 +521,8 @@ static int convert_iodef(struct ingest *in)
  * random page of object_keys; sorted, a batch visits its pages once, in order
  * (at a million objects, ~0.8 s instead of ~2 s). The batch bounds memory
  * (6 MiB, and as much for qsort) whatever the report's size; larger batches
- * gain little. */
+ * gain little. A report of several batches keeps them, sorted, in a temporary
+ * file (24 bytes an object) until all are checked (check_spilled). */
 struct object_key {
 	int64_t key, modified, seq;
 };
@@ -628,11 +629,12 @@ static int is_readable_copy(struct ingest *in, struct store_conn *c, const struc
 						       : store_error(c, src, "object_copy");
 }
 
-/* An id of a new object is already stored: may the submitter add this row?
- * Only the creator of an id (the member whose report first held it) versions
- * it; others may re-share a version unchanged. SCO ids are derived from their
- * values and have no versions, and the TLP marking definitions are the
- * specification's: anyone may send them. `*fine` false names a forgery. */
+/* A key that earlier reports hold with rows of another member: may
+ * the submitter add this row? Only the creator of an id (the member whose
+ * report first held it) versions it; others may re-share a version unchanged.
+ * SCO ids are derived from their values and have no versions, and the TLP
+ * marking definitions are the specification's: anyone may send them.
+ * `*fine` false names a forgery; `id` receives the object's id. */
 static int may_add_version(struct ingest *in, struct store_conn *c, const struct object_key *k,
 			   int64_t first, bool *fine, char *id, size_t idn)
 {
@@ -675,76 +677,230 @@ static int may_add_version(struct ingest *in, struct store_conn *c, const struct
 	return is_readable_copy(in, c, k, id, creator, first, fine);
 }
 
-/* Refuses the report if one of `keys` (sorted) adds a version to an id that
- * another member created (may_add_version); `first` is the report's first
- * object row. The key set is walked in order and asked only for the next key
- * stored by earlier reports: one query per batch on a store that holds none of
- * the batch's ids, at most one per object otherwise; only an id that is
- * already stored costs more. The message names the first offender in bundle
- * order (rows are numbered in it, from `first`). */
-static int check_creators(struct ingest *in, struct store_conn *c, const struct object_key *keys,
-			  size_t n, int64_t first)
-{
-	static const char next_sql[] = "SELECT stix_key FROM object_keys WHERE stix_key >= ?1 "
-				       "AND seq < ?2 ORDER BY stix_key LIMIT 1";
-	sqlite3_stmt *s = store_stmt(c, next_sql);
-	int64_t next = 0, bad = 0;
-	bool known = false;
-	char id[300], bad_id[300];
-	int rc = s ? ERR_OK : ERR_STORE;
+/* A cursor over object_keys in key order (struct creator_walk). */
+struct key_cursor {
+	sqlite3_stmt *s;
+	bool positioned, end;
+	int64_t key, seq, member;
+};
 
-	for (size_t i = 0; !rc && i < n; i++) {
-		if (!known || keys[i].key > next) {
-			sqlite3_bind_int64(s, 1, keys[i].key);
-			sqlite3_bind_int64(s, 2, first);
-			int src = sqlite3_step(s);
-			if (src == SQLITE_ROW)
-				next = sqlite3_column_int64(s, 0);
-			sqlite3_reset(s);
-			if (src == SQLITE_DONE)
-				break; /* no stored key from here on */
-			if (src != SQLITE_ROW)
-				rc = store_error(c, src, "object_next_key");
-			known = true;
+static int cursor_read(struct store_conn *c, struct key_cursor *kc)
+{
+	int src = sqlite3_step(kc->s);
+	kc->positioned = true;
+	if (src == SQLITE_ROW) {
+		kc->key = sqlite3_column_int64(kc->s, 0);
+		kc->seq = sqlite3_column_int64(kc->s, 1);
+		kc->member = sqlite3_column_int64(kc->s, 2);
+		return ERR_OK;
+	}
+	kc->end = true;
+	return src == SQLITE_DONE ? ERR_OK : store_error(c, src, "object_keys_walk");
+}
+
+/* Moves the cursor to the first stored row whose key is >= `key`: by stepping
+ * when it is a few rows behind (cheap), by a new search otherwise. */
+static int cursor_seek(struct store_conn *c, struct key_cursor *kc, int64_t key)
+{
+	int rc = ERR_OK;
+	for (int steps = 0; !rc && kc->positioned && !kc->end && kc->key < key; steps++) {
+		if (steps == 16) {
+			kc->positioned = false;
+			break;
 		}
-		if (rc || keys[i].key != next || (bad && keys[i].seq > bad))
-			continue;
-		bool fine;
-		rc = may_add_version(in, c, &keys[i], first, &fine, id, sizeof(id));
-		if (!rc && !fine) {
-			bad = keys[i].seq;
-			snprintf(bad_id, sizeof(bad_id), "%s", id);
+		rc = cursor_read(c, kc);
+	}
+	if (rc || kc->positioned)
+		return rc;
+	sqlite3_reset(kc->s);
+	sqlite3_bind_int64(kc->s, 1, key);
+	return cursor_read(c, kc);
+}
+
+/* The check that a report adds versions only to ids its submitter created (or
+ * identical copies, may_add_version). The report's keys, sorted, and
+ * object_keys are walked together in key order, as a merge, before any key of
+ * the report is inserted: a key that no earlier report holds, or only with the
+ * submitter's own rows, costs a step of the cursor (a search when many stored
+ * keys lie between two of the report's), the walk stops at the last stored
+ * key, and only an id that another member sent costs more. A report of
+ * several key batches is walked once, through a merge of its sorted batches. */
+struct creator_walk {
+	struct key_cursor kc;
+	int64_t first; /* the report's first object row: rows are numbered in bundle order */
+	int64_t last;  /* the previous key walked */
+	bool started, suspect, done;
+	int64_t bad; /* the row of the first offender in bundle order, 0 while none */
+	char id[300], bad_id[300];
+};
+
+static int walk_begin(struct store_conn *c, struct creator_walk *w, int64_t first)
+{
+	static const char sql[] = "SELECT stix_key, seq, member FROM object_keys "
+				  "WHERE stix_key >= ?1 ORDER BY stix_key";
+	memset(w, 0, sizeof(*w));
+	w->first = first;
+	w->kc.s = store_stmt(c, sql);
+	return w->kc.s ? ERR_OK : ERR_STORE;
+}
+
+/* The next key in key order; sets w->done when no stored key follows. */
+static int walk_key(struct ingest *in, struct store_conn *c, struct creator_walk *w,
+		    const struct object_key *k)
+{
+	int rc = ERR_OK;
+	if (!w->started || k->key != w->last) {
+		rc = cursor_seek(c, &w->kc, k->key);
+		if (rc || w->kc.end) {
+			w->done = true;
+			return rc;
+		}
+		/* the stored rows of this key: from earlier reports, by another member? */
+		w->started = true;
+		w->last = k->key;
+		w->suspect = false;
+		while (!rc && !w->kc.end && w->kc.key == k->key) {
+			if (w->kc.seq < w->first && w->kc.member != in->originator)
+				w->suspect = true;
+			rc = cursor_read(c, &w->kc);
 		}
 	}
-	if (rc || !bad)
+	if (rc || !w->suspect || (w->bad && k->seq > w->bad))
 		return rc;
-	int64_t index = bad - first;
+	bool fine;
+	rc = may_add_version(in, c, k, w->first, &fine, w->id, sizeof(w->id));
+	if (!rc && !fine) {
+		w->bad = k->seq;
+		memcpy(w->bad_id, w->id, sizeof(w->id));
+	}
+	return rc;
+}
+
+/* Ends the walk: ERR_CONFLICT naming the first offender, if any. */
+static int walk_end(struct ingest *in, struct creator_walk *w, int rc)
+{
+	if (w->kc.s)
+		sqlite3_reset(w->kc.s);
+	if (rc || !w->bad)
+		return rc;
+	int64_t index = w->bad - w->first;
 	log_warn("event=report_refused reason=not_creator originator=%" PRId64
 		 " object=%s index=%" PRId64,
-		 in->originator, bad_id, index);
+		 in->originator, w->bad_id, index);
 	char field[64];
 	snprintf(field, sizeof(field), "objects[%" PRId64 "].id", index);
 	return err_set(&in->first_err, ERR_CONFLICT, field,
 		       "objects[%" PRId64 "] (%s): another member created this object: only its "
 		       "creator may add versions of it or revoke it, and a copy must be identical "
 		       "to a version you can read; nothing was stored",
-		       index, bad_id);
+		       index, w->bad_id);
 }
 
-static int insert_keys(struct ingest *in, struct store_conn *c, struct object_key *keys, size_t n,
-		       int64_t first)
+/* Checks one sorted batch of keys. */
+static int check_keys(struct ingest *in, struct store_conn *c, const struct object_key *keys,
+		      size_t n, int64_t first)
 {
-	static const char sql[] = "INSERT INTO object_keys(stix_key, modified, seq) VALUES (?,?,?)";
+	struct creator_walk w;
+	int rc = walk_begin(c, &w, first);
+	for (size_t i = 0; !rc && !w.done && i < n; i++)
+		rc = walk_key(in, c, &w, &keys[i]);
+	return walk_end(in, &w, rc);
+}
+
+/* A sorted batch of keys in the spill file, read a slice at a time. */
+#define RUN_SLICE 1024
+struct run {
+	off_t at, end;
+	size_t i, n;
+	struct object_key buf[RUN_SLICE];
+};
+
+static int run_fill(int fd, struct run *r)
+{
+	size_t want = (size_t)(r->end - r->at) / sizeof(struct object_key);
+	if (want > RUN_SLICE)
+		want = RUN_SLICE;
+	r->i = 0;
+	r->n = want;
+	if (want && pread(fd, r->buf, want * sizeof(struct object_key), r->at) !=
+			(ssize_t)(want * sizeof(struct object_key)))
+		return ERR_IO;
+	r->at += (off_t)(want * sizeof(struct object_key));
+	return ERR_OK;
+}
+
+/* The run at heap[h] goes down (sift) to its place in the heap of runs. */
+static void heap_down(const struct run *runs, size_t *heap, size_t nheap, size_t h)
+{
+	for (;;) {
+		size_t l = 2 * h + 1, m = h;
+		if (l < nheap &&
+		    runs[heap[l]].buf[runs[heap[l]].i].key < runs[heap[m]].buf[runs[heap[m]].i].key)
+			m = l;
+		if (l + 1 < nheap && runs[heap[l + 1]].buf[runs[heap[l + 1]].i].key <
+					 runs[heap[m]].buf[runs[heap[m]].i].key)
+			m = l + 1;
+		if (m == h)
+			return;
+		size_t t = heap[m];
+		heap[m] = heap[h];
+		heap[h] = t;
+		h = m;
+	}
+}
+
+/* Checks every key of the spill file (`total` keys in sorted batches of
+ * `cap`), merged into one sorted sequence by a binary heap of the batches. */
+static int check_spilled(struct ingest *in, struct store_conn *c, FILE *f, size_t total, size_t cap,
+			 int64_t first)
+{
+	size_t nruns = (total + cap - 1) / cap, nheap = 0;
+	struct run *runs = xcalloc(nruns, sizeof(*runs));
+	size_t *heap = xmalloc(nruns * sizeof(*heap));
+	struct creator_walk w;
+	int fd = fileno(f);
+	int rc = walk_begin(c, &w, first);
+	if (!rc && fflush(f))
+		rc = ERR_IO;
+
+	for (size_t r = 0; !rc && r < nruns; r++) {
+		runs[r].at = (off_t)(r * cap * sizeof(struct object_key));
+		runs[r].end =
+		    (off_t)((r + 1 < nruns ? (r + 1) * cap : total) * sizeof(struct object_key));
+		rc = run_fill(fd, &runs[r]);
+		if (!rc && runs[r].n)
+			heap[nheap++] = r;
+	}
+	for (size_t h = nheap / 2; h-- > 0;)
+		heap_down(runs, heap, nheap, h);
+	while (!rc && !w.done && nheap) {
+		struct run *r = &runs[heap[0]];
+		rc = walk_key(in, c, &w, &r->buf[r->i]);
+		if (!rc && ++r->i == r->n)
+			rc = run_fill(fd, r);
+		if (!r->n)
+			heap[0] = heap[--nheap];
+		heap_down(runs, heap, nheap, 0);
+	}
+	rc = walk_end(in, &w, rc);
+	free(heap);
+	free(runs);
+	return rc;
+}
+
+static int insert_keys(struct ingest *in, struct store_conn *c, const struct object_key *keys,
+		       size_t n)
+{
+	static const char sql[] =
+	    "INSERT INTO object_keys(stix_key, modified, seq, member) VALUES (?,?,?,?)";
 	sqlite3_stmt *s = store_stmt(c, sql);
 	int rc = s ? ERR_OK : ERR_STORE;
 
-	qsort(keys, n, sizeof(*keys), object_key_cmp);
-	if (!rc)
-		rc = check_creators(in, c, keys, n, first);
 	for (size_t i = 0; !rc && i < n; i++) {
 		sqlite3_bind_int64(s, 1, keys[i].key);
 		sqlite3_bind_int64(s, 2, keys[i].modified);
 		sqlite3_bind_int64(s, 3, keys[i].seq);
+		sqlite3_bind_int64(s, 4, in->originator);
 		rc = store_step_done(c, s, "object_key_insert");
 	}
 	return rc;
@@ -761,7 +917,8 @@ static int insert_objects(struct ingest *in, struct store_conn *c, int64_t repor
 	char id[512], type[512];
 	size_t cap = in->objects && in->objects < KEYS_BATCH ? (size_t)in->objects : KEYS_BATCH;
 	struct object_key *keys = xmalloc(cap * sizeof(*keys));
-	size_t n = 0;
+	FILE *spilled = NULL; /* the sorted batches, when there are several */
+	size_t n = 0, total = 0;
 	int rc = ERR_OK;
 
 	*first = *last = 0;
@@ -792,15 +949,44 @@ static int insert_objects(struct ingest *in, struct store_conn *c, int64_t repor
 		if (!*first)
 			*first = *last;
 		if (n == cap) {
-			rc = insert_keys(in, c, keys, n, *first);
-			if (rc)
+			/* sorted now, checked once every batch is (check_spilled), then inserted */
+			qsort(keys, n, sizeof(*keys), object_key_cmp);
+			if (!spilled)
+				spilled = tmpfile();
+			if (!spilled || fwrite(keys, sizeof(*keys), n, spilled) != n) {
+				rc = ERR_IO;
 				goto out;
+			}
+			total += n;
 			n = 0;
 		}
 		keys[n++] = (struct object_key){store_stix_key(id, r.id_len), r.modified, *last};
 	}
-	rc = ferror(in->records) ? ERR_IO : insert_keys(in, c, keys, n, *first);
+	if (ferror(in->records)) {
+		rc = ERR_IO;
+		goto out;
+	}
+	qsort(keys, n, sizeof(*keys), object_key_cmp);
+	if (!spilled) {
+		rc = check_keys(in, c, keys, n, *first);
+		if (!rc)
+			rc = insert_keys(in, c, keys, n);
+		goto out;
+	}
+	if (fwrite(keys, sizeof(*keys), n, spilled) != n) {
+		rc = ERR_IO;
+		goto out;
+	}
+	rc = check_spilled(in, c, spilled, total + n, cap, *first);
+	if (!rc && fseek(spilled, 0, SEEK_SET))
+		rc = ERR_IO;
+	while (!rc && (n = fread(keys, sizeof(*keys), cap, spilled)) > 0)
+		rc = insert_keys(in, c, keys, n); /* one sorted batch */
+	if (!rc && ferror(spilled))
+		rc = ERR_IO;
 out:
+	if (spilled)
+		fclose(spilled);
 	free(keys);
 	return rc;
 }
@@ -919,7 +1105,7 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 		unlink(main_file);
 		if (orig_file)
 			unlink(orig_file);
-		if (!in->first_err.code) /* check_creators names the object it refuses */
+		if (!in->first_err.code) /* walk_end names the object it refuses */
 			err_set(&in->first_err, rc, "", "the report could not be stored");
 		goto out;
 	}

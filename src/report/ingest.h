@@ -39,7 +39,9 @@ struct ingest_result {
 
 /* Ends the body, checks the bundle as a whole and the scope (`audience` is
  * canonical text; TLP:RED needs named members), keeps the files and commits
- * the report for `originator`. On ERR_OK the report is on disk. */
+ * the report for `originator`. On ERR_OK the report is on disk. ERR_CONFLICT
+ * (field "objects[i].id") when an object versions an id that another member
+ * submitted first (docs/internals/intake.md); nothing is stored then. */
 int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 		  struct ingest_result *res, struct err_detail *err);
 

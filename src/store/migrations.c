@@ -230,6 +230,14 @@ const char *const store_migrations[] = {
 	"INSERT INTO object_keys(stix_key, modified, seq) "
 	"  SELECT stix_key(stix_id), modified, seq FROM objects;"
 	"DROP INDEX objects_id;",
+
+	/* 7: only the member that first submitted an id versions it (intake.md):
+	 * each key carries the originator of its object's report, so that intake
+	 * finds a member's own earlier versions among the keys it walks, without
+	 * reading their objects and reports rows. */
+	"ALTER TABLE object_keys ADD COLUMN member INTEGER;"
+	"UPDATE object_keys SET member = (SELECT r.originator FROM objects o "
+	"  JOIN reports r ON r.seq = o.report WHERE o.seq = object_keys.seq);",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -257,7 +257,69 @@ def test_iodef_incidents_versioned_by_their_creator_only(bin_):
         n.cleanup()
 
 
+def test_store_of_schema_6_gains_the_members_of_its_keys(bin_):
+    """Migration 7: the keys of a store made before it get the originator of
+    their object's report, and the rule holds for the objects they find."""
+    n = dns_node(bin_)
+    try:
+        m = members(n)
+        a_tok, b_tok = m["A"][1], m["B"][1]
+        v1 = indicator("[ipv4-addr:value = '198.51.100.50']", tlp="green", name="v1")
+        eq(submit(n, [v1], "all", a_tok).status, 201, "A's indicator")
+        b1 = indicator("[ipv4-addr:value = '198.51.100.51']")
+        eq(submit(n, [b1], "all", b_tok).status, 201, "B's own indicator")
+        eq(n.stop(), 0, "clean stop")
+        db = sqlite3.connect(os.path.join(n.data, "atalaya.db"))
+        db.executescript("BEGIN; ALTER TABLE object_keys DROP COLUMN member;"
+                         "PRAGMA user_version = 6; COMMIT;")
+        db.close()
+        n.start()
+        check("event=store_migrate step=7" in n.read_log(), "step 7 ran")
+        db = sqlite3.connect(os.path.join(n.data, "atalaya.db"))
+        got = sorted(db.execute("SELECT o.stix_id, k.member FROM object_keys k "
+                                "JOIN objects o ON o.seq = k.seq"))
+        db.close()
+        eq(got, sorted([(v1["id"], m["A"][0]), (b1["id"], m["B"][0])]), "each key names its member")
+        r = submit(n, [dict(v1, name="forged", modified=now_ts())], "all", b_tok)
+        refused(r, 0, v1["id"], "B after the migration")
+        eq(submit(n, [dict(v1, name="v2", modified=now_ts())], "all", a_tok).status, 201,
+           "A's new version after the migration")
+    finally:
+        n.cleanup()
+
+
+def test_large_report_checked_across_key_batches(bin_):
+    """Intake sorts the keys of a report by batches of 262,144; a larger report
+    is checked through a merge of its batches: the first offender in bundle
+    order is named wherever it lies."""
+    n = dns_node(bin_)
+    try:
+        m = members(n)
+        a_tok, b_tok = m["A"][1], m["B"][1]
+        count = 262144 + 1000
+
+        def ident(i):
+            return {"type": "identity", "spec_version": "2.1", "id": sid("identity"),
+                    "created": "2026-11-01T10:00:00.000Z", "modified": "2026-11-01T10:00:00.000Z",
+                    "name": "n%d" % i}
+        theirs = [ident(i) for i in range(3)]
+        eq(submit(n, theirs, "all", a_tok).status, 201, "A's identities")
+        mine = [ident(i) for i in range(count)]
+        before = stored(n)
+        for at in ([count - 2], [count - 2, 7], [262143]):
+            objs = list(mine)
+            for k, i in enumerate(at):
+                objs[i] = dict(theirs[k], name="forged", modified=now_ts())
+            refused(submit(n, objs, "all", b_tok), min(at), objs[min(at)]["id"], f"forged at {at}")
+        eq(stored(n), before, "nothing stored")
+        eq(submit(n, mine, "all", b_tok).status, 201, "the same report without the forgeries")
+    finally:
+        n.cleanup()
+
+
 if __name__ == "__main__":
     run([test_forged_versions_refused_on_every_path,
          test_copies_scos_and_tlp_markings_stay_shareable,
-         test_iodef_incidents_versioned_by_their_creator_only], sys.argv[1])
+         test_iodef_incidents_versioned_by_their_creator_only,
+         test_store_of_schema_6_gains_the_members_of_its_keys,
+         test_large_report_checked_across_key_batches], sys.argv[1])
