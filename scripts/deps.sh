@@ -7,7 +7,7 @@ what=${1:-build}
 build_pkgs="gcc make meson ninja-build pkg-config python3 libmicrohttpd-dev libjansson-dev
  libsqlite3-dev libsodium-dev libcurl4-gnutls-dev libgnutls28-dev libxml2-dev libgmime-3.0-dev
  libidn2-dev libpsl-dev libyajl-dev libpcre2-dev curl ca-certificates openssl"
-test_pkgs="libcmocka-dev dnsutils clang-format"
+test_pkgs="libcmocka-dev dnsutils clang-format unbound"
 bench_pkgs="wrk dnsperf rbldnsd"
 fuzz_pkgs="clang libclang-rt-14-dev"
 
@@ -47,7 +47,26 @@ if [ "$(id -u)" != 0 ]; then
 		exit 1
 	fi
 fi
+# unbound is for the tests, which run their own instance on a free loopback
+# port (test_dns.py). Where systemd runs, the package would also start a
+# system resolver on port 53 (and, with resolvconf installed, make it this
+# host's resolver): when we install it, it is masked for the install (its
+# start fails, which dpkg ignores) and left disabled.
+quiet_unbound=""
+case " $missing " in
+*" unbound "*) if [ -d /run/systemd/system ]; then quiet_unbound=1; fi ;;
+esac
+
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
+if [ -n "$quiet_unbound" ]; then
+	$sudo systemctl mask --runtime unbound.service >/dev/null 2>&1 || true
+fi
 # shellcheck disable=SC2086
 $sudo apt-get install -y -qq --no-install-recommends $missing
+if [ -n "$quiet_unbound" ]; then
+	$sudo systemctl disable unbound.service >/dev/null 2>&1 || true
+	$sudo systemctl unmask --runtime unbound.service >/dev/null 2>&1 || true
+	echo "atalaya: unbound installed for the tests, its system service left disabled" \
+		"(systemctl enable --now unbound to use it as this host's resolver)"
+fi

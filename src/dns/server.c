@@ -344,6 +344,44 @@ static void classify(const uint8_t *name, size_t plen, struct subject *s)
 		s->kind = SUBJ_NAME;
 }
 
+/* Is the part of the qname below the zone (`plen` bytes, lowercase) a proper
+ * prefix of an address name, an empty non-terminal of the zone: 1 to 3
+ * decimal labels (0-255) of an IPv4 name, or 1 to 31 hex-digit labels of an
+ * IPv6 one? Names exist below it, so it must not be NXDOMAIN (RFC 8020: a
+ * resolver may take that as "nothing below exists"; with QNAME minimisation,
+ * RFC 9156, it asks these names before the full one). Four single-digit
+ * labels are both an IPv4 name and a prefix of IPv6 ones (0.0.0.0 is above
+ * the IPv6 test entry), so they count too when that address is not listed.
+ * Called only for names that are not listed: the full-name path pays nothing. */
+static bool empty_nonterminal(const uint8_t *name, size_t plen)
+{
+	size_t i = 0;
+	int n = 0;
+	bool v4 = true, v6 = true;
+
+	while (i < plen) {
+		uint8_t len = name[i];
+		unsigned v = 0;
+
+		if (len != 1 || hexval(name[i + 1]) < 0)
+			v6 = false;
+		for (uint8_t j = 0; v4 && j < len; j++) {
+			uint8_t c = name[i + 1 + j];
+
+			if (len > 3 || c < '0' || c > '9')
+				v4 = false;
+			v = v * 10 + (unsigned)(c - '0');
+		}
+		if (v > 255)
+			v4 = false;
+		if (!v4 && !v6)
+			return false;
+		i += (size_t)len + 1;
+		n++;
+	}
+	return (v4 && n < 4) || (v6 && n < 32);
+}
+
 static const uint8_t TEST6_LISTED[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0x7F, 0, 0, 2};
 static const uint8_t TEST6_NOT[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0x7F, 0, 0, 1};
 
@@ -525,6 +563,7 @@ static bool in_zone(const struct zone_params *r, const struct dns_query *q, size
 enum result {
 	RES_LISTED,	/* a listed value (any type) */
 	RES_NOT_LISTED, /* NXDOMAIN: a value not listed */
+	RES_PARTIAL,	/* NODATA: a prefix of address names (empty non-terminal) */
 	RES_APEX,	/* SOA, NS or other type at the apex */
 	RES_REFUSED,	/* outside the zone, class CH/HS/ANY */
 	RES_FORMERR,
@@ -533,8 +572,9 @@ enum result {
 	RES_DROPPED, /* nothing sent: not a query */
 	NRES
 };
-static const char *const result_names[NRES] = {"listed",  "not_listed", "apex",	   "refused",
-					       "formerr", "notimp",	"badvers", "dropped"};
+static const char *const result_names[NRES] = {"listed", "not_listed", "partial",
+					       "apex",	 "refused",    "formerr",
+					       "notimp", "badvers",    "dropped"};
 
 enum qtype_slot { QT_A, QT_TXT, QT_ANY, QT_SOA, QT_NS, QT_AAAA, QT_OTHER, NQT };
 static const char *const qtype_names[NQT] = {"A", "TXT", "ANY", "SOA", "NS", "AAAA", "other"};
@@ -604,6 +644,14 @@ static size_t respond(struct dnsbl_responder *r, struct dnsbl_reader *rd, const 
 	}
 	classify(q.qname, plen, &s);
 	if (!lookup(r, rd, &s, &hit)) {
+		/* plen 8: four one-character labels, the only IPv4 names that
+		 * are also prefixes of IPv6 ones */
+		if ((s.kind == SUBJ_NAME || (s.kind == SUBJ_IP4 && plen == 8)) &&
+		    empty_nonterminal(q.qname, plen)) {
+			*res = RES_PARTIAL;
+			put_soa(r, p, &w, 1); /* NOERROR, no data (RFC 2308 NODATA) */
+			goto trunc;
+		}
 		*res = RES_NOT_LISTED;
 		dns_wr_set_rcode(&w, DNS_NXDOMAIN);
 		put_soa(r, p, &w, 1);

@@ -1,6 +1,7 @@
 """The DNS blocklist as mail operators and their resolvers see it (issue 12):
-RFC 5782 test entries asked with dig, the SOA/NS/TTL settings, the query
-counters on /metrics, and TCP DNS under slow clients.
+RFC 5782 test entries asked with dig (directly and through unbound), the
+SOA/NS/TTL settings, the query counters on /metrics, and TCP DNS under slow
+clients.
 Usage: test_dns.py ATALAYA_BINARY"""
 import ipaddress
 import os
@@ -79,6 +80,113 @@ def test_rfc5782_test_entries_with_dig(binary):
         n.cleanup()
 
 
+UNBOUND_CONF = """server:
+    interface: 127.0.0.1
+    port: {port}
+    do-daemonize: no
+    username: ""
+    chroot: ""
+    directory: "{dir}"
+    pidfile: ""
+    use-syslog: no
+    logfile: "{dir}/unbound.log"
+    verbosity: 1
+    num-threads: 1
+    so-reuseport: no
+    do-ip6: no
+    access-control: 127.0.0.0/8 allow
+    do-not-query-localhost: no
+    module-config: "iterator"
+    qname-minimisation: yes
+    qname-minimisation-strict: {strict}
+remote-control:
+    control-enable: no
+stub-zone:
+    name: "{zone}"
+    stub-addr: 127.0.0.1@{dns}
+"""
+
+
+class Resolver:
+    """An unbound of our own on a free loopback port (never 53), with our zone
+    as a stub zone: how mail servers reach a DNSBL."""
+
+    def __init__(self, n, strict):
+        self.dir = os.path.join(n.dir, "unbound-strict" if strict else "unbound")
+        os.makedirs(self.dir)
+        self.dns = free_dns_port(n.dns)
+        conf = os.path.join(self.dir, "unbound.conf")
+        with open(conf, "w") as f:
+            f.write(UNBOUND_CONF.format(port=self.dns, dir=self.dir, zone=ZONE, dns=n.dns,
+                                        strict="yes" if strict else "no"))
+        self.proc = subprocess.Popen(["unbound", "-d", "-c", conf], stdout=subprocess.DEVNULL,
+                                     stderr=open(os.path.join(self.dir, "stderr"), "w"))
+        for _ in range(100):
+            out = subprocess.run(["dig", "@127.0.0.1", "-p", str(self.dns), "+time=1",
+                                  "+tries=1", ZONE, "SOA"], capture_output=True, text=True)
+            if "status: NOERROR" in out.stdout:
+                return
+            check(self.proc.poll() is None, f"unbound exited: {self.log()}")
+            time.sleep(0.1)
+        raise AssertionError(f"unbound not answering: {self.log()}")
+
+    def log(self):
+        text = ""
+        for name in ("stderr", "unbound.log"):
+            try:
+                text += open(os.path.join(self.dir, name)).read()
+            except OSError:
+                pass
+        return text
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def test_rfc5782_test_entries_through_unbound(binary):
+    """The RFC 5782 test entries through a recursive resolver that minimises
+    the QNAME (RFC 9156): it asks 0.bl..., 0.0.bl..., 127.bl..., before the
+    full name. Those names are empty non-terminals and must not be NXDOMAIN
+    (RFC 8020): in strict mode unbound takes NXDOMAIN as final, and the IPv6
+    test entry (32 labels, its prefix 0.0.0.0 an IPv4 name) was never listed."""
+    if not shutil.which("unbound") or not shutil.which("dig"):
+        print("skip: unbound or dig not installed (Debian unbound, dnsutils)")
+        return
+    n = dns_node(binary)
+    try:
+        for strict in (False, True):
+            mode = "strict" if strict else "relaxed"
+            res = Resolver(n, strict)
+            try:
+                for name, what in ((nibbles("::FFFF:7F00:2"), "::FFFF:7F00:2"),
+                                   ("2.0.0.127." + ZONE, "127.0.0.2")):
+                    st, rr = dig(res, name, "A")
+                    eq((st, [r[2:] for r in rr]), ("NOERROR", [("A", "127.0.0.2")]),
+                       f"{what} A through unbound ({mode} QNAME minimisation); "
+                       f"unbound log: {res.log()}")
+                    st, rr = dig(res, name, "TXT")
+                    check(st == "NOERROR" and rr and "RFC 5782 test entry" in rr[0][3],
+                          f"{what} TXT through unbound ({mode}): {st} {rr}")
+                for name, what in ((nibbles("::FFFF:7F00:1"), "::FFFF:7F00:1"),
+                                   ("1.0.0.127." + ZONE, "127.0.0.1")):
+                    st, rr = dig(res, name, "A")
+                    eq((st, [r[2] for r in rr]), ("NXDOMAIN", ["SOA"]),
+                       f"{what} not listed through unbound ({mode})")
+                # what it asked on the way: a prefix has no data, and exists
+                st, rr = dig(res, "0.0.0.0." + ZONE, "A")
+                eq((st, [r[2] for r in rr]), ("NOERROR", ["SOA"]),
+                   f"0.0.0.0 (above the IPv6 entry) through unbound ({mode})")
+            finally:
+                res.stop()
+        # and asked directly, the prefixes answer NOERROR without data
+        for name in ("0." + ZONE, "0.0.127." + ZONE, ".".join(nibbles("::1").split(".")[8:])):
+            st, rr = dig(n, name, "A")
+            eq((st, [r[2] for r in rr]), ("NOERROR", ["SOA"]), f"{name}: empty non-terminal")
+    finally:
+        n.cleanup()
+
+
 def test_soa_ns_ttl_settings_with_dig(binary):
     if not shutil.which("dig"):
         print("skip: dig not installed (Debian dnsutils)")
@@ -153,6 +261,8 @@ def test_query_metrics(binary):
             eq(udp(n.dns, query(v4("127.0.0.2"))).a, ["127.0.0.2"], "listed over UDP")
         for _ in range(2):
             eq(udp(n.dns, query(v4("192.0.2.9"), 16)).rcode, 3, "not listed over UDP")
+        r = udp(n.dns, query("0.127." + ZONE))
+        eq((r.rcode, r.a), (0, []), "a prefix of address names: NOERROR, no data")
         eq(udp(n.dns, query("example.com")).rcode, 5, "refused outside the zone")
         bad = bytearray(query(v4("127.0.0.2")))
         bad[5] = 2  # QDCOUNT 2
@@ -166,13 +276,14 @@ def test_query_metrics(binary):
         q = 'atalaya_dns_queries_total{transport="%s",result="%s"}'
         eq(moved(q % ("udp", "listed")), 3, "udp listed")
         eq(moved(q % ("udp", "not_listed")), 2, "udp not listed")
+        eq(moved(q % ("udp", "partial")), 1, "udp partial (empty non-terminal)")
         eq(moved(q % ("udp", "refused")), 1, "udp refused")
         eq(moved(q % ("udp", "formerr")), 1, "udp formerr")
         eq(moved(q % ("tcp", "listed")), 1, "tcp listed")
         eq(moved(q % ("tcp", "apex")), 1, "tcp apex")
         eq(moved('atalaya_dns_query_types_total{qtype="TXT"}'), 2, "TXT queries")
         eq(moved('atalaya_dns_query_types_total{qtype="SOA"}'), 1, "SOA queries")
-        eq(moved('atalaya_dns_query_types_total{qtype="A"}'), 5, "A queries (FORMERR has no type)")
+        eq(moved('atalaya_dns_query_types_total{qtype="A"}'), 6, "A queries (FORMERR has no type)")
         promtool = shutil.which("promtool")
         if promtool:
             out = subprocess.run([promtool, "check", "metrics"], input=body, text=True,
@@ -283,6 +394,7 @@ def test_tcp_full_table_evicts_the_longest_idle(binary):
 
 if __name__ == "__main__":
     run([test_rfc5782_test_entries_with_dig,
+         test_rfc5782_test_entries_through_unbound,
          test_soa_ns_ttl_settings_with_dig,
          test_query_metrics,
          test_tcp_slow_clients_do_not_starve_others,

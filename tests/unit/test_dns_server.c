@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -234,6 +235,66 @@ static void listed_addresses_and_names(void **state)
 	assert_int_equal(a.a_code, 9);
 }
 
+static void expect_nodata(struct fx *f, const char *qname, uint16_t qtype)
+{
+	struct ans a;
+
+	ask(f, qname, qtype, 0, false, &a);
+	assert_int_equal(a.rcode, DNS_NOERROR);
+	assert_int_equal(a.an, 0);
+	assert_true(a.soa_in_auth);
+}
+
+static void expect_nxdomain(struct fx *f, const char *qname)
+{
+	struct ans a;
+
+	ask(f, qname, DNS_T_A, 0, false, &a);
+	assert_int_equal(a.rcode, DNS_NXDOMAIN);
+	assert_true(a.soa_in_auth);
+}
+
+/* What a resolver with QNAME minimisation asks on its way to a full address
+ * name: the prefixes exist (names below them do), so NOERROR without data,
+ * never NXDOMAIN (RFC 8020), whatever the type. */
+static void partial_names_nodata(void **state)
+{
+	struct fx *f = *state;
+	static const char v6[] = "2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0";
+
+	for (size_t cut = 1; cut < 32; cut++) { /* every proper suffix of the nibbles */
+		char name[128];
+
+		snprintf(name, sizeof(name), "%s.bl.example.org", v6 + 64 - 2 * cut);
+		expect_nodata(f, name, DNS_T_A);
+	}
+	expect_nodata(f, "127.bl.example.org", DNS_T_A);
+	expect_nodata(f, "0.127.bl.example.org", DNS_T_TXT);
+	expect_nodata(f, "0.0.127.bl.example.org", DNS_T_ANY);
+	expect_nodata(f, "100.51.198.bl.example.org", DNS_T_A); /* above a listed address */
+	expect_nodata(f, "8.b.d.0.1.0.0.2.bl.example.org", DNS_T_A);
+	expect_nodata(f, "F.F.bl.example.org", DNS_T_A); /* any case */
+	/* four digits are an IPv4 name and a prefix of IPv6 ones (0.0.0.0 is
+	 * above the IPv6 test entry): no data when that address is not listed */
+	expect_nodata(f, "0.0.0.0.bl.example.org", DNS_T_A);
+	expect_nodata(f, "1.0.0.2.bl.example.org", DNS_T_A);
+	/* full names not listed stay NXDOMAIN (RFC 5782) */
+	expect_nxdomain(f, "1.0.0.127.bl.example.org");
+	expect_nxdomain(f, "9.2.0.192.bl.example.org");
+	expect_nxdomain(f, "10.0.0.1.bl.example.org");
+	expect_nxdomain(
+	    f, "1.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.bl.example.org");
+	/* not a prefix of an address name */
+	expect_nxdomain(f, "256.bl.example.org");
+	expect_nxdomain(f, "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+			   "bl.example.org"); /* 33 nibbles */
+	expect_nxdomain(f, "1.2.3.4.56.bl.example.org");
+	expect_nxdomain(f, "ab.bl.example.org");
+	expect_nxdomain(f, "g.0.bl.example.org");
+	expect_nxdomain(f, "invalid.bl.example.org");
+	expect_nxdomain(f, "www.spam.example.bl.example.org");
+}
+
 static void apex_and_refusals(void **state)
 {
 	struct fx *f = *state;
@@ -431,13 +492,14 @@ static void tcp_per_address_cap_ipv6(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(rfc5782_test_entries, setup, teardown),
-		cmocka_unit_test_setup_teardown(listed_addresses_and_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(apex_and_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(truncation_and_edns, setup, teardown),
-		cmocka_unit_test_setup_teardown(live_server_udp_and_tcp, setup, teardown),
-		cmocka_unit_test_setup_teardown(bad_config_and_bind, setup, teardown),
-		cmocka_unit_test_setup_teardown(tcp_per_address_cap_ipv6, setup, teardown),
+	    cmocka_unit_test_setup_teardown(rfc5782_test_entries, setup, teardown),
+	    cmocka_unit_test_setup_teardown(listed_addresses_and_names, setup, teardown),
+	    cmocka_unit_test_setup_teardown(partial_names_nodata, setup, teardown),
+	    cmocka_unit_test_setup_teardown(apex_and_refusals, setup, teardown),
+	    cmocka_unit_test_setup_teardown(truncation_and_edns, setup, teardown),
+	    cmocka_unit_test_setup_teardown(live_server_udp_and_tcp, setup, teardown),
+	    cmocka_unit_test_setup_teardown(bad_config_and_bind, setup, teardown),
+	    cmocka_unit_test_setup_teardown(tcp_per_address_cap_ipv6, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
