@@ -20,9 +20,9 @@ struct node {
 	struct directory *dir;
 	struct metrics *metrics;
 	struct reports *reports; /* incident exchange (src/report) */
-	struct spam *spam;       /* anti-spam and DNSBL (src/spam) */
+	struct spam *spam;	 /* anti-spam and DNSBL (src/spam) */
 	struct warning *warning; /* observable index and alerts (src/alert) */
-	char *spool_dir;         /* DATA/spool: bodies too large for memory */
+	char *spool_dir;	 /* DATA/spool: bodies too large for memory */
 	/* Called on the committing thread right after a report's transaction
 	 * commits (the early-warning service indexes it and raises alerts).
 	 * NULL when no service listens. */

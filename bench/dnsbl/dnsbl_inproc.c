@@ -97,8 +97,8 @@ int main(void)
 	t1 = time_mono_ns();
 	buf_release(&text);
 	rss1 = rss_kib();
-	printf("load 1M ip4set lines: %.3f s (%zu entries, %zu distinct)\n", (t1 - t0) / 1e9,
-	       count, dnsbl_count(bl));
+	printf("load 1M ip4set lines: %.3f s (%zu entries, %zu distinct)\n", (t1 - t0) / 1e9, count,
+	       dnsbl_count(bl));
 	printf("set memory: %.1f MiB (dnsbl_memory); process RSS after load %.1f MiB "
 	       "(%.1f MiB with the 1M-line text still held)\n",
 	       dnsbl_memory(bl) / 1048576.0, rss1 / 1024.0, rss0 / 1024.0);
@@ -167,8 +167,9 @@ int main(void)
 		}
 		atomic_store(&r.stop, 1);
 		pthread_join(th, NULL);
-		printf("commit of 10,000 changes: mean %.1f ms, worst %.1f ms (visible on return)\n",
-		       sum / 10 / 1e6, worst / 1e6);
+		printf(
+		    "commit of 10,000 changes: mean %.1f ms, worst %.1f ms (visible on return)\n",
+		    sum / 10 / 1e6, worst / 1e6);
 		printf("reader during commits: %.1f M lookups, longest %.1f us, %lu over 100 us\n",
 		       r.n / 1e6, r.max_ns / 1e3, (unsigned long)r.over100us);
 	}

@@ -66,7 +66,7 @@ struct warning {
 	uint64_t next_seq; /* of the next event published */
 	bool sse_stopping;
 	struct warning_park *parked; /* idle streams, suspended in MHD */
-	pthread_t ticker;            /* wakes parked streams for their keep-alive */
+	pthread_t ticker;	     /* wakes parked streams for their keep-alive */
 	bool ticker_started;
 
 	struct delivery *dlv;
@@ -92,7 +92,8 @@ bool warning_in_constituency(struct warning *w, int64_t member, const char *valu
 		return false;
 	pthread_mutex_lock(&w->clock);
 	for (size_t i = 0; i < w->ncs && !in; i++)
-		in = w->cs[i].member == member && w->cs[i].set && prefixset_contains(w->cs[i].set, &o);
+		in = w->cs[i].member == member && w->cs[i].set &&
+		     prefixset_contains(w->cs[i].set, &o);
 	pthread_mutex_unlock(&w->clock);
 	return in;
 }
@@ -158,7 +159,7 @@ struct extract {
 	struct policy_subject subject;
 	char report_id[128];
 	enum { FEED_NONE, FEED_LIST, FEED_REVOKE } feed; /* the indicator at hand */
-	int64_t blocking_until; /* its valid_until, INT64_MAX when none */
+	int64_t blocking_until;				 /* its valid_until, INT64_MAX when none */
 	struct spam_incident_value *block;
 	size_t nblock, capblock;
 	int rc;
@@ -249,7 +250,8 @@ static void sco_values(struct extract *x, const char *id, const char *type, cons
 		const struct jv *hashes = jv_get(obj, "hashes"), *h;
 		const char *alg;
 		size_t m;
-		jv_object_foreach(hashes, m, alg, h) {
+		jv_object_foreach(hashes, m, alg, h)
+		{
 			static const struct {
 				const char *name;
 				enum obs_hash_alg a;
@@ -470,14 +472,15 @@ static int feed_of(struct extract *x, const struct jv *obj, enum tlp tlp)
 	const struct jv *types = jv_get(obj, "indicator_types"), *t;
 	size_t i;
 	bool meant = false;
-	jv_array_foreach(types, i, t) {
+	jv_array_foreach(types, i, t)
+	{
 		if (jv_str(t) && !strcmp(jv_str(t), "malicious-activity"))
 			meant = true;
 	}
 	struct policy_subject o = x->subject;
 	o.tlp = tlp;
 	return meant && policy_may_see(x->w->node->dir, NULL, &o, POLICY_DNS) ? FEED_LIST
-									   : FEED_NONE;
+									      : FEED_NONE;
 }
 
 static void extract_object(struct extract *x, const char *type, const char *bytes, size_t len,
@@ -545,8 +548,8 @@ static int extract_run(struct extract *x)
 	x->received = sqlite3_column_int64(s, 1);
 	snprintf(x->report_id, sizeof(x->report_id), "%s", (const char *)sqlite3_column_text(s, 0));
 	x->subject.owner = sqlite3_column_int64(s, 5);
-	x->subject.audience = x->want_blockable ? xstrdup((const char *)sqlite3_column_text(s, 6))
-						: NULL;
+	x->subject.audience =
+	    x->want_blockable ? xstrdup((const char *)sqlite3_column_text(s, 6)) : NULL;
 	const char *counts = (const char *)sqlite3_column_text(s, 2);
 	/* objects has no index on report: walk the report's span of seq */
 	int64_t first = sqlite3_column_int64(s, 3), last = sqlite3_column_int64(s, 4);
@@ -579,8 +582,9 @@ static int extract_run(struct extract *x)
 	 * transaction over a large report (seconds) would hold the WAL at its
 	 * start, and every write meanwhile would lengthen it (store.c). The
 	 * rows of a committed report never change. */
-	s = store_stmt(c, "SELECT seq, type, off, len, modified, tlp FROM objects WHERE seq BETWEEN ? "
-			  "AND ? AND report = ? ORDER BY seq");
+	s = store_stmt(c,
+		       "SELECT seq, type, off, len, modified, tlp FROM objects WHERE seq BETWEEN ? "
+		       "AND ? AND report = ? ORDER BY seq");
 	jdoc_init(&x->doc, 0);
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), released = 0, reached = 0;
 	for (int64_t from = first; !x->rc && from <= last; from += EXTRACT_WINDOW) {
@@ -598,7 +602,8 @@ static int extract_run(struct extract *x)
 			if (!interesting(type))
 				continue;
 			extract_object(x, type, map + off, (size_t)len, sqlite3_column_int64(s, 0),
-				       sqlite3_column_int64(s, 4), (enum tlp)sqlite3_column_int(s, 5));
+				       sqlite3_column_int64(s, 4),
+				       (enum tlp)sqlite3_column_int(s, 5));
 		}
 		sqlite3_reset(s);
 		/* objects lie in seq order in the file: the pages behind are done with, and
@@ -1147,7 +1152,8 @@ static int on_commit_obs(void *ctx, const struct observable *o, int64_t object_s
 		if (had || json_object_size(cc->hits[k].values) < ALERT_VALUES_MAX)
 			json_object_set_new(cc->hits[k].values, v,
 					    json_pack("[sIfb]", observable_kind_name(o->kind),
-						      (json_int_t)a.first_seen, a.score, a.expired));
+						      (json_int_t)a.first_seen, a.score,
+						      a.expired));
 		free(v);
 	}
 	return 0;

@@ -74,7 +74,8 @@ struct store_conn *api_reader(struct request *r)
 {
 	struct store_conn *c = store_reader(r->node->st);
 	if (!c)
-		http_error(r, 500, "internal", NULL, "the store cannot be read; see the node's log");
+		http_error(r, 500, "internal", NULL,
+			   "the store cannot be read; see the node's log");
 	return c;
 }
 
@@ -112,9 +113,7 @@ void api_row_out(struct buf *out, sqlite3_stmt *s, const struct col *cols, size_
 			continue;
 		}
 		switch (cols[i].kind) {
-		case COL_INT:
-			add_int(out, sqlite3_column_int64(s, (int)i));
-			break;
+		case COL_INT: add_int(out, sqlite3_column_int64(s, (int)i)); break;
 		case COL_TEXT:
 			buf_add_json_str(out, (const char *)sqlite3_column_text(s, (int)i),
 					 (size_t)sqlite3_column_bytes(s, (int)i));
@@ -126,7 +125,8 @@ void api_row_out(struct buf *out, sqlite3_stmt *s, const struct col *cols, size_
 			buf_add(out, t, 26);
 			break;
 		case COL_JSON:
-			buf_add(out, sqlite3_column_text(s, (int)i), (size_t)sqlite3_column_bytes(s, (int)i));
+			buf_add(out, sqlite3_column_text(s, (int)i),
+				(size_t)sqlite3_column_bytes(s, (int)i));
 			break;
 		}
 	}

@@ -11,16 +11,16 @@
 #include "util/validate.h"
 
 static const struct rj_field contact_fields[] = {
-	{"role", RJ_STRING, RJ_REQUIRED, 1, 32},
-	{"name", RJ_STRING, RJ_REQUIRED, 1, 200},
-	{"email", RJ_STRING, RJ_REQUIRED, 3, 254},
-	{"phone", RJ_STRING, RJ_NULLABLE, 0, 40},
-	{"webhook_url", RJ_STRING, RJ_NULLABLE, 0, 2048},
-	{"pgp_fingerprint", RJ_STRING, RJ_NULLABLE, 0, 100},
-	{"languages", RJ_STRING_ARRAY, 0, 0, 20},
-	{"availability", RJ_STRING_OR_OBJECT, RJ_REQUIRED, 0, 0},
-	{"escalation_position", RJ_INT, 0, 1, 1000},
-	{"audience", RJ_STRING_ARRAY, 0, 0, 1000},
+    {"role", RJ_STRING, RJ_REQUIRED, 1, 32},
+    {"name", RJ_STRING, RJ_REQUIRED, 1, 200},
+    {"email", RJ_STRING, RJ_REQUIRED, 3, 254},
+    {"phone", RJ_STRING, RJ_NULLABLE, 0, 40},
+    {"webhook_url", RJ_STRING, RJ_NULLABLE, 0, 2048},
+    {"pgp_fingerprint", RJ_STRING, RJ_NULLABLE, 0, 100},
+    {"languages", RJ_STRING_ARRAY, 0, 0, 20},
+    {"availability", RJ_STRING_OR_OBJECT, RJ_REQUIRED, 0, 0},
+    {"escalation_position", RJ_INT, 0, 1, 1000},
+    {"audience", RJ_STRING_ARRAY, 0, 0, 1000},
 };
 #define NCONTACT (sizeof(contact_fields) / sizeof(contact_fields[0]))
 
@@ -49,16 +49,20 @@ static bool check_availability(struct request *r, json_t *v)
 	static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 	if (json_is_string(v)) {
 		if (strcmp(json_string_value(v), "24/7"))
-			return bad(r, "availability", "'%s' is not \"24/7\"; give "
-				   "{\"hours\":\"08:00-18:00\",\"time_zone\":\"...\",\"days\":[...]}",
-				   json_string_value(v));
+			return bad(
+			    r, "availability",
+			    "'%s' is not \"24/7\"; give "
+			    "{\"hours\":\"08:00-18:00\",\"time_zone\":\"...\",\"days\":[...]}",
+			    json_string_value(v));
 		return true;
 	}
 	const char *key;
 	json_t *item;
-	json_object_foreach(v, key, item) {
+	json_object_foreach(v, key, item)
+	{
 		if (strcmp(key, "hours") && strcmp(key, "time_zone") && strcmp(key, "days"))
-			return bad(r, "availability", "unknown field '%s' (hours, time_zone, days)", key);
+			return bad(r, "availability", "unknown field '%s' (hours, time_zone, days)",
+				   key);
 	}
 	json_t *hours = json_object_get(v, "hours"), *tz = json_object_get(v, "time_zone");
 	json_t *d = json_object_get(v, "days");
@@ -71,12 +75,14 @@ static bool check_availability(struct request *r, json_t *v)
 		size_t i;
 		if (!json_is_array(d) || json_array_size(d) == 0 || json_array_size(d) > 7)
 			return bad(r, "availability.days", "%s", "must be a list of mon..sun");
-		json_array_foreach(d, i, item) {
+		json_array_foreach(d, i, item)
+		{
 			bool ok = false;
 			for (int k = 0; k < 7 && json_is_string(item); k++)
 				ok |= !strcmp(json_string_value(item), days[k]);
 			if (!ok)
-				return bad(r, "availability.days", "%s", "must be a list of mon..sun");
+				return bad(r, "availability.days", "%s",
+					   "must be a list of mon..sun");
 		}
 	}
 	return true;
@@ -92,7 +98,8 @@ static bool check_contact(struct request *r, json_t *in, struct buf *aud)
 		for (int k = 0; roles[k]; k++)
 			ok |= !strcmp(json_string_value(v), roles[k]);
 		if (!ok)
-			return bad(r, "role", "'%s' is not policy, technical, law-enforcement or crisis",
+			return bad(r, "role",
+				   "'%s' is not policy, technical, law-enforcement or crisis",
 				   json_string_value(v));
 	}
 	if ((v = json_object_get(in, "email")) && !valid_email(json_string_value(v)))
@@ -103,7 +110,8 @@ static bool check_contact(struct request *r, json_t *in, struct buf *aud)
 			   json_string_value(v));
 	if ((v = json_object_get(in, "webhook_url")) && json_is_string(v) &&
 	    !valid_http_url(json_string_value(v)))
-		return bad(r, "webhook_url", "'%s' is not an http or https URL", json_string_value(v));
+		return bad(r, "webhook_url", "'%s' is not an http or https URL",
+			   json_string_value(v));
 	if ((v = json_object_get(in, "webhook_url")) && json_is_string(v)) {
 		/* the address rules of the delivery (alert/webhook.h), here on a
 		 * literal address; a name is checked at every connect */
@@ -123,7 +131,8 @@ static bool check_contact(struct request *r, json_t *in, struct buf *aud)
 	    !valid_pgp_fingerprint(json_string_value(v)))
 		return bad(r, "pgp_fingerprint", "'%s' is not a 40 or 64 hex digit fingerprint",
 			   json_string_value(v));
-	json_array_foreach(json_object_get(in, "languages"), i, v) {
+	json_array_foreach(json_object_get(in, "languages"), i, v)
+	{
 		if (!valid_language(json_string_value(v))) {
 			http_error(r, 422, "invalid_field", "languages",
 				   "languages[%zu]: '%s' is not an ISO 639-1 code", i,
@@ -145,34 +154,34 @@ static bool check_contact(struct request *r, json_t *in, struct buf *aud)
 	return true;
 }
 
-#define CONTACT_COLS                                                                            \
-	"id, member_id, role, name, email, phone, webhook_url, pgp_fingerprint, languages, "    \
+#define CONTACT_COLS                                                                               \
+	"id, member_id, role, name, email, phone, webhook_url, pgp_fingerprint, languages, "       \
 	"availability, escalation_position, audience, created, updated"
 
 static const struct col contact_cols[] = {
-	{"id", COL_INT},
-	{"member_id", COL_INT},
-	{"role", COL_TEXT},
-	{"name", COL_TEXT},
-	{"email", COL_TEXT},
-	{"phone", COL_TEXT},
-	{"webhook_url", COL_TEXT},
-	{"pgp_fingerprint", COL_TEXT},
-	{"languages", COL_JSON},
-	{"availability", COL_JSON},
-	{"escalation_position", COL_INT},
-	{"audience", COL_JSON},
-	{"created", COL_TIME},
-	{"updated", COL_TIME},
+    {"id", COL_INT},
+    {"member_id", COL_INT},
+    {"role", COL_TEXT},
+    {"name", COL_TEXT},
+    {"email", COL_TEXT},
+    {"phone", COL_TEXT},
+    {"webhook_url", COL_TEXT},
+    {"pgp_fingerprint", COL_TEXT},
+    {"languages", COL_JSON},
+    {"availability", COL_JSON},
+    {"escalation_position", COL_INT},
+    {"audience", COL_JSON},
+    {"created", COL_TIME},
+    {"updated", COL_TIME},
 };
 #define NCOLS (sizeof(contact_cols) / sizeof(contact_cols[0]))
 
 static bool visible(struct request *r, sqlite3_stmt *s, enum policy_path p)
 {
 	struct policy_subject o = {
-		.owner = sqlite3_column_int64(s, 1),
-		.audience = (const char *)sqlite3_column_text(s, 11),
-		.tlp = TLP_NONE,
+	    .owner = sqlite3_column_int64(s, 1),
+	    .audience = (const char *)sqlite3_column_text(s, 11),
+	    .tlp = TLP_NONE,
 	};
 	return policy_may_see(r->node->dir, &r->who, &o, p);
 }
@@ -232,14 +241,15 @@ static void list_contacts(struct request *r)
  * which the UPDATE's coalesce() keeps. */
 static void bind_fields(sqlite3_stmt *s, json_t *in, const char *aud)
 {
-	static const char *const text_cols[] = {"role", "name", "email", "phone", "webhook_url",
-						"pgp_fingerprint"};
+	static const char *const text_cols[] = {"role",	 "name",	"email",
+						"phone", "webhook_url", "pgp_fingerprint"};
 	for (int i = 0; i < 6; i++) {
 		json_t *v = json_object_get(in, text_cols[i]);
 		if (json_is_string(v))
 			sqlite3_bind_text(s, i + 1, json_string_value(v), -1, SQLITE_TRANSIENT);
 	}
-	json_t *langs = json_object_get(in, "languages"), *avail = json_object_get(in, "availability");
+	json_t *langs = json_object_get(in, "languages"),
+	       *avail = json_object_get(in, "availability");
 	if (langs) {
 		char *t = json_dumps(langs, JSON_COMPACT);
 		sqlite3_bind_text(s, 7, t, -1, SQLITE_TRANSIENT);
@@ -251,7 +261,8 @@ static void bind_fields(sqlite3_stmt *s, json_t *in, const char *aud)
 		free(t);
 	}
 	if (json_is_integer(json_object_get(in, "escalation_position")))
-		sqlite3_bind_int64(s, 9, json_integer_value(json_object_get(in, "escalation_position")));
+		sqlite3_bind_int64(s, 9,
+				   json_integer_value(json_object_get(in, "escalation_position")));
 	if (aud)
 		sqlite3_bind_text(s, 10, aud, -1, SQLITE_TRANSIENT);
 }
@@ -276,11 +287,11 @@ static void answer_contact(struct request *r, int64_t id, int status)
 static void post_contact(struct request *r)
 {
 	static const char sql[] =
-		"INSERT INTO contacts(role, name, email, phone, webhook_url, pgp_fingerprint, "
-		"languages, availability, escalation_position, audience, member_id, created, updated) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, '[]'), ?8, coalesce(?9, (SELECT "
-		"coalesce(max(escalation_position), 0) + 1 FROM contacts WHERE member_id = ?11)), "
-		"coalesce(?10, '[]'), ?11, ?12, ?12)";
+	    "INSERT INTO contacts(role, name, email, phone, webhook_url, pgp_fingerprint, "
+	    "languages, availability, escalation_position, audience, member_id, created, updated) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, '[]'), ?8, coalesce(?9, (SELECT "
+	    "coalesce(max(escalation_position), 0) + 1 FROM contacts WHERE member_id = ?11)), "
+	    "coalesce(?10, '[]'), ?11, ?12, ?12)";
 	struct buf aud;
 	struct store_conn *c;
 	int64_t id = 0;
@@ -323,8 +334,10 @@ static bool own_contact(struct request *r, int64_t id)
 	if (sqlite3_step(s) != SQLITE_ROW || !visible(r, s, POLICY_CONTACT_GET))
 		http_error(r, 404, "not_found", NULL, "no contact %" PRId64, id);
 	else if (sqlite3_column_int64(s, 1) != r->who.member_id)
-		http_error(r, 403, "forbidden", NULL, "contact %" PRId64 " belongs to member %lld; "
-			   "a member edits only its own contacts", id, sqlite3_column_int64(s, 1));
+		http_error(r, 403, "forbidden", NULL,
+			   "contact %" PRId64 " belongs to member %lld; "
+			   "a member edits only its own contacts",
+			   id, sqlite3_column_int64(s, 1));
 	else
 		ok = true;
 	sqlite3_reset(s);
@@ -334,13 +347,13 @@ static bool own_contact(struct request *r, int64_t id)
 static void patch_contact(struct request *r)
 {
 	static const char sql[] =
-		"UPDATE contacts SET role = coalesce(?1, role), name = coalesce(?2, name), "
-		"email = coalesce(?3, email), phone = CASE WHEN ?13 THEN ?4 ELSE phone END, "
-		"webhook_url = CASE WHEN ?14 THEN ?5 ELSE webhook_url END, "
-		"pgp_fingerprint = CASE WHEN ?15 THEN ?6 ELSE pgp_fingerprint END, "
-		"languages = coalesce(?7, languages), availability = coalesce(?8, availability), "
-		"escalation_position = coalesce(?9, escalation_position), "
-		"audience = coalesce(?10, audience), updated = ?12 WHERE id = ?11";
+	    "UPDATE contacts SET role = coalesce(?1, role), name = coalesce(?2, name), "
+	    "email = coalesce(?3, email), phone = CASE WHEN ?13 THEN ?4 ELSE phone END, "
+	    "webhook_url = CASE WHEN ?14 THEN ?5 ELSE webhook_url END, "
+	    "pgp_fingerprint = CASE WHEN ?15 THEN ?6 ELSE pgp_fingerprint END, "
+	    "languages = coalesce(?7, languages), availability = coalesce(?8, availability), "
+	    "escalation_position = coalesce(?9, escalation_position), "
+	    "audience = coalesce(?10, audience), updated = ?12 WHERE id = ?11";
 	struct buf aud;
 	struct store_conn *c;
 	int64_t id = r->id[0];
@@ -391,8 +404,8 @@ static void delete_contact(struct request *r)
 	sqlite3_bind_int64(s, 1, r->id[0]);
 	int src = sqlite3_step(s);
 	sqlite3_reset(s);
-	rc = store_write_end(r->node->st, src == SQLITE_DONE ? ERR_OK
-							     : store_error(c, src, "contact_delete"));
+	rc = store_write_end(r->node->st,
+			     src == SQLITE_DONE ? ERR_OK : store_error(c, src, "contact_delete"));
 	if (rc)
 		http_error_detail(r, rc, NULL);
 	else
@@ -400,10 +413,10 @@ static void delete_contact(struct request *r)
 }
 
 const struct route api_contact_routes[] = {
-	{"POST", "/api/v1/contacts", post_contact, ROUTE_WRITE, NULL, "add a point of contact"},
-	{"GET", "/api/v1/contacts", list_contacts, 0, NULL, "list the contacts the caller may see"},
-	{"GET", "/api/v1/contacts/{id}", get_contact, 0, NULL, "show a contact"},
-	{"PATCH", "/api/v1/contacts/{id}", patch_contact, ROUTE_WRITE, NULL, "change a contact"},
-	{"DELETE", "/api/v1/contacts/{id}", delete_contact, ROUTE_WRITE, NULL, "delete a contact"},
-	{0},
+    {"POST", "/api/v1/contacts", post_contact, ROUTE_WRITE, NULL, "add a point of contact"},
+    {"GET", "/api/v1/contacts", list_contacts, 0, NULL, "list the contacts the caller may see"},
+    {"GET", "/api/v1/contacts/{id}", get_contact, 0, NULL, "show a contact"},
+    {"PATCH", "/api/v1/contacts/{id}", patch_contact, ROUTE_WRITE, NULL, "change a contact"},
+    {"DELETE", "/api/v1/contacts/{id}", delete_contact, ROUTE_WRITE, NULL, "delete a contact"},
+    {0},
 };

@@ -6,16 +6,17 @@
 #include "util/timeutil.h"
 
 static const struct rj_field group_fields[] = {
-	{"name", RJ_STRING, RJ_REQUIRED, 1, 200},
-	{"description", RJ_STRING, 0, 0, 2000},
-	{"members", RJ_INT_ARRAY, 0, 0, 10000},
+    {"name", RJ_STRING, RJ_REQUIRED, 1, 200},
+    {"description", RJ_STRING, 0, 0, 2000},
+    {"members", RJ_INT_ARRAY, 0, 0, 10000},
 };
 #define NGROUP (sizeof(group_fields) / sizeof(group_fields[0]))
 
 static json_t *load_group(struct store_conn *c, int64_t id)
 {
-	sqlite3_stmt *s = store_stmt(c, "SELECT id, name, description, created, updated FROM groups "
-					"WHERE id = ?");
+	sqlite3_stmt *s =
+	    store_stmt(c, "SELECT id, name, description, created, updated FROM groups "
+			  "WHERE id = ?");
 	json_t *g = NULL;
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -26,7 +27,8 @@ static json_t *load_group(struct store_conn *c, int64_t id)
 	if (!g)
 		return NULL;
 	json_t *members = json_array();
-	s = store_stmt(c, "SELECT member_id FROM group_members WHERE group_id = ? ORDER BY member_id");
+	s = store_stmt(c,
+		       "SELECT member_id FROM group_members WHERE group_id = ? ORDER BY member_id");
 	sqlite3_bind_int64(s, 1, id);
 	while (sqlite3_step(s) == SQLITE_ROW)
 		json_array_append_new(members, json_integer(sqlite3_column_int64(s, 0)));
@@ -46,13 +48,16 @@ static int set_members(struct request *r, struct store_conn *c, int64_t id, json
 	sqlite3_reset(s);
 	if (src != SQLITE_DONE)
 		return store_error(c, src, "group_members_clear");
-	json_array_foreach(members, i, m) {
+	json_array_foreach(members, i, m)
+	{
 		if (!directory_member_exists(r->node->dir, json_integer_value(m))) {
-			http_error(r, 422, "invalid_field", "members", "members[%zu]: no member %" JSON_INTEGER_FORMAT,
-				   i, json_integer_value(m));
+			http_error(r, 422, "invalid_field", "members",
+				   "members[%zu]: no member %" JSON_INTEGER_FORMAT, i,
+				   json_integer_value(m));
 			return ERR_INVALID;
 		}
-		s = store_stmt(c, "INSERT OR IGNORE INTO group_members(group_id, member_id) VALUES (?,?)");
+		s = store_stmt(
+		    c, "INSERT OR IGNORE INTO group_members(group_id, member_id) VALUES (?,?)");
 		sqlite3_bind_int64(s, 1, id);
 		sqlite3_bind_int64(s, 2, json_integer_value(m));
 		src = sqlite3_step(s);
@@ -98,7 +103,8 @@ static void post_group(struct request *r)
 	}
 	sqlite3_stmt *s = store_stmt(c, "INSERT INTO groups(name, description, created, updated) "
 					"VALUES (?,?,?,?)");
-	sqlite3_bind_text(s, 1, json_string_value(json_object_get(in, "name")), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 1, json_string_value(json_object_get(in, "name")), -1,
+			  SQLITE_TRANSIENT);
 	const char *desc = json_string_value(json_object_get(in, "description"));
 	sqlite3_bind_text(s, 2, desc ? desc : "", -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 3, now);
@@ -208,10 +214,10 @@ static void delete_group(struct request *r)
 }
 
 const struct route api_group_routes[] = {
-	{"POST", "/api/v1/groups", post_group, ROUTE_ADMIN, NULL, "create a group"},
-	{"GET", "/api/v1/groups", list_groups, 0, NULL, "list groups"},
-	{"GET", "/api/v1/groups/{id}", get_group, 0, NULL, "show a group"},
-	{"PATCH", "/api/v1/groups/{id}", patch_group, ROUTE_ADMIN, NULL, "change a group"},
-	{"DELETE", "/api/v1/groups/{id}", delete_group, ROUTE_ADMIN, NULL, "delete a group"},
-	{0},
+    {"POST", "/api/v1/groups", post_group, ROUTE_ADMIN, NULL, "create a group"},
+    {"GET", "/api/v1/groups", list_groups, 0, NULL, "list groups"},
+    {"GET", "/api/v1/groups/{id}", get_group, 0, NULL, "show a group"},
+    {"PATCH", "/api/v1/groups/{id}", patch_group, ROUTE_ADMIN, NULL, "change a group"},
+    {"DELETE", "/api/v1/groups/{id}", delete_group, ROUTE_ADMIN, NULL, "delete a group"},
+    {0},
 };

@@ -48,8 +48,8 @@ static void get_openapi(struct request *r)
 }
 
 const struct route api_health_routes[] = {
-	{"GET", "/api/v1/health", get_health, ROUTE_PUBLIC, NULL, "is the node up"},
-	{"GET", "/metrics", get_metrics, ROUTE_PUBLIC, NULL, "Prometheus metrics"},
-	{"GET", "/api/v1/openapi.json", get_openapi, ROUTE_PUBLIC, NULL, "this API, OpenAPI 3.1"},
-	{0},
+    {"GET", "/api/v1/health", get_health, ROUTE_PUBLIC, NULL, "is the node up"},
+    {"GET", "/metrics", get_metrics, ROUTE_PUBLIC, NULL, "Prometheus metrics"},
+    {"GET", "/api/v1/openapi.json", get_openapi, ROUTE_PUBLIC, NULL, "this API, OpenAPI 3.1"},
+    {0},
 };

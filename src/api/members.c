@@ -19,12 +19,12 @@ static bool valid_kind(const char *s)
 }
 
 static const struct rj_field member_fields[] = {
-	{"name", RJ_STRING, RJ_REQUIRED, 1, 200},
-	{"kind", RJ_STRING, RJ_REQUIRED, 1, 32},
-	{"country", RJ_STRING, RJ_REQUIRED, 2, 2},
-	{"languages", RJ_STRING_ARRAY, 0, 0, 20},
-	{"role", RJ_STRING, RJ_REQUIRED, 1, 16},
-	{"ack_deadline_seconds", RJ_INT, RJ_NULLABLE, 10, 604800},
+    {"name", RJ_STRING, RJ_REQUIRED, 1, 200},
+    {"kind", RJ_STRING, RJ_REQUIRED, 1, 32},
+    {"country", RJ_STRING, RJ_REQUIRED, 2, 2},
+    {"languages", RJ_STRING_ARRAY, 0, 0, 20},
+    {"role", RJ_STRING, RJ_REQUIRED, 1, 16},
+    {"ack_deadline_seconds", RJ_INT, RJ_NULLABLE, 10, 604800},
 };
 #define NFIELDS(a) (sizeof(a) / sizeof(a[0]))
 
@@ -45,12 +45,13 @@ static bool check_member(struct request *r, json_t *in)
 		return false;
 	}
 	if ((v = json_object_get(in, "role")) && role_parse(json_string_value(v)) < 0) {
-		http_error(r, 422, "invalid_field", "role", "role: '%s' is not admin, analyst or reader",
-			   json_string_value(v));
+		http_error(r, 422, "invalid_field", "role",
+			   "role: '%s' is not admin, analyst or reader", json_string_value(v));
 		return false;
 	}
 	json_t *item;
-	json_array_foreach(json_object_get(in, "languages"), i, item) {
+	json_array_foreach(json_object_get(in, "languages"), i, item)
+	{
 		if (!valid_language(json_string_value(item))) {
 			http_error(r, 422, "invalid_field", "languages",
 				   "languages[%zu]: '%s' is not an ISO 639-1 code", i,
@@ -61,14 +62,19 @@ static bool check_member(struct request *r, json_t *in)
 	return true;
 }
 
-#define MEMBER_COLS "id, name, kind, country, languages, role, ack_deadline_seconds, created, updated"
+#define MEMBER_COLS                                                                                \
+	"id, name, kind, country, languages, role, ack_deadline_seconds, created, updated"
 
 static const struct col member_cols[] = {
-	{"id", COL_INT},          {"name", COL_TEXT},
-	{"kind", COL_TEXT},       {"country", COL_TEXT},
-	{"languages", COL_JSON},  {"role", COL_TEXT},
-	{"ack_deadline_seconds", COL_INT},
-	{"created", COL_TIME},    {"updated", COL_TIME},
+    {"id", COL_INT},
+    {"name", COL_TEXT},
+    {"kind", COL_TEXT},
+    {"country", COL_TEXT},
+    {"languages", COL_JSON},
+    {"role", COL_TEXT},
+    {"ack_deadline_seconds", COL_INT},
+    {"created", COL_TIME},
+    {"updated", COL_TIME},
 };
 #define NMCOLS (sizeof(member_cols) / sizeof(member_cols[0]))
 
@@ -86,7 +92,7 @@ static json_t *member_row(sqlite3_stmt *s)
 static json_t *load_member(struct store_conn *c, int64_t id)
 {
 	static const char sql[] =
-		"SELECT " MEMBER_COLS " FROM members WHERE id = ? AND deleted IS NULL";
+	    "SELECT " MEMBER_COLS " FROM members WHERE id = ? AND deleted IS NULL";
 	sqlite3_stmt *s = store_stmt(c, sql);
 	json_t *m = NULL;
 	if (!s)
@@ -102,7 +108,7 @@ static int insert_token(struct store_conn *c, int64_t member, const char *label,
 			char text[TOKEN_TEXT_MAX], int64_t *token_id)
 {
 	static const char sql[] =
-		"INSERT INTO tokens(member_id, lookup, hash, label, created) VALUES (?,?,?,?,?)";
+	    "INSERT INTO tokens(member_id, lookup, hash, label, created) VALUES (?,?,?,?,?)";
 	char lookup[TOKEN_LOOKUP_LEN + 1];
 	uint8_t hash[TOKEN_HASH_LEN];
 	sqlite3_stmt *s = store_stmt(c, sql);
@@ -128,8 +134,9 @@ int api_member_create(struct store *st, const char *name, const char *kind, cons
 		      const char *languages_json, const char *role, int64_t ack_deadline,
 		      int64_t *id, char token[TOKEN_TEXT_MAX], int64_t *token_id)
 {
-	static const char sql[] = "INSERT INTO members(name, kind, country, languages, role, "
-				  "created, updated, ack_deadline_seconds) VALUES (?,?,?,?,?,?,?,?)";
+	static const char sql[] =
+	    "INSERT INTO members(name, kind, country, languages, role, "
+	    "created, updated, ack_deadline_seconds) VALUES (?,?,?,?,?,?,?,?)";
 	struct store_conn *c;
 	int rc = store_write_begin(st, &c);
 	if (rc)
@@ -173,8 +180,8 @@ static void post_member(struct request *r)
 	char *lj = langs ? json_dumps(langs, JSON_COMPACT) : NULL;
 	int rc = api_member_create(r->node->st, json_string_value(json_object_get(in, "name")),
 				   json_string_value(json_object_get(in, "kind")),
-				   json_string_value(json_object_get(in, "country")), lj ? lj : "[]",
-				   json_string_value(json_object_get(in, "role")),
+				   json_string_value(json_object_get(in, "country")),
+				   lj ? lj : "[]", json_string_value(json_object_get(in, "role")),
 				   json_is_integer(ack) ? json_integer_value(ack) : 0, &id, token,
 				   &token_id);
 	free(lj);
@@ -252,7 +259,8 @@ static void patch_member(struct request *r)
 	if (r->who.role != ROLE_ADMIN) {
 		const char *key;
 		json_t *v;
-		json_object_foreach(in, key, v) {
+		json_object_foreach(in, key, v)
+		{
 			if (strcmp(key, "languages") && strcmp(key, "ack_deadline_seconds")) {
 				http_error(r, 403, "forbidden", key,
 					   "%s: only an admin may change it; a member may change "
@@ -273,10 +281,10 @@ static void patch_member(struct request *r)
 		goto out;
 	}
 	static const char sql[] =
-		"UPDATE members SET name = coalesce(?1, name), kind = coalesce(?2, kind), "
-		"country = coalesce(?3, country), languages = coalesce(?4, languages), "
-		"role = coalesce(?5, role), ack_deadline_seconds = CASE WHEN ?6 THEN ?7 ELSE "
-		"ack_deadline_seconds END, updated = ?8 WHERE id = ?9 AND deleted IS NULL";
+	    "UPDATE members SET name = coalesce(?1, name), kind = coalesce(?2, kind), "
+	    "country = coalesce(?3, country), languages = coalesce(?4, languages), "
+	    "role = coalesce(?5, role), ack_deadline_seconds = CASE WHEN ?6 THEN ?7 ELSE "
+	    "ack_deadline_seconds END, updated = ?8 WHERE id = ?9 AND deleted IS NULL";
 	sqlite3_stmt *s = store_stmt(c, sql);
 	const char *names[] = {"name", "kind", "country", NULL, "role"};
 	for (int i = 0; i < 5; i++) {
@@ -334,7 +342,8 @@ static void delete_member(struct request *r)
 	sqlite3_bind_int64(s, 3, id);
 	rc = store_step_changed(c, s, "member_delete");
 	if (!rc) {
-		s = store_stmt(c, "UPDATE tokens SET revoked = ? WHERE member_id = ? AND revoked IS NULL");
+		s = store_stmt(
+		    c, "UPDATE tokens SET revoked = ? WHERE member_id = ? AND revoked IS NULL");
 		sqlite3_bind_int64(s, 1, now);
 		sqlite3_bind_int64(s, 2, id);
 		rc = store_step_done(c, s, "member_delete_tokens");
@@ -358,7 +367,7 @@ static void delete_member(struct request *r)
 }
 
 static const struct rj_field token_fields[] = {
-	{"label", RJ_STRING, 0, 0, 100},
+    {"label", RJ_STRING, 0, 0, 100},
 };
 
 static void post_token(struct request *r)
@@ -382,18 +391,20 @@ static void post_token(struct request *r)
 	int rc = store_write_begin(r->node->st, &c);
 	if (!rc)
 		rc = store_write_end(r->node->st,
-				     insert_token(c, id, json_string_value(json_object_get(in, "label")),
+				     insert_token(c, id,
+						  json_string_value(json_object_get(in, "label")),
 						  token, &token_id));
 	if (rc) {
 		http_error_detail(r, rc, NULL);
 		goto out;
 	}
 	directory_reload(r->node->dir, r->node->st);
-	snprintf(r->location, sizeof(r->location), "/api/v1/members/%" PRId64 "/tokens/%" PRId64, id,
-		 token_id);
-	http_json(r, 201, json_pack("{sI ss sI ss}", "id", (json_int_t)token_id, "token", token,
-				    "member_id", (json_int_t)id, "label",
-				    in ? json_string_value(json_object_get(in, "label")) ?: "" : ""));
+	snprintf(r->location, sizeof(r->location), "/api/v1/members/%" PRId64 "/tokens/%" PRId64,
+		 id, token_id);
+	http_json(r, 201,
+		  json_pack("{sI ss sI ss}", "id", (json_int_t)token_id, "token", token,
+			    "member_id", (json_int_t)id, "label",
+			    in ? json_string_value(json_object_get(in, "label")) ?: "" : ""));
 out:
 	json_decref(in);
 }
@@ -452,13 +463,14 @@ static void delete_token(struct request *r)
 }
 
 const struct route api_member_routes[] = {
-	{"POST", "/api/v1/members", post_member, ROUTE_ADMIN, NULL, "create a member and its first token"},
-	{"GET", "/api/v1/members", list_members, 0, NULL, "list members"},
-	{"GET", "/api/v1/members/{id}", get_member, 0, NULL, "show a member"},
-	{"PATCH", "/api/v1/members/{id}", patch_member, 0, NULL, "change a member"},
-	{"DELETE", "/api/v1/members/{id}", delete_member, ROUTE_ADMIN, NULL, "delete a member"},
-	{"POST", "/api/v1/members/{id}/tokens", post_token, 0, NULL, "create a token"},
-	{"GET", "/api/v1/members/{id}/tokens", list_tokens, 0, NULL, "list a member's tokens"},
-	{"DELETE", "/api/v1/members/{id}/tokens/{token_id}", delete_token, 0, NULL, "revoke a token"},
-	{0},
+    {"POST", "/api/v1/members", post_member, ROUTE_ADMIN, NULL,
+     "create a member and its first token"},
+    {"GET", "/api/v1/members", list_members, 0, NULL, "list members"},
+    {"GET", "/api/v1/members/{id}", get_member, 0, NULL, "show a member"},
+    {"PATCH", "/api/v1/members/{id}", patch_member, 0, NULL, "change a member"},
+    {"DELETE", "/api/v1/members/{id}", delete_member, ROUTE_ADMIN, NULL, "delete a member"},
+    {"POST", "/api/v1/members/{id}/tokens", post_token, 0, NULL, "create a token"},
+    {"GET", "/api/v1/members/{id}/tokens", list_tokens, 0, NULL, "list a member's tokens"},
+    {"DELETE", "/api/v1/members/{id}/tokens/{token_id}", delete_token, 0, NULL, "revoke a token"},
+    {0},
 };

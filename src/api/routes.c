@@ -7,12 +7,6 @@
 /* Add a module's table here; the router, metrics, `atalaya routes` and the
  * OpenAPI test all read this list. */
 const struct route *const api_route_tables[] = {
-	api_health_routes,
-	api_member_routes,
-	api_group_routes,
-	api_contact_routes,
-	report_routes,
-	warning_routes,
-	spam_routes,
-	NULL,
+    api_health_routes, api_member_routes, api_group_routes, api_contact_routes,
+    report_routes,     warning_routes,	  spam_routes,	    NULL,
 };

@@ -134,8 +134,8 @@ static void take_pair(sqlite3_stmt *s, void *out)
 static int load(struct store *st, struct snapshot *s)
 {
 	static const char toks_sql[] =
-		"SELECT t.lookup, t.hash, m.id, m.role FROM tokens t JOIN members m "
-		"ON m.id = t.member_id WHERE t.revoked IS NULL AND m.deleted IS NULL";
+	    "SELECT t.lookup, t.hash, m.id, m.role FROM tokens t JOIN members m "
+	    "ON m.id = t.member_id WHERE t.revoked IS NULL AND m.deleted IS NULL";
 	static const char members_sql[] = "SELECT id FROM members WHERE deleted IS NULL";
 	static const char groups_sql[] = "SELECT id FROM groups";
 	static const char gm_sql[] = "SELECT group_id, member_id FROM group_members";
@@ -209,8 +209,7 @@ int directory_reload(struct directory *d, struct store *st)
 	return ERR_OK;
 }
 
-int directory_authenticate(struct directory *d, const char *token, size_t n,
-			   struct principal *who)
+int directory_authenticate(struct directory *d, const char *token, size_t n, struct principal *who)
 {
 	struct tok key;
 	uint8_t hash[TOKEN_HASH_LEN];
@@ -232,8 +231,8 @@ int directory_authenticate(struct directory *d, const char *token, size_t n,
 bool directory_member_exists(struct directory *d, int64_t member_id)
 {
 	pthread_rwlock_rdlock(&d->lock);
-	bool found = find(&member_id, d->snap.members, d->snap.nmembers, sizeof(int64_t),
-			     cmp_i64) != NULL;
+	bool found =
+	    find(&member_id, d->snap.members, d->snap.nmembers, sizeof(int64_t), cmp_i64) != NULL;
 	pthread_rwlock_unlock(&d->lock);
 	return found;
 }
@@ -241,8 +240,8 @@ bool directory_member_exists(struct directory *d, int64_t member_id)
 bool directory_group_exists(struct directory *d, int64_t group_id)
 {
 	pthread_rwlock_rdlock(&d->lock);
-	bool found = find(&group_id, d->snap.groups, d->snap.ngroups, sizeof(int64_t),
-			     cmp_i64) != NULL;
+	bool found =
+	    find(&group_id, d->snap.groups, d->snap.ngroups, sizeof(int64_t), cmp_i64) != NULL;
 	pthread_rwlock_unlock(&d->lock);
 	return found;
 }
@@ -251,8 +250,8 @@ bool directory_in_group(struct directory *d, int64_t member_id, int64_t group_id
 {
 	struct pair key = {group_id, member_id};
 	pthread_rwlock_rdlock(&d->lock);
-	bool found = find(&key, d->snap.memberships, d->snap.nmemberships, sizeof(key),
-			     cmp_pair) != NULL;
+	bool found =
+	    find(&key, d->snap.memberships, d->snap.nmemberships, sizeof(key), cmp_pair) != NULL;
 	pthread_rwlock_unlock(&d->lock);
 	return found;
 }

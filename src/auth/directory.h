@@ -35,8 +35,7 @@ void directory_free(struct directory *d);
 int directory_reload(struct directory *d, struct store *st);
 
 /* ERR_OK and *who filled when `token` is live; ERR_UNAUTH otherwise. */
-int directory_authenticate(struct directory *d, const char *token, size_t n,
-			   struct principal *who);
+int directory_authenticate(struct directory *d, const char *token, size_t n, struct principal *who);
 bool directory_member_exists(struct directory *d, int64_t member_id);
 bool directory_group_exists(struct directory *d, int64_t group_id);
 bool directory_in_group(struct directory *d, int64_t member_id, int64_t group_id);

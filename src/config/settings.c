@@ -21,81 +21,80 @@ struct setting {
 #define MIB (1024.0 * 1024.0)
 
 static const struct setting settings[] = {
-	{"data_dir", SET_STR, OFF(data_dir), "", 0, 0, "directory of the store, keys and config"},
-	{"listen", SET_STR, OFF(listen), "127.0.0.1:8440", 0, 0, "HTTP API address (host:port)"},
-	{"insecure_listen", SET_BOOL, OFF(insecure_listen), "false", 0, 0,
-	 "allow plain HTTP on a non-loopback address"},
-	{"tls_cert", SET_STR, OFF(tls_cert), "", 0, 0, "PEM certificate: serve HTTPS"},
-	{"tls_key", SET_STR, OFF(tls_key), "", 0, 0, "PEM private key for tls_cert"},
-	{"http_threads", SET_INT, OFF(http_threads), "2", 1, 256, "HTTP worker threads"},
-	{"http_connections_max", SET_INT, OFF(http_connections_max), "4096", 8, 65536,
-	 "concurrent HTTP connections (bounded by the open-files limit)"},
-	{"http_timeout_seconds", SET_INT, OFF(http_timeout_seconds), "60", 1, 3600,
-	 "idle HTTP connection timeout"},
-	{"http_connections_per_ip", SET_INT, OFF(http_connections_per_ip), "128", 1, 65536,
-	 "concurrent HTTP connections from one client address"},
-	{"http_header_timeout_seconds", SET_INT, OFF(http_header_timeout_seconds), "10", 1, 3600,
-	 "time a connection has for the headers of its next request (TLS handshake included)"},
-	{"shutdown_timeout_seconds", SET_INT, OFF(shutdown_timeout_seconds), "30", 0, 3600,
-	 "on SIGTERM, time given to the requests in flight before they are cut"},
-	{"body_max", SET_SIZE, OFF(body_max), "1048576", 1024, 64 * MIB,
-	 "largest JSON request body of the API, in bytes"},
-	{"report_body_max", SET_SIZE, OFF(report_body_max), "1073741824", 1024, 64.0 * 1024 * MIB,
-	 "largest report (STIX bundle, IODEF, abuse mail) body, in bytes"},
-	{"json_depth_max", SET_INT, OFF(json_depth_max), "32", 4, 512, "deepest JSON nesting"},
-	{"object_max", SET_SIZE, OFF(object_max), "16777216", 1024, 1024 * MIB,
-	 "largest single STIX object, in bytes"},
-	{"objects_per_report_max", SET_INT, OFF(objects_per_report_max), "5000000", 1, 1e9,
-	 "most objects in one report"},
-	{"user", SET_STR, OFF(user), "atalaya", 0, 0, "user to run as when started as root"},
-	{"dns_listen", SET_STR, OFF(dns_listen), "", 0, 0, "DNS blocklist address (host:port)"},
-	{"dnsbl_zone", SET_STR, OFF(dnsbl_zone), "", 0, 0, "DNS blocklist zone, e.g. bl.example.org"},
-	{"public_url", SET_STR, OFF(public_url), "", 0, 0,
-	 "URL users reach the node at (links in alerts and TXT answers)"},
-	{"log_level", SET_STR, OFF(log_level), "info", 0, 0, "error, warn, info or debug"},
-	{"access_log", SET_BOOL, OFF(access_log), "true", 0, 0, "one log line per HTTP request"},
-	{"log_file", SET_STR, OFF(log_file), "", 0, 0,
-	 "append the log to this file, reopened on SIGHUP (default: stderr)"},
-	{"sqlite_cache_mib", SET_INT, OFF(sqlite_cache_mib), "64", 2, 65536,
-	 "SQLite page cache of the writer, MiB"},
-	{"dns_threads", SET_INT, OFF(dns_threads), "2", 1, 64, "DNS UDP worker threads"},
-	{"spam_half_life_hours", SET_REAL, OFF(spam_half_life_hours), "72", 0.0001, 8760,
-	 "half-life of a spam source's score, hours (fractions allowed)"},
-	{"spam_list_threshold", SET_REAL, OFF(spam_list_threshold), "2.0", 0.1, 1e6,
-	 "score at or above which a source is listed"},
-	{"alert_ack_deadline_seconds", SET_INT, OFF(alert_ack_deadline_seconds), "900", 10, 604800,
-	 "default time to acknowledge an alert before escalation"},
-	{"smtp_url", SET_STR, OFF(smtp_url), "", 0, 0, "SMTP relay for e-mail alerts (smtp://host:25)"},
-	{"smtp_from", SET_STR, OFF(smtp_from), "atalaya@localhost", 0, 0, "sender of e-mail alerts"},
-	{"dnsbl_ns", SET_STR, OFF(dnsbl_ns), "", 0, 0,
-	 "NS names of the DNSBL zone, comma separated, at most 4 (default ns.<zone>)"},
-	{"dnsbl_soa_mname", SET_STR, OFF(dnsbl_soa_mname), "", 0, 0,
-	 "SOA MNAME of the DNSBL zone (default: the first NS name)"},
-	{"dnsbl_soa_rname", SET_STR, OFF(dnsbl_soa_rname), "", 0, 0,
-	 "SOA contact, user@domain or user.domain (default hostmaster.<zone>)"},
-	{"dnsbl_soa_serial", SET_STR, OFF(dnsbl_soa_serial), "auto", 0, 0,
-	 "SOA serial: auto (start time + changes) or a fixed number"},
-	{"dnsbl_soa_refresh", SET_INT, OFF(dnsbl_soa_refresh), "3600", 1, 2147483647,
-	 "SOA refresh, seconds"},
-	{"dnsbl_soa_retry", SET_INT, OFF(dnsbl_soa_retry), "600", 1, 2147483647,
-	 "SOA retry, seconds"},
-	{"dnsbl_soa_expire", SET_INT, OFF(dnsbl_soa_expire), "604800", 1, 2147483647,
-	 "SOA expire, seconds"},
-	{"dnsbl_soa_minimum", SET_INT, OFF(dnsbl_soa_minimum), "300", 1, 86400,
-	 "SOA minimum: TTL of negative answers (RFC 2308), seconds"},
-	{"dnsbl_ttl", SET_INT, OFF(dnsbl_ttl), "300", 1, 604800,
-	 "TTL of listed A and TXT answers, seconds"},
-	{"dnsbl_ns_ttl", SET_INT, OFF(dnsbl_ns_ttl), "3600", 1, 604800,
-	 "TTL of the zone's NS and SOA records, seconds"},
-	{"dns_tcp_idle_ms", SET_INT, OFF(dns_tcp_idle_ms), "10000", 100, 600000,
-	 "DNS TCP connections without a complete query for this long are closed, ms"},
-	{"dns_tcp_connections_max", SET_INT, OFF(dns_tcp_connections_max), "256", 8, 65536,
-	 "concurrent DNS TCP connections (when full, the longest idle one is closed)"},
-	{"dns_tcp_per_address_max", SET_INT, OFF(dns_tcp_per_address_max), "16", 1, 65536,
-	 "concurrent DNS TCP connections from one client address"},
-	{"webhook_allow_networks", SET_STR, OFF(webhook_allow_networks), "", 0, 0,
-	 "CIDRs (comma-separated) that webhooks may reach although loopback, private, "
-	 "link-local or reserved"},
+    {"data_dir", SET_STR, OFF(data_dir), "", 0, 0, "directory of the store, keys and config"},
+    {"listen", SET_STR, OFF(listen), "127.0.0.1:8440", 0, 0, "HTTP API address (host:port)"},
+    {"insecure_listen", SET_BOOL, OFF(insecure_listen), "false", 0, 0,
+     "allow plain HTTP on a non-loopback address"},
+    {"tls_cert", SET_STR, OFF(tls_cert), "", 0, 0, "PEM certificate: serve HTTPS"},
+    {"tls_key", SET_STR, OFF(tls_key), "", 0, 0, "PEM private key for tls_cert"},
+    {"http_threads", SET_INT, OFF(http_threads), "2", 1, 256, "HTTP worker threads"},
+    {"http_connections_max", SET_INT, OFF(http_connections_max), "4096", 8, 65536,
+     "concurrent HTTP connections (bounded by the open-files limit)"},
+    {"http_timeout_seconds", SET_INT, OFF(http_timeout_seconds), "60", 1, 3600,
+     "idle HTTP connection timeout"},
+    {"http_connections_per_ip", SET_INT, OFF(http_connections_per_ip), "128", 1, 65536,
+     "concurrent HTTP connections from one client address"},
+    {"http_header_timeout_seconds", SET_INT, OFF(http_header_timeout_seconds), "10", 1, 3600,
+     "time a connection has for the headers of its next request (TLS handshake included)"},
+    {"shutdown_timeout_seconds", SET_INT, OFF(shutdown_timeout_seconds), "30", 0, 3600,
+     "on SIGTERM, time given to the requests in flight before they are cut"},
+    {"body_max", SET_SIZE, OFF(body_max), "1048576", 1024, 64 * MIB,
+     "largest JSON request body of the API, in bytes"},
+    {"report_body_max", SET_SIZE, OFF(report_body_max), "1073741824", 1024, 64.0 * 1024 * MIB,
+     "largest report (STIX bundle, IODEF, abuse mail) body, in bytes"},
+    {"json_depth_max", SET_INT, OFF(json_depth_max), "32", 4, 512, "deepest JSON nesting"},
+    {"object_max", SET_SIZE, OFF(object_max), "16777216", 1024, 1024 * MIB,
+     "largest single STIX object, in bytes"},
+    {"objects_per_report_max", SET_INT, OFF(objects_per_report_max), "5000000", 1, 1e9,
+     "most objects in one report"},
+    {"user", SET_STR, OFF(user), "atalaya", 0, 0, "user to run as when started as root"},
+    {"dns_listen", SET_STR, OFF(dns_listen), "", 0, 0, "DNS blocklist address (host:port)"},
+    {"dnsbl_zone", SET_STR, OFF(dnsbl_zone), "", 0, 0, "DNS blocklist zone, e.g. bl.example.org"},
+    {"public_url", SET_STR, OFF(public_url), "", 0, 0,
+     "URL users reach the node at (links in alerts and TXT answers)"},
+    {"log_level", SET_STR, OFF(log_level), "info", 0, 0, "error, warn, info or debug"},
+    {"access_log", SET_BOOL, OFF(access_log), "true", 0, 0, "one log line per HTTP request"},
+    {"log_file", SET_STR, OFF(log_file), "", 0, 0,
+     "append the log to this file, reopened on SIGHUP (default: stderr)"},
+    {"sqlite_cache_mib", SET_INT, OFF(sqlite_cache_mib), "64", 2, 65536,
+     "SQLite page cache of the writer, MiB"},
+    {"dns_threads", SET_INT, OFF(dns_threads), "2", 1, 64, "DNS UDP worker threads"},
+    {"spam_half_life_hours", SET_REAL, OFF(spam_half_life_hours), "72", 0.0001, 8760,
+     "half-life of a spam source's score, hours (fractions allowed)"},
+    {"spam_list_threshold", SET_REAL, OFF(spam_list_threshold), "2.0", 0.1, 1e6,
+     "score at or above which a source is listed"},
+    {"alert_ack_deadline_seconds", SET_INT, OFF(alert_ack_deadline_seconds), "900", 10, 604800,
+     "default time to acknowledge an alert before escalation"},
+    {"smtp_url", SET_STR, OFF(smtp_url), "", 0, 0, "SMTP relay for e-mail alerts (smtp://host:25)"},
+    {"smtp_from", SET_STR, OFF(smtp_from), "atalaya@localhost", 0, 0, "sender of e-mail alerts"},
+    {"dnsbl_ns", SET_STR, OFF(dnsbl_ns), "", 0, 0,
+     "NS names of the DNSBL zone, comma separated, at most 4 (default ns.<zone>)"},
+    {"dnsbl_soa_mname", SET_STR, OFF(dnsbl_soa_mname), "", 0, 0,
+     "SOA MNAME of the DNSBL zone (default: the first NS name)"},
+    {"dnsbl_soa_rname", SET_STR, OFF(dnsbl_soa_rname), "", 0, 0,
+     "SOA contact, user@domain or user.domain (default hostmaster.<zone>)"},
+    {"dnsbl_soa_serial", SET_STR, OFF(dnsbl_soa_serial), "auto", 0, 0,
+     "SOA serial: auto (start time + changes) or a fixed number"},
+    {"dnsbl_soa_refresh", SET_INT, OFF(dnsbl_soa_refresh), "3600", 1, 2147483647,
+     "SOA refresh, seconds"},
+    {"dnsbl_soa_retry", SET_INT, OFF(dnsbl_soa_retry), "600", 1, 2147483647, "SOA retry, seconds"},
+    {"dnsbl_soa_expire", SET_INT, OFF(dnsbl_soa_expire), "604800", 1, 2147483647,
+     "SOA expire, seconds"},
+    {"dnsbl_soa_minimum", SET_INT, OFF(dnsbl_soa_minimum), "300", 1, 86400,
+     "SOA minimum: TTL of negative answers (RFC 2308), seconds"},
+    {"dnsbl_ttl", SET_INT, OFF(dnsbl_ttl), "300", 1, 604800,
+     "TTL of listed A and TXT answers, seconds"},
+    {"dnsbl_ns_ttl", SET_INT, OFF(dnsbl_ns_ttl), "3600", 1, 604800,
+     "TTL of the zone's NS and SOA records, seconds"},
+    {"dns_tcp_idle_ms", SET_INT, OFF(dns_tcp_idle_ms), "10000", 100, 600000,
+     "DNS TCP connections without a complete query for this long are closed, ms"},
+    {"dns_tcp_connections_max", SET_INT, OFF(dns_tcp_connections_max), "256", 8, 65536,
+     "concurrent DNS TCP connections (when full, the longest idle one is closed)"},
+    {"dns_tcp_per_address_max", SET_INT, OFF(dns_tcp_per_address_max), "16", 1, 65536,
+     "concurrent DNS TCP connections from one client address"},
+    {"webhook_allow_networks", SET_STR, OFF(webhook_allow_networks), "", 0, 0,
+     "CIDRs (comma-separated) that webhooks may reach although loopback, private, "
+     "link-local or reserved"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -122,9 +121,21 @@ static int parse_number(const struct setting *s, const char *v, double *out)
 		return ERR_INVALID;
 	if (s->type == SET_SIZE) {
 		switch (*end) {
-		case 'k': case 'K': d *= 1024; end++; break;
-		case 'm': case 'M': d *= MIB; end++; break;
-		case 'g': case 'G': d *= 1024 * MIB; end++; break;
+		case 'k':
+		case 'K':
+			d *= 1024;
+			end++;
+			break;
+		case 'm':
+		case 'M':
+			d *= MIB;
+			end++;
+			break;
+		case 'g':
+		case 'G':
+			d *= 1024 * MIB;
+			end++;
+			break;
 		}
 		if (*end == 'i' || *end == 'B')
 			end++;
@@ -169,11 +180,13 @@ static int set_value(struct config *c, const struct setting *s, const char *v,
 	case SET_REAL:
 		if (parse_number(s, v, &d))
 			return err_set(err, ERR_INVALID, s->name, "%s: '%s' is not %s", s->name, v,
-				       s->type == SET_SIZE ? "a size (e.g. 1048576, 64M, 1G)"
-				       : s->type == SET_REAL ? "a number" : "a whole number");
+				       s->type == SET_SIZE   ? "a size (e.g. 1048576, 64M, 1G)"
+				       : s->type == SET_REAL ? "a number"
+							     : "a whole number");
 		if (d < s->min || d > s->max)
-			return err_set(err, ERR_INVALID, s->name, "%s: %s is out of bounds [%g, %g]",
-				       s->name, v, s->min, s->max);
+			return err_set(err, ERR_INVALID, s->name,
+				       "%s: %s is out of bounds [%g, %g]", s->name, v, s->min,
+				       s->max);
 		if (s->type == SET_REAL)
 			*(double *)(base + s->offset) = d;
 		else
@@ -225,8 +238,9 @@ int config_load_file(struct config *c, const char *path, struct err_detail *err)
 	int lineno = 0, rc = ERR_OK;
 
 	if (!f)
-		return errno == ENOENT ? ERR_OK
-				       : err_set(err, ERR_IO, path, "%s: %s", path, strerror(errno));
+		return errno == ENOENT
+			   ? ERR_OK
+			   : err_set(err, ERR_IO, path, "%s: %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
 		char *hash = strchr(line, '#');
@@ -252,7 +266,8 @@ int config_load_file(struct config *c, const char *path, struct err_detail *err)
 		err_clear(&e);
 		rc = config_set(c, name, value, &e);
 		if (rc) {
-			rc = err_set(err, ERR_INVALID, e.field, "%s:%d: %s", path, lineno, e.message);
+			rc = err_set(err, ERR_INVALID, e.field, "%s:%d: %s", path, lineno,
+				     e.message);
 			break;
 		}
 	}
@@ -293,8 +308,8 @@ int config_apply_flags(struct config *c, int *argc, char **argv, struct err_deta
 			/* "--access-log false" as well as a bare "--insecure-listen" */
 			value = i + 1 < *argc && (!strcmp(argv[i + 1], "true") ||
 						  !strcmp(argv[i + 1], "false"))
-					? argv[++i]
-					: "true";
+				    ? argv[++i]
+				    : "true";
 		else if (i + 1 < *argc)
 			value = argv[++i];
 		else
@@ -357,11 +372,12 @@ void config_print_sample(FILE *out)
 {
 	static const char *tn[] = {"string", "integer", "size in bytes (or 64M, 1G)", "boolean",
 				   "number"};
-	fprintf(out, "# atalaya.conf: the settings of an atalaya node, read from DATA/atalaya.conf.\n"
-		     "# One `name = value` per line; '#' starts a comment. Flags of `atalaya serve`\n"
-		     "# (--name value) override this file. Every setting is listed here, commented\n"
-		     "# out, with its default; `atalaya config check FILE` validates the file.\n"
-		     "# Generated by `atalaya config sample`.\n");
+	fprintf(out,
+		"# atalaya.conf: the settings of an atalaya node, read from DATA/atalaya.conf.\n"
+		"# One `name = value` per line; '#' starts a comment. Flags of `atalaya serve`\n"
+		"# (--name value) override this file. Every setting is listed here, commented\n"
+		"# out, with its default; `atalaya config check FILE` validates the file.\n"
+		"# Generated by `atalaya config sample`.\n");
 	for (size_t k = 0; k < NSETTINGS; k++) {
 		const struct setting *s = &settings[k];
 		char bounds[80] = "";

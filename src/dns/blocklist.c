@@ -712,8 +712,8 @@ static int batch_put(struct dnsbl_batch *b, const struct dnsbl_entry *e, uint32_
 			return ERR_INVALID;
 		k = (uint32_t)e->addr[0] << 24 | (uint32_t)e->addr[1] << 16 |
 		    (uint32_t)e->addr[2] << 8 | e->addr[3];
-		b->a4[e->plen] = grow(b->a4[e->plen], &b->c4[e->plen], b->n4[e->plen],
-				      sizeof(struct it4));
+		b->a4[e->plen] =
+		    grow(b->a4[e->plen], &b->c4[e->plen], b->n4[e->plen], sizeof(struct it4));
 		it = &b->a4[e->plen][b->n4[e->plen]++];
 		it->k = k;
 		it->v = val;
@@ -752,8 +752,7 @@ static int batch_put(struct dnsbl_batch *b, const struct dnsbl_entry *e, uint32_
 		it->seq = b->seq++;
 		break;
 	}
-	default:
-		return ERR_INVALID;
+	default: return ERR_INVALID;
 	}
 	b->total++;
 	return ERR_OK;
@@ -975,9 +974,9 @@ static size_t view_count(const struct dnsbl *bl, const struct layer *base,
 
 		for (size_t k = 0; k < d->n; k++) {
 			uint32_t dummy;
-			bool in_base = base->t[i].n &&
-				       find_key(bl, &base->t[i], fam, (uint8_t *)d->keys + k * ksz,
-						&dummy);
+			bool in_base =
+			    base->t[i].n &&
+			    find_key(bl, &base->t[i], fam, (uint8_t *)d->keys + k * ksz, &dummy);
 
 			if (d->vals[k] == TOMB)
 				n -= in_base;
@@ -1131,8 +1130,7 @@ static bool name_char(char c)
 	       c == '-' || c == '_';
 }
 
-int dnsbl_entry_parse(const char *text, size_t len, struct dnsbl_entry *e, char *err,
-		      size_t errsz)
+int dnsbl_entry_parse(const char *text, size_t len, struct dnsbl_entry *e, char *err, size_t errsz)
 {
 	char buf[256];
 	const char *slash;
@@ -1228,12 +1226,8 @@ size_t dnsbl_entry_format(const struct dnsbl_entry *e, char *out, size_t outsz)
 		n = e->plen == 128 ? snprintf(out, outsz, "%s", a)
 				   : snprintf(out, outsz, "%s/%u", a, e->plen);
 		break;
-	case DNSBL_NAME:
-		n = snprintf(out, outsz, "%s", e->name);
-		break;
-	default:
-		n = snprintf(out, outsz, "*.%s", e->name);
-		break;
+	case DNSBL_NAME: n = snprintf(out, outsz, "%s", e->name); break;
+	default: n = snprintf(out, outsz, "*.%s", e->name); break;
 	}
 	if (n < 0)
 		return 0;

@@ -27,17 +27,17 @@
  * would mean "listed" to misconfigured clients querying the test entry). */
 enum dnsbl_code {
 	DNSBL_CODE_EXCLUDED = 0, /* rbldnsd "!": never listed, overrides a shorter prefix */
-	DNSBL_CODE_SPAM = 2,     /* spam source, from abuse reports (also the RFC 5782 test) */
+	DNSBL_CODE_SPAM = 2,	 /* spam source, from abuse reports (also the RFC 5782 test) */
 	DNSBL_CODE_PHISHING = 3, /* phishing / fraud */
-	DNSBL_CODE_MALWARE = 4,  /* malware, botnet, virus */
-	DNSBL_CODE_MANUAL = 5,   /* listed by hand by an administrator */
+	DNSBL_CODE_MALWARE = 4,	 /* malware, botnet, virus */
+	DNSBL_CODE_MANUAL = 5,	 /* listed by hand by an administrator */
 	DNSBL_CODE_INCIDENT = 9, /* fed from TLP:CLEAR incident indicators meant for blocking */
 };
 
 enum dnsbl_kind {
 	DNSBL_IP4,
 	DNSBL_IP6,
-	DNSBL_NAME,      /* the name itself */
+	DNSBL_NAME,	 /* the name itself */
 	DNSBL_NAME_WILD, /* every name strictly below `name` (rbldnsd "*.name") */
 };
 
@@ -47,9 +47,9 @@ enum { DNSBL_REASON_MAX = 255, DNSBL_MAX_READERS = 64 };
 struct dnsbl_entry {
 	enum dnsbl_kind kind;
 	uint8_t addr[16];   /* network order; IPv4 in addr[0..3]; host bits zero */
-	uint8_t plen;       /* 0..32 (IPv4) or 0..128 (IPv6); unused for names */
-	char name[254];     /* lowercase, no trailing dot (names only) */
-	uint8_t code;       /* enum dnsbl_code or any 2..254; 0 = exclusion */
+	uint8_t plen;	    /* 0..32 (IPv4) or 0..128 (IPv6); unused for names */
+	char name[254];	    /* lowercase, no trailing dot (names only) */
+	uint8_t code;	    /* enum dnsbl_code or any 2..254; 0 = exclusion */
 	const char *reason; /* TXT text, may be NULL; copied (interned) on add */
 };
 
@@ -57,8 +57,7 @@ struct dnsbl_entry {
  * "example.org", "*.example.org" into e (code and reason untouched). Host bits
  * below the prefix must be zero. Returns ERR_OK or ERR_INVALID with a message
  * in err (may be NULL, size errsz). */
-int dnsbl_entry_parse(const char *text, size_t len, struct dnsbl_entry *e, char *err,
-		      size_t errsz);
+int dnsbl_entry_parse(const char *text, size_t len, struct dnsbl_entry *e, char *err, size_t errsz);
 /* Writes the entry's value as text ("192.0.2.0/24", "2001:db8::/64",
  * "*.example.org"; a full-length prefix has no "/n"). Returns the length. */
 size_t dnsbl_entry_format(const struct dnsbl_entry *e, char *out, size_t outsz);
@@ -79,7 +78,7 @@ void dnsbl_reader_release(struct dnsbl_reader *r);
 struct dnsbl_hit {
 	uint8_t code;
 	const char *reason; /* interned: valid until dnsbl_free; may be NULL */
-	uint8_t plen;       /* prefix length of the entry that matched (IPs) */
+	uint8_t plen;	    /* prefix length of the entry that matched (IPs) */
 };
 
 /* Lookups. `rd` is the calling thread's slot; NULL is allowed from threads
@@ -118,8 +117,7 @@ uint32_t dnsbl_serial(struct dnsbl *bl);
  * each sorted; stops early when fn returns non-zero (and returns that).
  * Holds the writer mutex: commits wait, lookups do not. The entry and its
  * reason are only valid during the call. */
-int dnsbl_foreach(struct dnsbl *bl, int (*fn)(const struct dnsbl_entry *e, void *ctx),
-		  void *ctx);
+int dnsbl_foreach(struct dnsbl *bl, int (*fn)(const struct dnsbl_entry *e, void *ctx), void *ctx);
 
 /* Bytes held by the current view and the string pool (for stats). */
 size_t dnsbl_memory(struct dnsbl *bl);

@@ -209,14 +209,11 @@ int dns_query_parse(const uint8_t *msg, size_t len, struct dns_query *q)
 	if (q->edns && q->edns_version > 0)
 		return DNS_BADVERS;
 	switch (q->qclass) {
-	case DNS_C_IN:
-		break;
+	case DNS_C_IN: break;
 	case DNS_C_CH:
 	case DNS_C_HS:
-	case DNS_C_ANY:
-		return DNS_REFUSED;
-	default:
-		return DNS_NOTIMP;
+	case DNS_C_ANY: return DNS_REFUSED;
+	default: return DNS_NOTIMP;
 	}
 	if (q->qtype == DNS_T_AXFR || q->qtype == DNS_T_IXFR)
 		return DNS_NOTIMP;
@@ -434,7 +431,7 @@ void dns_wr_opt(struct dns_wr *w, int rcode)
 	dns_wr_u16(w, DNS_T_OPT);
 	dns_wr_u16(w, DNS_EDNS_UDP);
 	dns_wr_u8(w, (uint8_t)(rcode >> 4));
-	dns_wr_u8(w, 0); /* version */
+	dns_wr_u8(w, 0);  /* version */
 	dns_wr_u16(w, 0); /* flags: DO clear, we do not sign */
 	dns_wr_u16(w, 0); /* rdlen */
 	if (!w->full)

@@ -13,10 +13,10 @@
 
 enum {
 	DNS_HEADER_LEN = 12,
-	DNS_NAME_MAX = 255,   /* wire length, root label included */
+	DNS_NAME_MAX = 255, /* wire length, root label included */
 	DNS_LABEL_MAX = 63,
-	DNS_UDP_MIN = 512,    /* payload without EDNS0 */
-	DNS_EDNS_UDP = 1232,  /* payload we advertise and cap to (DNS flag day 2020) */
+	DNS_UDP_MIN = 512,   /* payload without EDNS0 */
+	DNS_EDNS_UDP = 1232, /* payload we advertise and cap to (DNS flag day 2020) */
 	DNS_TCP_MAX = 65535,
 };
 
@@ -77,7 +77,7 @@ struct dns_query {
 	size_t qname_len;
 	uint8_t qname_raw[DNS_NAME_MAX];
 	bool has_question; /* the question parsed (even if the query is refused) */
-	bool edns;         /* an OPT record was present */
+	bool edns;	   /* an OPT record was present */
 	uint8_t edns_version;
 	bool edns_do;
 	uint16_t udp_size; /* requester's payload size, >= DNS_UDP_MIN */
@@ -110,9 +110,9 @@ int dns_name_labels(const uint8_t *name, size_t len);
  * The caller rolls back to a mark and sets TC itself, see dns_wr_mark. */
 struct dns_wr {
 	uint8_t *p;
-	size_t cap;   /* min(buffer size, limit) */
+	size_t cap; /* min(buffer size, limit) */
 	size_t pos;
-	bool full;    /* a write did not fit: the message must be truncated */
+	bool full;	   /* a write did not fit: the message must be truncated */
 	uint16_t zone_off; /* offset of the zone apex inside the echoed qname, or 0 */
 };
 

@@ -450,8 +450,7 @@ static int add_csv_str(struct buf *out, const char *s)
 	return rc ? rc : buf_addc(out, '"');
 }
 
-int dnsbl_zone_write_entry(struct buf *out, enum dnsbl_zone_format fmt,
-			   const struct dnsbl_entry *e)
+int dnsbl_zone_write_entry(struct buf *out, enum dnsbl_zone_format fmt, const struct dnsbl_entry *e)
 {
 	char v[300];
 	const char *reason = e->reason ? e->reason : "";

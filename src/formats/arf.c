@@ -282,7 +282,8 @@ static int each_field(struct ctx *c, const char *s, size_t len,
 			while (e < len && s[e] != '\n')
 				e++;
 			if (buf_add(&line, s + i, e - i))
-				return err_set(c->d, ERR_TOO_LARGE, "report", "a field over 64 KiB");
+				return err_set(c->d, ERR_TOO_LARGE, "report",
+					       "a field over 64 KiB");
 			if (e + 1 < len && (s[e + 1] == ' ' || s[e + 1] == '\t')) {
 				i = e + 1;
 				e = i;
@@ -292,8 +293,7 @@ static int each_field(struct ctx *c, const char *s, size_t len,
 			break;
 		}
 		i = e + 1;
-		if (!line.data || !line.len || line.data[0] == '#' ||
-		    !strncmp(line.data, "---", 3))
+		if (!line.data || !line.len || line.data[0] == '#' || !strncmp(line.data, "---", 3))
 			continue;
 		colon = strchr(line.data, ':');
 		if (!colon)
@@ -449,8 +449,9 @@ static GMimeObject *first_text(GMimeObject *o, int depth, bool plain_only)
 		int n = g_mime_multipart_get_count(GMIME_MULTIPART(o));
 
 		for (int i = 0; i < n && i < DEF_MAX_PARTS; i++) {
-			GMimeObject *t = first_text(g_mime_multipart_get_part(GMIME_MULTIPART(o), i),
-						    depth + 1, plain_only);
+			GMimeObject *t =
+			    first_text(g_mime_multipart_get_part(GMIME_MULTIPART(o), i), depth + 1,
+				       plain_only);
 
 			if (t)
 				return t;
@@ -785,7 +786,8 @@ static int parse_mime(struct ctx *c, const char *s, size_t len)
 	}
 	body = g_mime_message_get_mime_part(m);
 	if (!body) {
-		rc = err_set(c->d, ERR_INVALID, "message", "not an abuse report: the mail has no body");
+		rc = err_set(c->d, ERR_INVALID, "message",
+			     "not an abuse report: the mail has no body");
 		goto out;
 	}
 	part_type(body, tbuf, sizeof(tbuf));
@@ -808,7 +810,8 @@ static int parse_mime(struct ctx *c, const char *s, size_t len)
 		rc = parse_arf(c, GMIME_MULTIPART(body));
 	} else if (xarf && !strncasecmp(xarf, "yes", 3) && GMIME_IS_MULTIPART(body)) {
 		rc = parse_xarf02(c, GMIME_MULTIPART(body));
-	} else if (GMIME_IS_MULTIPART(body) && (rc = parse_xarf4_mime(c, GMIME_MULTIPART(body))) != -1) {
+	} else if (GMIME_IS_MULTIPART(body) &&
+		   (rc = parse_xarf4_mime(c, GMIME_MULTIPART(body))) != -1) {
 		/* XARF v4 JSON attached to a mail */
 	} else if (is_type(body, "multipart", "*") && !GMIME_IS_MULTIPART(body)) {
 		rc = err_set(c->d, ERR_INVALID, "Content-Type",
@@ -863,16 +866,16 @@ int arf_parse(const char *data, size_t len, const struct arf_limits *lim, struct
 	/* the header cap is checked on the raw bytes before any copy */
 	hlen = header_block_len(data, len, c.lim.max_header + 2);
 	if (hlen < 0) {
-		char *tmp = normalise_eol(data, len < c.lim.max_header + 4 ? len : c.lim.max_header + 4,
-					  &nlen);
+		char *tmp = normalise_eol(
+		    data, len < c.lim.max_header + 4 ? len : c.lim.max_header + 4, &nlen);
 
 		hlen = header_block_len(tmp, nlen, c.lim.max_header + 2);
 		free(tmp);
 	}
 	if (hlen < 0 || (size_t)hlen > c.lim.max_header) {
 		if (len > c.lim.max_header)
-			rc = err_set(d, ERR_TOO_LARGE, "headers", "header block larger than %zu bytes",
-				     c.lim.max_header);
+			rc = err_set(d, ERR_TOO_LARGE, "headers",
+				     "header block larger than %zu bytes", c.lim.max_header);
 		else
 			rc = err_set(d, ERR_INVALID, "headers",
 				     "truncated: the mail ends inside its header block");

@@ -26,7 +26,7 @@ enum arf_format { ARF_FORMAT_ARF = 1, ARF_FORMAT_XARF02, ARF_FORMAT_XARF4 };
 
 enum arf_category {
 	ARF_CAT_SPAM = 1,     /* ARF abuse, XARF messaging/spam */
-	ARF_CAT_FRAUD,        /* ARF fraud, phishing */
+	ARF_CAT_FRAUD,	      /* ARF fraud, phishing */
 	ARF_CAT_MALWARE,      /* ARF virus, malware, botnet */
 	ARF_CAT_AUTH_FAILURE, /* ARF auth-failure (RFC 6591, DMARC forensic) */
 	ARF_CAT_NOT_SPAM,     /* ARF not-spam: a false positive, never counts against a source */
@@ -42,10 +42,10 @@ struct arf_report {
 	enum arf_category category;
 	const char *user_agent;
 	const char *version;
-	const char *source_ip;     /* normalised text form, validated */
-	int source_family;         /* AF_INET, AF_INET6, or 0 when absent */
-	uint8_t source_addr[16];   /* network order; IPv4 in the first 4 bytes */
-	int64_t arrival_ms;        /* Arrival-Date / Received-Date / Date, ms since epoch */
+	const char *source_ip;	 /* normalised text form, validated */
+	int source_family;	 /* AF_INET, AF_INET6, or 0 when absent */
+	uint8_t source_addr[16]; /* network order; IPv4 in the first 4 bytes */
+	int64_t arrival_ms;	 /* Arrival-Date / Received-Date / Date, ms since epoch */
 	bool has_arrival;
 	const char *original_mail_from;
 	const char **original_rcpt_to;
@@ -55,8 +55,8 @@ struct arf_report {
 	const char **reported_uris;
 	size_t n_reported_uris;
 	const char *auth_results;
-	long incidents;            /* Incidents: field, 1 when absent */
-	const char *reporter;      /* X-ARF Reported-From / XARF reporter.org, else NULL */
+	long incidents;	      /* Incidents: field, 1 when absent */
+	const char *reporter; /* X-ARF Reported-From / XARF reporter.org, else NULL */
 	/* The original message (message/rfc822) or its headers (text/rfc822-headers)
 	 * with LF line endings, or NULL when the report carried none. */
 	const char *original;
@@ -66,7 +66,7 @@ struct arf_report {
 	 * to UTF-8, for fingerprinting; NULL when there is none. */
 	const char *original_body;
 	size_t original_body_len;
-	bool truncated;            /* the MIME structure ended early but the report part was complete */
+	bool truncated; /* the MIME structure ended early but the report part was complete */
 	struct arena arena;
 };
 

@@ -12,17 +12,17 @@
 #define MAX_KEY_BYTES 1024
 
 enum state {
-	ST_START,       /* before the opening '{' */
-	ST_KEY_OR_END,  /* after '{': a key or '}' */
-	ST_KEY,         /* after ',': a key */
-	ST_COLON,       /* after a key */
-	ST_VALUE,       /* after ':' */
-	ST_CAPTURE,     /* inside a captured value (key, object, top-level value) */
+	ST_START,	/* before the opening '{' */
+	ST_KEY_OR_END,	/* after '{': a key or '}' */
+	ST_KEY,		/* after ',': a key */
+	ST_COLON,	/* after a key */
+	ST_VALUE,	/* after ':' */
+	ST_CAPTURE,	/* inside a captured value (key, object, top-level value) */
 	ST_AFTER_VALUE, /* after a top-level value: ',' or '}' */
-	ST_ARR_FIRST,   /* after "objects":[ */
-	ST_ARR_NEXT,    /* after an element: ',' or ']' */
-	ST_ARR_ELEM,    /* after ',' in objects: an element */
-	ST_DONE,        /* after the closing '}': only white space */
+	ST_ARR_FIRST,	/* after "objects":[ */
+	ST_ARR_NEXT,	/* after an element: ',' or ']' */
+	ST_ARR_ELEM,	/* after ',' in objects: an element */
+	ST_DONE,	/* after the closing '}': only white space */
 	ST_FAILED,
 };
 
@@ -181,9 +181,7 @@ static ptrdiff_t scan(struct bundle_stream *s, const unsigned char *p, size_t n,
 		if (i == n)
 			break;
 		switch (p[i++]) {
-		case '"':
-			s->in_str = true;
-			break;
+		case '"': s->in_str = true; break;
 		case '{':
 		case '[':
 			if (++s->depth > BUNDLE_STREAM_MAX_DEPTH)
@@ -246,8 +244,8 @@ static int complete(struct bundle_stream *s, const char *p, size_t n, bundle_str
 		if (n > s->max_object) {
 			char field[40];
 			snprintf(field, sizeof(field), "objects[%zu]", s->count);
-			return fail(s, err, ERR_TOO_LARGE, field, "byte %zu: %s larger than %zu bytes",
-				    at, field, s->max_object);
+			return fail(s, err, ERR_TOO_LARGE, field,
+				    "byte %zu: %s larger than %zu bytes", at, field, s->max_object);
 		}
 		rc = cb ? cb(ctx, p, n, s->count) : 0;
 		s->count++;
@@ -261,12 +259,13 @@ static int complete(struct bundle_stream *s, const char *p, size_t n, bundle_str
 	case CAP_KEY: {
 		const char *k;
 		if (n > MAX_KEY_BYTES)
-			return fail(s, err, ERR_TOO_LARGE, "", "byte %zu: bundle: property name too long",
-				    at);
+			return fail(s, err, ERR_TOO_LARGE, "",
+				    "byte %zu: bundle: property name too long", at);
 		v = load_value(p, n);
 		if (!v || !json_is_string(v)) {
 			json_decref(v);
-			return fail(s, err, ERR_SYNTAX, "", "byte %zu: bundle: malformed property name", at);
+			return fail(s, err, ERR_SYNTAX, "",
+				    "byte %zu: bundle: malformed property name", at);
 		}
 		k = json_string_value(v);
 		if (!strcmp(k, "type"))
@@ -280,28 +279,34 @@ static int complete(struct bundle_stream *s, const char *p, size_t n, bundle_str
 		s->key_spec_version = !strcmp(k, "spec_version");
 		if ((s->key == KEY_TYPE && s->seen_type) || (s->key == KEY_ID && s->seen_id) ||
 		    (s->key == KEY_OBJECTS && s->seen_objects)) {
-			rc = fail(s, err, ERR_INVALID, k, "byte %zu: bundle: duplicate property \"%s\"",
-				  at, k);
+			rc = fail(s, err, ERR_INVALID, k,
+				  "byte %zu: bundle: duplicate property \"%s\"", at, k);
 			goto out;
 		}
 		if (s->key == KEY_OTHER) {
 			/* the names are short: a linear search is fine for the few there are */
 			const char *q = s->others.data, *end = q ? q + s->others.len : NULL;
 			if (!custom_name_ok(k)) {
-				rc = fail(s, err, ERR_INVALID, "", "byte %zu: bundle: property name \"%.64s\" "
-					  "does not match ^[a-z0-9_]{3,250}$", at, k);
+				rc = fail(s, err, ERR_INVALID, "",
+					  "byte %zu: bundle: property name \"%.64s\" "
+					  "does not match ^[a-z0-9_]{3,250}$",
+					  at, k);
 				goto out;
 			}
 			for (; q && q < end; q += strlen(q) + 1) {
 				if (!strcmp(q, k)) {
-					rc = fail(s, err, ERR_INVALID, k, "byte %zu: bundle: duplicate "
-						  "property \"%s\"", at, k);
+					rc = fail(s, err, ERR_INVALID, k,
+						  "byte %zu: bundle: duplicate "
+						  "property \"%s\"",
+						  at, k);
 					goto out;
 				}
 			}
 			if (buf_add(&s->others, k, strlen(k) + 1)) {
-				rc = fail(s, err, ERR_TOO_LARGE, "", "byte %zu: bundle: too many top-level "
-					  "properties", at);
+				rc = fail(s, err, ERR_TOO_LARGE, "",
+					  "byte %zu: bundle: too many top-level "
+					  "properties",
+					  at);
 				goto out;
 			}
 		}
@@ -311,7 +316,8 @@ static int complete(struct bundle_stream *s, const char *p, size_t n, bundle_str
 	case CAP_VALUE:
 		v = load_value(p, n);
 		if (!v) {
-			rc = fail(s, err, ERR_SYNTAX, "", "byte %zu: bundle: malformed JSON value", at);
+			rc = fail(s, err, ERR_SYNTAX, "", "byte %zu: bundle: malformed JSON value",
+				  at);
 			goto out;
 		}
 		if (s->key == KEY_TYPE) {
@@ -325,7 +331,8 @@ static int complete(struct bundle_stream *s, const char *p, size_t n, bundle_str
 			size_t idn = json_string_length(v);
 			s->seen_id = true;
 			if (!id || idn >= sizeof(s->id) || !stix_id_valid(id, idn, "bundle")) {
-				rc = fail(s, err, ERR_INVALID, "id", "id: not a bundle identifier "
+				rc = fail(s, err, ERR_INVALID, "id",
+					  "id: not a bundle identifier "
 					  "(bundle--<uuid>)");
 				goto out;
 			}
@@ -349,8 +356,8 @@ out:
 	return rc;
 }
 
-int bundle_stream_feed(struct bundle_stream *s, const void *data, size_t len,
-		       bundle_stream_cb cb, void *ctx, struct err_detail *err)
+int bundle_stream_feed(struct bundle_stream *s, const void *data, size_t len, bundle_stream_cb cb,
+		       void *ctx, struct err_detail *err)
 {
 	const unsigned char *p = data;
 	size_t i = 0;
@@ -370,14 +377,17 @@ int bundle_stream_feed(struct bundle_stream *s, const void *data, size_t len,
 
 			if (k <= -2) {
 				field_for(s, field, sizeof(field));
-				return fail(s, err, ERR_SYNTAX, field, "byte %zu: %s%smismatched '%c'",
-					    s->off + i + (size_t)(-2 - k), field, field[0] ? ": " : "",
-					    p[i + (size_t)(-2 - k)]);
+				return fail(s, err, ERR_SYNTAX, field,
+					    "byte %zu: %s%smismatched '%c'",
+					    s->off + i + (size_t)(-2 - k), field,
+					    field[0] ? ": " : "", p[i + (size_t)(-2 - k)]);
 			}
 			if (k < 0) {
 				field_for(s, field, sizeof(field));
-				return fail(s, err, ERR_TOO_LARGE, field, "byte %zu: %s%snested deeper "
-					    "than %d levels", s->off + i, field, field[0] ? ": " : "",
+				return fail(s, err, ERR_TOO_LARGE, field,
+					    "byte %zu: %s%snested deeper "
+					    "than %d levels",
+					    s->off + i, field, field[0] ? ": " : "",
 					    BUNDLE_STREAM_MAX_DEPTH);
 			}
 			i += (size_t)k;
@@ -388,13 +398,17 @@ int bundle_stream_feed(struct bundle_stream *s, const void *data, size_t len,
 					from = s->cap_off - s->off;
 				if (buf_add(&s->cap, p + from, i - from)) {
 					field_for(s, field, sizeof(field));
-					return fail(s, err, ERR_TOO_LARGE, field, "byte %zu: %s larger "
-						    "than %zu bytes", s->cap_off,
-						    field[0] ? field : "bundle: value", s->cap.max);
+					return fail(s, err, ERR_TOO_LARGE, field,
+						    "byte %zu: %s larger "
+						    "than %zu bytes",
+						    s->cap_off, field[0] ? field : "bundle: value",
+						    s->cap.max);
 				}
 				if (s->what == CAP_KEY && s->cap.len > MAX_KEY_BYTES)
-					return fail(s, err, ERR_TOO_LARGE, "", "byte %zu: bundle: "
-						    "property name too long", s->cap_off);
+					return fail(s, err, ERR_TOO_LARGE, "",
+						    "byte %zu: bundle: "
+						    "property name too long",
+						    s->cap_off);
 			}
 			if (!done)
 				break;
@@ -414,8 +428,10 @@ int bundle_stream_feed(struct bundle_stream *s, const void *data, size_t len,
 		switch (s->st) {
 		case ST_START:
 			if (c != '{')
-				return fail(s, err, ERR_SYNTAX, "", "byte %zu: bundle: expected '{' at "
-					    "the start of the bundle", at);
+				return fail(s, err, ERR_SYNTAX, "",
+					    "byte %zu: bundle: expected '{' at "
+					    "the start of the bundle",
+					    at);
 			s->st = ST_KEY_OR_END;
 			break;
 		case ST_KEY_OR_END:
@@ -425,22 +441,27 @@ int bundle_stream_feed(struct bundle_stream *s, const void *data, size_t len,
 				break;
 			}
 			if (c != '"')
-				return fail(s, err, ERR_SYNTAX, "", "byte %zu: bundle: expected a "
-					    "property name", at);
+				return fail(s, err, ERR_SYNTAX, "",
+					    "byte %zu: bundle: expected a "
+					    "property name",
+					    at);
 			begin_capture(s, CAP_KEY, at, c);
 			s->st = ST_CAPTURE;
 			break;
 		case ST_COLON:
 			if (c != ':')
-				return fail(s, err, ERR_SYNTAX, "", "byte %zu: bundle: expected ':'", at);
+				return fail(s, err, ERR_SYNTAX, "",
+					    "byte %zu: bundle: expected ':'", at);
 			s->st = ST_VALUE;
 			break;
 		case ST_VALUE:
 			if (s->key == KEY_OBJECTS) {
 				s->seen_objects = true;
 				if (c != '[')
-					return fail(s, err, ERR_INVALID, "objects", "byte %zu: objects: "
-						    "not an array", at);
+					return fail(s, err, ERR_INVALID, "objects",
+						    "byte %zu: objects: "
+						    "not an array",
+						    at);
 				s->st = ST_ARR_FIRST;
 				break;
 			}
@@ -453,20 +474,24 @@ int bundle_stream_feed(struct bundle_stream *s, const void *data, size_t len,
 			else if (c == '}')
 				s->st = ST_DONE;
 			else
-				return fail(s, err, ERR_SYNTAX, "", "byte %zu: bundle: expected ',' or "
-					    "'}'", at);
+				return fail(s, err, ERR_SYNTAX, "",
+					    "byte %zu: bundle: expected ',' or "
+					    "'}'",
+					    at);
 			break;
 		case ST_ARR_FIRST:
 			if (c == ']')
-				return fail(s, err, ERR_INVALID, "objects", "byte %zu: objects: empty "
-					    "array (leave it out when there is nothing to send)", at);
+				return fail(s, err, ERR_INVALID, "objects",
+					    "byte %zu: objects: empty "
+					    "array (leave it out when there is nothing to send)",
+					    at);
 			/* fall through */
 		case ST_ARR_ELEM:
 			if (c != '{') {
 				char field[40];
 				snprintf(field, sizeof(field), "objects[%zu]", s->count);
-				return fail(s, err, ERR_INVALID, field, "byte %zu: %s: not an object",
-					    at, field);
+				return fail(s, err, ERR_INVALID, field,
+					    "byte %zu: %s: not an object", at, field);
 			}
 			begin_capture(s, CAP_OBJECT, at, c);
 			s->st = ST_CAPTURE;
@@ -477,12 +502,16 @@ int bundle_stream_feed(struct bundle_stream *s, const void *data, size_t len,
 			else if (c == ']')
 				s->st = ST_AFTER_VALUE;
 			else
-				return fail(s, err, ERR_SYNTAX, "", "byte %zu: objects: expected ',' or "
-					    "']' after objects[%zu]", at, s->count - 1);
+				return fail(s, err, ERR_SYNTAX, "",
+					    "byte %zu: objects: expected ',' or "
+					    "']' after objects[%zu]",
+					    at, s->count - 1);
 			break;
 		case ST_DONE:
-			return fail(s, err, ERR_SYNTAX, "", "byte %zu: bundle: data after the end of "
-				    "the bundle", at);
+			return fail(s, err, ERR_SYNTAX, "",
+				    "byte %zu: bundle: data after the end of "
+				    "the bundle",
+				    at);
 		case ST_CAPTURE:
 		case ST_FAILED:
 			return fail(s, err, ERR_INTERNAL, "", "bundle: internal state error");
@@ -492,7 +521,8 @@ int bundle_stream_feed(struct bundle_stream *s, const void *data, size_t len,
 	if (s->st == ST_CAPTURE && s->cap.len == 0 && s->cap_off >= s->off) {
 		/* the capture began with the last byte(s) of this chunk */
 		if (buf_add(&s->cap, p + (s->cap_off - s->off), len - (s->cap_off - s->off)))
-			return fail(s, err, ERR_TOO_LARGE, "", "byte %zu: value too large", s->cap_off);
+			return fail(s, err, ERR_TOO_LARGE, "", "byte %zu: value too large",
+				    s->cap_off);
 	}
 	s->off += len;
 	return ERR_OK;
@@ -504,12 +534,14 @@ int bundle_stream_finish(struct bundle_stream *s, struct err_detail *err)
 		return s->failed_code;
 	if (s->st != ST_DONE) {
 		if (s->st == ST_CAPTURE && s->what == CAP_OBJECT)
-			return fail(s, err, ERR_SYNTAX, "", "byte %zu: objects[%zu]: unexpected end "
-				    "of the bundle", s->off, s->count);
+			return fail(s, err, ERR_SYNTAX, "",
+				    "byte %zu: objects[%zu]: unexpected end "
+				    "of the bundle",
+				    s->off, s->count);
 		if (s->st == ST_START)
 			return fail(s, err, ERR_SYNTAX, "", "byte %zu: bundle: empty body", s->off);
-		return fail(s, err, ERR_SYNTAX, "", "byte %zu: bundle: unexpected end of the bundle",
-			    s->off);
+		return fail(s, err, ERR_SYNTAX, "",
+			    "byte %zu: bundle: unexpected end of the bundle", s->off);
 	}
 	if (!s->seen_type)
 		return fail(s, err, ERR_INVALID, "type", "type: required property missing");

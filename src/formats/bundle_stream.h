@@ -46,8 +46,8 @@ void bundle_stream_free(struct bundle_stream *s);
  * (wrong type/id, duplicate key), ERR_TOO_LARGE (object or depth cap) with `err`
  * naming the byte offset and objects[i], or the callback's non-zero value. After an
  * error, every further call returns the same code. */
-int bundle_stream_feed(struct bundle_stream *s, const void *data, size_t len,
-		       bundle_stream_cb cb, void *ctx, struct err_detail *err);
+int bundle_stream_feed(struct bundle_stream *s, const void *data, size_t len, bundle_stream_cb cb,
+		       void *ctx, struct err_detail *err);
 
 /* Declares the end of the body: checks that the envelope is complete and that
  * "type" and "id" were present and right. Returns ERR_OK or an error as above. */

@@ -25,17 +25,17 @@ static const unsigned char ns_sco[16] = {0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x4
 					 0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7};
 
 static const char *const tlp_ids[] = {
-	"marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", /* CLEAR */
-	"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", /* GREEN */
-	"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", /* AMBER */
-	"marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", /* AMBER+STRICT */
-	"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", /* RED */
+    "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", /* CLEAR */
+    "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", /* GREEN */
+    "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", /* AMBER */
+    "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", /* AMBER+STRICT */
+    "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", /* RED */
 };
 
 struct conv {
 	json_t *objects;  /* the bundle's objects, in order */
-	json_t *seen;     /* id -> true, to add each object once */
-	int tlp;          /* -1: no marking */
+	json_t *seen;	  /* id -> true, to add each object once */
+	int tlp;	  /* -1: no marking */
 	char created[32]; /* the incident's times, STIX form */
 	char modified[32];
 	char incident_id[128];
@@ -47,7 +47,7 @@ struct conv {
 };
 
 static int xerr(struct conv *c, xmlNode *n, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int xerr(struct conv *c, xmlNode *n, int code, const char *fmt, ...)
 {
@@ -60,7 +60,8 @@ static int xerr(struct conv *c, xmlNode *n, int code, const char *fmt, ...)
 	snprintf(field, sizeof(field), "%.60s", n ? (const char *)n->name : "");
 	if (!n)
 		return err_set(c->err, code, field, "%s", msg);
-	return err_set(c->err, code, field, "line %d: <%s>: %s", n->line, (const char *)n->name, msg);
+	return err_set(c->err, code, field, "line %d: <%s>: %s", n->line, (const char *)n->name,
+		       msg);
 }
 
 /* An observable whose value cannot be mapped (an Address that is not an address of its
@@ -113,8 +114,8 @@ static void make_id(char *out, size_t outn, const char *type, const unsigned cha
 
 static bool is_iodef(xmlNode *n, const char *name)
 {
-	return n && n->type == XML_ELEMENT_NODE && n->ns && !strcmp((const char *)n->ns->href, IODEF_NS) &&
-	       !strcmp((const char *)n->name, name);
+	return n && n->type == XML_ELEMENT_NODE && n->ns &&
+	       !strcmp((const char *)n->ns->href, IODEF_NS) && !strcmp((const char *)n->name, name);
 }
 
 static xmlNode *child(xmlNode *n, const char *name)
@@ -439,9 +440,13 @@ static int check_enum(struct conv *c, xmlNode *n, const char *name, const char *
 
 static int address(struct conv *c, xmlNode *n)
 {
-	static const char *const cats[] = {"asn", "atm", "e-mail", "ipv4-addr", "ipv4-net",
-					   "ipv4-net-masked", "ipv4-net-mask", "ipv6-addr", "ipv6-net",
-					   "ipv6-net-masked", "mac", "site-uri", "ext-value"};
+	static const char *const cats[] = {"asn",	    "atm",
+					   "e-mail",	    "ipv4-addr",
+					   "ipv4-net",	    "ipv4-net-masked",
+					   "ipv4-net-mask", "ipv6-addr",
+					   "ipv6-net",	    "ipv6-net-masked",
+					   "mac",	    "site-uri",
+					   "ext-value"};
 	char *cat = attr(n, "category"), *v = text_of(n);
 	int rc = ERR_OK, prefix;
 	size_t i;
@@ -494,15 +499,16 @@ static int address(struct conv *c, xmlNode *n)
 				  v);
 			goto out;
 		}
-		rc = observable(c, n, "ipv4-addr", json_pack("{s:s}", "value", cidr), "value", cidr);
+		rc =
+		    observable(c, n, "ipv4-addr", json_pack("{s:s}", "value", cidr), "value", cidr);
 	} else if (!strcmp(cat, "asn")) {
 		uint32_t asn;
 		if (!asn_parse(v, &asn)) {
 			rc = skip(c, n, "'%.60s' is not an AS number", v);
 			goto out;
 		}
-		rc = observable(c, n, "autonomous-system", json_pack("{s:I}", "number", (json_int_t)asn),
-				"number", v);
+		rc = observable(c, n, "autonomous-system",
+				json_pack("{s:I}", "number", (json_int_t)asn), "number", v);
 	} else if (!strcmp(cat, "mac")) {
 		char mac[18];
 		if (!mac_normalise(v, mac)) {
@@ -590,7 +596,8 @@ static xmlNode *dsig_child(xmlNode *n, const char *name)
 {
 	for (xmlNode *c = n->children; c; c = c->next)
 		if (c->type == XML_ELEMENT_NODE && c->ns &&
-		    !strcmp((const char *)c->ns->href, XMLDSIG_NS) && !strcmp((const char *)c->name, name))
+		    !strcmp((const char *)c->ns->href, XMLDSIG_NS) &&
+		    !strcmp((const char *)c->name, name))
 			return c;
 	return NULL;
 }
@@ -608,12 +615,14 @@ static int file_data(struct conv *c, xmlNode *file)
 		for (xmlNode *h = hd->children; h; h = h->next) {
 			if (!is_iodef(h, "Hash"))
 				continue;
-			xmlNode *m = dsig_child(h, "DigestMethod"), *dv = dsig_child(h, "DigestValue");
+			xmlNode *m = dsig_child(h, "DigestMethod"),
+				*dv = dsig_child(h, "DigestValue");
 			char *alg = m ? attr(m, "Algorithm") : NULL, *val = text_of(dv);
 			const char *hn = hash_name(alg);
 			char hex[300];
 			if (!m || !dv || !val) {
-				rc = xerr(c, h, ERR_INVALID, "needs ds:DigestMethod and ds:DigestValue");
+				rc = xerr(c, h, ERR_INVALID,
+					  "needs ds:DigestMethod and ds:DigestValue");
 			} else if (!hn) {
 				/* other algorithms are kept in the original only */
 			} else if (digest_hex(hn, val, hex, sizeof(hex))) {
@@ -638,8 +647,10 @@ static int file_data(struct conv *c, xmlNode *file)
 			json_object_set_new(props, "name", json_string(name));
 		static const struct {
 			const char *alg, *path;
-		} pref[] = {{"SHA-256", "hashes.'SHA-256'"}, {"SHA-512", "hashes.'SHA-512'"},
-			    {"SHA-1", "hashes.'SHA-1'"}, {"MD5", "hashes.MD5"}};
+		} pref[] = {{"SHA-256", "hashes.'SHA-256'"},
+			    {"SHA-512", "hashes.'SHA-512'"},
+			    {"SHA-1", "hashes.'SHA-1'"},
+			    {"MD5", "hashes.MD5"}};
 		for (size_t i = 0; i < sizeof(pref) / sizeof(pref[0]); i++) {
 			json_t *h = json_object_get(hashes, pref[i].alg);
 			if (h) {
@@ -665,7 +676,8 @@ static int walk(struct conv *c, xmlNode *n, int depth)
 	if (depth > IODEF_MAX_DEPTH)
 		return xerr(c, n, ERR_TOO_LARGE, "nested deeper than %d elements", IODEF_MAX_DEPTH);
 	for (xmlNode *k = n->children; k && !rc; k = k->next) {
-		if (k->type != XML_ELEMENT_NODE || !k->ns || strcmp((const char *)k->ns->href, IODEF_NS))
+		if (k->type != XML_ELEMENT_NODE || !k->ns ||
+		    strcmp((const char *)k->ns->href, IODEF_NS))
 			continue;
 		const char *name = (const char *)k->name;
 		if (!strcmp(name, "Contact") || !strcmp(name, "Reference") ||
@@ -686,7 +698,8 @@ static int walk(struct conv *c, xmlNode *n, int depth)
 			if (!u || !strchr(u, ':') || strchr(u, ' '))
 				rc = skip(c, k, "not a URL");
 			else
-				rc = observable(c, k, "url", json_pack("{s:s}", "value", u), "value", u);
+				rc = observable(c, k, "url", json_pack("{s:s}", "value", u),
+						"value", u);
 			free(u);
 		} else if (!strcmp(name, "EmailFrom") || !strcmp(name, "EmailTo")) {
 			if (k->parent && is_iodef(k->parent, "EmailData")) {
@@ -733,11 +746,14 @@ static int contact(struct conv *c, xmlNode *n, json_t *incident, int depth)
 		snprintf(key, sizeof(key), "%.250s|%.250s", name ? name : "", email ? email : "");
 		json_t *o = sdo(c, "identity", key, id, sizeof(id));
 		json_object_set_new(o, "name", json_string(name ? name : email));
-		json_object_set_new(o, "identity_class", json_string(!strcmp(type, "person") ?
-			"individual" : !strcmp(type, "organization") ? "organization" : "unknown"));
+		json_object_set_new(o, "identity_class",
+				    json_string(!strcmp(type, "person")		? "individual"
+						: !strcmp(type, "organization") ? "organization"
+										: "unknown"));
 		json_object_set_new(o, "roles", json_pack("[s]", role));
 		if (email)
-			json_object_set_new(o, "contact_information", json_sprintf("e-mail: %s", email));
+			json_object_set_new(o, "contact_information",
+					    json_sprintf("e-mail: %s", email));
 		add(c, o);
 		if (!strcmp(role, "creator") && !json_object_get(incident, "created_by_ref"))
 			json_object_set_new(incident, "created_by_ref", json_string(id));
@@ -822,7 +838,8 @@ static int incident(struct conv *c, xmlNode *n, int doc_tlp)
 	if (restr && (rc = restriction_tlp(c, n, restr, &c->tlp)))
 		goto out;
 	if (!idtext || !idname) {
-		rc = xerr(c, idn ? idn : n, ERR_INVALID, "IncidentID with a name attribute is required");
+		rc = xerr(c, idn ? idn : n, ERR_INVALID,
+			  "IncidentID with a name attribute is required");
 		goto out;
 	}
 	if (!purpose) {
@@ -950,7 +967,8 @@ int iodef_to_stix_warn(const char *xml, size_t len, json_t **bundle_out, json_t 
 	*warnings_out = NULL;
 	pthread_once(&xml_once, xml_init);
 	if (len > IODEF_MAX_BYTES)
-		return err_set(err, ERR_TOO_LARGE, "", "iodef: larger than %u bytes", IODEF_MAX_BYTES);
+		return err_set(err, ERR_TOO_LARGE, "", "iodef: larger than %u bytes",
+			       IODEF_MAX_BYTES);
 	if (len > INT32_MAX)
 		return err_set(err, ERR_TOO_LARGE, "", "iodef: too large");
 	if (memmem(xml, len, "<!DOCTYPE", 9) || memmem(xml, len, "<!ENTITY", 8))
@@ -961,14 +979,14 @@ int iodef_to_stix_warn(const char *xml, size_t len, json_t **bundle_out, json_t 
 	/* no network, no DTD, no entity substitution (XML_PARSE_NOENT is not set) */
 	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, "iodef.xml", NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-				XML_PARSE_NOCDATA);
+				    XML_PARSE_NOCDATA);
 	if (!doc || !ctxt->wellFormed) {
 		const xmlError *e = xmlCtxtGetLastError(ctxt);
 		char msg[200];
 		snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message : "not well-formed");
 		msg[strcspn(msg, "\n")] = '\0';
-		rc = err_set(err, ERR_SYNTAX, "", "line %d: not well-formed XML: %s", e ? e->line : 0,
-			     msg);
+		rc = err_set(err, ERR_SYNTAX, "", "line %d: not well-formed XML: %s",
+			     e ? e->line : 0, msg);
 		goto out;
 	}
 	if (doc->intSubset || doc->extSubset) {
@@ -987,7 +1005,8 @@ int iodef_to_stix_warn(const char *xml, size_t len, json_t **bundle_out, json_t 
 	for (int i = 0; i < 16; i++)
 		snprintf(key + 2 * i, 3, "%02x", h[i]);
 	make_id(bid, sizeof(bid), "bundle", ns_atalaya, key);
-	*bundle_out = json_pack("{s:s, s:s, s:O}", "type", "bundle", "id", bid, "objects", c.objects);
+	*bundle_out =
+	    json_pack("{s:s, s:s, s:O}", "type", "bundle", "id", bid, "objects", c.objects);
 	if (c.skipped > IODEF_MAX_WARNINGS)
 		json_array_append_new(c.warnings, json_sprintf("%zu more observables skipped",
 							       c.skipped - IODEF_MAX_WARNINGS));

@@ -25,7 +25,7 @@
 struct err_detail;
 
 #define IODEF_MAX_BYTES (16u << 20) /* larger documents: ERR_TOO_LARGE */
-#define IODEF_MAX_DEPTH 64          /* deeper element nesting: ERR_TOO_LARGE */
+#define IODEF_MAX_DEPTH 64	    /* deeper element nesting: ERR_TOO_LARGE */
 
 /* Parses xml[0..len) and, on success, sets *bundle_out to a new STIX bundle (a
  * reference the caller owns and releases with json_decref) and returns ERR_OK. On

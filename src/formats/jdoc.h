@@ -52,7 +52,7 @@ struct jdoc {
 
 struct jdoc_error {
 	size_t position; /* byte offset in the text where the error was found */
-	char text[160];  /* lowercase, no trailing period: "duplicate key \"count\"" */
+	char text[160];	 /* lowercase, no trailing period: "duplicate key \"count\"" */
 };
 
 void jdoc_init(struct jdoc *d, int max_depth);
@@ -135,11 +135,12 @@ static inline double jv_number(const struct jv *v)
 }
 
 /* for (each element e of array a, at index i) */
-#define jv_array_foreach(a, i, e) for ((i) = 0; (i) < jv_size(a) && ((e) = &(a)->u.items[i], 1); (i)++)
+#define jv_array_foreach(a, i, e)                                                                  \
+	for ((i) = 0; (i) < jv_size(a) && ((e) = &(a)->u.items[i], 1); (i)++)
 /* for (each member k: v of object o, at index i), in document order */
-#define jv_object_foreach(o, i, k, v)                                                        \
-	for ((i) = 0; (i) < jv_size(o) &&                                                   \
-		      ((k) = (o)->u.members[i].key, (v) = &(o)->u.members[i].value, 1);     \
+#define jv_object_foreach(o, i, k, v)                                                              \
+	for ((i) = 0;                                                                              \
+	     (i) < jv_size(o) && ((k) = (o)->u.members[i].key, (v) = &(o)->u.members[i].value, 1); \
 	     (i)++)
 
 #endif

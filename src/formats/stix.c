@@ -19,8 +19,11 @@
 /* Character classes for the identifier checks, which run several times per object. */
 enum { C_HEX = 1, C_TYPE = 2, C_LOWER = 4 };
 static const unsigned char char_class[256] = {
-	['0' ... '9'] = C_HEX | C_TYPE, ['a' ... 'f'] = C_HEX | C_TYPE | C_LOWER,
-	['g' ... 'z'] = C_TYPE | C_LOWER, ['A' ... 'F'] = C_HEX, ['-'] = C_TYPE,
+    ['0' ... '9'] = C_HEX | C_TYPE,
+    ['a' ... 'f'] = C_HEX | C_TYPE | C_LOWER,
+    ['g' ... 'z'] = C_TYPE | C_LOWER,
+    ['A' ... 'F'] = C_HEX,
+    ['-'] = C_TYPE,
 };
 
 static bool uuid_valid(const char *u, size_t n)
@@ -75,49 +78,49 @@ struct type_def {
 };
 
 static const struct type_def types[] = {
-	{"attack-pattern", STIX_SDO, "name"},
-	{"campaign", STIX_SDO, "name"},
-	{"course-of-action", STIX_SDO, "name"},
-	{"grouping", STIX_SDO, "context object_refs"},
-	{"identity", STIX_SDO, "name"},
-	{"incident", STIX_SDO, "name"},
-	{"indicator", STIX_SDO, "pattern pattern_type valid_from"},
-	{"infrastructure", STIX_SDO, "name"},
-	{"intrusion-set", STIX_SDO, "name"},
-	{"location", STIX_SDO, ""},
-	{"malware", STIX_SDO, "is_family"},
-	{"malware-analysis", STIX_SDO, "product"},
-	{"note", STIX_SDO, "content object_refs"},
-	{"observed-data", STIX_SDO, "first_observed last_observed number_observed"},
-	{"opinion", STIX_SDO, "opinion object_refs"},
-	{"report", STIX_SDO, "name published object_refs"},
-	{"threat-actor", STIX_SDO, "name"},
-	{"tool", STIX_SDO, "name"},
-	{"vulnerability", STIX_SDO, "name"},
-	{"relationship", STIX_SRO, "relationship_type source_ref target_ref"},
-	{"sighting", STIX_SRO, "sighting_of_ref"},
-	{"artifact", STIX_SCO, ""},
-	{"autonomous-system", STIX_SCO, "number"},
-	{"directory", STIX_SCO, "path"},
-	{"domain-name", STIX_SCO, "value"},
-	{"email-addr", STIX_SCO, "value"},
-	{"email-message", STIX_SCO, "is_multipart"},
-	{"file", STIX_SCO, ""},
-	{"ipv4-addr", STIX_SCO, "value"},
-	{"ipv6-addr", STIX_SCO, "value"},
-	{"mac-addr", STIX_SCO, "value"},
-	{"mutex", STIX_SCO, "name"},
-	{"network-traffic", STIX_SCO, "protocols"},
-	{"process", STIX_SCO, ""},
-	{"software", STIX_SCO, "name"},
-	{"url", STIX_SCO, "value"},
-	{"user-account", STIX_SCO, ""},
-	{"windows-registry-key", STIX_SCO, ""},
-	{"x509-certificate", STIX_SCO, ""},
-	{"marking-definition", STIX_META, "created"},
-	{"language-content", STIX_META, "created modified object_ref contents"},
-	{"extension-definition", STIX_META,
-	 "created modified created_by_ref name schema version extension_types"},
+    {"attack-pattern", STIX_SDO, "name"},
+    {"campaign", STIX_SDO, "name"},
+    {"course-of-action", STIX_SDO, "name"},
+    {"grouping", STIX_SDO, "context object_refs"},
+    {"identity", STIX_SDO, "name"},
+    {"incident", STIX_SDO, "name"},
+    {"indicator", STIX_SDO, "pattern pattern_type valid_from"},
+    {"infrastructure", STIX_SDO, "name"},
+    {"intrusion-set", STIX_SDO, "name"},
+    {"location", STIX_SDO, ""},
+    {"malware", STIX_SDO, "is_family"},
+    {"malware-analysis", STIX_SDO, "product"},
+    {"note", STIX_SDO, "content object_refs"},
+    {"observed-data", STIX_SDO, "first_observed last_observed number_observed"},
+    {"opinion", STIX_SDO, "opinion object_refs"},
+    {"report", STIX_SDO, "name published object_refs"},
+    {"threat-actor", STIX_SDO, "name"},
+    {"tool", STIX_SDO, "name"},
+    {"vulnerability", STIX_SDO, "name"},
+    {"relationship", STIX_SRO, "relationship_type source_ref target_ref"},
+    {"sighting", STIX_SRO, "sighting_of_ref"},
+    {"artifact", STIX_SCO, ""},
+    {"autonomous-system", STIX_SCO, "number"},
+    {"directory", STIX_SCO, "path"},
+    {"domain-name", STIX_SCO, "value"},
+    {"email-addr", STIX_SCO, "value"},
+    {"email-message", STIX_SCO, "is_multipart"},
+    {"file", STIX_SCO, ""},
+    {"ipv4-addr", STIX_SCO, "value"},
+    {"ipv6-addr", STIX_SCO, "value"},
+    {"mac-addr", STIX_SCO, "value"},
+    {"mutex", STIX_SCO, "name"},
+    {"network-traffic", STIX_SCO, "protocols"},
+    {"process", STIX_SCO, ""},
+    {"software", STIX_SCO, "name"},
+    {"url", STIX_SCO, "value"},
+    {"user-account", STIX_SCO, ""},
+    {"windows-registry-key", STIX_SCO, ""},
+    {"x509-certificate", STIX_SCO, ""},
+    {"marking-definition", STIX_META, "created"},
+    {"language-content", STIX_META, "created modified object_ref contents"},
+    {"extension-definition", STIX_META,
+     "created modified created_by_ref name schema version extension_types"},
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 
@@ -138,22 +141,22 @@ enum stix_kind stix_type_kind(const char *type)
 /* ---- property rules ---------------------------------------------------------------- */
 
 enum pkind {
-	P_STR,      /* string */
-	P_BOOL,     /* boolean */
-	P_INT,      /* integer in [min, max] */
-	P_NUM,      /* number in [min, max] */
-	P_TIME,     /* RFC 3339 UTC timestamp */
+	P_STR,	    /* string */
+	P_BOOL,	    /* boolean */
+	P_INT,	    /* integer in [min, max] */
+	P_NUM,	    /* number in [min, max] */
+	P_TIME,	    /* RFC 3339 UTC timestamp */
 	P_TIME_MS,  /* same, with at least millisecond precision */
-	P_REF,      /* identifier of an allowed type */
-	P_REFS,     /* non-empty list of those */
-	P_STRS,     /* non-empty list of strings */
+	P_REF,	    /* identifier of an allowed type */
+	P_REFS,	    /* non-empty list of those */
+	P_STRS,	    /* non-empty list of strings */
 	P_STRS0,    /* list of strings, may be empty */
-	P_OBJ,      /* non-empty object */
+	P_OBJ,	    /* non-empty object */
 	P_HASHES,   /* hashes dictionary */
-	P_KCP,      /* kill chain phases */
+	P_KCP,	    /* kill chain phases */
 	P_EXTREFS,  /* external references */
 	P_GRANULAR, /* granular markings */
-	P_EXTS,     /* extensions */
+	P_EXTS,	    /* extensions */
 };
 
 struct prop_rule {
@@ -168,191 +171,191 @@ struct prop_rule {
 #define BIG 9007199254740991.0
 
 static const struct prop_rule rules[] = {
-	/* common properties (section 3.2) */
-	{"!marking-definition", "created", P_TIME_MS, 0, 0, NULL},
-	{"marking-definition", "created", P_TIME, 0, 0, NULL},
-	{NULL, "modified", P_TIME_MS, 0, 0, NULL},
-	{NULL, "created_by_ref", P_REF, 0, 0, "identity"},
-	{NULL, "revoked", P_BOOL, 0, 0, NULL},
-	{NULL, "labels", P_STRS, 0, 0, NULL},
-	{NULL, "confidence", P_INT, 0, 100, NULL},
-	{NULL, "lang", P_STR, 0, 0, NULL},
-	{NULL, "external_references", P_EXTREFS, 0, 0, NULL},
-	{NULL, "object_marking_refs", P_REFS, 0, 0, "marking-definition"},
-	{NULL, "granular_markings", P_GRANULAR, 0, 0, NULL},
-	{NULL, "extensions", P_EXTS, 0, 0, NULL},
-	{NULL, "defanged", P_BOOL, 0, 0, NULL},
-	/* SDOs */
-	{"attack-pattern campaign course-of-action grouping identity incident indicator "
-	 "infrastructure intrusion-set location malware report threat-actor tool vulnerability "
-	 "marking-definition extension-definition",
-	 "name", P_STR, 0, 0, NULL},
-	{"attack-pattern campaign course-of-action grouping identity incident indicator "
-	 "infrastructure intrusion-set location malware report threat-actor tool vulnerability "
-	 "relationship sighting extension-definition",
-	 "description", P_STR, 0, 0, NULL},
-	{"attack-pattern", "aliases", P_STRS0, 0, 0, NULL},
-	{"campaign infrastructure intrusion-set malware threat-actor tool", "aliases", P_STRS, 0,
-	 0, NULL},
-	{"attack-pattern incident indicator infrastructure malware tool", "kill_chain_phases",
-	 P_KCP, 0, 0, NULL},
-	{"campaign infrastructure intrusion-set malware threat-actor sighting", "first_seen",
-	 P_TIME, 0, 0, NULL},
-	{"campaign infrastructure intrusion-set malware threat-actor sighting", "last_seen",
-	 P_TIME, 0, 0, NULL},
-	{"campaign", "objective", P_STR, 0, 0, NULL},
-	{"grouping", "context", P_STR, 0, 0, NULL},
-	{"grouping note opinion report", "object_refs", P_REFS, 0, 0, "@any"},
-	{"identity threat-actor", "roles", P_STRS, 0, 0, NULL},
-	{"identity", "identity_class", P_STR, 0, 0, NULL},
-	{"identity", "sectors", P_STRS, 0, 0, NULL},
-	{"identity", "contact_information", P_STR, 0, 0, NULL},
-	{"indicator", "indicator_types", P_STRS, 0, 0, NULL},
-	{"indicator", "pattern", P_STR, 0, 0, NULL},
-	{"indicator", "pattern_type", P_STR, 0, 0, NULL},
-	{"indicator", "pattern_version", P_STR, 0, 0, NULL},
-	{"indicator", "valid_from", P_TIME, 0, 0, NULL},
-	{"indicator", "valid_until", P_TIME, 0, 0, NULL},
-	{"infrastructure", "infrastructure_types", P_STRS, 0, 0, NULL},
-	{"intrusion-set threat-actor", "goals", P_STRS, 0, 0, NULL},
-	{"intrusion-set threat-actor", "resource_level", P_STR, 0, 0, NULL},
-	{"intrusion-set threat-actor", "primary_motivation", P_STR, 0, 0, NULL},
-	{"intrusion-set threat-actor", "secondary_motivations", P_STRS, 0, 0, NULL},
-	{"location", "latitude", P_NUM, -90, 90, NULL},
-	{"location", "longitude", P_NUM, -180, 180, NULL},
-	{"location", "precision", P_NUM, 0, BIG, NULL},
-	{"location", "region", P_STR, 0, 0, NULL},
-	{"location", "country", P_STR, 0, 0, NULL},
-	{"location", "administrative_area", P_STR, 0, 0, NULL},
-	{"location", "city", P_STR, 0, 0, NULL},
-	{"location", "street_address", P_STR, 0, 0, NULL},
-	{"location", "postal_code", P_STR, 0, 0, NULL},
-	{"malware", "malware_types", P_STRS, 0, 0, NULL},
-	{"malware", "is_family", P_BOOL, 0, 0, NULL},
-	{"malware", "operating_system_refs", P_REFS, 0, 0, "software"},
-	{"malware", "architecture_execution_envs", P_STRS, 0, 0, NULL},
-	{"malware", "implementation_languages", P_STRS, 0, 0, NULL},
-	{"malware", "capabilities", P_STRS, 0, 0, NULL},
-	{"malware", "sample_refs", P_REFS, 0, 0, "file artifact"},
-	{"malware-analysis", "product", P_STR, 0, 0, NULL},
-	{"malware-analysis", "version", P_STR, 0, 0, NULL},
-	{"malware-analysis", "host_vm_ref", P_REF, 0, 0, "software"},
-	{"malware-analysis", "operating_system_ref", P_REF, 0, 0, "software"},
-	{"malware-analysis", "installed_software_refs", P_REFS, 0, 0, "software"},
-	{"malware-analysis", "modules", P_STRS, 0, 0, NULL},
-	{"malware-analysis", "submitted", P_TIME, 0, 0, NULL},
-	{"malware-analysis", "analysis_started", P_TIME, 0, 0, NULL},
-	{"malware-analysis", "analysis_ended", P_TIME, 0, 0, NULL},
-	{"malware-analysis", "result", P_STR, 0, 0, NULL},
-	{"malware-analysis", "analysis_sco_refs", P_REFS, 0, 0, "@sco"},
-	{"malware-analysis", "sample_ref", P_REF, 0, 0, "file artifact network-traffic"},
-	{"note", "abstract", P_STR, 0, 0, NULL},
-	{"note", "content", P_STR, 0, 0, NULL},
-	{"note opinion", "authors", P_STRS, 0, 0, NULL},
-	{"observed-data", "first_observed", P_TIME, 0, 0, NULL},
-	{"observed-data", "last_observed", P_TIME, 0, 0, NULL},
-	{"observed-data", "number_observed", P_INT, 1, 999999999, NULL},
-	{"observed-data", "objects", P_OBJ, 0, 0, NULL},
-	{"observed-data", "object_refs", P_REFS, 0, 0, "@sco @sro"},
-	{"opinion", "explanation", P_STR, 0, 0, NULL},
-	{"opinion", "opinion", P_STR, 0, 0, NULL},
-	{"report", "report_types", P_STRS, 0, 0, NULL},
-	{"report", "published", P_TIME, 0, 0, NULL},
-	{"threat-actor", "threat_actor_types", P_STRS, 0, 0, NULL},
-	{"threat-actor", "sophistication", P_STR, 0, 0, NULL},
-	{"threat-actor", "personal_motivations", P_STRS, 0, 0, NULL},
-	{"tool", "tool_types", P_STRS, 0, 0, NULL},
-	{"tool", "tool_version", P_STR, 0, 0, NULL},
-	/* SROs */
-	{"relationship", "relationship_type", P_STR, 0, 0, NULL},
-	{"relationship", "source_ref", P_REF, 0, 0, "@rel"},
-	{"relationship", "target_ref", P_REF, 0, 0, "@rel"},
-	{"relationship", "start_time", P_TIME, 0, 0, NULL},
-	{"relationship", "stop_time", P_TIME, 0, 0, NULL},
-	{"sighting", "count", P_INT, 0, 999999999, NULL},
-	{"sighting", "sighting_of_ref", P_REF, 0, 0, "@sdo"},
-	{"sighting", "observed_data_refs", P_REFS, 0, 0, "observed-data"},
-	{"sighting", "where_sighted_refs", P_REFS, 0, 0, "identity location"},
-	{"sighting", "summary", P_BOOL, 0, 0, NULL},
-	/* SCOs */
-	{"artifact file", "mime_type", P_STR, 0, 0, NULL},
-	{"artifact", "payload_bin", P_STR, 0, 0, NULL},
-	{"artifact", "url", P_STR, 0, 0, NULL},
-	{"artifact file x509-certificate", "hashes", P_HASHES, 0, 0, NULL},
-	{"artifact", "decryption_key", P_STR, 0, 0, NULL},
-	{"autonomous-system", "number", P_INT, 0, 4294967295.0, NULL},
-	{"autonomous-system", "rir", P_STR, 0, 0, NULL},
-	{"autonomous-system mutex software file", "name", P_STR, 0, 0, NULL},
-	{"directory", "path", P_STR, 0, 0, NULL},
-	{"directory file", "ctime", P_TIME, 0, 0, NULL},
-	{"directory file", "mtime", P_TIME, 0, 0, NULL},
-	{"directory file", "atime", P_TIME, 0, 0, NULL},
-	{"directory", "contains_refs", P_REFS, 0, 0, "file directory"},
-	{"file", "contains_refs", P_REFS, 0, 0, "@sco"},
-	{"domain-name email-addr ipv4-addr ipv6-addr mac-addr url", "value", P_STR, 0, 0, NULL},
-	{"domain-name", "resolves_to_refs", P_REFS, 0, 0, "ipv4-addr ipv6-addr domain-name"},
-	{"ipv4-addr ipv6-addr", "resolves_to_refs", P_REFS, 0, 0, "mac-addr"},
-	{"ipv4-addr ipv6-addr", "belongs_to_refs", P_REFS, 0, 0, "autonomous-system"},
-	{"email-addr", "display_name", P_STR, 0, 0, NULL},
-	{"email-addr", "belongs_to_ref", P_REF, 0, 0, "user-account"},
-	{"email-message", "is_multipart", P_BOOL, 0, 0, NULL},
-	{"email-message", "date", P_TIME, 0, 0, NULL},
-	{"email-message", "from_ref", P_REF, 0, 0, "email-addr"},
-	{"email-message", "sender_ref", P_REF, 0, 0, "email-addr"},
-	{"email-message", "to_refs", P_REFS, 0, 0, "email-addr"},
-	{"email-message", "cc_refs", P_REFS, 0, 0, "email-addr"},
-	{"email-message", "bcc_refs", P_REFS, 0, 0, "email-addr"},
-	{"email-message", "raw_email_ref", P_REF, 0, 0, "artifact"},
-	{"email-message", "subject", P_STR, 0, 0, NULL},
-	{"email-message", "body", P_STR, 0, 0, NULL},
-	{"file", "size", P_INT, 0, BIG, NULL},
-	{"file", "parent_directory_ref", P_REF, 0, 0, "directory"},
-	{"file", "content_ref", P_REF, 0, 0, "artifact"},
-	{"network-traffic", "start", P_TIME, 0, 0, NULL},
-	{"network-traffic", "end", P_TIME, 0, 0, NULL},
-	{"network-traffic", "is_active", P_BOOL, 0, 0, NULL},
-	{"network-traffic", "src_ref", P_REF, 0, 0, "ipv4-addr ipv6-addr mac-addr domain-name"},
-	{"network-traffic", "dst_ref", P_REF, 0, 0, "ipv4-addr ipv6-addr mac-addr domain-name"},
-	{"network-traffic", "src_port", P_INT, 0, 65535, NULL},
-	{"network-traffic", "dst_port", P_INT, 0, 65535, NULL},
-	{"network-traffic", "protocols", P_STRS, 0, 0, NULL},
-	{"network-traffic", "src_byte_count", P_INT, 0, BIG, NULL},
-	{"network-traffic", "dst_byte_count", P_INT, 0, BIG, NULL},
-	{"network-traffic", "src_packets", P_INT, 0, BIG, NULL},
-	{"network-traffic", "dst_packets", P_INT, 0, BIG, NULL},
-	{"network-traffic", "src_payload_ref", P_REF, 0, 0, "artifact"},
-	{"network-traffic", "dst_payload_ref", P_REF, 0, 0, "artifact"},
-	{"network-traffic", "encapsulates_refs", P_REFS, 0, 0, "network-traffic"},
-	{"network-traffic", "encapsulated_by_ref", P_REF, 0, 0, "network-traffic"},
-	{"process", "is_hidden", P_BOOL, 0, 0, NULL},
-	{"process", "pid", P_INT, 0, BIG, NULL},
-	{"process", "created_time", P_TIME, 0, 0, NULL},
-	{"process", "opened_connection_refs", P_REFS, 0, 0, "network-traffic"},
-	{"process windows-registry-key", "creator_user_ref", P_REF, 0, 0, "user-account"},
-	{"process", "image_ref", P_REF, 0, 0, "file"},
-	{"process", "parent_ref", P_REF, 0, 0, "process"},
-	{"process", "child_refs", P_REFS, 0, 0, "process"},
-	{"software", "languages", P_STRS, 0, 0, NULL},
-	{"user-account", "account_created", P_TIME, 0, 0, NULL},
-	{"user-account", "account_expires", P_TIME, 0, 0, NULL},
-	{"user-account", "credential_last_changed", P_TIME, 0, 0, NULL},
-	{"user-account", "account_first_login", P_TIME, 0, 0, NULL},
-	{"user-account", "account_last_login", P_TIME, 0, 0, NULL},
-	{"windows-registry-key", "modified_time", P_TIME, 0, 0, NULL},
-	{"windows-registry-key", "number_of_subkeys", P_INT, 0, BIG, NULL},
-	{"x509-certificate", "is_self_signed", P_BOOL, 0, 0, NULL},
-	{"x509-certificate", "validity_not_before", P_TIME, 0, 0, NULL},
-	{"x509-certificate", "validity_not_after", P_TIME, 0, 0, NULL},
-	/* marking-definition, language-content, extension-definition */
-	{"marking-definition", "definition_type", P_STR, 0, 0, NULL},
-	{"marking-definition", "definition", P_OBJ, 0, 0, NULL},
-	{"language-content", "object_ref", P_REF, 0, 0, "@lc"},
-	{"language-content", "object_modified", P_TIME, 0, 0, NULL},
-	{"language-content", "contents", P_OBJ, 0, 0, NULL},
-	{"extension-definition", "schema", P_STR, 0, 0, NULL},
-	{"extension-definition", "version", P_STR, 0, 0, NULL},
-	{"extension-definition", "extension_types", P_STRS, 0, 0, NULL},
-	{"extension-definition", "extension_properties", P_STRS, 0, 0, NULL},
+    /* common properties (section 3.2) */
+    {"!marking-definition", "created", P_TIME_MS, 0, 0, NULL},
+    {"marking-definition", "created", P_TIME, 0, 0, NULL},
+    {NULL, "modified", P_TIME_MS, 0, 0, NULL},
+    {NULL, "created_by_ref", P_REF, 0, 0, "identity"},
+    {NULL, "revoked", P_BOOL, 0, 0, NULL},
+    {NULL, "labels", P_STRS, 0, 0, NULL},
+    {NULL, "confidence", P_INT, 0, 100, NULL},
+    {NULL, "lang", P_STR, 0, 0, NULL},
+    {NULL, "external_references", P_EXTREFS, 0, 0, NULL},
+    {NULL, "object_marking_refs", P_REFS, 0, 0, "marking-definition"},
+    {NULL, "granular_markings", P_GRANULAR, 0, 0, NULL},
+    {NULL, "extensions", P_EXTS, 0, 0, NULL},
+    {NULL, "defanged", P_BOOL, 0, 0, NULL},
+    /* SDOs */
+    {"attack-pattern campaign course-of-action grouping identity incident indicator "
+     "infrastructure intrusion-set location malware report threat-actor tool vulnerability "
+     "marking-definition extension-definition",
+     "name", P_STR, 0, 0, NULL},
+    {"attack-pattern campaign course-of-action grouping identity incident indicator "
+     "infrastructure intrusion-set location malware report threat-actor tool vulnerability "
+     "relationship sighting extension-definition",
+     "description", P_STR, 0, 0, NULL},
+    {"attack-pattern", "aliases", P_STRS0, 0, 0, NULL},
+    {"campaign infrastructure intrusion-set malware threat-actor tool", "aliases", P_STRS, 0, 0,
+     NULL},
+    {"attack-pattern incident indicator infrastructure malware tool", "kill_chain_phases", P_KCP, 0,
+     0, NULL},
+    {"campaign infrastructure intrusion-set malware threat-actor sighting", "first_seen", P_TIME, 0,
+     0, NULL},
+    {"campaign infrastructure intrusion-set malware threat-actor sighting", "last_seen", P_TIME, 0,
+     0, NULL},
+    {"campaign", "objective", P_STR, 0, 0, NULL},
+    {"grouping", "context", P_STR, 0, 0, NULL},
+    {"grouping note opinion report", "object_refs", P_REFS, 0, 0, "@any"},
+    {"identity threat-actor", "roles", P_STRS, 0, 0, NULL},
+    {"identity", "identity_class", P_STR, 0, 0, NULL},
+    {"identity", "sectors", P_STRS, 0, 0, NULL},
+    {"identity", "contact_information", P_STR, 0, 0, NULL},
+    {"indicator", "indicator_types", P_STRS, 0, 0, NULL},
+    {"indicator", "pattern", P_STR, 0, 0, NULL},
+    {"indicator", "pattern_type", P_STR, 0, 0, NULL},
+    {"indicator", "pattern_version", P_STR, 0, 0, NULL},
+    {"indicator", "valid_from", P_TIME, 0, 0, NULL},
+    {"indicator", "valid_until", P_TIME, 0, 0, NULL},
+    {"infrastructure", "infrastructure_types", P_STRS, 0, 0, NULL},
+    {"intrusion-set threat-actor", "goals", P_STRS, 0, 0, NULL},
+    {"intrusion-set threat-actor", "resource_level", P_STR, 0, 0, NULL},
+    {"intrusion-set threat-actor", "primary_motivation", P_STR, 0, 0, NULL},
+    {"intrusion-set threat-actor", "secondary_motivations", P_STRS, 0, 0, NULL},
+    {"location", "latitude", P_NUM, -90, 90, NULL},
+    {"location", "longitude", P_NUM, -180, 180, NULL},
+    {"location", "precision", P_NUM, 0, BIG, NULL},
+    {"location", "region", P_STR, 0, 0, NULL},
+    {"location", "country", P_STR, 0, 0, NULL},
+    {"location", "administrative_area", P_STR, 0, 0, NULL},
+    {"location", "city", P_STR, 0, 0, NULL},
+    {"location", "street_address", P_STR, 0, 0, NULL},
+    {"location", "postal_code", P_STR, 0, 0, NULL},
+    {"malware", "malware_types", P_STRS, 0, 0, NULL},
+    {"malware", "is_family", P_BOOL, 0, 0, NULL},
+    {"malware", "operating_system_refs", P_REFS, 0, 0, "software"},
+    {"malware", "architecture_execution_envs", P_STRS, 0, 0, NULL},
+    {"malware", "implementation_languages", P_STRS, 0, 0, NULL},
+    {"malware", "capabilities", P_STRS, 0, 0, NULL},
+    {"malware", "sample_refs", P_REFS, 0, 0, "file artifact"},
+    {"malware-analysis", "product", P_STR, 0, 0, NULL},
+    {"malware-analysis", "version", P_STR, 0, 0, NULL},
+    {"malware-analysis", "host_vm_ref", P_REF, 0, 0, "software"},
+    {"malware-analysis", "operating_system_ref", P_REF, 0, 0, "software"},
+    {"malware-analysis", "installed_software_refs", P_REFS, 0, 0, "software"},
+    {"malware-analysis", "modules", P_STRS, 0, 0, NULL},
+    {"malware-analysis", "submitted", P_TIME, 0, 0, NULL},
+    {"malware-analysis", "analysis_started", P_TIME, 0, 0, NULL},
+    {"malware-analysis", "analysis_ended", P_TIME, 0, 0, NULL},
+    {"malware-analysis", "result", P_STR, 0, 0, NULL},
+    {"malware-analysis", "analysis_sco_refs", P_REFS, 0, 0, "@sco"},
+    {"malware-analysis", "sample_ref", P_REF, 0, 0, "file artifact network-traffic"},
+    {"note", "abstract", P_STR, 0, 0, NULL},
+    {"note", "content", P_STR, 0, 0, NULL},
+    {"note opinion", "authors", P_STRS, 0, 0, NULL},
+    {"observed-data", "first_observed", P_TIME, 0, 0, NULL},
+    {"observed-data", "last_observed", P_TIME, 0, 0, NULL},
+    {"observed-data", "number_observed", P_INT, 1, 999999999, NULL},
+    {"observed-data", "objects", P_OBJ, 0, 0, NULL},
+    {"observed-data", "object_refs", P_REFS, 0, 0, "@sco @sro"},
+    {"opinion", "explanation", P_STR, 0, 0, NULL},
+    {"opinion", "opinion", P_STR, 0, 0, NULL},
+    {"report", "report_types", P_STRS, 0, 0, NULL},
+    {"report", "published", P_TIME, 0, 0, NULL},
+    {"threat-actor", "threat_actor_types", P_STRS, 0, 0, NULL},
+    {"threat-actor", "sophistication", P_STR, 0, 0, NULL},
+    {"threat-actor", "personal_motivations", P_STRS, 0, 0, NULL},
+    {"tool", "tool_types", P_STRS, 0, 0, NULL},
+    {"tool", "tool_version", P_STR, 0, 0, NULL},
+    /* SROs */
+    {"relationship", "relationship_type", P_STR, 0, 0, NULL},
+    {"relationship", "source_ref", P_REF, 0, 0, "@rel"},
+    {"relationship", "target_ref", P_REF, 0, 0, "@rel"},
+    {"relationship", "start_time", P_TIME, 0, 0, NULL},
+    {"relationship", "stop_time", P_TIME, 0, 0, NULL},
+    {"sighting", "count", P_INT, 0, 999999999, NULL},
+    {"sighting", "sighting_of_ref", P_REF, 0, 0, "@sdo"},
+    {"sighting", "observed_data_refs", P_REFS, 0, 0, "observed-data"},
+    {"sighting", "where_sighted_refs", P_REFS, 0, 0, "identity location"},
+    {"sighting", "summary", P_BOOL, 0, 0, NULL},
+    /* SCOs */
+    {"artifact file", "mime_type", P_STR, 0, 0, NULL},
+    {"artifact", "payload_bin", P_STR, 0, 0, NULL},
+    {"artifact", "url", P_STR, 0, 0, NULL},
+    {"artifact file x509-certificate", "hashes", P_HASHES, 0, 0, NULL},
+    {"artifact", "decryption_key", P_STR, 0, 0, NULL},
+    {"autonomous-system", "number", P_INT, 0, 4294967295.0, NULL},
+    {"autonomous-system", "rir", P_STR, 0, 0, NULL},
+    {"autonomous-system mutex software file", "name", P_STR, 0, 0, NULL},
+    {"directory", "path", P_STR, 0, 0, NULL},
+    {"directory file", "ctime", P_TIME, 0, 0, NULL},
+    {"directory file", "mtime", P_TIME, 0, 0, NULL},
+    {"directory file", "atime", P_TIME, 0, 0, NULL},
+    {"directory", "contains_refs", P_REFS, 0, 0, "file directory"},
+    {"file", "contains_refs", P_REFS, 0, 0, "@sco"},
+    {"domain-name email-addr ipv4-addr ipv6-addr mac-addr url", "value", P_STR, 0, 0, NULL},
+    {"domain-name", "resolves_to_refs", P_REFS, 0, 0, "ipv4-addr ipv6-addr domain-name"},
+    {"ipv4-addr ipv6-addr", "resolves_to_refs", P_REFS, 0, 0, "mac-addr"},
+    {"ipv4-addr ipv6-addr", "belongs_to_refs", P_REFS, 0, 0, "autonomous-system"},
+    {"email-addr", "display_name", P_STR, 0, 0, NULL},
+    {"email-addr", "belongs_to_ref", P_REF, 0, 0, "user-account"},
+    {"email-message", "is_multipart", P_BOOL, 0, 0, NULL},
+    {"email-message", "date", P_TIME, 0, 0, NULL},
+    {"email-message", "from_ref", P_REF, 0, 0, "email-addr"},
+    {"email-message", "sender_ref", P_REF, 0, 0, "email-addr"},
+    {"email-message", "to_refs", P_REFS, 0, 0, "email-addr"},
+    {"email-message", "cc_refs", P_REFS, 0, 0, "email-addr"},
+    {"email-message", "bcc_refs", P_REFS, 0, 0, "email-addr"},
+    {"email-message", "raw_email_ref", P_REF, 0, 0, "artifact"},
+    {"email-message", "subject", P_STR, 0, 0, NULL},
+    {"email-message", "body", P_STR, 0, 0, NULL},
+    {"file", "size", P_INT, 0, BIG, NULL},
+    {"file", "parent_directory_ref", P_REF, 0, 0, "directory"},
+    {"file", "content_ref", P_REF, 0, 0, "artifact"},
+    {"network-traffic", "start", P_TIME, 0, 0, NULL},
+    {"network-traffic", "end", P_TIME, 0, 0, NULL},
+    {"network-traffic", "is_active", P_BOOL, 0, 0, NULL},
+    {"network-traffic", "src_ref", P_REF, 0, 0, "ipv4-addr ipv6-addr mac-addr domain-name"},
+    {"network-traffic", "dst_ref", P_REF, 0, 0, "ipv4-addr ipv6-addr mac-addr domain-name"},
+    {"network-traffic", "src_port", P_INT, 0, 65535, NULL},
+    {"network-traffic", "dst_port", P_INT, 0, 65535, NULL},
+    {"network-traffic", "protocols", P_STRS, 0, 0, NULL},
+    {"network-traffic", "src_byte_count", P_INT, 0, BIG, NULL},
+    {"network-traffic", "dst_byte_count", P_INT, 0, BIG, NULL},
+    {"network-traffic", "src_packets", P_INT, 0, BIG, NULL},
+    {"network-traffic", "dst_packets", P_INT, 0, BIG, NULL},
+    {"network-traffic", "src_payload_ref", P_REF, 0, 0, "artifact"},
+    {"network-traffic", "dst_payload_ref", P_REF, 0, 0, "artifact"},
+    {"network-traffic", "encapsulates_refs", P_REFS, 0, 0, "network-traffic"},
+    {"network-traffic", "encapsulated_by_ref", P_REF, 0, 0, "network-traffic"},
+    {"process", "is_hidden", P_BOOL, 0, 0, NULL},
+    {"process", "pid", P_INT, 0, BIG, NULL},
+    {"process", "created_time", P_TIME, 0, 0, NULL},
+    {"process", "opened_connection_refs", P_REFS, 0, 0, "network-traffic"},
+    {"process windows-registry-key", "creator_user_ref", P_REF, 0, 0, "user-account"},
+    {"process", "image_ref", P_REF, 0, 0, "file"},
+    {"process", "parent_ref", P_REF, 0, 0, "process"},
+    {"process", "child_refs", P_REFS, 0, 0, "process"},
+    {"software", "languages", P_STRS, 0, 0, NULL},
+    {"user-account", "account_created", P_TIME, 0, 0, NULL},
+    {"user-account", "account_expires", P_TIME, 0, 0, NULL},
+    {"user-account", "credential_last_changed", P_TIME, 0, 0, NULL},
+    {"user-account", "account_first_login", P_TIME, 0, 0, NULL},
+    {"user-account", "account_last_login", P_TIME, 0, 0, NULL},
+    {"windows-registry-key", "modified_time", P_TIME, 0, 0, NULL},
+    {"windows-registry-key", "number_of_subkeys", P_INT, 0, BIG, NULL},
+    {"x509-certificate", "is_self_signed", P_BOOL, 0, 0, NULL},
+    {"x509-certificate", "validity_not_before", P_TIME, 0, 0, NULL},
+    {"x509-certificate", "validity_not_after", P_TIME, 0, 0, NULL},
+    /* marking-definition, language-content, extension-definition */
+    {"marking-definition", "definition_type", P_STR, 0, 0, NULL},
+    {"marking-definition", "definition", P_OBJ, 0, 0, NULL},
+    {"language-content", "object_ref", P_REF, 0, 0, "@lc"},
+    {"language-content", "object_modified", P_TIME, 0, 0, NULL},
+    {"language-content", "contents", P_OBJ, 0, 0, NULL},
+    {"extension-definition", "schema", P_STR, 0, 0, NULL},
+    {"extension-definition", "version", P_STR, 0, 0, NULL},
+    {"extension-definition", "extension_types", P_STRS, 0, 0, NULL},
+    {"extension-definition", "extension_properties", P_STRS, 0, 0, NULL},
 };
 #define NRULES (sizeof(rules) / sizeof(rules[0]))
 
@@ -412,7 +415,7 @@ struct vctx {
 };
 
 static int verr(struct vctx *v, int code, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int verr(struct vctx *v, int code, const char *path, const char *fmt, ...)
 {
@@ -427,10 +430,11 @@ static int verr(struct vctx *v, int code, const char *path, const char *fmt, ...
 	else
 		snprintf(field, sizeof(field), "objects[%zu]", v->index);
 	if (v->id && path)
-		return err_set(v->err, code, field, "objects[%zu] (%.100s) .%s: %s", v->index, v->id,
-			       path, msg);
+		return err_set(v->err, code, field, "objects[%zu] (%.100s) .%s: %s", v->index,
+			       v->id, path, msg);
 	if (v->id)
-		return err_set(v->err, code, field, "objects[%zu] (%.100s): %s", v->index, v->id, msg);
+		return err_set(v->err, code, field, "objects[%zu] (%.100s): %s", v->index, v->id,
+			       msg);
 	return err_set(v->err, code, field, "%s: %s", field, msg);
 }
 
@@ -491,7 +495,8 @@ static bool ref_type_ok(const char *allowed, const char *ref)
 		return true;
 	if (word_in(allowed, "@rel") && (k == STIX_SDO || k == STIX_SCO || k == STIX_CUSTOM))
 		return true;
-	if (word_in(allowed, "@lc") && strcmp(t, "language-content") && strcmp(t, "marking-definition"))
+	if (word_in(allowed, "@lc") && strcmp(t, "language-content") &&
+	    strcmp(t, "marking-definition"))
 		return true;
 	return false;
 }
@@ -539,7 +544,8 @@ static int check_refs(struct vctx *v, const char *path, const struct jv *j, cons
 
 	if (!jv_is_array(j) || jv_size(j) == 0)
 		return verr(v, ERR_INVALID, path, "not a non-empty list of identifiers");
-	jv_array_foreach(j, i, e) {
+	jv_array_foreach(j, i, e)
+	{
 		const char *s = jv_str(e);
 		/* the fast path formats no path; check_ref does when it reports */
 		if (s && stix_id_valid(s, jv_strlen(e), NULL) &&
@@ -559,9 +565,11 @@ static int check_strs(struct vctx *v, const char *path, const struct jv *j, bool
 	const struct jv *e;
 
 	if (!jv_is_array(j) || (!allow_empty && jv_size(j) == 0))
-		return verr(v, ERR_INVALID, path, allow_empty ? "not a list of strings" :
-			    "not a non-empty list of strings");
-	jv_array_foreach(j, i, e) {
+		return verr(v, ERR_INVALID, path,
+			    allow_empty ? "not a list of strings"
+					: "not a non-empty list of strings");
+	jv_array_foreach(j, i, e)
+	{
 		if (!jv_is_string(e)) {
 			char sub[160];
 			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
@@ -584,7 +592,7 @@ static int check_hashes(struct vctx *v, const char *path, const struct jv *j)
 	static const struct {
 		const char *name;
 		size_t len;
-	} algos[] = {{"MD5", 32},      {"SHA-1", 40},     {"SHA-256", 64}, {"SHA-512", 128},
+	} algos[] = {{"MD5", 32},      {"SHA-1", 40},	  {"SHA-256", 64}, {"SHA-512", 128},
 		     {"SHA3-256", 64}, {"SHA3-512", 128}, {"SSDEEP", 0},   {"TLSH", 70}};
 	const char *k;
 	size_t m;
@@ -593,12 +601,14 @@ static int check_hashes(struct vctx *v, const char *path, const struct jv *j)
 
 	if (!jv_is_object(j) || jv_size(j) == 0)
 		return verr(v, ERR_INVALID, path, "not a non-empty hashes dictionary");
-	jv_object_foreach(j, m, k, h) {
+	jv_object_foreach(j, m, k, h)
+	{
 		const char *s = jv_str(h);
 		size_t kn = strlen(k), n = jv_strlen(h);
 		snprintf(sub, sizeof(sub), "%s.%s", path, k);
-		if (kn < 3 || kn > 250 || strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
-					       "WXYZ0123456789_-") != kn)
+		if (kn < 3 || kn > 250 ||
+		    strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
+			      "WXYZ0123456789_-") != kn)
 			return verr(v, ERR_INVALID, sub, "not a valid hash algorithm name");
 		if (!s)
 			return verr(v, ERR_INVALID, sub, "not a string");
@@ -606,8 +616,8 @@ static int check_hashes(struct vctx *v, const char *path, const struct jv *j)
 			if (strcmp(k, algos[a].name))
 				continue;
 			if (algos[a].len && (n != algos[a].len || !all_hex(s, n)))
-				return verr(v, ERR_INVALID, sub, "not a %s hash (%zu hex digits)", k,
-					    algos[a].len);
+				return verr(v, ERR_INVALID, sub, "not a %s hash (%zu hex digits)",
+					    k, algos[a].len);
 			if (!algos[a].len && (n == 0 || n > 128))
 				return verr(v, ERR_INVALID, sub, "not an SSDEEP hash");
 		}
@@ -623,7 +633,8 @@ static int check_kcp(struct vctx *v, const char *path, const struct jv *j)
 
 	if (!jv_is_array(j) || jv_size(j) == 0)
 		return verr(v, ERR_INVALID, path, "not a non-empty list of kill chain phases");
-	jv_array_foreach(j, i, e) {
+	jv_array_foreach(j, i, e)
+	{
 		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
 		if (!jv_is_object(e))
 			return verr(v, ERR_INVALID, sub, "not a kill chain phase object");
@@ -644,16 +655,17 @@ static int check_extrefs(struct vctx *v, const char *path, const struct jv *j)
 
 	if (!jv_is_array(j) || jv_size(j) == 0)
 		return verr(v, ERR_INVALID, path, "not a non-empty list of external references");
-	jv_array_foreach(j, i, e) {
+	jv_array_foreach(j, i, e)
+	{
 		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
 		if (!jv_is_object(e))
 			return verr(v, ERR_INVALID, sub, "not an external reference object");
 		if (!jv_is_string(jv_get(e, "source_name"))) {
 			snprintf(sub2, sizeof(sub2), "%s.source_name", sub);
-			return verr(v, ERR_INVALID, sub2, "required property missing or not a string");
+			return verr(v, ERR_INVALID, sub2,
+				    "required property missing or not a string");
 		}
-		if (!jv_get(e, "description") && !jv_get(e, "url") &&
-		    !jv_get(e, "external_id"))
+		if (!jv_get(e, "description") && !jv_get(e, "url") && !jv_get(e, "external_id"))
 			return verr(v, ERR_INVALID, sub, "needs description, url or external_id");
 		static const char *const strs[] = {"description", "url", "external_id"};
 		for (size_t k = 0; k < 3; k++) {
@@ -715,7 +727,8 @@ static int check_granular(struct vctx *v, const char *path, const struct jv *j)
 
 	if (!jv_is_array(j) || jv_size(j) == 0)
 		return verr(v, ERR_INVALID, path, "not a non-empty list of granular markings");
-	jv_array_foreach(j, i, e) {
+	jv_array_foreach(j, i, e)
+	{
 		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
 		if (!jv_is_object(e))
 			return verr(v, ERR_INVALID, sub, "not a granular marking object");
@@ -742,7 +755,8 @@ static int check_granular(struct vctx *v, const char *path, const struct jv *j)
 			}
 		}
 		if (!mref == !lang)
-			return verr(v, ERR_INVALID, sub, "needs exactly one of marking_ref and lang");
+			return verr(v, ERR_INVALID, sub,
+				    "needs exactly one of marking_ref and lang");
 		if (mref) {
 			snprintf(sub2, sizeof(sub2), "%s.marking_ref", sub);
 			rc = check_ref(v, sub2, mref, "marking-definition");
@@ -767,8 +781,8 @@ static bool ext_name_ok(const char *k)
 
 static int check_exts(struct vctx *v, const char *path, const struct jv *j)
 {
-	static const char *const ext_types[] = {"new-sdo", "new-sco", "new-sro",
-						"property-extension", "toplevel-property-extension"};
+	static const char *const ext_types[] = {
+	    "new-sdo", "new-sco", "new-sro", "property-extension", "toplevel-property-extension"};
 	const char *k;
 	size_t m;
 	const struct jv *e;
@@ -776,13 +790,15 @@ static int check_exts(struct vctx *v, const char *path, const struct jv *j)
 
 	if (!jv_is_object(j) || jv_size(j) == 0)
 		return verr(v, ERR_INVALID, path, "not a non-empty dictionary of extensions");
-	jv_object_foreach(j, m, k, e) {
+	jv_object_foreach(j, m, k, e)
+	{
 		snprintf(sub, sizeof(sub), "%s.%.120s", path, k);
 		if (!strncmp(k, "extension-definition--", 22)) {
 			const char *t;
 			size_t x;
 			if (!stix_id_valid(k, strlen(k), "extension-definition"))
-				return verr(v, ERR_INVALID, sub, "not an extension-definition "
+				return verr(v, ERR_INVALID, sub,
+					    "not an extension-definition "
 					    "identifier");
 			if (!jv_is_object(e))
 				return verr(v, ERR_INVALID, sub, "not an object");
@@ -793,11 +809,13 @@ static int check_exts(struct vctx *v, const char *path, const struct jv *j)
 				if (!strcmp(t, ext_types[x]))
 					break;
 			if (x == 5)
-				return verr(v, ERR_INVALID, sub, "unknown extension_type \"%.40s\"", t);
+				return verr(v, ERR_INVALID, sub, "unknown extension_type \"%.40s\"",
+					    t);
 			continue;
 		}
 		if (!ext_name_ok(k))
-			return verr(v, ERR_INVALID, sub, "not an extension-definition id or a "
+			return verr(v, ERR_INVALID, sub,
+				    "not an extension-definition id or a "
 				    "predefined extension name");
 		if (!jv_is_object(e) || jv_size(e) == 0)
 			return verr(v, ERR_INVALID, sub, "not a non-empty object");
@@ -822,7 +840,8 @@ static int check_rule(struct vctx *v, const struct prop_rule *r, const struct jv
 		if (!jv_is_integer(j))
 			return verr(v, ERR_INVALID, p, "not an integer");
 		if ((double)jv_int(j) < r->min || (double)jv_int(j) > r->max)
-			return verr(v, ERR_INVALID, p, "must be between %.0f and %.0f", r->min, r->max);
+			return verr(v, ERR_INVALID, p, "must be between %.0f and %.0f", r->min,
+				    r->max);
 		return ERR_OK;
 	case P_NUM:
 		if (!jv_is_number(j))
@@ -834,31 +853,22 @@ static int check_rule(struct vctx *v, const struct prop_rule *r, const struct jv
 	case P_TIME_MS:
 		if (!jv_is_string(j) || !is_ts(jv_str(j), jv_strlen(j), false, ts))
 			return verr(v, ERR_INVALID, p, "not an RFC 3339 timestamp");
-		if (r->kind == P_TIME_MS &&
-		    !is_ts(jv_str(j), jv_strlen(j), true, NULL))
+		if (r->kind == P_TIME_MS && !is_ts(jv_str(j), jv_strlen(j), true, NULL))
 			return verr(v, ERR_INVALID, p, "not precise to the millisecond");
 		return ERR_OK;
-	case P_REF:
-		return check_ref(v, p, j, r->refs);
-	case P_REFS:
-		return check_refs(v, p, j, r->refs);
+	case P_REF: return check_ref(v, p, j, r->refs);
+	case P_REFS: return check_refs(v, p, j, r->refs);
 	case P_STRS:
-	case P_STRS0:
-		return check_strs(v, p, j, r->kind == P_STRS0);
+	case P_STRS0: return check_strs(v, p, j, r->kind == P_STRS0);
 	case P_OBJ:
 		if (!jv_is_object(j) || jv_size(j) == 0)
 			return verr(v, ERR_INVALID, p, "not a non-empty object");
 		return ERR_OK;
-	case P_HASHES:
-		return check_hashes(v, p, j);
-	case P_KCP:
-		return check_kcp(v, p, j);
-	case P_EXTREFS:
-		return check_extrefs(v, p, j);
-	case P_GRANULAR:
-		return check_granular(v, p, j);
-	case P_EXTS:
-		return check_exts(v, p, j);
+	case P_HASHES: return check_hashes(v, p, j);
+	case P_KCP: return check_kcp(v, p, j);
+	case P_EXTREFS: return check_extrefs(v, p, j);
+	case P_GRANULAR: return check_granular(v, p, j);
+	case P_EXTS: return check_exts(v, p, j);
 	}
 	return ERR_OK;
 }
@@ -992,7 +1002,8 @@ static bool email_ok(const char *s, size_t n)
 	const char *at = memchr(s, '@', n);
 
 	return printable_no_space(s, n) && at && at != s && at + 1 < s + n &&
-	       !memchr(at + 1, '@', (size_t)(s + n - at - 1)) && domain_ok(at + 1, (size_t)(s + n - at - 1));
+	       !memchr(at + 1, '@', (size_t)(s + n - at - 1)) &&
+	       domain_ok(at + 1, (size_t)(s + n - at - 1));
 }
 
 static int check_sco_value(struct vctx *v)
@@ -1009,7 +1020,8 @@ static int check_sco_value(struct vctx *v)
 	if (!strcmp(t, "ipv6-addr") && !stix_ipv6_text_valid(s))
 		return verr(v, ERR_INVALID, "value", "not an IPv6 address or CIDR");
 	if (!strcmp(t, "mac-addr") && !mac_ok(s, n))
-		return verr(v, ERR_INVALID, "value", "not a MAC address (lower-case, colon-separated)");
+		return verr(v, ERR_INVALID, "value",
+			    "not a MAC address (lower-case, colon-separated)");
 	if (!strcmp(t, "domain-name") && !domain_ok(s, n))
 		return verr(v, ERR_INVALID, "value", "not a domain name");
 	if (!strcmp(t, "email-addr") && !email_ok(s, n))
@@ -1027,8 +1039,8 @@ static bool has(struct vctx *v, const char *k)
 /* An SCO whose properties are all optional must still say something. */
 static int check_not_empty_sco(struct vctx *v)
 {
-	static const char *const common[] = {"type", "id", "spec_version", "object_marking_refs",
-					     "granular_markings", "defanged"};
+	static const char *const common[] = {
+	    "type", "id", "spec_version", "object_marking_refs", "granular_markings", "defanged"};
 	for (size_t m = 0; m < jv_size(v->obj); m++) {
 		const char *k = jv_member(v->obj, m)->key;
 		size_t i;
@@ -1169,10 +1181,12 @@ static int check_marking_definition(struct vctx *v)
 		const char *l = jv_str(jv_get(d, "tlp"));
 		if (!l || (strcmp(l, "white") && strcmp(l, "green") && strcmp(l, "amber") &&
 			   strcmp(l, "red")))
-			return verr(v, ERR_INVALID, "definition.tlp", "not white, green, amber or red");
+			return verr(v, ERR_INVALID, "definition.tlp",
+				    "not white, green, amber or red");
 	} else if (!strcmp(t, "statement")) {
 		if (!jv_is_string(jv_get(d, "statement")))
-			return verr(v, ERR_INVALID, "definition.statement", "required property missing "
+			return verr(v, ERR_INVALID, "definition.statement",
+				    "required property missing "
 				    "or not a string");
 	}
 	return ERR_OK;
@@ -1202,7 +1216,8 @@ static int check_type_specific(struct vctx *v)
 		if ((rc = check_order(v, "first_observed", "last_observed", false)))
 			return rc;
 		if (has(v, "objects") == has(v, "object_refs"))
-			return verr(v, ERR_INVALID, NULL, "needs exactly one of objects and object_refs");
+			return verr(v, ERR_INVALID, NULL,
+				    "needs exactly one of objects and object_refs");
 		return ERR_OK;
 	}
 	if (!strcmp(t, "relationship")) {
@@ -1219,7 +1234,8 @@ static int check_type_specific(struct vctx *v)
 		if (has(v, "precision") && !la)
 			return verr(v, ERR_INVALID, "precision", "needs latitude and longitude");
 		if (!la && !has(v, "region") && !has(v, "country"))
-			return verr(v, ERR_INVALID, NULL, "needs region, country or latitude and "
+			return verr(v, ERR_INVALID, NULL,
+				    "needs region, country or latitude and "
 				    "longitude");
 		return ERR_OK;
 	}
@@ -1229,20 +1245,22 @@ static int check_type_specific(struct vctx *v)
 		return check_order(v, "analysis_started", "analysis_ended", false);
 	}
 	if (!strcmp(t, "opinion")) {
-		static const char *const ops[] = {"strongly-disagree", "disagree", "neutral", "agree",
-						  "strongly-agree"};
+		static const char *const ops[] = {"strongly-disagree", "disagree", "neutral",
+						  "agree", "strongly-agree"};
 		const char *o = jv_str(jv_get(v->obj, "opinion"));
 		for (size_t i = 0; i < 5; i++)
 			if (!strcmp(o, ops[i]))
 				return ERR_OK;
-		return verr(v, ERR_INVALID, "opinion", "not one of strongly-disagree, disagree, "
+		return verr(v, ERR_INVALID, "opinion",
+			    "not one of strongly-disagree, disagree, "
 			    "neutral, agree, strongly-agree");
 	}
 	if (!strcmp(t, "marking-definition"))
 		return check_marking_definition(v);
 	if (!strcmp(t, "artifact")) {
 		if (has(v, "payload_bin") == has(v, "url"))
-			return verr(v, ERR_INVALID, NULL, "needs exactly one of payload_bin and url");
+			return verr(v, ERR_INVALID, NULL,
+				    "needs exactly one of payload_bin and url");
 		if (has(v, "url") && !has(v, "hashes"))
 			return verr(v, ERR_INVALID, "hashes", "required when url is present");
 		return ERR_OK;
@@ -1260,9 +1278,11 @@ static int check_type_specific(struct vctx *v)
 	if (!strcmp(t, "email-message")) {
 		bool multi = jv_is_true(jv_get(v->obj, "is_multipart"));
 		if (multi && has(v, "body"))
-			return verr(v, ERR_INVALID, "body", "not allowed when is_multipart is true");
+			return verr(v, ERR_INVALID, "body",
+				    "not allowed when is_multipart is true");
 		if (!multi && has(v, "body_multipart"))
-			return verr(v, ERR_INVALID, "body_multipart", "not allowed when is_multipart "
+			return verr(v, ERR_INVALID, "body_multipart",
+				    "not allowed when is_multipart "
 				    "is false");
 		return ERR_OK;
 	}
@@ -1310,7 +1330,8 @@ static int check_property_names(struct vctx *v)
 	const struct jv *j;
 	int rc;
 
-	jv_object_foreach(v->obj, m, k, j) {
+	jv_object_foreach(v->obj, m, k, j)
+	{
 		char name[64];
 		size_t kn = v->obj->u.members[m].key_len;
 		if (kn == 2 && k[0] == 'i' && k[1] == 'd')
@@ -1318,7 +1339,8 @@ static int check_property_names(struct vctx *v)
 		memcpy(name, k, kn < 60 ? kn + 1 : 60);
 		name[60] = '\0';
 		if (!custom_prop_name_ok(k, kn))
-			return verr(v, ERR_INVALID, name, "property name does not match "
+			return verr(v, ERR_INVALID, name,
+				    "property name does not match "
 				    "^[a-z0-9_]{3,250}$");
 		for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
 			if (k[0] == reserved[i][0] && !strcmp(k, reserved[i]))
@@ -1365,7 +1387,8 @@ int stix_validate_object(const struct jv *obj, size_t index, struct stix_object_
 	if (!j)
 		return verr(&v, ERR_INVALID, "type", "required property missing");
 	if (!jv_is_string(j) || !stix_type_name_valid(jv_str(j), jv_strlen(j)))
-		return verr(&v, ERR_INVALID, "type", "not a valid type name (3-250 of a-z, 0-9, "
+		return verr(&v, ERR_INVALID, "type",
+			    "not a valid type name (3-250 of a-z, 0-9, "
 			    "'-', starting with a letter)");
 	v.type = jv_str(j);
 	v.def = type_lookup(v.type);
@@ -1379,7 +1402,8 @@ int stix_validate_object(const struct jv *obj, size_t index, struct stix_object_
 	if (!jv_is_string(j) || !stix_id_valid(jv_str(j), jv_strlen(j), NULL))
 		return verr(&v, ERR_INVALID, "id", "not a STIX identifier (type--UUID)");
 	if (!stix_id_valid(jv_str(j), jv_strlen(j), v.type))
-		return verr(&v, ERR_INVALID, "id", "type prefix does not match type \"%s\"", v.type);
+		return verr(&v, ERR_INVALID, "id", "type prefix does not match type \"%s\"",
+			    v.type);
 
 	/* STIX 2.0 objects carry no spec_version (only their bundle does), or "2.0":
 	 * say so rather than "missing" */
@@ -1516,8 +1540,7 @@ void stix_seen_free(struct stix_seen *s)
 	free(s);
 }
 
-static struct seen_entry *seen_find(struct seen_entry *slots, size_t cap, uint64_t h1,
-				    uint32_t h2)
+static struct seen_entry *seen_find(struct seen_entry *slots, size_t cap, uint64_t h1, uint32_t h2)
 {
 	size_t i = (size_t)(h1 & (cap - 1));
 
@@ -1579,8 +1602,10 @@ int stix_check_duplicate(struct stix_seen *seen, const uint64_t key[2], const ch
 		return ERR_OK;
 	char field[40];
 	snprintf(field, sizeof(field), "objects[%zu]", index);
-	return err_set(err, ERR_INVALID, field, "objects[%zu] (%.*s): same id and modified as "
-		       "objects[%zu]", index, (int)(id_len < 100 ? id_len : 100), id, first);
+	return err_set(err, ERR_INVALID, field,
+		       "objects[%zu] (%.*s): same id and modified as "
+		       "objects[%zu]",
+		       index, (int)(id_len < 100 ? id_len : 100), id, first);
 }
 
 int stix_check_bundle_element(struct jdoc *doc, struct stix_seen *seen, const char *obj_json,

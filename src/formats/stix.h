@@ -37,7 +37,8 @@ struct stix_object_info {
 	int64_t modified_ms; /* 0 when absent (SCOs; marking-definition: see stix.md) */
 	bool revoked;
 	enum tlp tlp; /* strictest TLP of object_marking_refs; TLP_NONE when none */
-	uint64_t seen_key[2]; /* stix_seen_key of (id, modified), set by stix_check_bundle_element */
+	uint64_t
+	    seen_key[2]; /* stix_seen_key of (id, modified), set by stix_check_bundle_element */
 };
 
 /* Validates one object, element `index` of a bundle's "objects". On success fills
@@ -54,7 +55,7 @@ int stix_validate_object(const struct jv *obj, size_t index, struct stix_object_
 struct stix_bundle_counts {
 	size_t objects;
 	size_t by_kind[5]; /* indexed by enum stix_kind */
-	enum tlp tlp;      /* strictest TLP over the objects; TLP_NONE when none is marked */
+	enum tlp tlp;	   /* strictest TLP over the objects; TLP_NONE when none is marked */
 };
 
 /* Runs the whole pipeline over a complete bundle in memory: bundle_stream, jdoc_parse

@@ -30,7 +30,6 @@
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
-
 struct stix_pattern {
 	struct arena arena;
 	struct stix_pattern_comparison *cmps;
@@ -65,8 +64,8 @@ struct parser {
 	size_t pos; /* next byte to tokenize */
 	/* current token */
 	enum tok t;
-	size_t ts, te; /* token bytes s[ts..te) */
-	size_t vs, ve; /* value bytes for quoted literals (inside the quotes) */
+	size_t ts, te;	 /* token bytes s[ts..te) */
+	size_t vs, ve;	 /* value bytes for quoted literals (inside the quotes) */
 	const char *bad; /* T_BAD: why */
 	int depth;
 	struct stix_pattern *p;
@@ -75,7 +74,7 @@ struct parser {
 };
 
 static int perr(struct parser *ps, int code, size_t at, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int perr(struct parser *ps, int code, size_t at, const char *fmt, ...)
 {
@@ -145,14 +144,38 @@ static void next(struct parser *ps)
 	}
 	c = (unsigned char)s[i];
 	switch (c) {
-	case '[': ps->t = T_LBRACK; i++; goto done;
-	case ']': ps->t = T_RBRACK; i++; goto done;
-	case '(': ps->t = T_LPAREN; i++; goto done;
-	case ')': ps->t = T_RPAREN; i++; goto done;
-	case ':': ps->t = T_COLON; i++; goto done;
-	case ',': ps->t = T_COMMA; i++; goto done;
-	case '*': ps->t = T_STAR; i++; goto done;
-	case '=': ps->t = T_OP; i++; goto done;
+	case '[':
+		ps->t = T_LBRACK;
+		i++;
+		goto done;
+	case ']':
+		ps->t = T_RBRACK;
+		i++;
+		goto done;
+	case '(':
+		ps->t = T_LPAREN;
+		i++;
+		goto done;
+	case ')':
+		ps->t = T_RPAREN;
+		i++;
+		goto done;
+	case ':':
+		ps->t = T_COLON;
+		i++;
+		goto done;
+	case ',':
+		ps->t = T_COMMA;
+		i++;
+		goto done;
+	case '*':
+		ps->t = T_STAR;
+		i++;
+		goto done;
+	case '=':
+		ps->t = T_OP;
+		i++;
+		goto done;
 	case '!':
 		if (i + 1 < ps->n && s[i + 1] == '=') {
 			ps->t = T_OP;
@@ -186,8 +209,7 @@ static void next(struct parser *ps)
 		i = e + 1;
 		goto done;
 	}
-	default:
-		break;
+	default: break;
 	}
 	if ((c == 't' || c == 'h' || c == 'b') && i + 1 < ps->n && s[i + 1] == '\'') {
 		const char *bad = NULL;
@@ -266,7 +288,8 @@ static int expected(struct parser *ps, const char *what)
 	if (ps->t == T_BAD)
 		return perr(ps, ERR_SYNTAX, ps->ts, "%s", ps->bad);
 	if (ps->t == T_EOF)
-		return perr(ps, ERR_SYNTAX, ps->ts, "expected %s, found the end of the pattern", what);
+		return perr(ps, ERR_SYNTAX, ps->ts, "expected %s, found the end of the pattern",
+			    what);
 	return perr(ps, ERR_SYNTAX, ps->ts, "expected %s", what);
 }
 
@@ -339,8 +362,7 @@ static int literal(struct parser *ps, struct stix_pattern_literal *lit)
 			break;
 		}
 		/* fall through */
-	default:
-		return expected(ps, "a literal");
+	default: return expected(ps, "a literal");
 	}
 	next(ps);
 	return ERR_OK;
@@ -355,10 +377,18 @@ static const struct {
 	const char *name;
 	enum stix_pattern_op op;
 } ops[] = {
-	{"=", STIX_OP_EQ},         {"!=", STIX_OP_NEQ},         {">", STIX_OP_GT},
-	{"<", STIX_OP_LT},         {">=", STIX_OP_GE},          {"<=", STIX_OP_LE},
-	{"IN", STIX_OP_IN},        {"LIKE", STIX_OP_LIKE},      {"MATCHES", STIX_OP_MATCHES},
-	{"ISSUBSET", STIX_OP_ISSUBSET}, {"ISSUPERSET", STIX_OP_ISSUPERSET}, {"EXISTS", STIX_OP_EXISTS},
+    {"=", STIX_OP_EQ},
+    {"!=", STIX_OP_NEQ},
+    {">", STIX_OP_GT},
+    {"<", STIX_OP_LT},
+    {">=", STIX_OP_GE},
+    {"<=", STIX_OP_LE},
+    {"IN", STIX_OP_IN},
+    {"LIKE", STIX_OP_LIKE},
+    {"MATCHES", STIX_OP_MATCHES},
+    {"ISSUBSET", STIX_OP_ISSUBSET},
+    {"ISSUPERSET", STIX_OP_ISSUPERSET},
+    {"EXISTS", STIX_OP_EXISTS},
 };
 
 static struct stix_pattern_comparison *new_cmp(struct parser *ps)
@@ -448,7 +478,8 @@ static int cmp_or(struct parser *ps);
 static int parenthesised(struct parser *ps, int (*inner)(struct parser *))
 {
 	if (++ps->depth > STIX_PATTERN_MAX_DEPTH)
-		return perr(ps, ERR_TOO_LARGE, ps->ts, "nested deeper than %d", STIX_PATTERN_MAX_DEPTH);
+		return perr(ps, ERR_TOO_LARGE, ps->ts, "nested deeper than %d",
+			    STIX_PATTERN_MAX_DEPTH);
 	next(ps);
 	int rc = inner(ps);
 	if (rc)
@@ -466,8 +497,8 @@ static int check_regex(struct parser *ps, const struct stix_pattern_literal *lit
 {
 	int code;
 	PCRE2_SIZE where;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)lit->text, lit->len, PCRE2_UTF, &code, &where,
-				       NULL);
+	pcre2_code *re =
+	    pcre2_compile((PCRE2_SPTR)lit->text, lit->len, PCRE2_UTF, &code, &where, NULL);
 
 	if (re) {
 		pcre2_code_free(re);
@@ -476,8 +507,10 @@ static int check_regex(struct parser *ps, const struct stix_pattern_literal *lit
 	PCRE2_UCHAR msg[160];
 	if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
 		snprintf((char *)msg, sizeof(msg), "error %d", code);
-	return perr(ps, ERR_SYNTAX, at, "MATCHES: not a PCRE regular expression (%s, at byte %zu "
-		    "of the expression)", (const char *)msg, (size_t)where);
+	return perr(ps, ERR_SYNTAX, at,
+		    "MATCHES: not a PCRE regular expression (%s, at byte %zu "
+		    "of the expression)",
+		    (const char *)msg, (size_t)where);
 }
 
 static int cmp_primary(struct parser *ps)
@@ -558,7 +591,8 @@ static int cmp_primary(struct parser *ps)
 	case STIX_OP_GE:
 	case STIX_OP_LE:
 		if (lit->kind == STIX_LIT_BOOL)
-			return perr(ps, ERR_SYNTAX, at, "%s needs an orderable literal", c->op_name);
+			return perr(ps, ERR_SYNTAX, at, "%s needs an orderable literal",
+				    c->op_name);
 		break;
 	case STIX_OP_LIKE:
 	case STIX_OP_MATCHES:
@@ -567,8 +601,7 @@ static int cmp_primary(struct parser *ps)
 		if (lit->kind != STIX_LIT_STRING)
 			return perr(ps, ERR_SYNTAX, at, "%s needs a string literal", c->op_name);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	if (c->op == STIX_OP_MATCHES)
 		return check_regex(ps, lit, at);
@@ -649,7 +682,8 @@ static int qualifiers(struct parser *ps)
 			if (ps->t != T_TIMESTAMP)
 				return expected(ps, "a timestamp t'...'");
 			if (!ts_ok(ps, &a))
-				return perr(ps, ERR_INVALID, ps->ts, "not an RFC 3339 UTC timestamp");
+				return perr(ps, ERR_INVALID, ps->ts,
+					    "not an RFC 3339 UTC timestamp");
 			next(ps);
 			if (!is_kw(ps, "STOP"))
 				return expected(ps, "STOP");
@@ -657,7 +691,8 @@ static int qualifiers(struct parser *ps)
 			if (ps->t != T_TIMESTAMP)
 				return expected(ps, "a timestamp t'...'");
 			if (!ts_ok(ps, &b))
-				return perr(ps, ERR_INVALID, ps->ts, "not an RFC 3339 UTC timestamp");
+				return perr(ps, ERR_INVALID, ps->ts,
+					    "not an RFC 3339 UTC timestamp");
 			at = ps->ts;
 			if (b <= a)
 				return perr(ps, ERR_INVALID, at, "STOP is not later than START");
@@ -697,8 +732,10 @@ int stix_pattern_parse(const char *s, size_t n, struct stix_pattern **out, struc
 
 	*out = NULL;
 	if (n > STIX_PATTERN_MAX_LEN)
-		return err_set(err, ERR_TOO_LARGE, "pattern", "pattern: position %d: longer than %d "
-			       "bytes", STIX_PATTERN_MAX_LEN, STIX_PATTERN_MAX_LEN);
+		return err_set(err, ERR_TOO_LARGE, "pattern",
+			       "pattern: position %d: longer than %d "
+			       "bytes",
+			       STIX_PATTERN_MAX_LEN, STIX_PATTERN_MAX_LEN);
 	if (memchr(s, '\0', n))
 		return err_set(err, ERR_SYNTAX, "pattern", "pattern: position %zu: NUL byte",
 			       (size_t)((const char *)memchr(s, '\0', n) - s));

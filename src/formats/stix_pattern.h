@@ -16,7 +16,7 @@ struct stix_pattern;
 
 /* Caps against stack exhaustion and abuse; over them, ERR_TOO_LARGE. */
 #define STIX_PATTERN_MAX_LEN (256 * 1024) /* bytes of pattern text */
-#define STIX_PATTERN_MAX_DEPTH 64         /* nested brackets and parentheses */
+#define STIX_PATTERN_MAX_DEPTH 64	  /* nested brackets and parentheses */
 
 enum stix_pattern_op {
 	STIX_OP_EQ,
@@ -35,11 +35,11 @@ enum stix_pattern_op {
 
 enum stix_literal_kind {
 	STIX_LIT_STRING,    /* text: the value with \' and \\ undone */
-	STIX_LIT_INT,       /* text: the digits with their sign, e.g. "-12" */
-	STIX_LIT_FLOAT,     /* text: as written, e.g. "1.5" */
-	STIX_LIT_BOOL,      /* text: "true" or "false" */
+	STIX_LIT_INT,	    /* text: the digits with their sign, e.g. "-12" */
+	STIX_LIT_FLOAT,	    /* text: as written, e.g. "1.5" */
+	STIX_LIT_BOOL,	    /* text: "true" or "false" */
 	STIX_LIT_TIMESTAMP, /* text: the timestamp inside t'...' */
-	STIX_LIT_HEX,       /* text: the hex digits inside h'...' */
+	STIX_LIT_HEX,	    /* text: the hex digits inside h'...' */
 	STIX_LIT_BINARY,    /* text: the base64 inside b'...' */
 };
 
@@ -53,10 +53,10 @@ struct stix_pattern_literal {
  * pointers belong to the pattern and live until stix_pattern_free. */
 struct stix_pattern_comparison {
 	const char *object_type; /* "file" */
-	const char *path;        /* "hashes.'SHA-256'", "value", "extensions.'x-ext'.list[*]" */
+	const char *path;	 /* "hashes.'SHA-256'", "value", "extensions.'x-ext'.list[*]" */
 	enum stix_pattern_op op;
-	const char *op_name; /* "=", "ISSUBSET", ... */
-	bool negated;        /* written with NOT */
+	const char *op_name;			   /* "=", "ISSUBSET", ... */
+	bool negated;				   /* written with NOT */
 	const struct stix_pattern_literal *values; /* one, several for IN, none for EXISTS */
 	size_t nvalues;
 	size_t observation; /* which [...] it sits in, counting from 0 in text order */

@@ -4,8 +4,8 @@
 
 #include <stdatomic.h>
 
-static const int statuses[] = {200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 415, 422, 500,
-			       501, 503};
+static const int statuses[] = {200, 201, 204, 400, 401, 403, 404, 405,
+			       409, 413, 415, 422, 500, 501, 503};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1) /* + "other" */
 static const double buckets_ms[] = {0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000, 5000};
 #define NBUCKETS (sizeof(buckets_ms) / sizeof(buckets_ms[0]))
@@ -62,8 +62,8 @@ void metrics_render(struct metrics *m, const char *const *route_names, int64_t s
 		      "# TYPE atalaya_http_requests_total counter\n");
 	for (size_t r = 0; r <= m->nroutes; r++) {
 		for (size_t s = 0; s < NSTATUS; s++) {
-			uint64_t n = atomic_load_explicit(&m->count[r * NSTATUS + s],
-							  memory_order_relaxed);
+			uint64_t n =
+			    atomic_load_explicit(&m->count[r * NSTATUS + s], memory_order_relaxed);
 			if (!n)
 				continue;
 			char st[8];
@@ -71,7 +71,9 @@ void metrics_render(struct metrics *m, const char *const *route_names, int64_t s
 				snprintf(st, sizeof(st), "%d", statuses[s]);
 			else
 				snprintf(st, sizeof(st), "other");
-			buf_addf(out, "atalaya_http_requests_total{route=\"%s\",status=\"%s\"} %" PRIu64 "\n",
+			buf_addf(out,
+				 "atalaya_http_requests_total{route=\"%s\",status=\"%s\"} %" PRIu64
+				 "\n",
 				 r < m->nroutes ? route_names[r] : "unmatched", st, n);
 		}
 	}
@@ -81,16 +83,22 @@ void metrics_render(struct metrics *m, const char *const *route_names, int64_t s
 	for (size_t b = 0; b <= NBUCKETS; b++) {
 		cum += atomic_load_explicit(&m->bucket[b], memory_order_relaxed);
 		if (b < NBUCKETS)
-			buf_addf(out, "atalaya_http_request_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+			buf_addf(out,
+				 "atalaya_http_request_duration_seconds_bucket{le=\"%g\"} %" PRIu64
+				 "\n",
 				 buckets_ms[b] / 1000, cum);
 		else
-			buf_addf(out, "atalaya_http_request_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n",
-				 cum);
+			buf_addf(
+			    out,
+			    "atalaya_http_request_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64
+			    "\n",
+			    cum);
 	}
 	buf_addf(out, "atalaya_http_request_duration_seconds_sum %.6f\n",
 		 (double)atomic_load_explicit(&m->sum_ns, memory_order_relaxed) / 1e9);
 	buf_addf(out, "atalaya_http_request_duration_seconds_count %" PRIu64 "\n", cum);
-	buf_addf(out, "# HELP atalaya_store_bytes Size of the SQLite store and its WAL.\n"
-		      "# TYPE atalaya_store_bytes gauge\natalaya_store_bytes %" PRId64 "\n",
+	buf_addf(out,
+		 "# HELP atalaya_store_bytes Size of the SQLite store and its WAL.\n"
+		 "# TYPE atalaya_store_bytes gauge\natalaya_store_bytes %" PRId64 "\n",
 		 store_bytes);
 }

@@ -56,10 +56,11 @@ static int check_field(const struct rj_field *f, json_t *v, struct err_detail *e
 	case RJ_STRING:
 		if (!json_is_string(v))
 			break;
-		if (json_string_length(v) < (size_t)f->min || json_string_length(v) > (size_t)f->max)
+		if (json_string_length(v) < (size_t)f->min ||
+		    json_string_length(v) > (size_t)f->max)
 			return err_set(err, ERR_INVALID, f->name,
-				       "%s: length must be %" PRId64 " to %" PRId64 " bytes", f->name,
-				       f->min, f->max);
+				       "%s: length must be %" PRId64 " to %" PRId64 " bytes",
+				       f->name, f->min, f->max);
 		if (strlen(json_string_value(v)) != json_string_length(v) ||
 		    (json_string_length(v) && !valid_text(json_string_value(v), (size_t)f->max)))
 			return err_set(err, ERR_INVALID, f->name,
@@ -85,18 +86,18 @@ static int check_field(const struct rj_field *f, json_t *v, struct err_detail *e
 			return err_set(err, ERR_INVALID, f->name,
 				       "%s: must have %" PRId64 " to %" PRId64 " items", f->name,
 				       f->min, f->max);
-		json_array_foreach(v, i, item) {
+		json_array_foreach(v, i, item)
+		{
 			bool ok = f->type == RJ_STRING_ARRAY
-					  ? json_is_string(item) && json_string_length(item) > 0 &&
-						    json_string_length(item) <= 256 &&
-						    valid_text(json_string_value(item), 256)
-					  : json_is_integer(item) && json_integer_value(item) > 0;
+				      ? json_is_string(item) && json_string_length(item) > 0 &&
+					    json_string_length(item) <= 256 &&
+					    valid_text(json_string_value(item), 256)
+				      : json_is_integer(item) && json_integer_value(item) > 0;
 			if (!ok)
-				return err_set(err, ERR_INVALID, f->name, "%s[%zu]: must be %s",
-					       f->name, i,
-					       f->type == RJ_STRING_ARRAY
-						       ? "a string of 1 to 256 bytes"
-						       : "a positive integer");
+				return err_set(
+				    err, ERR_INVALID, f->name, "%s[%zu]: must be %s", f->name, i,
+				    f->type == RJ_STRING_ARRAY ? "a string of 1 to 256 bytes"
+							       : "a positive integer");
 		}
 		return ERR_OK;
 	case RJ_STRING_OR_OBJECT:
@@ -117,10 +118,12 @@ int reqjson_decode(const char *body, size_t len, size_t depth_max, const struct 
 
 	*out = NULL;
 	if (len == 0)
-		return err_set(err, ERR_SYNTAX, "", "the request body is empty; a JSON object is "
-						    "expected");
+		return err_set(err, ERR_SYNTAX, "",
+			       "the request body is empty; a JSON object is "
+			       "expected");
 	if (reqjson_depth(body, len, depth_max) > depth_max)
-		return err_set(err, ERR_INVALID, "", "JSON nested deeper than %zu levels", depth_max);
+		return err_set(err, ERR_INVALID, "", "JSON nested deeper than %zu levels",
+			       depth_max);
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!root)
 		return err_set(err, ERR_SYNTAX, "", "invalid JSON at line %d, column %d: %s",
@@ -129,7 +132,8 @@ int reqjson_decode(const char *body, size_t len, size_t depth_max, const struct 
 		rc = err_set(err, ERR_INVALID, "", "the request body must be a JSON object");
 		goto out;
 	}
-	json_object_foreach(root, key, v) {
+	json_object_foreach(root, key, v)
+	{
 		size_t i;
 		for (i = 0; i < n && strcmp(fields[i].name, key); i++)
 			;
@@ -143,7 +147,8 @@ int reqjson_decode(const char *body, size_t len, size_t depth_max, const struct 
 	}
 	if (partial) {
 		if (json_object_size(root) == 0)
-			rc = err_set(err, ERR_INVALID, "", "nothing to change: the object is empty");
+			rc =
+			    err_set(err, ERR_INVALID, "", "nothing to change: the object is empty");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -12,11 +12,11 @@
 #include "util/err.h"
 
 enum rj_type {
-	RJ_STRING,       /* min/max: length in bytes; text without control characters */
-	RJ_INT,          /* min/max: value */
+	RJ_STRING, /* min/max: length in bytes; text without control characters */
+	RJ_INT,	   /* min/max: value */
 	RJ_BOOL,
 	RJ_STRING_ARRAY, /* min/max: number of items; items 1..256 bytes */
-	RJ_INT_ARRAY,    /* min/max: number of items; items >= 1 */
+	RJ_INT_ARRAY,	 /* min/max: number of items; items >= 1 */
 	RJ_STRING_OR_OBJECT,
 };
 

@@ -10,7 +10,8 @@ void http_json(struct request *r, int status, json_t *body)
 	char *text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	if (!text) {
-		buf_adds(&r->out, "{\"error\":{\"code\":\"internal\",\"message\":\"cannot encode\"}}");
+		buf_adds(&r->out,
+			 "{\"error\":{\"code\":\"internal\",\"message\":\"cannot encode\"}}");
 		r->status = 500;
 		return;
 	}
@@ -19,8 +20,8 @@ void http_json(struct request *r, int status, json_t *body)
 	free(text);
 }
 
-void http_error(struct request *r, int status, const char *code, const char *field,
-		const char *fmt, ...)
+void http_error(struct request *r, int status, const char *code, const char *field, const char *fmt,
+		...)
 {
 	char msg[600];
 	va_list ap;
@@ -56,9 +57,9 @@ void http_error_detail(struct request *r, int rc, const struct err_detail *err)
 		break;
 	case ERR_INVALID:
 		http_error(r, 422,
-			   !strncmp(msg, "unknown field", 13)  ? "unknown_field"
-			   : strstr(msg, "missing required") ? "missing_field"
-							     : "invalid_field",
+			   !strncmp(msg, "unknown field", 13) ? "unknown_field"
+			   : strstr(msg, "missing required")  ? "missing_field"
+							      : "invalid_field",
 			   field, "%s", msg);
 		break;
 	case ERR_NOT_FOUND: http_error(r, 404, "not_found", field, "%s", msg); break;

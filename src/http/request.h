@@ -19,10 +19,10 @@ typedef void (*route_fn)(struct request *r);
  * or an error that ends the request (set with http_error*). */
 typedef int (*route_body_fn)(struct request *r, const char *data, size_t n);
 
-#define ROUTE_PUBLIC 1u  /* no token needed */
-#define ROUTE_WRITE 2u   /* analyst or admin */
-#define ROUTE_ADMIN 4u   /* admin only */
-#define ROUTE_STREAM 8u  /* body goes to route->body chunk by chunk, not to memory */
+#define ROUTE_PUBLIC 1u /* no token needed */
+#define ROUTE_WRITE 2u	/* analyst or admin */
+#define ROUTE_ADMIN 4u	/* admin only */
+#define ROUTE_STREAM 8u /* body goes to route->body chunk by chunk, not to memory */
 
 struct route {
 	const char *method;
@@ -44,34 +44,34 @@ struct request {
 	const struct route *route;
 	size_t route_index;
 	const char *param[MAX_PARAMS]; /* path parameters, in order */
-	int64_t id[MAX_PARAMS];        /* their integer values ({id}); 0 for {key} */
+	int64_t id[MAX_PARAMS];	       /* their integer values ({id}); 0 for {key} */
 	struct principal who;
 	bool authenticated;
-	struct buf body;      /* the request body (routes without ROUTE_STREAM) */
-	uint64_t body_bytes;  /* bytes received so far */
-	void *route_state;    /* owned by a streaming route; freed by its cleanup */
+	struct buf body;     /* the request body (routes without ROUTE_STREAM) */
+	uint64_t body_bytes; /* bytes received so far */
+	void *route_state;   /* owned by a streaming route; freed by its cleanup */
 	void (*route_cleanup)(struct request *r);
-	struct arena arena;   /* per-request allocations */
+	struct arena arena; /* per-request allocations */
 	int64_t started_ns;
 
 	/* the answer */
-	int status;           /* 0 until decided */
+	int status; /* 0 until decided */
 	struct buf out;
 	const char *content_type;
 	struct MHD_Response *response; /* set instead of `out` for files and streams */
-	char location[128];            /* Location of a 201 */
-	char allow[64];                /* Allow of a 405 */
-	bool queued;                   /* the answer was handed to MHD */
-	bool abort_upload;             /* the body passed its cap: close the connection */
-	char next[32];                 /* X-Next-Cursor of a paged answer that is not JSON */
+	char location[128];	       /* Location of a 201 */
+	char allow[64];		       /* Allow of a 405 */
+	bool queued;		       /* the answer was handed to MHD */
+	bool abort_upload;	       /* the body passed its cap: close the connection */
+	char next[32];		       /* X-Next-Cursor of a paged answer that is not JSON */
 };
 
 /* Answers `status` with `body` (a reference is taken over: the caller gives
  * up its reference). */
 void http_json(struct request *r, int status, json_t *body);
 /* Answers a JSON error {"error":{"code","message","field"?}}. */
-void http_error(struct request *r, int status, const char *code, const char *field,
-		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void http_error(struct request *r, int status, const char *code, const char *field, const char *fmt,
+		...) __attribute__((format(printf, 5, 6)));
 /* Maps an error code and detail to the status and code the API uses. */
 void http_error_detail(struct request *r, int rc, const struct err_detail *err);
 /* 204 No Content. */

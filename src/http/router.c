@@ -72,8 +72,8 @@ static bool match(const char *pat, const char *path, struct request *r)
 	return !*pat && !*path;
 }
 
-enum router_match router_find(struct request *r, const char *method, const char *path,
-			      char *allow, size_t allow_size)
+enum router_match router_find(struct request *r, const char *method, const char *path, char *allow,
+			      size_t allow_size)
 {
 	size_t n;
 	const struct route *routes = router_routes(&n);
@@ -92,7 +92,8 @@ enum router_match router_find(struct request *r, const char *method, const char 
 			return ROUTER_FOUND;
 		}
 		path_seen = true;
-		if (!strstr(allow, routes[i].method) && used + strlen(routes[i].method) + 3 < allow_size)
+		if (!strstr(allow, routes[i].method) &&
+		    used + strlen(routes[i].method) + 3 < allow_size)
 			used += (size_t)snprintf(allow + used, allow_size - used, "%s%s",
 						 used ? ", " : "", routes[i].method);
 	}

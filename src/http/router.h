@@ -14,7 +14,7 @@ enum router_match { ROUTER_FOUND, ROUTER_NO_PATH, ROUTER_BAD_METHOD };
 
 /* Finds the route for method + path (no query string) and fills r->param and
  * r->id. On ROUTER_BAD_METHOD, `allow` receives the methods the path has. */
-enum router_match router_find(struct request *r, const char *method, const char *path,
-			      char *allow, size_t allow_size);
+enum router_match router_find(struct request *r, const char *method, const char *path, char *allow,
+			      size_t allow_size);
 
 #endif

@@ -225,8 +225,8 @@ static void prepare(struct request *r)
 		http_error(r, 404, "not_found", NULL, "no route %s %s", r->method, path);
 		return;
 	case ROUTER_BAD_METHOD:
-		http_error(r, 405, "method_not_allowed", NULL, "%s is not allowed on %s (allowed: %s)",
-			   r->method, path, allow);
+		http_error(r, 405, "method_not_allowed", NULL,
+			   "%s is not allowed on %s (allowed: %s)", r->method, path, allow);
 		snprintf(r->allow, sizeof(r->allow), "%s", allow);
 		return;
 	case ROUTER_FOUND: break;
@@ -248,20 +248,23 @@ static void prepare(struct request *r)
 			return;
 		}
 		if ((r->route->flags & ROUTE_WRITE) && r->who.role == ROLE_READER) {
-			http_error(r, 403, "forbidden", NULL, "this needs the analyst or admin role");
+			http_error(r, 403, "forbidden", NULL,
+				   "this needs the analyst or admin role");
 			return;
 		}
 	}
 	const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl) {
-		uint64_t max = (r->route->flags & ROUTE_STREAM) ? (uint64_t)r->node->cfg->report_body_max
-								 : (uint64_t)r->node->cfg->body_max;
+		uint64_t max = (r->route->flags & ROUTE_STREAM)
+				   ? (uint64_t)r->node->cfg->report_body_max
+				   : (uint64_t)r->node->cfg->body_max;
 		char *end;
 		unsigned long long n = strtoull(cl, &end, 10);
 		if (*end || n > max)
 			http_error(r, 413, "too_large", NULL,
-				   "request body of %s bytes is over the limit of %" PRIu64 " bytes", cl,
-				   max);
+				   "request body of %s bytes is over the limit of %" PRIu64
+				   " bytes",
+				   cl, max);
 	}
 }
 
@@ -270,17 +273,18 @@ static void take_body(struct request *r, const char *data, size_t n)
 	r->body_bytes += n;
 	if (r->route->flags & ROUTE_STREAM) {
 		if (r->body_bytes > (uint64_t)r->node->cfg->report_body_max) {
-			http_error(r, 413, "too_large", NULL, "request body over the limit of %" PRId64
-				   " bytes", r->node->cfg->report_body_max);
+			http_error(r, 413, "too_large", NULL,
+				   "request body over the limit of %" PRId64 " bytes",
+				   r->node->cfg->report_body_max);
 			r->abort_upload = true;
-		}
-		else if (r->route->body(r, data, n) && !r->status)
+		} else if (r->route->body(r, data, n) && !r->status)
 			http_error(r, 500, "internal", NULL, "the body could not be taken");
 		return;
 	}
 	if (buf_add(&r->body, data, n)) {
 		http_error(r, 413, "too_large", NULL,
-			   "request body over the limit of %" PRId64 " bytes", r->node->cfg->body_max);
+			   "request body over the limit of %" PRId64 " bytes",
+			   r->node->cfg->body_max);
 		r->abort_upload = true;
 	}
 }
@@ -293,7 +297,8 @@ static enum MHD_Result respond(struct server *s, struct request *r)
 		char *data = buf_detach(&r->out, &len);
 		resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
 		if (r->content_type)
-			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+						r->content_type);
 	}
 	r->response = NULL;
 	if (r->status == 405)
@@ -380,11 +385,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	metrics_observe(s->node->metrics, r->route_index, r->status, dur);
 	if (s->node->cfg->access_log)
-		log_info("event=http method=%s route=\"%s\" status=%d duration_ms=%.3f member=%" PRId64
-			 "%s",
-			 r->method, r->route ? r->route->pattern : r->url, r->status, (double)dur / 1e6,
-			 r->authenticated ? r->who.member_id : 0,
-			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=true");
+		log_info(
+		    "event=http method=%s route=\"%s\" status=%d duration_ms=%.3f member=%" PRId64
+		    "%s",
+		    r->method, r->route ? r->route->pattern : r->url, r->status, (double)dur / 1e6,
+		    r->authenticated ? r->who.member_id : 0,
+		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=true");
 	request_free(r);
 	*con_cls = NULL;
 }

@@ -473,7 +473,8 @@ static void put_pct(struct vout *w, const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 		char e[3] = {'%', 0, 0};
 
-		if (c == '%' && i + 2 < n && hex_digit_value(s[i + 1]) >= 0 && hex_digit_value(s[i + 2]) >= 0) {
+		if (c == '%' && i + 2 < n && hex_digit_value(s[i + 1]) >= 0 &&
+		    hex_digit_value(s[i + 2]) >= 0) {
 			int d = hex_digit_value(s[i + 1]) << 4 | hex_digit_value(s[i + 2]);
 			i += 2;
 			if (unreserved(d)) {
@@ -583,8 +584,8 @@ static int norm_url(const char *v, size_t n, struct observable *out, struct err_
 					return bad(err, ERR_INVALID, v, n, "URL host too long");
 				if (v[k] == '%' && k + 2 < he && hex_digit_value(v[k + 1]) >= 0 &&
 				    hex_digit_value(v[k + 2]) >= 0) {
-					host[hl++] =
-					    (char)(hex_digit_value(v[k + 1]) << 4 | hex_digit_value(v[k + 2]));
+					host[hl++] = (char)(hex_digit_value(v[k + 1]) << 4 |
+							    hex_digit_value(v[k + 2]));
 					k += 2;
 				} else {
 					host[hl++] = v[k];

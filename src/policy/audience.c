@@ -51,11 +51,11 @@ static int finish(struct item *items, size_t n, struct directory *d, const char 
 {
 	for (size_t i = 0; i < n; i++) {
 		if (items[i].kind == 'g' && !directory_group_exists(d, items[i].id))
-			return err_set(err, ERR_INVALID, field, "%s[%zu]: no group %" PRId64, field, i,
-				       items[i].id);
-		if (items[i].kind == 'm' && !directory_member_exists(d, items[i].id))
-			return err_set(err, ERR_INVALID, field, "%s[%zu]: no member %" PRId64, field,
+			return err_set(err, ERR_INVALID, field, "%s[%zu]: no group %" PRId64, field,
 				       i, items[i].id);
+		if (items[i].kind == 'm' && !directory_member_exists(d, items[i].id))
+			return err_set(err, ERR_INVALID, field, "%s[%zu]: no member %" PRId64,
+				       field, i, items[i].id);
 	}
 	qsort(items, n, sizeof(*items), cmp_item);
 	buf_reset(out);
@@ -68,8 +68,8 @@ static int finish(struct item *items, size_t n, struct directory *d, const char 
 		if (items[i].kind == 'a')
 			buf_adds(out, "\"all\"");
 		else
-			buf_addf(out, "\"%s:%" PRId64 "\"", items[i].kind == 'g' ? "group" : "member",
-				 items[i].id);
+			buf_addf(out, "\"%s:%" PRId64 "\"",
+				 items[i].kind == 'g' ? "group" : "member", items[i].id);
 	}
 	return buf_addc(out, ']');
 }
@@ -85,18 +85,21 @@ int audience_from_json(json_t *arr, struct directory *d, const char *field, stru
 
 	if (!json_is_array(arr))
 		return err_set(err, ERR_INVALID, field,
-			       "%s: must be an array of \"all\", \"group:ID\", \"member:ID\"", field);
+			       "%s: must be an array of \"all\", \"group:ID\", \"member:ID\"",
+			       field);
 	n = json_array_size(arr);
 	if (n > AUDIENCE_MAX)
 		return err_set(err, ERR_INVALID, field, "%s: more than %d items", field,
 			       AUDIENCE_MAX);
 	struct item *items = xcalloc(n ? n : 1, sizeof(*items));
 	rc = ERR_OK;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if (!json_is_string(v) ||
 		    !parse_item(json_string_value(v), json_string_length(v), &items[i])) {
 			rc = err_set(err, ERR_INVALID, field,
-				     "%s[%zu]: not \"all\", \"group:ID\" or \"member:ID\"", field, i);
+				     "%s[%zu]: not \"all\", \"group:ID\" or \"member:ID\"", field,
+				     i);
 			break;
 		}
 	}

@@ -3,13 +3,20 @@
 #include "policy/audience.h"
 
 static const char *const path_names[POLICY_PATH_COUNT] = {
-	[POLICY_CONTACT_LIST] = "contacts.list",   [POLICY_CONTACT_GET] = "contacts.get",
-	[POLICY_REPORT_LIST] = "reports.list",     [POLICY_REPORT_GET] = "reports.get",
-	[POLICY_REPORT_BUNDLE] = "reports.bundle", [POLICY_REPORT_AUDIT] = "reports.audit",
-	[POLICY_OBJECT_LIST] = "objects.list",     [POLICY_OBJECT_GET] = "objects.get",
-	[POLICY_OBJECT_VERSIONS] = "objects.versions", [POLICY_EXPORT] = "export",
-	[POLICY_LOOKUP] = "lookup",                [POLICY_RELATED] = "related",
-	[POLICY_ALERT] = "alert",                  [POLICY_DNS] = "dns",
+    [POLICY_CONTACT_LIST] = "contacts.list",
+    [POLICY_CONTACT_GET] = "contacts.get",
+    [POLICY_REPORT_LIST] = "reports.list",
+    [POLICY_REPORT_GET] = "reports.get",
+    [POLICY_REPORT_BUNDLE] = "reports.bundle",
+    [POLICY_REPORT_AUDIT] = "reports.audit",
+    [POLICY_OBJECT_LIST] = "objects.list",
+    [POLICY_OBJECT_GET] = "objects.get",
+    [POLICY_OBJECT_VERSIONS] = "objects.versions",
+    [POLICY_EXPORT] = "export",
+    [POLICY_LOOKUP] = "lookup",
+    [POLICY_RELATED] = "related",
+    [POLICY_ALERT] = "alert",
+    [POLICY_DNS] = "dns",
 };
 
 const char *policy_path_name(enum policy_path p)

@@ -34,9 +34,9 @@ const char *policy_path_name(enum policy_path p);
 
 /* What the policy needs to know about a piece of data. */
 struct policy_subject {
-	int64_t owner;        /* the member that provided it */
+	int64_t owner;	      /* the member that provided it */
 	const char *audience; /* canonical audience text (see audience.h) */
-	enum tlp tlp;         /* TLP_NONE for data without a marking (contacts) */
+	enum tlp tlp;	      /* TLP_NONE for data without a marking (contacts) */
 };
 
 /* `who` NULL means an anonymous caller (DNS). Deny by default. */

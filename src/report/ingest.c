@@ -47,10 +47,10 @@ struct batch {
 	uint64_t seq;
 	size_t n;
 	size_t first_index;
-	struct buf bytes;       /* the objects, back to back */
+	struct buf bytes; /* the objects, back to back */
 	size_t start[BATCH_OBJECTS], len[BATCH_OBJECTS];
 	uint64_t body_off[BATCH_OBJECTS];
-	struct buf out;         /* validated records: struct record + id + type each */
+	struct buf out; /* validated records: struct record + id + type each */
 	int rc;
 	struct err_detail err;
 };
@@ -61,8 +61,8 @@ struct pool {
 	pthread_mutex_t lock;
 	pthread_cond_t work, done;
 	struct batch batch[INFLIGHT];
-	size_t fill;            /* the batch being filled */
-	size_t oldest;          /* the next batch to collect */
+	size_t fill;   /* the batch being filled */
+	size_t oldest; /* the next batch to collect */
 	uint64_t next_seq;
 	bool stop;
 };
@@ -70,22 +70,22 @@ struct pool {
 struct ingest {
 	struct node *node;
 	struct pool pool;
-	bool cb_failed;         /* the error came from collecting, not from the scanner */
-	int64_t started_ns;     /* first byte, for the phase timings in the log */
+	bool cb_failed;	    /* the error came from collecting, not from the scanner */
+	int64_t started_ns; /* first byte, for the phase timings in the log */
 	enum report_format format;
 	char content_type[128];
-	char spool_path[512];  /* the body as received */
-	char stix_path[600];   /* IODEF: the STIX bundle made from it */
+	char spool_path[512]; /* the body as received */
+	char stix_path[600];  /* IODEF: the STIX bundle made from it */
 	int fd;
 	FILE *records;
 	struct bundle_stream *bs;
 	struct stix_seen *seen;
-	struct buf xml;        /* IODEF body */
-	gnutls_hash_hd_t sha;  /* SHA-256 of the body (gnutls: SHA-NI where the CPU has it) */
+	struct buf xml;	      /* IODEF body */
+	gnutls_hash_hd_t sha; /* SHA-256 of the body (gnutls: SHA-NI where the CPU has it) */
 	uint64_t size;
-	uint64_t written_back;  /* spool bytes already handed to the disk */
+	uint64_t written_back; /* spool bytes already handed to the disk */
 	uint64_t objects;
-	enum tlp tlp;          /* strictest TLP seen; TLP_NONE while unmarked */
+	enum tlp tlp; /* strictest TLP seen; TLP_NONE while unmarked */
 	json_t *counts;
 	char *counts_json;
 	char *warnings_json; /* IODEF: the observables skipped (JSON array), or NULL */
@@ -104,21 +104,22 @@ static void validate_batch(struct batch *b, struct jdoc *doc)
 	struct stix_object_info info;
 
 	for (size_t i = 0; i < b->n; i++) {
-		b->rc = stix_check_bundle_element(doc, NULL, b->bytes.data + b->start[i], b->len[i],
-						  b->first_index + i, b->body_off[i], &info, &b->err);
+		b->rc =
+		    stix_check_bundle_element(doc, NULL, b->bytes.data + b->start[i], b->len[i],
+					      b->first_index + i, b->body_off[i], &info, &b->err);
 		if (b->rc)
 			return;
 		struct record r = {
-			.seen_key = {info.seen_key[0], info.seen_key[1]},
-			.created = info.created_ms,
-			.modified = info.modified_ms,
-			.off = b->body_off[i],
-			.index = b->first_index + i,
-			.len = (uint32_t)b->len[i],
-			.id_len = (uint16_t)strlen(info.id),
-			.type_len = (uint16_t)strlen(info.type),
-			.tlp = (uint8_t)info.tlp,
-			.revoked = info.revoked,
+		    .seen_key = {info.seen_key[0], info.seen_key[1]},
+		    .created = info.created_ms,
+		    .modified = info.modified_ms,
+		    .off = b->body_off[i],
+		    .index = b->first_index + i,
+		    .len = (uint32_t)b->len[i],
+		    .id_len = (uint16_t)strlen(info.id),
+		    .type_len = (uint16_t)strlen(info.type),
+		    .tlp = (uint8_t)info.tlp,
+		    .revoked = info.revoked,
 		};
 		buf_add(&b->out, &r, sizeof(r));
 		buf_add(&b->out, info.id, r.id_len);
@@ -253,8 +254,8 @@ int ingest_new(struct node *node, const char *content_type, struct ingest **out,
 	in->seen = stix_seen_new();
 	in->counts = json_object();
 	buf_init(&in->xml, IODEF_MAX < (size_t)node->cfg->report_body_max
-				   ? IODEF_MAX
-				   : (size_t)node->cfg->report_body_max);
+			       ? IODEF_MAX
+			       : (size_t)node->cfg->report_body_max);
 	if (gnutls_hash_init(&in->sha, GNUTLS_DIG_SHA256))
 		abort(); /* out of memory */
 	*out = in;
@@ -907,8 +908,8 @@ static int insert_keys(struct ingest *in, struct store_conn *c, const struct obj
 }
 
 /* One row per object in objects, and its key in object_keys. */
-static int insert_objects(struct ingest *in, struct store_conn *c, int64_t report,
-			  int64_t *first, int64_t *last)
+static int insert_objects(struct ingest *in, struct store_conn *c, int64_t report, int64_t *first,
+			  int64_t *last)
 {
 	static const char sql[] = "INSERT INTO objects(report, stix_id, type, created, modified, "
 				  "revoked, tlp, off, len) VALUES (?,?,?,?,?,?,?,?,?)";
@@ -1064,8 +1065,8 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 	if (rc)
 		goto out;
 	static const char sql[] =
-		"INSERT INTO reports(id, originator, received, format, content_type, tlp, audience, "
-		"bundle_id, objects, counts, size, sha256) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+	    "INSERT INTO reports(id, originator, received, format, content_type, tlp, audience, "
+	    "bundle_id, objects, counts, size, sha256) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s = store_stmt(c, sql);
 	sqlite3_bind_text(s, 1, res->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, originator);
@@ -1089,7 +1090,9 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 		seq = sqlite3_last_insert_rowid(store_db(c));
 		rc = insert_objects(in, c, seq, &first, &last);
 		if (!rc) {
-			s = store_stmt(c, "UPDATE reports SET first_object = ?, last_object = ? WHERE seq = ?");
+			s = store_stmt(
+			    c,
+			    "UPDATE reports SET first_object = ?, last_object = ? WHERE seq = ?");
 			sqlite3_bind_int64(s, 1, first);
 			sqlite3_bind_int64(s, 2, last);
 			sqlite3_bind_int64(s, 3, seq);
@@ -1115,8 +1118,8 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 	res->tlp = in->tlp;
 	res->counts_json = in->counts_json;
 	res->warnings_json = in->warnings_json;
-	log_info("event=report_stored id=%s originator=%" PRId64 " objects=%" PRIu64 " bytes=%" PRIu64
-		 " tlp=%s receive_validate_ms=%.1f keep_ms=%.1f commit_ms=%.1f",
+	log_info("event=report_stored id=%s originator=%" PRId64 " objects=%" PRIu64
+		 " bytes=%" PRIu64 " tlp=%s receive_validate_ms=%.1f keep_ms=%.1f commit_ms=%.1f",
 		 res->id, originator, in->objects, in->size, tlp_name(in->tlp),
 		 (double)(t_drain - in->started_ns) / 1e6, (double)(t_insert - t_drain) / 1e6,
 		 (double)(t_done - t_insert) / 1e6);

@@ -29,10 +29,10 @@ int ingest_feed(struct ingest *in, const char *data, size_t n, struct err_detail
 
 /* What a committed report looks like to its submitter. */
 struct ingest_result {
-	char id[48];        /* "report--<uuid>" */
+	char id[48]; /* "report--<uuid>" */
 	uint64_t objects;
 	enum tlp tlp;
-	char *counts_json;  /* {"indicator":3,...}; owned by the ingest */
+	char *counts_json;   /* {"indicator":3,...}; owned by the ingest */
 	char *warnings_json; /* IODEF: ["line 21: <Address>: ...; observable skipped", ...]
 			      * or NULL when nothing was skipped; owned by the ingest */
 };

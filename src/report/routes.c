@@ -12,37 +12,50 @@
 
 #include <fcntl.h>
 
-#define REPORT_COLS                                                                             \
-	"r.seq, r.id, r.originator, r.received, r.format, r.content_type, r.tlp, r.audience, "  \
+#define REPORT_COLS                                                                                \
+	"r.seq, r.id, r.originator, r.received, r.format, r.content_type, r.tlp, r.audience, "     \
 	"r.bundle_id, r.objects, r.counts, r.size, r.sha256, m.name"
 #define REPORT_FROM " FROM reports r JOIN members m ON m.id = r.originator "
 
-enum { C_SEQ, C_ID, C_ORIG, C_RECV, C_FMT, C_CT, C_TLP, C_AUD, C_BUNDLE, C_OBJS, C_COUNTS,
-       C_SIZE, C_SHA, C_ONAME };
+enum {
+	C_SEQ,
+	C_ID,
+	C_ORIG,
+	C_RECV,
+	C_FMT,
+	C_CT,
+	C_TLP,
+	C_AUD,
+	C_BUNDLE,
+	C_OBJS,
+	C_COUNTS,
+	C_SIZE,
+	C_SHA,
+	C_ONAME
+};
 
 /* --- scope --- */
 
 static bool may_see(struct request *r, sqlite3_stmt *s, enum policy_path p)
 {
 	struct policy_subject o = {
-		.owner = sqlite3_column_int64(s, C_ORIG),
-		.audience = (const char *)sqlite3_column_text(s, C_AUD),
-		.tlp = (enum tlp)sqlite3_column_int(s, C_TLP),
+	    .owner = sqlite3_column_int64(s, C_ORIG),
+	    .audience = (const char *)sqlite3_column_text(s, C_AUD),
+	    .tlp = (enum tlp)sqlite3_column_int(s, C_TLP),
 	};
 	return policy_may_see(r->node->dir, &r->who, &o, p);
 }
 
 static json_t *report_json(sqlite3_stmt *s)
 {
-	return json_pack("{so s{sI so} so so so so so sI so sI so}", "id", api_text(s, C_ID),
-			 "originator", "id", (json_int_t)sqlite3_column_int64(s, C_ORIG), "name",
-			 api_text(s, C_ONAME), "received", api_time(s, C_RECV), "format",
-			 api_text(s, C_FMT), "tlp",
-			 json_string(tlp_name((enum tlp)sqlite3_column_int(s, C_TLP))), "audience",
-			 api_json_column(s, C_AUD), "bundle_id", api_text(s, C_BUNDLE), "objects",
-			 (json_int_t)sqlite3_column_int64(s, C_OBJS), "counts",
-			 api_json_column(s, C_COUNTS), "size",
-			 (json_int_t)sqlite3_column_int64(s, C_SIZE), "sha256", api_text(s, C_SHA));
+	return json_pack(
+	    "{so s{sI so} so so so so so sI so sI so}", "id", api_text(s, C_ID), "originator", "id",
+	    (json_int_t)sqlite3_column_int64(s, C_ORIG), "name", api_text(s, C_ONAME), "received",
+	    api_time(s, C_RECV), "format", api_text(s, C_FMT), "tlp",
+	    json_string(tlp_name((enum tlp)sqlite3_column_int(s, C_TLP))), "audience",
+	    api_json_column(s, C_AUD), "bundle_id", api_text(s, C_BUNDLE), "objects",
+	    (json_int_t)sqlite3_column_int64(s, C_OBJS), "counts", api_json_column(s, C_COUNTS),
+	    "size", (json_int_t)sqlite3_column_int64(s, C_SIZE), "sha256", api_text(s, C_SHA));
 }
 
 /* --- submit --- */
@@ -74,7 +87,8 @@ static int submit_start(struct request *r)
 	rc = audience_from_text(http_query(r, "audience"), r->node->dir, "audience", &sub->audience,
 				&err);
 	if (!rc)
-		rc = ingest_new(r->node, http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE), &sub->in, &err);
+		rc = ingest_new(r->node, http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE), &sub->in,
+				&err);
 	if (rc == ERR_UNSUPPORTED)
 		http_error(r, 415, "unsupported_media_type", "Content-Type", "%s", err.message);
 	else if (rc)
@@ -117,13 +131,15 @@ static void post_report(struct request *r)
 		sub->in = NULL;
 		return;
 	}
-	json_t *out = json_pack("{ss sI ss so so}", "id", res.id, "objects", (json_int_t)res.objects,
-				"tlp", tlp_name(res.tlp), "audience",
-				audience_to_json(sub->audience.data), "counts",
-				json_loads(res.counts_json, 0, NULL));
+	json_t *out =
+	    json_pack("{ss sI ss so so}", "id", res.id, "objects", (json_int_t)res.objects, "tlp",
+		      tlp_name(res.tlp), "audience", audience_to_json(sub->audience.data), "counts",
+		      json_loads(res.counts_json, 0, NULL));
 	json_t *notes = json_array();
 	if (!strcmp(sub->audience.data, "[]"))
-		json_array_append_new(notes, json_string(
+		json_array_append_new(
+		    notes,
+		    json_string(
 			"no audience given: only your member can see this report; share it with "
 			"?audience=all, group:ID or member:ID"));
 	if (res.warnings_json) { /* IODEF observables left out: docs/internals/stix.md */
@@ -132,7 +148,9 @@ static void post_report(struct request *r)
 		json_decref(w);
 	}
 	if (res.tlp == TLP_NONE)
-		json_array_append_new(notes, json_string(
+		json_array_append_new(
+		    notes,
+		    json_string(
 			"no TLP marking: the report is unmarked; it reaches its audience only and "
 			"is never treated as TLP:CLEAR"));
 	if (json_array_size(notes))
@@ -150,7 +168,8 @@ static bool parse_time_arg(struct request *r, const char *name, int64_t *ms)
 	const char *v = http_query(r, name);
 	*ms = 0;
 	if (v && time_parse_rfc3339(v, strlen(v), 0, ms)) {
-		http_error(r, 422, "invalid_field", name, "%s: '%s' is not an RFC 3339 time", name, v);
+		http_error(r, 422, "invalid_field", name, "%s: '%s' is not an RFC 3339 time", name,
+			   v);
 		return false;
 	}
 	return true;
@@ -158,9 +177,9 @@ static bool parse_time_arg(struct request *r, const char *name, int64_t *ms)
 
 static void list_reports(struct request *r)
 {
-	static const char sql[] = "SELECT " REPORT_COLS REPORT_FROM
-				  "WHERE r.seq > ?1 AND r.received > ?2 AND (?3 = 0 OR "
-				  "r.originator = ?3) AND (?4 < 0 OR r.tlp = ?4) ORDER BY r.seq";
+	static const char sql[] =
+	    "SELECT " REPORT_COLS REPORT_FROM "WHERE r.seq > ?1 AND r.received > ?2 AND (?3 = 0 OR "
+	    "r.originator = ?3) AND (?4 < 0 OR r.tlp = ?4) ORDER BY r.seq";
 	int64_t limit, after, since, from = 0, last = 0;
 	int tlp = -1;
 	struct audit_list audit = {NULL, 0};
@@ -219,7 +238,8 @@ static void get_report(struct request *r)
 	sqlite3_stmt *s = find_report(r, POLICY_REPORT_GET);
 	if (!s)
 		return;
-	audit_disclosed(r, &audit, sqlite3_column_int64(s, C_SEQ), sqlite3_column_int64(s, C_ORIG), NULL);
+	audit_disclosed(r, &audit, sqlite3_column_int64(s, C_SEQ), sqlite3_column_int64(s, C_ORIG),
+			NULL);
 	http_json(r, 200, report_json(s));
 	sqlite3_reset(s);
 	audit_flush(r, &audit, POLICY_REPORT_GET);
@@ -246,28 +266,31 @@ static void get_bundle(struct request *r)
 	off_t size = lseek(fd, 0, SEEK_END);
 	r->response = MHD_create_response_from_fd((uint64_t)size, fd);
 	r->status = 200;
-	r->content_type = as_stix ? "application/stix+json;version=2.1"
-				  : arena_strndup(&r->arena, (const char *)sqlite3_column_text(s, C_CT),
-						  (size_t)sqlite3_column_bytes(s, C_CT));
+	r->content_type = as_stix
+			      ? "application/stix+json;version=2.1"
+			      : arena_strndup(&r->arena, (const char *)sqlite3_column_text(s, C_CT),
+					      (size_t)sqlite3_column_bytes(s, C_CT));
 	MHD_add_response_header(r->response, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
-	audit_disclosed(r, &audit, sqlite3_column_int64(s, C_SEQ), sqlite3_column_int64(s, C_ORIG), NULL);
+	audit_disclosed(r, &audit, sqlite3_column_int64(s, C_SEQ), sqlite3_column_int64(s, C_ORIG),
+			NULL);
 	sqlite3_reset(s);
 	audit_flush(r, &audit, POLICY_REPORT_BUNDLE);
 }
 
 static void get_audit(struct request *r)
 {
-	static const char sql[] = "SELECT a.seq, a.member, m.name, a.path, a.at, a.object FROM audit a "
-				  "JOIN members m ON m.id = a.member WHERE a.report = ? AND a.seq > ? "
-				  "ORDER BY a.seq LIMIT ?";
+	static const char sql[] =
+	    "SELECT a.seq, a.member, m.name, a.path, a.at, a.object FROM audit a "
+	    "JOIN members m ON m.id = a.member WHERE a.report = ? AND a.seq > ? "
+	    "ORDER BY a.seq LIMIT ?";
 	int64_t limit, after, last = 0;
 	if (!api_page_args(r, &limit, &after))
 		return;
 	sqlite3_stmt *rs = find_report(r, POLICY_REPORT_GET);
 	if (!rs)
 		return;
-	struct policy_subject o = {.owner = sqlite3_column_int64(rs, C_ORIG),
-				   .audience = "[]", .tlp = TLP_NONE};
+	struct policy_subject o = {
+	    .owner = sqlite3_column_int64(rs, C_ORIG), .audience = "[]", .tlp = TLP_NONE};
 	int64_t seq = sqlite3_column_int64(rs, C_SEQ);
 	sqlite3_reset(rs);
 	if (!policy_may_see(r->node->dir, &r->who, &o, POLICY_REPORT_AUDIT)) {
@@ -282,10 +305,11 @@ static void get_audit(struct request *r)
 	sqlite3_bind_int64(s, 3, limit);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		last = sqlite3_column_int64(s, 0);
-		json_array_append_new(items, json_pack("{s{sI so} so so so}", "member", "id",
-						       (json_int_t)sqlite3_column_int64(s, 1), "name",
-						       api_text(s, 2), "path", api_text(s, 3), "at",
-						       api_time(s, 4), "object", api_text(s, 5)));
+		json_array_append_new(items,
+				      json_pack("{s{sI so} so so so}", "member", "id",
+						(json_int_t)sqlite3_column_int64(s, 1), "name",
+						api_text(s, 2), "path", api_text(s, 3), "at",
+						api_time(s, 4), "object", api_text(s, 5)));
 	}
 	sqlite3_reset(s);
 	api_page(r, items, limit, last);
@@ -293,15 +317,16 @@ static void get_audit(struct request *r)
 
 /* --- objects --- */
 
-#define OBJECT_COLS                                                                             \
-	REPORT_COLS ", o.seq, o.stix_id, o.type, o.modified, o.revoked, o.off, o.len"
-#define OBJECT_FROM " FROM objects o JOIN reports r ON r.seq = o.report JOIN members m ON m.id = r.originator "
+#define OBJECT_COLS REPORT_COLS ", o.seq, o.stix_id, o.type, o.modified, o.revoked, o.off, o.len"
+#define OBJECT_FROM                                                                                \
+	" FROM objects o JOIN reports r ON r.seq = o.report JOIN members m ON m.id = "             \
+	"r.originator "
 /* The versions of one id, ?1: through object_keys, newest first when ordered
  * by k.modified DESC, k.seq DESC (its key order, read backwards). stix_key
  * may collide: o.stix_id is matched too. CROSS JOIN keeps object_keys first. */
-#define OBJECT_BY_ID                                                                            \
-	" FROM object_keys k CROSS JOIN objects o ON o.seq = k.seq"                             \
-	" JOIN reports r ON r.seq = o.report JOIN members m ON m.id = r.originator"             \
+#define OBJECT_BY_ID                                                                               \
+	" FROM object_keys k CROSS JOIN objects o ON o.seq = k.seq"                                \
+	" JOIN reports r ON r.seq = o.report JOIN members m ON m.id = r.originator"                \
 	" WHERE k.stix_key = stix_key(?1) AND o.stix_id = ?1 "
 enum { O_SEQ = C_ONAME + 1, O_ID, O_TYPE, O_MOD, O_REVOKED, O_OFF, O_LEN };
 
@@ -346,9 +371,10 @@ static int64_t latest_visible(struct request *r, const char *stix_id, enum polic
 /* Lists objects as a page of their own bytes; used by objects and export. */
 static void list_objects_into(struct request *r, enum policy_path p, bool as_bundle)
 {
-	static const char sql[] = "SELECT " OBJECT_COLS OBJECT_FROM
-				  "WHERE o.seq > ?1 AND r.received > ?2 AND (?3 IS NULL OR o.type = ?3) "
-				  "ORDER BY o.seq";
+	static const char sql[] =
+	    "SELECT " OBJECT_COLS OBJECT_FROM
+	    "WHERE o.seq > ?1 AND r.received > ?2 AND (?3 IS NULL OR o.type = ?3) "
+	    "ORDER BY o.seq";
 	int64_t limit, after, since, last = 0, n = 0;
 	const char *type = http_query(r, "type"), *v = http_query(r, "versions");
 	bool all_versions = v && !strcmp(v, "all");
@@ -383,7 +409,8 @@ static void list_objects_into(struct request *r, enum policy_path p, bool as_bun
 			 * revoked object unless asked (a second statement, stepped
 			 * while this one holds its row) */
 			bool revoked;
-			if (latest_visible(r, id, p, &revoked) != last || (revoked && !include_revoked))
+			if (latest_visible(r, id, p, &revoked) != last ||
+			    (revoked && !include_revoked))
 				continue;
 		}
 		if (n++)
@@ -435,8 +462,8 @@ static void get_object(struct request *r)
 				   "modified: '%s' is not an RFC 3339 time", mod);
 			return;
 		}
-		static const char vsql[] = "SELECT " OBJECT_COLS OBJECT_BY_ID
-					   "AND k.modified = ?2 ORDER BY k.seq DESC";
+		static const char vsql[] =
+		    "SELECT " OBJECT_COLS OBJECT_BY_ID "AND k.modified = ?2 ORDER BY k.seq DESC";
 		sqlite3_stmt *v = store_stmt(store_reader(r->node->st), vsql);
 		sqlite3_bind_text(v, 1, r->param[0], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(v, 2, ms);
@@ -451,9 +478,10 @@ static void get_object(struct request *r)
 		return;
 	}
 	if (revoked && !mod && !(ir && !strcmp(ir, "true"))) {
-		http_error(r, 410, "revoked", NULL,
-			   "%.120s was revoked by its creator; add ?include_revoked=true to read it",
-			   r->param[0]);
+		http_error(
+		    r, 410, "revoked", NULL,
+		    "%.120s was revoked by its creator; add ?include_revoked=true to read it",
+		    r->param[0]);
 		return;
 	}
 	sqlite3_stmt *s = store_stmt(store_reader(r->node->st), sql);
@@ -466,7 +494,7 @@ static void get_object(struct request *r)
 	r->status = 200;
 	r->content_type = "application/stix+json;version=2.1";
 	audit_disclosed(r, &audit, sqlite3_column_int64(s, C_SEQ), sqlite3_column_int64(s, C_ORIG),
-		  r->param[0]);
+			r->param[0]);
 	sqlite3_reset(s);
 	audit_flush(r, &audit, POLICY_OBJECT_GET);
 }
@@ -485,8 +513,8 @@ static void get_versions(struct request *r)
 		json_array_append_new(items, json_pack("{so so sb}", "modified", api_time(s, O_MOD),
 						       "report", api_text(s, C_ID), "revoked",
 						       sqlite3_column_int(s, O_REVOKED)));
-		audit_disclosed(r, &audit, sqlite3_column_int64(s, C_SEQ), sqlite3_column_int64(s, C_ORIG),
-			  r->param[0]);
+		audit_disclosed(r, &audit, sqlite3_column_int64(s, C_SEQ),
+				sqlite3_column_int64(s, C_ORIG), r->param[0]);
 	}
 	sqlite3_reset(s);
 	if (!json_array_size(items)) {
@@ -499,16 +527,16 @@ static void get_versions(struct request *r)
 }
 
 const struct route report_routes[] = {
-	{"POST", "/api/v1/reports", post_report, ROUTE_WRITE | ROUTE_STREAM, submit_body,
-	 "submit a report (STIX 2.1 bundle or IODEF v2) under ?audience="},
-	{"GET", "/api/v1/reports", list_reports, 0, NULL, "list the reports the caller may see"},
-	{"GET", "/api/v1/reports/{report}", get_report, 0, NULL, "a report's metadata"},
-	{"GET", "/api/v1/reports/{report}/bundle", get_bundle, 0, NULL, "the report as submitted"},
-	{"GET", "/api/v1/reports/{report}/audit", get_audit, 0, NULL,
-	 "who received the report (originator only)"},
-	{"GET", "/api/v1/objects", list_objects, 0, NULL, "STIX objects the caller may see"},
-	{"GET", "/api/v1/objects/{object}", get_object, 0, NULL, "the latest version of an object"},
-	{"GET", "/api/v1/objects/{object}/versions", get_versions, 0, NULL, "an object's versions"},
-	{"GET", "/api/v1/export", export_objects, 0, NULL, "visible objects as one STIX bundle"},
-	{0},
+    {"POST", "/api/v1/reports", post_report, ROUTE_WRITE | ROUTE_STREAM, submit_body,
+     "submit a report (STIX 2.1 bundle or IODEF v2) under ?audience="},
+    {"GET", "/api/v1/reports", list_reports, 0, NULL, "list the reports the caller may see"},
+    {"GET", "/api/v1/reports/{report}", get_report, 0, NULL, "a report's metadata"},
+    {"GET", "/api/v1/reports/{report}/bundle", get_bundle, 0, NULL, "the report as submitted"},
+    {"GET", "/api/v1/reports/{report}/audit", get_audit, 0, NULL,
+     "who received the report (originator only)"},
+    {"GET", "/api/v1/objects", list_objects, 0, NULL, "STIX objects the caller may see"},
+    {"GET", "/api/v1/objects/{object}", get_object, 0, NULL, "the latest version of an object"},
+    {"GET", "/api/v1/objects/{object}/versions", get_versions, 0, NULL, "an object's versions"},
+    {"GET", "/api/v1/export", export_objects, 0, NULL, "visible objects as one STIX bundle"},
+    {0},
 };

@@ -124,8 +124,8 @@ int spam_fp_compute(const char *text, size_t len, const uint8_t *key, struct spa
 	crypto_generichash(fp->body_hash, sizeof(fp->body_hash), (const unsigned char *)nb.data,
 			   nb.len, key, key ? SPAM_FP_KEY_LEN : 0);
 	if (key)
-		crypto_generichash(sipkey, sizeof(sipkey), (const unsigned char *)"shingle", 7,
-				   key, SPAM_FP_KEY_LEN);
+		crypto_generichash(sipkey, sizeof(sipkey), (const unsigned char *)"shingle", 7, key,
+				   SPAM_FP_KEY_LEN);
 	else
 		memcpy(sipkey, default_key, sizeof(sipkey));
 	if (nb.len == 0)

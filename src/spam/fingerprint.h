@@ -13,16 +13,16 @@
 
 enum {
 	SPAM_FP_SHINGLES = 64,
-	SPAM_FP_HASH_LEN = 32,         /* BLAKE2b-256 */
+	SPAM_FP_HASH_LEN = 32, /* BLAKE2b-256 */
 	SPAM_FP_KEY_LEN = 32,
 	SPAM_FP_MAX_INPUT = 256 << 10, /* text beyond this is ignored */
-	SPAM_FP_WORDS = 5,             /* words per shingle */
+	SPAM_FP_WORDS = 5,	       /* words per shingle */
 };
 
 struct spam_fp {
 	uint8_t body_hash[SPAM_FP_HASH_LEN];
 	uint64_t minhash[SPAM_FP_SHINGLES]; /* all UINT64_MAX when the text is empty */
-	uint32_t words;                     /* words in the normalised text */
+	uint32_t words;			    /* words in the normalised text */
 };
 
 /* Appends the normalised form of text (UTF-8, transfer encoding already

@@ -17,13 +17,13 @@
 struct spam_rep_event {
 	uint64_t reporter; /* member id of the reporter */
 	int64_t time_ms;   /* arrival time; later than `now` counts as now */
-	double trust;      /* weight of this reporter, 0 means 1.0 */
+	double trust;	   /* weight of this reporter, 0 means 1.0 */
 };
 
 struct spam_rep_params {
-	double half_life_s;      /* a report's weight halves every half-life */
-	double saturation;       /* S: most one reporter can weigh (> 1) */
-	double list_threshold;   /* listed when the score reaches it */
+	double half_life_s;	 /* a report's weight halves every half-life */
+	double saturation;	 /* S: most one reporter can weigh (> 1) */
+	double list_threshold;	 /* listed when the score reaches it */
 	double delist_threshold; /* once listed, stays until the score falls below it */
 };
 

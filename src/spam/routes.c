@@ -150,30 +150,30 @@ static void post_spam_report(struct request *r)
 	}
 	char arrival[32], hash[2 * SPAM_FP_HASH_LEN + 1];
 	time_format_ms(rep->has_arrival ? rep->arrival_ms : time_now_ms(), arrival);
-	json_t *out = json_pack(
-		"{sI ss so ss so so ss so so so sI sb}", "id", (json_int_t)res.id, "format",
-		rep->format == ARF_FORMAT_XARF02  ? "x-arf"
-		: rep->format == ARF_FORMAT_XARF4 ? "xarf"
-						  : "arf",
-		"feedback_type", opt_str(rep->feedback_type), "category",
-		arf_category_name(rep->category), "source_ip", opt_str(rep->source_ip),
-		"user_agent", opt_str(rep->user_agent), "arrival", arrival, "original_mail_from",
-		opt_str(rep->original_mail_from), "reported_domains",
-		str_list(rep->reported_domains, rep->n_reported_domains), "reported_uris",
-		str_list(rep->reported_uris, rep->n_reported_uris), "incidents",
-		(json_int_t)rep->incidents, "truncated", rep->truncated);
+	json_t *out =
+	    json_pack("{sI ss so ss so so ss so so so sI sb}", "id", (json_int_t)res.id, "format",
+		      rep->format == ARF_FORMAT_XARF02	? "x-arf"
+		      : rep->format == ARF_FORMAT_XARF4 ? "xarf"
+							: "arf",
+		      "feedback_type", opt_str(rep->feedback_type), "category",
+		      arf_category_name(rep->category), "source_ip", opt_str(rep->source_ip),
+		      "user_agent", opt_str(rep->user_agent), "arrival", arrival,
+		      "original_mail_from", opt_str(rep->original_mail_from), "reported_domains",
+		      str_list(rep->reported_domains, rep->n_reported_domains), "reported_uris",
+		      str_list(rep->reported_uris, rep->n_reported_uris), "incidents",
+		      (json_int_t)rep->incidents, "truncated", rep->truncated);
 	if (res.has_fp) {
 		spam_fp_hash_hex(&res.fp, hash);
-		json_object_set_new(out, "fingerprint",
-				    json_pack("{ss sI}", "body_hash", hash, "words",
-					      (json_int_t)res.fp.words));
+		json_object_set_new(
+		    out, "fingerprint",
+		    json_pack("{ss sI}", "body_hash", hash, "words", (json_int_t)res.fp.words));
 	} else {
 		json_object_set_new(out, "fingerprint", json_null());
 	}
 	if (res.source[0]) {
 		json_t *rp = json_pack("{ss sb sf sb sb}", "source", res.source, "counted",
-				       res.counted, "score", round(res.score * 1e4) / 1e4, "listed", res.listed,
-				       "newly_listed", res.newly_listed);
+				       res.counted, "score", round(res.score * 1e4) / 1e4, "listed",
+				       res.listed, "newly_listed", res.newly_listed);
 		if (res.listed)
 			json_object_set_new(rp, "code", json_integer(res.code));
 		json_object_set_new(out, "reputation", rp);
@@ -202,7 +202,8 @@ static bool fp_from_json(struct request *r, const char *data, size_t len, struct
 	bool ok = false;
 	memset(fp, 0, sizeof(*fp));
 	if (!json_is_object(in)) {
-		http_error(r, 400, "invalid_json", NULL, "the body must be a JSON object: {\"text\": "
+		http_error(r, 400, "invalid_json", NULL,
+			   "the body must be a JSON object: {\"text\": "
 			   "...} or {\"body_hash\": ..., \"shingles\": [...]}");
 		goto out;
 	}
@@ -214,13 +215,15 @@ static bool fp_from_json(struct request *r, const char *data, size_t len, struct
 	if (!hex_bytes(json_string_value(json_object_get(in, "body_hash")), fp->body_hash,
 		       SPAM_FP_HASH_LEN)) {
 		http_error(r, 422, "invalid_field", "body_hash",
-			   "body_hash: must be %d hex digits (or give \"text\")", 2 * SPAM_FP_HASH_LEN);
+			   "body_hash: must be %d hex digits (or give \"text\")",
+			   2 * SPAM_FP_HASH_LEN);
 		goto out;
 	}
 	v = json_object_get(in, "shingles");
 	if (!json_is_array(v) || json_array_size(v) != SPAM_FP_SHINGLES) {
 		http_error(r, 422, "invalid_field", "shingles",
-			   "shingles: must be a list of %d hex strings of 16 digits", SPAM_FP_SHINGLES);
+			   "shingles: must be a list of %d hex strings of 16 digits",
+			   SPAM_FP_SHINGLES);
 		goto out;
 	}
 	for (size_t i = 0; i < SPAM_FP_SHINGLES; i++) {
@@ -310,24 +313,24 @@ static void get_reputation(struct request *r)
 /* --- listings --- */
 
 static const struct rj_field list_fields[] = {
-	{"value", RJ_STRING, RJ_REQUIRED, 1, 300},
-	{"reason", RJ_STRING, RJ_REQUIRED, 1, DNSBL_REASON_MAX},
-	{"code", RJ_INT, 0, 2, 254},
+    {"value", RJ_STRING, RJ_REQUIRED, 1, 300},
+    {"reason", RJ_STRING, RJ_REQUIRED, 1, DNSBL_REASON_MAX},
+    {"code", RJ_INT, 0, 2, 254},
 };
 
 static const struct rj_field delist_fields[] = {
-	{"value", RJ_STRING, RJ_REQUIRED, 1, 300},
-	{"reason", RJ_STRING, RJ_REQUIRED, 1, 1000},
+    {"value", RJ_STRING, RJ_REQUIRED, 1, 300},
+    {"reason", RJ_STRING, RJ_REQUIRED, 1, 1000},
 };
 
 static const struct rj_field request_fields[] = {
-	{"value", RJ_STRING, RJ_REQUIRED, 1, 300},
-	{"reason", RJ_STRING, RJ_REQUIRED, 1, 4000},
+    {"value", RJ_STRING, RJ_REQUIRED, 1, 300},
+    {"reason", RJ_STRING, RJ_REQUIRED, 1, 4000},
 };
 
 static const struct rj_field decide_fields[] = {
-	{"outcome", RJ_STRING, RJ_REQUIRED, 1, 16},
-	{"reason", RJ_STRING, 0, 0, 1000},
+    {"outcome", RJ_STRING, RJ_REQUIRED, 1, 16},
+    {"reason", RJ_STRING, 0, 0, 1000},
 };
 
 #define NF(t) (sizeof(t) / sizeof(t[0]))
@@ -403,13 +406,12 @@ static void post_delist(struct request *r)
 
 static json_t *listing_row(sqlite3_stmt *s)
 {
-	return json_pack("{so so sI so so so so so}", "value", api_text(s, 0), "kind",
-			 api_text(s, 1), "code", (json_int_t)sqlite3_column_int64(s, 2), "reason",
-			 api_text(s, 3), "source", api_text(s, 4), "listed_at", api_time(s, 5),
-			 "expires", api_time(s, 6), "member",
-			 sqlite3_column_type(s, 7) == SQLITE_NULL
-				 ? json_null()
-				 : json_integer(sqlite3_column_int64(s, 7)));
+	return json_pack(
+	    "{so so sI so so so so so}", "value", api_text(s, 0), "kind", api_text(s, 1), "code",
+	    (json_int_t)sqlite3_column_int64(s, 2), "reason", api_text(s, 3), "source",
+	    api_text(s, 4), "listed_at", api_time(s, 5), "expires", api_time(s, 6), "member",
+	    sqlite3_column_type(s, 7) == SQLITE_NULL ? json_null()
+						     : json_integer(sqlite3_column_int64(s, 7)));
 }
 
 /* GET /api/v1/dnsbl/listings?source=&after=VALUE&limit= */
@@ -438,9 +440,10 @@ static void list_listings(struct request *r)
 	}
 	sqlite3_reset(s);
 	bool more = (int64_t)json_array_size(items) == limit;
-	http_json(r, 200, json_pack("{so so sI}", "items", items, "next",
-				     more ? json_string(last) : json_null(), "total",
-				     (json_int_t)dnsbl_count(spam_blocklist(r->node->spam))));
+	http_json(r, 200,
+		  json_pack("{so so sI}", "items", items, "next",
+			    more ? json_string(last) : json_null(), "total",
+			    (json_int_t)dnsbl_count(spam_blocklist(r->node->spam))));
 }
 
 /* --- delisting requests --- */
@@ -457,11 +460,12 @@ static void post_delisting_request(struct request *r)
 	const char *value = jstr(in, "value");
 	if (r->who.role != ROLE_ADMIN && value &&
 	    !warning_in_constituency(r->node->warning, r->who.member_id, value, strlen(value))) {
-		http_error(r, 403, "forbidden", "value",
-			   "value: '%.100s' is not in your constituency; only the member whose "
-			   "constituency holds a source may ask for its delisting (declare yours with "
-			   "PUT /api/v1/constituency)",
-			   value);
+		http_error(
+		    r, 403, "forbidden", "value",
+		    "value: '%.100s' is not in your constituency; only the member whose "
+		    "constituency holds a source may ask for its delisting (declare yours with "
+		    "PUT /api/v1/constituency)",
+		    value);
 		json_decref(in);
 		return;
 	}
@@ -477,8 +481,9 @@ static void post_delisting_request(struct request *r)
 	struct store_conn *c = api_reader(r);
 	if (!c)
 		return;
-	sqlite3_stmt *s = store_stmt(c, "SELECT id, member, value, reason, at, outcome, decided_by, "
-				     "decided_at FROM dnsbl_delisting_requests WHERE id = ?");
+	sqlite3_stmt *s =
+	    store_stmt(c, "SELECT id, member, value, reason, at, outcome, decided_by, "
+			  "decided_at FROM dnsbl_delisting_requests WHERE id = ?");
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		http_json(r, 201,
@@ -487,8 +492,8 @@ static void post_delisting_request(struct request *r)
 				    "reason", api_text(s, 3), "at", api_time(s, 4), "outcome",
 				    api_text(s, 5), "decided_by",
 				    sqlite3_column_type(s, 6) == SQLITE_NULL
-					    ? json_null()
-					    : json_integer(sqlite3_column_int64(s, 6)),
+					? json_null()
+					: json_integer(sqlite3_column_int64(s, 6)),
 				    "decided_at", api_time(s, 7)));
 	else
 		http_error(r, 500, "internal", NULL, "request written but not readable");
@@ -512,15 +517,14 @@ static void list_delisting_requests(struct request *r)
 	while ((int64_t)json_array_size(items) < limit && sqlite3_step(s) == SQLITE_ROW) {
 		last = sqlite3_column_int64(s, 0);
 		json_array_append_new(
-			items,
-			json_pack("{sI sI so so so so so so}", "id", (json_int_t)last, "member",
-				  (json_int_t)sqlite3_column_int64(s, 1), "value", api_text(s, 2),
-				  "reason", api_text(s, 3), "at", api_time(s, 4), "outcome",
-				  api_text(s, 5), "decided_by",
-				  sqlite3_column_type(s, 6) == SQLITE_NULL
-					  ? json_null()
-					  : json_integer(sqlite3_column_int64(s, 6)),
-				  "decided_at", api_time(s, 7)));
+		    items, json_pack("{sI sI so so so so so so}", "id", (json_int_t)last, "member",
+				     (json_int_t)sqlite3_column_int64(s, 1), "value",
+				     api_text(s, 2), "reason", api_text(s, 3), "at", api_time(s, 4),
+				     "outcome", api_text(s, 5), "decided_by",
+				     sqlite3_column_type(s, 6) == SQLITE_NULL
+					 ? json_null()
+					 : json_integer(sqlite3_column_int64(s, 6)),
+				     "decided_at", api_time(s, 7)));
 	}
 	sqlite3_reset(s);
 	api_page(r, items, limit, last);
@@ -540,8 +544,8 @@ static void post_delisting_decision(struct request *r)
 	if (rc)
 		http_error_detail(r, rc, &err);
 	else
-		http_json(r, 200, json_pack("{sI ss}", "id", (json_int_t)r->id[0], "outcome",
-					    "decided"));
+		http_json(r, 200,
+			  json_pack("{sI ss}", "id", (json_int_t)r->id[0], "outcome", "decided"));
 }
 
 /* --- import / export --- */
@@ -588,10 +592,11 @@ static void post_import(struct request *r)
 		http_error_detail(r, rc, &err);
 		return;
 	}
-	http_json(r, 200, json_pack("{ss sI sI sf}", "format", dnsbl_zone_format_name(fmt),
-				    "imported", (json_int_t)count, "listed",
-				    (json_int_t)dnsbl_count(spam_blocklist(sp)), "seconds",
-				    (double)(time_mono_ns() - t0) / 1e9));
+	http_json(r, 200,
+		  json_pack("{ss sI sI sf}", "format", dnsbl_zone_format_name(fmt), "imported",
+			    (json_int_t)count, "listed",
+			    (json_int_t)dnsbl_count(spam_blocklist(sp)), "seconds",
+			    (double)(time_mono_ns() - t0) / 1e9));
 }
 
 struct export_ctx {
@@ -614,10 +619,11 @@ static void get_export(struct request *r)
 		return;
 	const char *f = http_query(r, "format");
 	if (zone_format(f, &fmt)) {
-		http_error(r, 422, "invalid_field", "format",
-			   "format: '%s' is not rbldnsd-ip4set, rbldnsd-ip6trie, rbldnsd-dnset, csv "
-			   "or plain",
-			   f);
+		http_error(
+		    r, 422, "invalid_field", "format",
+		    "format: '%s' is not rbldnsd-ip4set, rbldnsd-ip6trie, rbldnsd-dnset, csv "
+		    "or plain",
+		    f);
 		return;
 	}
 	char now[32];
@@ -635,33 +641,33 @@ static void get_export(struct request *r)
 		return;
 	}
 	r->status = 200;
-	r->content_type = fmt == DNSBL_FMT_CSV ? "text/csv; charset=utf-8"
-					       : "text/plain; charset=utf-8";
+	r->content_type =
+	    fmt == DNSBL_FMT_CSV ? "text/csv; charset=utf-8" : "text/plain; charset=utf-8";
 }
 
 const struct route spam_routes[] = {
-	{"POST", "/api/v1/spam-reports", post_spam_report, ROUTE_WRITE | ROUTE_STREAM, arf_body,
-	 "submit an abuse report (ARF, X-ARF as message/rfc822; XARF v4 as JSON)"},
-	{"POST", "/api/v1/spam-fingerprints/lookup", post_fp_lookup, ROUTE_STREAM, arf_body,
-	 "how many members reported a message similar to this one (message or fingerprint)"},
-	{"GET", "/api/v1/reputation", get_reputation, ROUTE_PUBLIC, NULL,
-	 "listing state of ?value= (IP or domain); the score for members"},
-	{"GET", "/api/v1/dnsbl/listings", list_listings, 0, NULL, "list DNSBL listings"},
-	{"POST", "/api/v1/dnsbl/listings", post_listing, ROUTE_ADMIN, NULL,
-	 "list a value by hand with a reason (admin)"},
-	{"DELETE", "/api/v1/dnsbl/listings/{key}", delete_listing, ROUTE_ADMIN, NULL,
-	 "delist a value with ?reason= (admin)"},
-	{"POST", "/api/v1/dnsbl/delist", post_delist, ROUTE_ADMIN, NULL,
-	 "delist a value with a reason (admin)"},
-	{"POST", "/api/v1/dnsbl/delisting-requests", post_delisting_request, ROUTE_WRITE, NULL,
-	 "ask for a value to be delisted, with a reason"},
-	{"GET", "/api/v1/dnsbl/delisting-requests", list_delisting_requests, 0, NULL,
-	 "list delisting requests (admins: all; others: their own)"},
-	{"POST", "/api/v1/dnsbl/delisting-requests/{id}/decision", post_delisting_decision,
-	 ROUTE_ADMIN, NULL, "accept (delist) or reject a delisting request (admin)"},
-	{"POST", "/api/v1/dnsbl/import", post_import, ROUTE_ADMIN | ROUTE_STREAM, import_body,
-	 "bulk load listings: ?format=ip4set|ip6trie|dnset|csv|plain (admin)"},
-	{"GET", "/api/v1/dnsbl/export", get_export, 0, NULL,
-	 "the DNS set as ?format=rbldnsd-ip4set|rbldnsd-ip6trie|rbldnsd-dnset|csv|plain"},
-	{0},
+    {"POST", "/api/v1/spam-reports", post_spam_report, ROUTE_WRITE | ROUTE_STREAM, arf_body,
+     "submit an abuse report (ARF, X-ARF as message/rfc822; XARF v4 as JSON)"},
+    {"POST", "/api/v1/spam-fingerprints/lookup", post_fp_lookup, ROUTE_STREAM, arf_body,
+     "how many members reported a message similar to this one (message or fingerprint)"},
+    {"GET", "/api/v1/reputation", get_reputation, ROUTE_PUBLIC, NULL,
+     "listing state of ?value= (IP or domain); the score for members"},
+    {"GET", "/api/v1/dnsbl/listings", list_listings, 0, NULL, "list DNSBL listings"},
+    {"POST", "/api/v1/dnsbl/listings", post_listing, ROUTE_ADMIN, NULL,
+     "list a value by hand with a reason (admin)"},
+    {"DELETE", "/api/v1/dnsbl/listings/{key}", delete_listing, ROUTE_ADMIN, NULL,
+     "delist a value with ?reason= (admin)"},
+    {"POST", "/api/v1/dnsbl/delist", post_delist, ROUTE_ADMIN, NULL,
+     "delist a value with a reason (admin)"},
+    {"POST", "/api/v1/dnsbl/delisting-requests", post_delisting_request, ROUTE_WRITE, NULL,
+     "ask for a value to be delisted, with a reason"},
+    {"GET", "/api/v1/dnsbl/delisting-requests", list_delisting_requests, 0, NULL,
+     "list delisting requests (admins: all; others: their own)"},
+    {"POST", "/api/v1/dnsbl/delisting-requests/{id}/decision", post_delisting_decision, ROUTE_ADMIN,
+     NULL, "accept (delist) or reject a delisting request (admin)"},
+    {"POST", "/api/v1/dnsbl/import", post_import, ROUTE_ADMIN | ROUTE_STREAM, import_body,
+     "bulk load listings: ?format=ip4set|ip6trie|dnset|csv|plain (admin)"},
+    {"GET", "/api/v1/dnsbl/export", get_export, 0, NULL,
+     "the DNS set as ?format=rbldnsd-ip4set|rbldnsd-ip6trie|rbldnsd-dnset|csv|plain"},
+    {0},
 };

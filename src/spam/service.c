@@ -140,8 +140,8 @@ static int record_action(struct store_conn *c, int64_t member, const char *actio
 struct events {
 	struct spam_rep_event ev[MAX_EVENTS];
 	size_t n;
-	size_t reporters;   /* distinct */
-	char category[32];  /* of the latest counted report */
+	size_t reporters;  /* distinct */
+	char category[32]; /* of the latest counted report */
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -155,10 +155,10 @@ static int cmp_u64(const void *a, const void *b)
 static int load_events(struct store_conn *c, const char *key, struct events *ev)
 {
 	static const char sql[] =
-		"SELECT reporter, received, category FROM spam_reports WHERE source = ?1 AND "
-		"category IN ('spam', 'fraud', 'malware') AND received > coalesce((SELECT max(at) "
-		"FROM spam_actions WHERE value = ?1 AND action = 'delist'), -1) "
-		"ORDER BY received DESC LIMIT 10000";
+	    "SELECT reporter, received, category FROM spam_reports WHERE source = ?1 AND "
+	    "category IN ('spam', 'fraud', 'malware') AND received > coalesce((SELECT max(at) "
+	    "FROM spam_actions WHERE value = ?1 AND action = 'delist'), -1) "
+	    "ORDER BY received DESC LIMIT 10000";
 	sqlite3_stmt *st = store_stmt(c, sql);
 	int src;
 	ev->n = 0;
@@ -202,9 +202,9 @@ static int rescore(struct spam *s, struct store_conn *c, const char *key, int64_
 {
 	static const char get_sql[] = "SELECT source, code FROM dnsbl_listings WHERE value = ?";
 	static const char put_sql[] =
-		"INSERT INTO dnsbl_listings(value, kind, code, reason, source, listed_at, expires) "
-		"VALUES (?1, ?2, ?3, ?4, 'reputation', ?5, ?6) ON CONFLICT(value) DO UPDATE SET "
-		"code = ?3, reason = ?4, expires = ?6";
+	    "INSERT INTO dnsbl_listings(value, kind, code, reason, source, listed_at, expires) "
+	    "VALUES (?1, ?2, ?3, ?4, 'reputation', ?5, ?6) ON CONFLICT(value) DO UPDATE SET "
+	    "code = ?3, reason = ?4, expires = ?6";
 	static const char del_sql[] = "DELETE FROM dnsbl_listings WHERE value = ?";
 	struct events *ev = xmalloc(sizeof(*ev));
 	struct dnsbl_entry e;
@@ -307,16 +307,16 @@ int spam_ingest(struct spam *s, int64_t reporter, const struct arf_report *rep,
 		struct spam_ingest_result *res, struct err_detail *d)
 {
 	static const char sql[] =
-		"INSERT INTO spam_reports(reporter, received, arrival, format, source, source_ip, "
-		"category, feedback_type, domains, uris, fp_hash, fp_shingles, fp_words) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "INSERT INTO spam_reports(reporter, received, arrival, format, source, source_ip, "
+	    "category, feedback_type, domains, uris, fp_hash, fp_shingles, fp_words) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	struct store_conn *c;
 	uint8_t blob[SPAM_FP_SHINGLES * 8];
 	int64_t now = time_now_ms();
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	const char *src_text = rep->source_ip ? rep->source_ip
+	const char *src_text = rep->source_ip		 ? rep->source_ip
 			       : rep->n_reported_domains ? rep->reported_domains[0]
 							 : NULL;
 	if (src_text && spam_source_key(src_text, res->source, sizeof(res->source), NULL))
@@ -467,7 +467,8 @@ int spam_reputation(struct spam *s, const char *value, bool detail, json_t **out
 		char a[16];
 		snprintf(a, sizeof(a), "127.0.0.%u", (unsigned)hit.code);
 		json_object_set_new(o, "answer", json_string(a));
-		json_object_set_new(o, "reason", hit.reason ? json_string(hit.reason) : json_null());
+		json_object_set_new(o, "reason",
+				    hit.reason ? json_string(hit.reason) : json_null());
 	}
 	struct store_conn *c = store_reader(s->node->st);
 	if (!c) {
@@ -480,10 +481,11 @@ int spam_reputation(struct spam *s, const char *value, bool detail, json_t **out
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		char t1[32], t2[32];
 		time_format_ms(sqlite3_column_int64(st, 5), t1);
-		json_t *l = json_pack("{ss ss si ss* ss ss}", "value", sqlite3_column_text(st, 0),
-				      "kind", sqlite3_column_text(st, 1), "code",
-				      sqlite3_column_int(st, 2), "reason", sqlite3_column_text(st, 3),
-				      "source", sqlite3_column_text(st, 4), "listed_at", t1);
+		json_t *l =
+		    json_pack("{ss ss si ss* ss ss}", "value", sqlite3_column_text(st, 0), "kind",
+			      sqlite3_column_text(st, 1), "code", sqlite3_column_int(st, 2),
+			      "reason", sqlite3_column_text(st, 3), "source",
+			      sqlite3_column_text(st, 4), "listed_at", t1);
 		if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
 			time_format_ms(sqlite3_column_int64(st, 6), t2);
 			json_object_set_new(l, "expires", json_string(t2));
@@ -504,16 +506,17 @@ int spam_reputation(struct spam *s, const char *value, bool detail, json_t **out
 			char t[32];
 			json_object_set_new(o, "score", json_real(round(score * 1e4) / 1e4));
 			json_object_set_new(o, "reports", json_integer((json_int_t)ev->n));
-			json_object_set_new(o, "reporters", json_integer((json_int_t)ev->reporters));
+			json_object_set_new(o, "reporters",
+					    json_integer((json_int_t)ev->reporters));
 			if (ev->n) {
 				time_format_ms(ev->ev[0].time_ms, t);
 				json_object_set_new(o, "last_report", json_string(t));
 			}
-			json_object_set_new(
-				o, "thresholds",
-				json_pack("{sf sf sf}", "list", s->params.list_threshold, "delist",
-					  s->params.delist_threshold, "half_life_hours",
-					  s->params.half_life_s / 3600.0));
+			json_object_set_new(o, "thresholds",
+					    json_pack("{sf sf sf}", "list",
+						      s->params.list_threshold, "delist",
+						      s->params.delist_threshold, "half_life_hours",
+						      s->params.half_life_s / 3600.0));
 		}
 		free(ev);
 		if (rc) {
@@ -531,8 +534,8 @@ int spam_list(struct spam *s, int64_t member, const char *value, int code, const
 	      struct err_detail *d)
 {
 	static const char sql[] =
-		"INSERT OR REPLACE INTO dnsbl_listings(value, kind, code, reason, source, "
-		"listed_at, expires, member) VALUES (?, ?, ?, ?, 'manual', ?, NULL, ?)";
+	    "INSERT OR REPLACE INTO dnsbl_listings(value, kind, code, reason, source, "
+	    "listed_at, expires, member) VALUES (?, ?, ?, ?, 'manual', ?, NULL, ?)";
 	struct dnsbl_entry e;
 	struct store_conn *c;
 	char canon[300];
@@ -571,7 +574,8 @@ int spam_list(struct spam *s, int64_t member, const char *value, int code, const
 		rc = record_action(c, member, "list", canon, reason, NULL, now);
 	rc = write_end(s, rc, b);
 	if (!rc)
-		log_info("event=dnsbl_list value=%s member=%" PRId64 " code=%d", canon, member, code);
+		log_info("event=dnsbl_list value=%s member=%" PRId64 " code=%d", canon, member,
+			 code);
 	return rc;
 }
 
@@ -580,8 +584,8 @@ int spam_incident_feed(struct spam *s, int64_t originator, const char *report_id
 		       size_t *removed)
 {
 	static const char list_sql[] =
-		"INSERT OR IGNORE INTO dnsbl_listings(value, kind, code, reason, source, "
-		"listed_at, expires, member) VALUES (?, ?, ?, ?, 'incident', ?, ?, ?)";
+	    "INSERT OR IGNORE INTO dnsbl_listings(value, kind, code, reason, source, "
+	    "listed_at, expires, member) VALUES (?, ?, ?, ?, 'incident', ?, ?, ?)";
 	static const char unlist_sql[] = "DELETE FROM dnsbl_listings WHERE value = ? AND "
 					 "source = 'incident' AND member = ?";
 	struct store_conn *c;
@@ -632,8 +636,8 @@ int spam_incident_feed(struct spam *s, int64_t originator, const char *report_id
 	}
 	rc = write_end(s, rc, b);
 	if (!rc && (*listed || *removed))
-		log_info("event=dnsbl_incident report=%s listed=%zu removed=%zu", report_id, *listed,
-			 *removed);
+		log_info("event=dnsbl_incident report=%s listed=%zu removed=%zu", report_id,
+			 *listed, *removed);
 	return rc;
 }
 
@@ -726,8 +730,8 @@ int spam_import(struct spam *s, int64_t member, const char *data, size_t len,
 		enum dnsbl_zone_format fmt, size_t *count, struct err_detail *d)
 {
 	static const char sql[] =
-		"INSERT OR REPLACE INTO dnsbl_listings(value, kind, code, reason, source, "
-		"listed_at, expires, member) VALUES (?, ?, ?, ?, 'import', ?, NULL, ?)";
+	    "INSERT OR REPLACE INTO dnsbl_listings(value, kind, code, reason, source, "
+	    "listed_at, expires, member) VALUES (?, ?, ?, ?, 'import', ?, NULL, ?)";
 	struct import_ctx x = {0};
 	char detail[96];
 	int rc;
@@ -782,8 +786,8 @@ int spam_delisting_request(struct spam *s, int64_t member, const char *value, co
 	*id = sqlite3_last_insert_rowid(store_db(c));
 	rc = write_end(s, rc, NULL);
 	if (!rc)
-		log_info("event=dnsbl_delisting_request id=%" PRId64 " value=%s member=%" PRId64, *id,
-			 canon, member);
+		log_info("event=dnsbl_delisting_request id=%" PRId64 " value=%s member=%" PRId64,
+			 *id, canon, member);
 	return rc;
 }
 
@@ -791,7 +795,7 @@ int spam_delisting_decide(struct spam *s, int64_t admin, int64_t id, const char 
 			  const char *reason, struct err_detail *d)
 {
 	static const char get_sql[] =
-		"SELECT value, outcome FROM dnsbl_delisting_requests WHERE id = ?";
+	    "SELECT value, outcome FROM dnsbl_delisting_requests WHERE id = ?";
 	static const char set_sql[] = "UPDATE dnsbl_delisting_requests SET outcome = ?, "
 				      "decided_by = ?, decided_at = ? WHERE id = ?";
 	struct store_conn *c;
@@ -815,8 +819,9 @@ int spam_delisting_decide(struct spam *s, int64_t admin, int64_t id, const char 
 	} else {
 		snprintf(value, sizeof(value), "%s", (const char *)sqlite3_column_text(st, 0));
 		if (strcmp((const char *)sqlite3_column_text(st, 1), "pending"))
-			rc = err_set(d, ERR_CONFLICT, "", "delisting request %" PRId64
-				     " was already %s", id, sqlite3_column_text(st, 1));
+			rc = err_set(d, ERR_CONFLICT, "",
+				     "delisting request %" PRId64 " was already %s", id,
+				     sqlite3_column_text(st, 1));
 	}
 	sqlite3_reset(st);
 	if (!rc) {
@@ -864,8 +869,9 @@ int spam_expire_now(struct spam *s, size_t *removed)
 				      "AND expires <= ? LIMIT 1";
 	static const char list_sql[] = "SELECT value FROM dnsbl_listings WHERE expires IS NOT NULL "
 				       "AND expires <= ? AND source = 'reputation' LIMIT 10000";
-	static const char incident_sql[] = "SELECT value FROM dnsbl_listings WHERE expires IS NOT "
-					   "NULL AND expires <= ? AND source = 'incident' LIMIT 10000";
+	static const char incident_sql[] =
+	    "SELECT value FROM dnsbl_listings WHERE expires IS NOT "
+	    "NULL AND expires <= ? AND source = 'incident' LIMIT 10000";
 	struct store_conn *c, *rd = store_reader(s->node->st);
 	int64_t now = time_now_ms();
 	size_t n = 0;

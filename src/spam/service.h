@@ -67,14 +67,14 @@ void spam_dns_metrics(struct spam *s, struct buf *out);
 
 /* What spam_ingest did with a report. */
 struct spam_ingest_result {
-	int64_t id;           /* spam_reports.seq */
-	char source[160];     /* the source key scored ("" when the report names none) */
-	bool counted;         /* the category counts against the source */
-	double score;         /* the source's score after this report */
-	bool listed;          /* the source is listed after this report */
-	bool newly_listed;    /* ... and was not before */
-	uint8_t code;         /* its A code when listed */
-	bool has_fp;          /* the report carried a body to fingerprint */
+	int64_t id;	   /* spam_reports.seq */
+	char source[160];  /* the source key scored ("" when the report names none) */
+	bool counted;	   /* the category counts against the source */
+	double score;	   /* the source's score after this report */
+	bool listed;	   /* the source is listed after this report */
+	bool newly_listed; /* ... and was not before */
+	uint8_t code;	   /* its A code when listed */
+	bool has_fp;	   /* the report carried a body to fingerprint */
 	struct spam_fp fp;
 };
 
@@ -105,7 +105,7 @@ int spam_list(struct spam *s, int64_t member, const char *value, int code, const
 struct spam_incident_value {
 	const char *value;
 	int64_t expires; /* ms; the listing ends then */
-	bool revoked;    /* the indicator was revoked: remove what it listed */
+	bool revoked;	 /* the indicator was revoked: remove what it listed */
 };
 
 /* Lists the values of TLP:CLEAR incident indicators meant for blocking (source

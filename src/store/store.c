@@ -118,7 +118,8 @@ static int open_conn(const char *path, struct store_conn *c, int readonly, int64
 	}
 	char pragma[160];
 	snprintf(pragma, sizeof(pragma),
-		 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-%" PRId64 "; PRAGMA temp_store=MEMORY;",
+		 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-%" PRId64
+		 "; PRAGMA temp_store=MEMORY;",
 		 cache_mib * 1024);
 	return exec(c->db, pragma);
 }
@@ -144,8 +145,9 @@ static int migrate(struct store *st)
 		version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	if ((size_t)version > store_migrations_count) {
-		log_err("event=store_migrate error=\"store schema %d is newer than this binary (%zu)\"",
-			version, store_migrations_count);
+		log_err(
+		    "event=store_migrate error=\"store schema %d is newer than this binary (%zu)\"",
+		    version, store_migrations_count);
 		return ERR_STORE;
 	}
 	for (size_t v = (size_t)version; v < store_migrations_count; v++) {

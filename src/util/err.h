@@ -13,8 +13,8 @@ enum err {
 	ERR_TOO_LARGE = -4,   /* over a configured cap (413) */
 	ERR_DENIED = -5,      /* authenticated but not allowed (403) */
 	ERR_UNAUTH = -6,      /* no or bad credentials (401) */
-	ERR_IO = -7,          /* file or socket failure */
-	ERR_STORE = -8,       /* SQLite failure */
+	ERR_IO = -7,	      /* file or socket failure */
+	ERR_STORE = -8,	      /* SQLite failure */
 	ERR_UNSUPPORTED = -9, /* valid but not implemented (501) */
 	ERR_INTERNAL = -10,   /* a bug or an impossible state (500) */
 	ERR_SYNTAX = -11,     /* input that does not parse at all (400) */
@@ -35,7 +35,7 @@ struct err_detail {
 /* Fill `d` (may be NULL) and return `code`, so callers can write
  * `return err_set(d, ERR_INVALID, "email", "not an e-mail address");` */
 int err_set(struct err_detail *d, int code, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Reset to ERR_OK with empty strings. */
 void err_clear(struct err_detail *d);

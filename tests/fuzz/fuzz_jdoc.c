@@ -29,13 +29,14 @@ static void walk(const struct jv *v, int depth, int max_depth)
 	case JV_OBJECT:
 		for (size_t i = 0; i < v->n; i++) {
 			const struct jmember *m = jv_member(v, i);
-			if (strlen(m->key) != m->key_len || jv_getn(v, m->key, m->key_len) != &m->value)
-				__builtin_trap(); /* a second member with this key would be found first */
+			if (strlen(m->key) != m->key_len ||
+			    jv_getn(v, m->key, m->key_len) != &m->value)
+				__builtin_trap(); /* a second member with this key would be found
+						     first */
 			walk(&m->value, depth + is_container(&m->value), max_depth);
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 

@@ -5,13 +5,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct rj_field fields[] = {
-	{"name", RJ_STRING, RJ_REQUIRED, 1, 200},
-	{"country", RJ_STRING, 0, 2, 2},
-	{"languages", RJ_STRING_ARRAY, 0, 0, 20},
-	{"members", RJ_INT_ARRAY, 0, 0, 100},
-	{"ack_deadline_seconds", RJ_INT, RJ_NULLABLE, 10, 604800},
-	{"availability", RJ_STRING_OR_OBJECT, 0, 0, 0},
-	{"enabled", RJ_BOOL, 0, 0, 0},
+    {"name", RJ_STRING, RJ_REQUIRED, 1, 200},
+    {"country", RJ_STRING, 0, 2, 2},
+    {"languages", RJ_STRING_ARRAY, 0, 0, 20},
+    {"members", RJ_INT_ARRAY, 0, 0, 100},
+    {"ack_deadline_seconds", RJ_INT, RJ_NULLABLE, 10, 604800},
+    {"availability", RJ_STRING_OR_OBJECT, 0, 0, 0},
+    {"enabled", RJ_BOOL, 0, 0, 0},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -10,8 +10,8 @@ static int visit(void *ctx, const struct stix_pattern_comparison *c)
 
 	*sum += strlen(c->object_type) + strlen(c->path) + strlen(c->op_name);
 	for (size_t i = 0; i < c->nvalues; i++)
-		*sum += strlen(c->values[i].text) == c->values[i].len || c->values[i].kind ==
-			STIX_LIT_STRING;
+		*sum += strlen(c->values[i].text) == c->values[i].len ||
+			c->values[i].kind == STIX_LIT_STRING;
 	return 0;
 }
 

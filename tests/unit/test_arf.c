@@ -153,7 +153,8 @@ static void arf_18_dmarc(void **state)
 	assert_string_equal(r->feedback_type, "auth-failure");
 	assert_int_equal(r->category, ARF_CAT_AUTH_FAILURE);
 	assert_string_equal(r->source_ip, "192.0.2.222");
-	assert_string_equal(r->auth_results, "dmarc=fail (p=none; dis=none) header.from=example.org");
+	assert_string_equal(r->auth_results,
+			    "dmarc=fail (p=none; dis=none) header.from=example.org");
 	assert_string_equal(r->reported_domains[0], "example.net");
 	assert_string_equal(r->original_rcpt_to[0], "kijitora@example.com");
 	assert_true(r->arrival_ms == INT64_C(1430350485000));

@@ -66,9 +66,17 @@ static void parses_entries(void **state)
 {
 	struct dnsbl_entry e;
 	char err[200], out[300];
-	const char *bad[] = {"192.0.2.1/24", "192.0.2.256", "192.0.2", "10.0.0.0/33",
-			     "2001:db8::1/64", "2001:db8::/129", "exa mple.org", "a..b", "",
-			     "example.org/24", "*."};
+	const char *bad[] = {"192.0.2.1/24",
+			     "192.0.2.256",
+			     "192.0.2",
+			     "10.0.0.0/33",
+			     "2001:db8::1/64",
+			     "2001:db8::/129",
+			     "exa mple.org",
+			     "a..b",
+			     "",
+			     "example.org/24",
+			     "*."};
 
 	entry(&e, "192.0.2.0/24", 2, NULL);
 	assert_int_equal(e.kind, DNSBL_IP4);
@@ -342,14 +350,14 @@ static void lookups_run_during_commits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parses_entries),
-		cmocka_unit_test(most_specific_prefix_wins),
-		cmocka_unit_test(ipv6_prefix_matches_inside),
-		cmocka_unit_test(names_exact_and_wildcard),
-		cmocka_unit_test(rejects_bad_adds),
-		cmocka_unit_test(large_batches_merge),
-		cmocka_unit_test(foreach_sees_merged_view),
-		cmocka_unit_test(lookups_run_during_commits),
+	    cmocka_unit_test(parses_entries),
+	    cmocka_unit_test(most_specific_prefix_wins),
+	    cmocka_unit_test(ipv6_prefix_matches_inside),
+	    cmocka_unit_test(names_exact_and_wildcard),
+	    cmocka_unit_test(rejects_bad_adds),
+	    cmocka_unit_test(large_batches_merge),
+	    cmocka_unit_test(foreach_sees_merged_view),
+	    cmocka_unit_test(lookups_run_during_commits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -97,10 +97,10 @@ static size_t mkquery(uint8_t *b, const char *qname, uint16_t qtype, int edns_si
 struct ans {
 	int rcode, tc, aa;
 	int an, ns, ar;
-	int a_code;       /* last octet of the first A, or -1 */
-	char txt[1024];   /* the first TXT, strings joined */
+	int a_code;	/* last octet of the first A, or -1 */
+	char txt[1024]; /* the first TXT, strings joined */
 	int soa_in_auth;
-	int opt;          /* OPT present */
+	int opt; /* OPT present */
 	int ext_rcode;
 };
 
@@ -163,8 +163,7 @@ static void read_answer(const uint8_t *m, size_t n, struct ans *a)
 	assert_int_equal(r.pos, n);
 }
 
-static void ask(struct fx *f, const char *qname, uint16_t qtype, int edns, bool tcp,
-		struct ans *a)
+static void ask(struct fx *f, const char *qname, uint16_t qtype, int edns, bool tcp, struct ans *a)
 {
 	uint8_t q[600], out[65535];
 	size_t qn = mkquery(q, qname, qtype, edns);
@@ -220,7 +219,8 @@ static void listed_addresses_and_names(void **state)
 	assert_int_equal(a.an, 0);
 	assert_true(a.soa_in_auth);
 	ask(f, "99.113.0.203.bl.example.org", DNS_T_TXT, 0, false, &a);
-	assert_string_equal(a.txt, "listed: spam source https://node.example/lookup?q=203.0.113.99");
+	assert_string_equal(a.txt,
+			    "listed: spam source https://node.example/lookup?q=203.0.113.99");
 	ask(f, "8.100.51.198.bl.example.org", DNS_T_A, 0, false, &a);
 	assert_int_equal(a.rcode, DNS_NXDOMAIN);
 	/* 2001:db8:1:2::5 in the listed /64 */

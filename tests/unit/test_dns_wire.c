@@ -110,7 +110,7 @@ static void rejects_bad_counts_and_truncation(void **state)
 	assert_int_equal(dns_query_parse(m.b, m.n, &q), DNS_FORMERR);
 	query(&m, "a.example", DNS_T_A, DNS_C_IN);
 	assert_int_equal(dns_query_parse(m.b, m.n - 1, &q), DNS_FORMERR); /* cut class */
-	assert_int_equal(dns_query_parse(m.b, 15, &q), DNS_FORMERR);     /* cut name */
+	assert_int_equal(dns_query_parse(m.b, 15, &q), DNS_FORMERR);	  /* cut name */
 	query(&m, "a.example", DNS_T_A, DNS_C_IN);
 	m.b[m.n++] = 0; /* trailing garbage */
 	assert_int_equal(dns_query_parse(m.b, m.n, &q), DNS_FORMERR);
@@ -158,8 +158,8 @@ static void follows_a_backward_pointer(void **state)
 	uint8_t out[DNS_NAME_MAX];
 
 	m.n = 0;
-	name(&m, "example.org");       /* at 0 */
-	m.b[m.n++] = 3;                 /* "www" + pointer to 0, at 13 */
+	name(&m, "example.org"); /* at 0 */
+	m.b[m.n++] = 3;		 /* "www" + pointer to 0, at 13 */
 	memcpy(m.b + m.n, "WWW", 3);
 	m.n += 3;
 	put16(&m, 0xC000);
@@ -263,11 +263,11 @@ static void writer_echoes_and_truncates(void **state)
 	dns_wr_begin(&w, out, sizeof(out), 512, &q, DNS_NXDOMAIN);
 	assert_false(w.full);
 	assert_int_equal(w.pos, m.n);
-	assert_int_equal(out[2] & 0x80, 0x80);       /* QR */
-	assert_int_equal(out[2] & 0x04, 0x04);       /* AA */
-	assert_int_equal(out[2] & 0x01, 0x01);       /* RD copied */
+	assert_int_equal(out[2] & 0x80, 0x80); /* QR */
+	assert_int_equal(out[2] & 0x04, 0x04); /* AA */
+	assert_int_equal(out[2] & 0x01, 0x01); /* RD copied */
 	assert_int_equal(out[3] & 0x0F, DNS_NXDOMAIN);
-	assert_memory_equal(out + 12, "\2Ab", 3);    /* case preserved */
+	assert_memory_equal(out + 12, "\2Ab", 3); /* case preserved */
 	dns_wr_bytes(&w, out, 40);
 	assert_true(w.full);
 	assert_int_equal(w.pos, m.n); /* nothing partial written */
@@ -276,15 +276,15 @@ static void writer_echoes_and_truncates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parses_a_plain_query),
-		cmocka_unit_test(drops_short_messages_and_responses),
-		cmocka_unit_test(rejects_bad_counts_and_truncation),
-		cmocka_unit_test(rejects_pointer_loops_and_forward_pointers),
-		cmocka_unit_test(follows_a_backward_pointer),
-		cmocka_unit_test(rejects_long_labels_and_names),
-		cmocka_unit_test(classes_and_opcodes),
-		cmocka_unit_test(edns0),
-		cmocka_unit_test(writer_echoes_and_truncates),
+	    cmocka_unit_test(parses_a_plain_query),
+	    cmocka_unit_test(drops_short_messages_and_responses),
+	    cmocka_unit_test(rejects_bad_counts_and_truncation),
+	    cmocka_unit_test(rejects_pointer_loops_and_forward_pointers),
+	    cmocka_unit_test(follows_a_backward_pointer),
+	    cmocka_unit_test(rejects_long_labels_and_names),
+	    cmocka_unit_test(classes_and_opcodes),
+	    cmocka_unit_test(edns0),
+	    cmocka_unit_test(writer_echoes_and_truncates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

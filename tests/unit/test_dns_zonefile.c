@@ -30,7 +30,8 @@ static void import_ok(const char *text, enum dnsbl_zone_format fmt, struct got *
 	int rc;
 
 	memset(g, 0, sizeof(*g));
-	rc = dnsbl_zone_import(text, strlen(text), fmt, DNSBL_CODE_MANUAL, "imported", collect, g, &d);
+	rc = dnsbl_zone_import(text, strlen(text), fmt, DNSBL_CODE_MANUAL, "imported", collect, g,
+			       &d);
 	if (rc)
 		fprintf(stderr, "%s: %s\n", d.field, d.message);
 	assert_int_equal(rc, ERR_OK);
@@ -136,7 +137,8 @@ static void errors_name_the_line(void **state)
 		   "the last octet must be 2 to 254");
 	import_bad("192.0.2.0/24 :10.0.0.2:x\n", DNSBL_FMT_IP4SET, "line 1",
 		   "A value not in 127.0.0.0/24");
-	import_bad("192.0.2.9-192.0.2.1\n", DNSBL_FMT_IP4SET, "line 1", "range start after its end");
+	import_bad("192.0.2.9-192.0.2.1\n", DNSBL_FMT_IP4SET, "line 1",
+		   "range start after its end");
 	import_bad("192.0.2.1/24\n", DNSBL_FMT_IP4SET, "line 1", "host bits set");
 	import_bad("b@d.example\n", DNSBL_FMT_DNSET, "line 1", "not a domain name");
 	import_bad("\"192.0.2.1,2,x\n", DNSBL_FMT_CSV, "line 1", "unterminated quote");
@@ -194,12 +196,12 @@ static void round_trip_through_a_blocklist(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ip4set),
-		cmocka_unit_test(ip4set_ranges),
-		cmocka_unit_test(ip6trie_and_dnset),
-		cmocka_unit_test(csv_and_plain),
-		cmocka_unit_test(errors_name_the_line),
-		cmocka_unit_test(round_trip_through_a_blocklist),
+	    cmocka_unit_test(ip4set),
+	    cmocka_unit_test(ip4set_ranges),
+	    cmocka_unit_test(ip6trie_and_dnset),
+	    cmocka_unit_test(csv_and_plain),
+	    cmocka_unit_test(errors_name_the_line),
+	    cmocka_unit_test(round_trip_through_a_blocklist),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,7 +69,7 @@ static void minimal_report(void **state)
 	struct stix_bundle_counts c;
 	char *t = convert_ok("rfc7970/section-7.1-minimal-example.xml", &c);
 
-	assert_int_equal(c.objects, 2); /* incident, identity */
+	assert_int_equal(c.objects, 2);	  /* incident, identity */
 	assert_int_equal(c.tlp, TLP_RED); /* restriction="private" */
 	assert_non_null(strstr(t, "\"name\": \"csirt.example.com#492382\""));
 	assert_non_null(strstr(t, "\"created\": \"2015-07-18T14:00:00.000Z\""));
@@ -83,15 +83,15 @@ static void indicators_report(void **state)
 
 	assert_int_equal(c.tlp, TLP_AMBER); /* restriction="partner" */
 	static const char *const patterns[] = {
-		"[ipv4-addr:value = '192.0.2.200']",
-		"[domain-name:value = 'mail.evil.example']",
-		"[ipv6-addr:value = '2001:db8::25']",
-		"[domain-name:value = 'c2.evil.example']",
-		"[url:value = 'http://evil.example/login.php?id=\\\\'1\\\\'']",
-		"[email-addr:value = 'billing@evil.example']",
-		"[file:hashes.'SHA-256' = "
-		"'5393fe188a3b01eeb3c667029304614a6577b3981b3bb3c54600ceb2e352f024']",
-		"[ipv4-addr:value = '198.51.100.0/24']",
+	    "[ipv4-addr:value = '192.0.2.200']",
+	    "[domain-name:value = 'mail.evil.example']",
+	    "[ipv6-addr:value = '2001:db8::25']",
+	    "[domain-name:value = 'c2.evil.example']",
+	    "[url:value = 'http://evil.example/login.php?id=\\\\'1\\\\'']",
+	    "[email-addr:value = 'billing@evil.example']",
+	    "[file:hashes.'SHA-256' = "
+	    "'5393fe188a3b01eeb3c667029304614a6577b3981b3bb3c54600ceb2e352f024']",
+	    "[ipv4-addr:value = '198.51.100.0/24']",
 	};
 	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
 		if (!strstr(t, patterns[i])) {
@@ -123,11 +123,11 @@ static void network_addresses(void **state)
 	char *t = convert_ok("network-addresses.xml", &c);
 
 	static const char *const want[] = {
-		"[autonomous-system:number = 64496]",
-		"[autonomous-system:number = 65546]", /* asdot 1.10 */
-		"\"number\": 64496",
-		"[mac-addr:value = '00:1a:2b:3c:4d:5e']",
-		"[ipv4-addr:value = '192.0.2.0/24']",
+	    "[autonomous-system:number = 64496]",
+	    "[autonomous-system:number = 65546]", /* asdot 1.10 */
+	    "\"number\": 64496",
+	    "[mac-addr:value = '00:1a:2b:3c:4d:5e']",
+	    "[ipv4-addr:value = '192.0.2.0/24']",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		if (!strstr(t, want[i])) {

@@ -22,12 +22,15 @@ static void values_in_document_order(void **state)
 
 	(void)state;
 	jdoc_init(&d, 0);
-	v = parse(&d, " {\"s\":\"caf\\u00e9 \\ud83d\\ude00\\n\",\"i\":-9223372036854775808,"
-		      "\"r\":2.5e3,\"t\":true,\"f\":false,\"z\":null,\"a\":[1,[2],{},\"x\"],\"o\":{}} ", &e);
+	v = parse(&d,
+		  " {\"s\":\"caf\\u00e9 \\ud83d\\ude00\\n\",\"i\":-9223372036854775808,"
+		  "\"r\":2.5e3,\"t\":true,\"f\":false,\"z\":null,\"a\":[1,[2],{},\"x\"],\"o\":{}} ",
+		  &e);
 	assert_non_null(v);
 	assert_true(jv_is_object(v));
 	assert_int_equal(jv_size(v), 8);
-	jv_object_foreach(v, i, k, a) {
+	jv_object_foreach(v, i, k, a)
+	{
 		static const char *const order[] = {"s", "i", "r", "t", "f", "z", "a", "o"};
 		assert_string_equal(k, order[i]);
 	}
@@ -82,7 +85,8 @@ static void errors_say_what_and_where(void **state)
 	check_error("[[[1]]]", 2, "nested deeper than 2 levels", 3);
 	check_error("{\"a\":1} x", 0, "trailing garbage", (size_t)-1);
 	check_error("{\"a\":1", 0, "premature EOF", (size_t)-1);
-	check_error("{\"a\" 1}", 0, "object key and value must be separated by a colon", (size_t)-1);
+	check_error("{\"a\" 1}", 0, "object key and value must be separated by a colon",
+		    (size_t)-1);
 	check_error("", 0, "", (size_t)-1);
 	check_error("   ", 0, "", (size_t)-1);
 }
@@ -114,9 +118,9 @@ static void duplicate_keys_in_a_large_object(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(values_in_document_order),
-		cmocka_unit_test(errors_say_what_and_where),
-		cmocka_unit_test(duplicate_keys_in_a_large_object),
+	    cmocka_unit_test(values_in_document_order),
+	    cmocka_unit_test(errors_say_what_and_where),
+	    cmocka_unit_test(duplicate_keys_in_a_large_object),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,12 +25,16 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	assert_int_equal(token_init(), ERR_OK);
 	assert_int_equal(store_open(f->dir, 2, &f->st, &e), ERR_OK);
-	assert_int_equal(api_member_create(f->st, "A", "isp", "AR", "[]", "analyst", 0, &f->a, tok, &tid), 0);
-	assert_int_equal(api_member_create(f->st, "B", "isp", "BR", "[]", "analyst", 0, &f->b, tok, &tid), 0);
-	assert_int_equal(api_member_create(f->st, "C", "isp", "CL", "[]", "analyst", 0, &f->c, tok, &tid), 0);
+	assert_int_equal(
+	    api_member_create(f->st, "A", "isp", "AR", "[]", "analyst", 0, &f->a, tok, &tid), 0);
+	assert_int_equal(
+	    api_member_create(f->st, "B", "isp", "BR", "[]", "analyst", 0, &f->b, tok, &tid), 0);
+	assert_int_equal(
+	    api_member_create(f->st, "C", "isp", "CL", "[]", "analyst", 0, &f->c, tok, &tid), 0);
 	struct store_conn *c;
 	assert_int_equal(store_write_begin(f->st, &c), 0);
-	sqlite3_exec(store_db(c), "INSERT INTO groups(name, created, updated) VALUES ('g', 0, 0)", 0, 0, 0);
+	sqlite3_exec(store_db(c), "INSERT INTO groups(name, created, updated) VALUES ('g', 0, 0)",
+		     0, 0, 0);
 	f->g = sqlite3_last_insert_rowid(store_db(c));
 	char sql[128];
 	snprintf(sql, sizeof(sql), "INSERT INTO group_members VALUES (%lld, %lld)", (long long)f->g,
@@ -65,7 +69,8 @@ static void audience_canonical_and_checked(void **state)
 		 (long long)f->g, (long long)f->c);
 	assert_int_equal(audience_from_text(text, f->d, "audience", &out, &e), ERR_OK);
 	char want[128];
-	snprintf(want, sizeof(want), "[\"group:%lld\",\"member:%lld\"]", (long long)f->g, (long long)f->c);
+	snprintf(want, sizeof(want), "[\"group:%lld\",\"member:%lld\"]", (long long)f->g,
+		 (long long)f->c);
 	assert_string_equal(out.data, want);
 	assert_int_equal(audience_from_text("", f->d, "audience", &out, &e), ERR_OK);
 	assert_string_equal(out.data, "[]");
@@ -102,7 +107,8 @@ static void who_sees_what(void **state)
 	assert_true(policy_may_see(f->d, &pa, &all, POLICY_REPORT_AUDIT));
 	assert_false(policy_may_see(f->d, &pb, &all, POLICY_REPORT_AUDIT));
 	/* DNS: anonymous, CLEAR and shared with all only */
-	struct policy_subject clear = {f->a, "[\"all\"]", TLP_CLEAR}, none = {f->a, "[\"all\"]", TLP_NONE};
+	struct policy_subject clear = {f->a, "[\"all\"]", TLP_CLEAR},
+			      none = {f->a, "[\"all\"]", TLP_NONE};
 	assert_true(policy_may_see(f->d, NULL, &clear, POLICY_DNS));
 	assert_false(policy_may_see(f->d, NULL, &all, POLICY_DNS));
 	assert_false(policy_may_see(f->d, NULL, &none, POLICY_DNS));
@@ -115,11 +121,14 @@ static void who_sees_what(void **state)
 
 static void tlp_markings(void **state)
 {
-	assert_int_equal(tlp_from_marking_id("marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"),
-			 TLP_AMBER_STRICT);
-	assert_int_equal(tlp_from_marking_id("marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"),
-			 TLP_CLEAR);
-	assert_int_equal(tlp_from_marking_id("marking-definition--00000000-0000-4000-8000-000000000000"), -1);
+	assert_int_equal(
+	    tlp_from_marking_id("marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"),
+	    TLP_AMBER_STRICT);
+	assert_int_equal(
+	    tlp_from_marking_id("marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"),
+	    TLP_CLEAR);
+	assert_int_equal(
+	    tlp_from_marking_id("marking-definition--00000000-0000-4000-8000-000000000000"), -1);
 	assert_int_equal(tlp_parse("AMBER+STRICT"), TLP_AMBER_STRICT);
 	assert_int_equal(tlp_parse("white"), TLP_CLEAR);
 	assert_int_equal(tlp_parse("purple"), -1);
@@ -128,9 +137,9 @@ static void tlp_markings(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(audience_canonical_and_checked),
-		cmocka_unit_test(who_sees_what),
-		cmocka_unit_test(tlp_markings),
+	    cmocka_unit_test(audience_canonical_and_checked),
+	    cmocka_unit_test(who_sees_what),
+	    cmocka_unit_test(tlp_markings),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -4,10 +4,10 @@
 #include "http/reqjson.h"
 
 static const struct rj_field fields[] = {
-	{"name", RJ_STRING, RJ_REQUIRED, 1, 10},
-	{"n", RJ_INT, 0, 1, 5},
-	{"tags", RJ_STRING_ARRAY, 0, 0, 2},
-	{"phone", RJ_STRING, RJ_NULLABLE, 0, 20},
+    {"name", RJ_STRING, RJ_REQUIRED, 1, 10},
+    {"n", RJ_INT, 0, 1, 5},
+    {"tags", RJ_STRING_ARRAY, 0, 0, 2},
+    {"phone", RJ_STRING, RJ_NULLABLE, 0, 20},
 };
 #define N (sizeof(fields) / sizeof(fields[0]))
 
@@ -23,8 +23,8 @@ static int decode(const char *s, bool partial, struct err_detail *e)
 static void accepts_good_input(void **state)
 {
 	struct err_detail e;
-	assert_int_equal(decode("{\"name\":\"x\",\"n\":3,\"tags\":[\"a\"],\"phone\":null}", false, &e),
-			 ERR_OK);
+	assert_int_equal(
+	    decode("{\"name\":\"x\",\"n\":3,\"tags\":[\"a\"],\"phone\":null}", false, &e), ERR_OK);
 	assert_int_equal(decode("{\"n\":3}", true, &e), ERR_OK);
 }
 
@@ -36,22 +36,22 @@ static void names_what_is_wrong(void **state)
 		int rc;
 		const char *field, *msg;
 	} cases[] = {
-		{"{\"n\":3}", ERR_INVALID, "name", "missing required"},
-		{"{\"name\":\"x\",\"zz\":1}", ERR_INVALID, "zz", "unknown field 'zz'"},
-		{"{\"name\":1}", ERR_INVALID, "name", "must be a string"},
-		{"{\"name\":\"01234567890\"}", ERR_INVALID, "name", "length"},
-		{"{\"name\":\"x\",\"n\":9}", ERR_INVALID, "n", "between 1 and 5"},
-		{"{\"name\":\"x\",\"n\":1.5}", ERR_INVALID, "n", "integer"},
-		{"{\"name\":\"x\",\"tags\":[1]}", ERR_INVALID, "tags", "tags[0]"},
-		{"{\"name\":\"x\",\"tags\":[\"a\",\"b\",\"c\"]}", ERR_INVALID, "tags", "items"},
-		{"{\"name\":null}", ERR_INVALID, "name", "not null"},
-		{"{\"name\":\"a\\u0000b\"}", ERR_SYNTAX, "", "u0000"},
-		{"{\"name\":\"a\\u0007b\"}", ERR_INVALID, "name", "control"},
-		{"{\"name\":", ERR_SYNTAX, "", "line 1"},
-		{"{\"name\":\"a\",\"name\":\"b\"}", ERR_SYNTAX, "", "duplicate"},
-		{"[[[[[[[[[[[]]]]]]]]]]]", ERR_INVALID, "", "deeper"},
-		{"\"x\"", ERR_INVALID, "", "JSON object"},
-		{"{}", ERR_INVALID, "", "nothing to change"},
+	    {"{\"n\":3}", ERR_INVALID, "name", "missing required"},
+	    {"{\"name\":\"x\",\"zz\":1}", ERR_INVALID, "zz", "unknown field 'zz'"},
+	    {"{\"name\":1}", ERR_INVALID, "name", "must be a string"},
+	    {"{\"name\":\"01234567890\"}", ERR_INVALID, "name", "length"},
+	    {"{\"name\":\"x\",\"n\":9}", ERR_INVALID, "n", "between 1 and 5"},
+	    {"{\"name\":\"x\",\"n\":1.5}", ERR_INVALID, "n", "integer"},
+	    {"{\"name\":\"x\",\"tags\":[1]}", ERR_INVALID, "tags", "tags[0]"},
+	    {"{\"name\":\"x\",\"tags\":[\"a\",\"b\",\"c\"]}", ERR_INVALID, "tags", "items"},
+	    {"{\"name\":null}", ERR_INVALID, "name", "not null"},
+	    {"{\"name\":\"a\\u0000b\"}", ERR_SYNTAX, "", "u0000"},
+	    {"{\"name\":\"a\\u0007b\"}", ERR_INVALID, "name", "control"},
+	    {"{\"name\":", ERR_SYNTAX, "", "line 1"},
+	    {"{\"name\":\"a\",\"name\":\"b\"}", ERR_SYNTAX, "", "duplicate"},
+	    {"[[[[[[[[[[[]]]]]]]]]]]", ERR_INVALID, "", "deeper"},
+	    {"\"x\"", ERR_INVALID, "", "JSON object"},
+	    {"{}", ERR_INVALID, "", "nothing to change"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		bool partial = !strcmp(cases[i].in, "{}");
@@ -73,9 +73,9 @@ static void depth_scan_skips_strings(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(accepts_good_input),
-		cmocka_unit_test(names_what_is_wrong),
-		cmocka_unit_test(depth_scan_skips_strings),
+	    cmocka_unit_test(accepts_good_input),
+	    cmocka_unit_test(names_what_is_wrong),
+	    cmocka_unit_test(depth_scan_skips_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,8 +42,15 @@ static void flags_override_and_stay(void **state)
 {
 	struct config c;
 	struct err_detail e;
-	char *argv[] = {"serve", "--data", "/tmp/x", "--listen=127.0.0.1:9", "--insecure-listen",
-			"extra", "--http-threads", "3", NULL};
+	char *argv[] = {"serve",
+			"--data",
+			"/tmp/x",
+			"--listen=127.0.0.1:9",
+			"--insecure-listen",
+			"extra",
+			"--http-threads",
+			"3",
+			NULL};
 	int argc = 8;
 	config_init(&c);
 	assert_int_equal(config_apply_flags(&c, &argc, argv, &e), ERR_OK);
@@ -93,11 +100,11 @@ static void cross_checks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(defaults_are_valid),
-		cmocka_unit_test(sizes_bounds_and_names),
-		cmocka_unit_test(flags_override_and_stay),
-		cmocka_unit_test(file_errors_name_the_line),
-		cmocka_unit_test(cross_checks),
+	    cmocka_unit_test(defaults_are_valid),
+	    cmocka_unit_test(sizes_bounds_and_names),
+	    cmocka_unit_test(flags_override_and_stay),
+	    cmocka_unit_test(file_errors_name_the_line),
+	    cmocka_unit_test(cross_checks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,10 +31,10 @@ static void worked_example(void **state)
 {
 	struct spam_rep_params p;
 	struct spam_rep_event ev[] = {
-		{.reporter = 1, .time_ms = NOW},          /* A, now */
-		{.reporter = 1, .time_ms = NOW - H},      /* A, one half-life ago */
-		{.reporter = 2, .time_ms = NOW - 2 * H},  /* B, two half-lives ago */
-		{.reporter = 3, .time_ms = NOW},          /* C, now */
+	    {.reporter = 1, .time_ms = NOW},	     /* A, now */
+	    {.reporter = 1, .time_ms = NOW - H},     /* A, one half-life ago */
+	    {.reporter = 2, .time_ms = NOW - 2 * H}, /* B, two half-lives ago */
+	    {.reporter = 3, .time_ms = NOW},	     /* C, now */
 	};
 	double s;
 
@@ -76,18 +76,19 @@ static void normalisation(void **state)
 	struct buf b;
 
 	buf_init(&b, 4096);
-	const char *t = "  Hello\r\n\tWORLD <b>now</b>  see https://Shop.Example/Buy?id=123&u=me#x !\n";
+	const char *t =
+	    "  Hello\r\n\tWORLD <b>now</b>  see https://Shop.Example/Buy?id=123&u=me#x !\n";
 	assert_int_equal(spam_fp_normalise(t, strlen(t), &b), ERR_OK);
 	assert_string_equal(b.data, "hello world now see https://shop.example/buy !");
 	buf_release(&b);
 }
 
 static const char SPAM[] =
-	"Dear friend, you have been selected to receive a special prize of one million dollars. "
-	"To claim your prize please send your bank details and a small processing fee to our "
-	"agent at https://claims.example/win?user=%d before the end of the week. This offer is "
-	"strictly confidential and must not be shared with anyone else. Best regards, the "
-	"international lottery commission.";
+    "Dear friend, you have been selected to receive a special prize of one million dollars. "
+    "To claim your prize please send your bank details and a small processing fee to our "
+    "agent at https://claims.example/win?user=%d before the end of the week. This offer is "
+    "strictly confidential and must not be shared with anyone else. Best regards, the "
+    "international lottery commission.";
 
 static void similar_messages(void **state)
 {
@@ -135,11 +136,11 @@ static void similar_messages(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(one_reporter_never_lists),
-		cmocka_unit_test(worked_example),
-		cmocka_unit_test(source_keys),
-		cmocka_unit_test(normalisation),
-		cmocka_unit_test(similar_messages),
+	    cmocka_unit_test(one_reporter_never_lists),
+	    cmocka_unit_test(worked_example),
+	    cmocka_unit_test(source_keys),
+	    cmocka_unit_test(normalisation),
+	    cmocka_unit_test(similar_messages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

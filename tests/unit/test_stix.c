@@ -80,7 +80,8 @@ static void invalid_corpus_gives_expected_errors(void **state)
 		size_t len, elen;
 		struct err_detail err;
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		snprintf(exp_path, sizeof(exp_path), "%.*s.expected", (int)(strlen(path) - 5), path);
+		snprintf(exp_path, sizeof(exp_path), "%.*s.expected", (int)(strlen(path) - 5),
+			 path);
 		char *data = slurp(path, &len);
 		char *expected = slurp(exp_path, &elen);
 		while (elen && (expected[elen - 1] == '\n' || expected[elen - 1] == '\r'))
@@ -177,7 +178,8 @@ static void stream_chunking_does_not_matter(void **state)
 
 	s = bundle_stream_new(0);
 	for (size_t i = 0; i < len; i++)
-		assert_int_equal(bundle_stream_feed(s, data + i, 1, collect_cb, &bytes, &err), ERR_OK);
+		assert_int_equal(bundle_stream_feed(s, data + i, 1, collect_cb, &bytes, &err),
+				 ERR_OK);
 	assert_int_equal(bundle_stream_finish(s, &err), ERR_OK);
 	bundle_stream_free(s);
 
@@ -217,8 +219,10 @@ static void stream_envelope_rules(void **state)
 	char b[512];
 
 	/* keys in any order, an unknown (custom-named) key with any JSON value, escapes */
-	snprintf(b, sizeof(b), "{\"objects\":[{\"a\":\"}\\\"]\"}], \"x_note\": {\"k\":[1,2]}, %s, "
-		 "\"typ\\u0065\":\"bundle\"}", id);
+	snprintf(b, sizeof(b),
+		 "{\"objects\":[{\"a\":\"}\\\"]\"}], \"x_note\": {\"k\":[1,2]}, %s, "
+		 "\"typ\\u0065\":\"bundle\"}",
+		 id);
 	assert_int_equal(feed_str(b, 0, &err), ERR_OK);
 	/* no objects at all is allowed (the property is optional) */
 	snprintf(b, sizeof(b), "{\"type\":\"bundle\",%s}", id);
@@ -268,11 +272,11 @@ static long maxrss_kb(void)
 static void stream_memory_is_flat(void **state)
 {
 	static const char obj[] =
-		"{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--8e2e2d2b-17d4-"
-		"4cbf-938f-98ee46b3cd3f\",\"created\":\"2024-03-01T12:00:00.000Z\",\"modified\":"
-		"\"2024-03-01T12:00:00.000Z\",\"pattern\":\"[ipv4-addr:value = '198.51.100.7']\","
-		"\"pattern_type\":\"stix\",\"valid_from\":\"2024-03-01T12:00:00Z\",\"description\":"
-		"\"a string with \\\"quotes\\\", brackets ]} and a backslash \\\\\"},";
+	    "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--8e2e2d2b-17d4-"
+	    "4cbf-938f-98ee46b3cd3f\",\"created\":\"2024-03-01T12:00:00.000Z\",\"modified\":"
+	    "\"2024-03-01T12:00:00.000Z\",\"pattern\":\"[ipv4-addr:value = '198.51.100.7']\","
+	    "\"pattern_type\":\"stix\",\"valid_from\":\"2024-03-01T12:00:00Z\",\"description\":"
+	    "\"a string with \\\"quotes\\\", brackets ]} and a backslash \\\\\"},";
 	const size_t target = (size_t)200 << 20;
 	char chunk[65536];
 	size_t fill = 0, fed = 0, total = 0;
@@ -285,7 +289,8 @@ static void stream_memory_is_flat(void **state)
 	assert_int_equal(bundle_stream_feed(s, head, strlen(head), noop_cb, &total, &err), ERR_OK);
 	while (fed < target) {
 		if (fill + sizeof(obj) > sizeof(chunk)) {
-			assert_int_equal(bundle_stream_feed(s, chunk, fill, noop_cb, &total, &err), 0);
+			assert_int_equal(bundle_stream_feed(s, chunk, fill, noop_cb, &total, &err),
+					 0);
 			fed += fill;
 			fill = 0;
 		}
@@ -306,8 +311,8 @@ static void stream_memory_is_flat(void **state)
 
 /* ---- objects ---- */
 
-#define INDICATOR(valid_from)                                                                 \
-	"{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--8e2e2d2b-"            \
+#define INDICATOR(valid_from)                                                                      \
+	"{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--8e2e2d2b-"           \
 	"17d4-4cbf-938f-98ee46b3cd3f\",\"created\":\"2024-03-01T12:00:00.000Z\",\"modified\":"     \
 	"\"2024-03-02T12:00:00.250Z\",\"revoked\":true,\"pattern\":\"[file:hashes.'SHA-256' = "    \
 	"'aa']\",\"pattern_type\":\"stix\",\"valid_from\":\"" valid_from "\","                     \
@@ -331,8 +336,9 @@ static void object_info_and_tlp(void **state)
 	struct err_detail err;
 
 	jdoc_init(&d, 0);
-	assert_int_equal(stix_validate_object(parse(&d, INDICATOR("2024-03-01T12:00:00Z")), 0, &info,
-					      &err), ERR_OK);
+	assert_int_equal(
+	    stix_validate_object(parse(&d, INDICATOR("2024-03-01T12:00:00Z")), 0, &info, &err),
+	    ERR_OK);
 	assert_string_equal(info.type, "indicator");
 	assert_string_equal(info.id, "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f");
 	assert_int_equal(info.kind, STIX_SDO);
@@ -342,25 +348,35 @@ static void object_info_and_tlp(void **state)
 	assert_int_equal(info.tlp, TLP_AMBER_STRICT);
 
 	/* error format: index, id, property */
-	assert_int_equal(stix_validate_object(parse(&d, INDICATOR("2024-13-01T00:00:00Z")), 12, &info,
-					      &err), ERR_INVALID);
+	assert_int_equal(
+	    stix_validate_object(parse(&d, INDICATOR("2024-13-01T00:00:00Z")), 12, &info, &err),
+	    ERR_INVALID);
 	assert_string_equal(err.field, "objects[12].valid_from");
 	assert_string_equal(err.message, "objects[12] (indicator--8e2e2d2b-17d4-4cbf-938f-"
-			    "98ee46b3cd3f) .valid_from: not an RFC 3339 timestamp");
+					 "98ee46b3cd3f) .valid_from: not an RFC 3339 timestamp");
 
 	/* an SCO without spec_version or timestamps, and a custom object */
-	assert_int_equal(stix_validate_object(
+	assert_int_equal(
+	    stix_validate_object(
 		parse(&d, "{\"type\":\"domain-name\",\"id\":\"domain-name--3c10e93f-798e-5a26-a0c1-"
-			  "08156efab7f5\",\"value\":\"example.com\"}"), 0, &info, &err), ERR_OK);
+			  "08156efab7f5\",\"value\":\"example.com\"}"),
+		0, &info, &err),
+	    ERR_OK);
 	assert_int_equal(info.kind, STIX_SCO);
 	assert_true(info.created_ms == 0 && info.modified_ms == 0);
 	assert_int_equal(info.tlp, TLP_NONE);
-	assert_int_equal(stix_validate_object(
-		parse(&d, "{\"type\":\"x-cert-ticket\",\"spec_version\":\"2.1\",\"id\":\"x-cert-ticket--"
-			  "3c10e93f-798e-4a26-a0c1-08156efab7f5\",\"created\":\"2024-03-01T12:00:00.000Z\","
-			  "\"modified\":\"2024-03-01T12:00:00.000Z\",\"ticket_no\":12,\"extensions\":{"
-			  "\"extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e\":{"
-			  "\"extension_type\":\"new-sdo\"}}}"), 0, &info, &err), ERR_OK);
+	assert_int_equal(
+	    stix_validate_object(
+		parse(
+		    &d,
+		    "{\"type\":\"x-cert-ticket\",\"spec_version\":\"2.1\",\"id\":\"x-cert-ticket--"
+		    "3c10e93f-798e-4a26-a0c1-08156efab7f5\",\"created\":\"2024-03-01T12:00:00."
+		    "000Z\","
+		    "\"modified\":\"2024-03-01T12:00:00.000Z\",\"ticket_no\":12,\"extensions\":{"
+		    "\"extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e\":{"
+		    "\"extension_type\":\"new-sdo\"}}}"),
+		0, &info, &err),
+	    ERR_OK);
 	assert_int_equal(info.kind, STIX_CUSTOM);
 	jdoc_release(&d);
 }
@@ -410,14 +426,14 @@ static void duplicates_set(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(invalid_corpus_gives_expected_errors),
-		cmocka_unit_test(valid_examples_pass),
-		cmocka_unit_test(stream_chunking_does_not_matter),
-		cmocka_unit_test(stream_envelope_rules),
-		cmocka_unit_test(stream_memory_is_flat),
-		cmocka_unit_test(object_info_and_tlp),
-		cmocka_unit_test(identifiers),
-		cmocka_unit_test(duplicates_set),
+	    cmocka_unit_test(invalid_corpus_gives_expected_errors),
+	    cmocka_unit_test(valid_examples_pass),
+	    cmocka_unit_test(stream_chunking_does_not_matter),
+	    cmocka_unit_test(stream_envelope_rules),
+	    cmocka_unit_test(stream_memory_is_flat),
+	    cmocka_unit_test(object_info_and_tlp),
+	    cmocka_unit_test(identifiers),
+	    cmocka_unit_test(duplicates_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

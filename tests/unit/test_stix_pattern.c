@@ -44,11 +44,11 @@ static char *render(const char *s)
 	return buf_detach(&b, NULL);
 }
 
-#define ASSERT_RENDER(pat, want)                                                                \
-	do {                                                                                    \
-		char *got_ = render(pat);                                                       \
-		assert_string_equal(got_, want);                                                \
-		free(got_);                                                                     \
+#define ASSERT_RENDER(pat, want)                                                                   \
+	do {                                                                                       \
+		char *got_ = render(pat);                                                          \
+		assert_string_equal(got_, want);                                                   \
+		free(got_);                                                                        \
 	} while (0)
 
 static void extracts_comparisons(void **state)
@@ -58,12 +58,14 @@ static void extracts_comparisons(void **state)
 	ASSERT_RENDER("[ipv4-addr:value ISSUBSET '198.51.100.0/24']",
 		      "0 ipv4-addr:value ISSUBSET s:198.51.100.0/24");
 	ASSERT_RENDER("[url:value = 'http://x/\\'q\\'\\\\']", "0 url:value = s:http://x/'q'\\");
-	ASSERT_RENDER("[domain-name:value = 'a.example' OR domain-name:value LIKE '%.b.example'] "
-		      "FOLLOWEDBY [email-addr:value NOT = 'x@y.example'] WITHIN 60 SECONDS",
-		      "0 domain-name:value = s:a.example | 0 domain-name:value LIKE s:%.b.example | "
-		      "1 email-addr:value NOT = s:x@y.example");
-	ASSERT_RENDER("[network-traffic:dst_port IN (80, 443) AND EXISTS network-traffic:src_ref]",
-		      "0 network-traffic:dst_port IN i:80,i:443 | 0 network-traffic:src_ref EXISTS");
+	ASSERT_RENDER(
+	    "[domain-name:value = 'a.example' OR domain-name:value LIKE '%.b.example'] "
+	    "FOLLOWEDBY [email-addr:value NOT = 'x@y.example'] WITHIN 60 SECONDS",
+	    "0 domain-name:value = s:a.example | 0 domain-name:value LIKE s:%.b.example | "
+	    "1 email-addr:value NOT = s:x@y.example");
+	ASSERT_RENDER(
+	    "[network-traffic:dst_port IN (80, 443) AND EXISTS network-traffic:src_ref]",
+	    "0 network-traffic:dst_port IN i:80,i:443 | 0 network-traffic:src_ref EXISTS");
 	ASSERT_RENDER("[file:extensions.'windows-pebinary-ext'.sections[*].entropy >= 7.5]",
 		      "0 file:extensions.'windows-pebinary-ext'.sections[*].entropy >= f:7.5");
 	ASSERT_RENDER("[x-thing:list[-1] != -3 AND x-thing:flag = TRUE AND x-thing:t < "
@@ -107,9 +109,12 @@ static void rejects_with_position(void **state)
 		    "pattern: position 21: invalid escape in string (only \\' and \\\\)");
 	check_error("[ipv4-addr value = 'x']", ERR_SYNTAX,
 		    "pattern: position 11: expected ':' after the object type");
-	check_error("[IPv4-addr:value = 'x']", ERR_SYNTAX, "pattern: position 1: not an object type");
-	check_error("[a-b:c LIKE 3]", ERR_SYNTAX, "pattern: position 12: LIKE needs a string literal");
-	check_error("[a-b:c > true]", ERR_SYNTAX, "pattern: position 9: > needs an orderable literal");
+	check_error("[IPv4-addr:value = 'x']", ERR_SYNTAX,
+		    "pattern: position 1: not an object type");
+	check_error("[a-b:c LIKE 3]", ERR_SYNTAX,
+		    "pattern: position 12: LIKE needs a string literal");
+	check_error("[a-b:c > true]", ERR_SYNTAX,
+		    "pattern: position 9: > needs an orderable literal");
 	check_error("[a-b:c = 1] WITHIN 0 SECONDS", ERR_SYNTAX,
 		    "pattern: position 19: expected a positive number of seconds");
 	check_error("[a-b:c = 1] REPEATS 2", ERR_SYNTAX,
@@ -165,9 +170,9 @@ static void caps_hold(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(extracts_comparisons),
-		cmocka_unit_test(rejects_with_position),
-		cmocka_unit_test(caps_hold),
+	    cmocka_unit_test(extracts_comparisons),
+	    cmocka_unit_test(rejects_with_position),
+	    cmocka_unit_test(caps_hold),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

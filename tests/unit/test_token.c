@@ -27,8 +27,12 @@ static void malformed_tokens_are_refused(void **state)
 {
 	char lookup[TOKEN_LOOKUP_LEN + 1];
 	uint8_t hash[TOKEN_HASH_LEN];
-	const char *bad[] = {"", "atl_", "abc_0123456789abcdef_x", "atl_0123456789ABCDEF_x",
-			     "atl_0123456789abcde_xx", "atl_0123456789abcdefxsecret"};
+	const char *bad[] = {"",
+			     "atl_",
+			     "abc_0123456789abcdef_x",
+			     "atl_0123456789ABCDEF_x",
+			     "atl_0123456789abcde_xx",
+			     "atl_0123456789abcdefxsecret"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(token_parse(bad[i], strlen(bad[i]), lookup, hash), ERR_UNAUTH);
 }
@@ -65,9 +69,9 @@ static void validators(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(generated_tokens_parse_to_their_hash),
-		cmocka_unit_test(malformed_tokens_are_refused),
-		cmocka_unit_test(validators),
+	    cmocka_unit_test(generated_tokens_parse_to_their_hash),
+	    cmocka_unit_test(malformed_tokens_are_refused),
+	    cmocka_unit_test(validators),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

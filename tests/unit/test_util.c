@@ -38,8 +38,9 @@ static void rfc3339_parses_and_rejects(void **state)
 	assert_int_equal(time_parse_rfc3339(off, strlen(off), 1, &ms), ERR_INVALID);
 	assert_int_equal(time_parse_rfc3339(off, strlen(off), 0, &ms), ERR_OK);
 	assert_true(ms == INT64_C(1463041047000));
-	const char *bad[] = {"2016-02-30T00:00:00Z", "2015-02-29T00:00:00Z", "2016-05-12 08:17:27Z",
-			     "2016-05-12T24:00:00Z", "2016-05-12T08:17:27", "2016-05-12T08:17:27.Z",
+	const char *bad[] = {"2016-02-30T00:00:00Z", "2015-02-29T00:00:00Z",
+			     "2016-05-12 08:17:27Z", "2016-05-12T24:00:00Z",
+			     "2016-05-12T08:17:27",  "2016-05-12T08:17:27.Z",
 			     "2016-05-12T08:17:27Zx"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(time_parse_rfc3339(bad[i], strlen(bad[i]), 1, &ms), ERR_INVALID);
@@ -65,9 +66,9 @@ static void rfc3339_parses_and_rejects(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(buf_respects_its_maximum),
-		cmocka_unit_test(buf_escapes_json),
-		cmocka_unit_test(rfc3339_parses_and_rejects),
+	    cmocka_unit_test(buf_respects_its_maximum),
+	    cmocka_unit_test(buf_escapes_json),
+	    cmocka_unit_test(rfc3339_parses_and_rejects),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
