@@ -50,7 +50,7 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/atalaya-bench-http.XXXXXX")
 data=$tmp/data
-chmod 711 "$tmp" # started as root, serve drops to 'nobody', which must reach $data
+chmod 711 "$tmp" # started as root, serve drops to its service user (atalaya), which must reach $data
 pid=""
 
 stop_daemon() {
