@@ -12,7 +12,7 @@
 struct metrics;
 struct reports;
 struct spam;
-struct warning;
+struct alert;
 
 struct node {
 	struct config *cfg;
@@ -21,7 +21,7 @@ struct node {
 	struct metrics *metrics;
 	struct reports *reports; /* incident exchange (src/report) */
 	struct spam *spam;	 /* anti-spam and DNSBL (src/spam) */
-	struct warning *warning; /* observable index and alerts (src/alert) */
+	struct alert *alert;	 /* observable index and alerts (src/alert) */
 	char *spool_dir;	 /* DATA/spool: bodies too large for memory */
 	/* Called on the committing thread right after a report's transaction
 	 * commits (the early-warning service indexes it and raises alerts).

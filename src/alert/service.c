@@ -40,7 +40,7 @@ struct sse_event {
 
 #define SSE_KEEPALIVE_S 15 /* a comment line on idle streams, for proxies */
 
-struct warning {
+struct alert {
 	struct node *node;
 	struct index *idx;
 	double build_seconds;
@@ -65,8 +65,8 @@ struct warning {
 	struct sse_event ring[SSE_RING];
 	uint64_t next_seq; /* of the next event published */
 	bool sse_stopping;
-	struct warning_park *parked; /* idle streams, suspended in MHD */
-	pthread_t ticker;	     /* wakes parked streams for their keep-alive */
+	struct alert_park *parked; /* idle streams, suspended in MHD */
+	pthread_t ticker;	   /* wakes parked streams for their keep-alive */
 	bool ticker_started;
 
 	struct delivery *dlv;
@@ -83,7 +83,7 @@ static uint32_t value_hash(const char *v, size_t n)
 	return (uint32_t)(h ^ (h >> 32)) & (SIGHTED_BITS - 1);
 }
 
-bool warning_in_constituency(struct warning *w, int64_t member, const char *value, size_t len)
+bool alert_in_constituency(struct alert *w, int64_t member, const char *value, size_t len)
 {
 	struct observable o;
 	struct err_detail e;
@@ -98,24 +98,24 @@ bool warning_in_constituency(struct warning *w, int64_t member, const char *valu
 	return in;
 }
 
-void warning_note_sighting(struct warning *w, const char *value, size_t len)
+void alert_note_sighting(struct alert *w, const char *value, size_t len)
 {
 	uint32_t b = value_hash(value, len);
 	atomic_fetch_or_explicit(&w->sighted[b / 64], 1ull << (b % 64), memory_order_release);
 }
 
-bool warning_maybe_sighted(struct warning *w, const char *value, size_t len)
+bool alert_maybe_sighted(struct alert *w, const char *value, size_t len)
 {
 	uint32_t b = value_hash(value, len);
 	return (atomic_load_explicit(&w->sighted[b / 64], memory_order_acquire) >> (b % 64)) & 1;
 }
 
-struct index *warning_index(struct warning *w)
+struct index *alert_index(struct alert *w)
 {
 	return w->idx;
 }
 
-double warning_build_seconds(const struct warning *w)
+double alert_build_seconds(const struct alert *w)
 {
 	return w->build_seconds;
 }
@@ -138,11 +138,11 @@ struct deferred {
 };
 
 struct extract {
-	struct warning *w;
+	struct alert *w;
 	struct jdoc doc; /* each object is parsed into it in turn */
 	int64_t report;
 	int64_t received;
-	warning_obs_fn fn;
+	alert_obs_fn fn;
 	void *ctx;
 	const struct jv *obj; /* the object at hand, while fn runs for its observables */
 	/* side effects of a new report (NULL when only walking) */
@@ -631,7 +631,7 @@ static int extract_run(struct extract *x)
 	return x->rc;
 }
 
-int warning_extract_report(struct warning *w, int64_t report_seq, warning_obs_fn fn, void *ctx)
+int alert_extract_report(struct alert *w, int64_t report_seq, alert_obs_fn fn, void *ctx)
 {
 	struct extract x;
 	memset(&x, 0, sizeof(x));
@@ -645,8 +645,8 @@ int warning_extract_report(struct warning *w, int64_t report_seq, warning_obs_fn
 /* ------------------------------------------------------------------ */
 /* constituencies                                                      */
 
-int warning_constituency_entry(const char *field, json_t *v, struct observable *o,
-			       struct err_detail *err)
+int alert_constituency_entry(const char *field, json_t *v, struct observable *o,
+			     struct err_detail *err)
 {
 	char num[32];
 	const char *text;
@@ -686,14 +686,14 @@ static struct prefixset *build_set(json_t *cidrs, json_t *asns, json_t *domains)
 		json_array_foreach(lists[k], i, v)
 		{
 			struct observable o;
-			if (!warning_constituency_entry(names[k], v, &o, NULL))
+			if (!alert_constituency_entry(names[k], v, &o, NULL))
 				prefixset_add(set, &o, NULL);
 		}
 	}
 	return set;
 }
 
-static void swap_set(struct warning *w, int64_t member, struct prefixset *set)
+static void swap_set(struct alert *w, int64_t member, struct prefixset *set)
 {
 	struct prefixset *old = NULL;
 	pthread_mutex_lock(&w->clock);
@@ -712,8 +712,8 @@ static void swap_set(struct warning *w, int64_t member, struct prefixset *set)
 	prefixset_free(old);
 }
 
-int warning_set_constituency(struct warning *w, int64_t member, json_t *cidrs, json_t *asns,
-			     json_t *domains, struct err_detail *err)
+int alert_set_constituency(struct alert *w, int64_t member, json_t *cidrs, json_t *asns,
+			   json_t *domains, struct err_detail *err)
 {
 	struct store_conn *c;
 	int rc = store_write_begin(w->node->st, &c);
@@ -740,7 +740,7 @@ int warning_set_constituency(struct warning *w, int64_t member, json_t *cidrs, j
 	return rc;
 }
 
-static int load_constituencies(struct warning *w)
+static int load_constituencies(struct alert *w)
 {
 	struct store_conn *c = store_reader(w->node->st);
 	if (!c)
@@ -761,7 +761,7 @@ static int load_constituencies(struct warning *w)
 /* ------------------------------------------------------------------ */
 /* secrets and signatures                                              */
 
-void warning_sign(const char *key, const char *body, size_t n, char out[80])
+void alert_sign(const char *key, const char *body, size_t n, char out[80])
 {
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	crypto_auth_hmacsha256_state st;
@@ -772,7 +772,7 @@ void warning_sign(const char *key, const char *body, size_t n, char out[80])
 	sodium_bin2hex(out + 7, 80 - 7, mac, sizeof(mac));
 }
 
-int warning_new_secret(struct node *node, int64_t member, char out[65])
+int alert_new_secret(struct node *node, int64_t member, char out[65])
 {
 	unsigned char raw[32];
 	struct store_conn *c;
@@ -830,7 +830,7 @@ static void alert_priority(json_t *a)
 	}
 }
 
-json_t *warning_alert_json(struct store_conn *c, int64_t id, bool steps)
+json_t *alert_alert_json(struct store_conn *c, int64_t id, bool steps)
 {
 	static const char sql[] =
 	    "SELECT a.id, a.member, a.created, a.state, a.observables, a.level, a.escalate_at, "
@@ -909,11 +909,11 @@ json_t *warning_alert_json(struct store_conn *c, int64_t id, bool steps)
 /* Resumes the parked streams of `member` (all of them for -1). Under slock:
  * a stream parks under the same lock, so no event slips between its last
  * look and its suspension. */
-static void wake_parked(struct warning *w, int64_t member)
+static void wake_parked(struct alert *w, int64_t member)
 {
-	struct warning_park **pp = &w->parked;
+	struct alert_park **pp = &w->parked;
 	while (*pp) {
-		struct warning_park *p = *pp;
+		struct alert_park *p = *pp;
 		if (member >= 0 && p->member != member) {
 			pp = &p->next;
 			continue;
@@ -924,8 +924,8 @@ static void wake_parked(struct warning *w, int64_t member)
 	}
 }
 
-bool warning_stream_park(struct warning *w, struct warning_park *p, struct MHD_Connection *conn,
-			 int64_t member, uint64_t cursor)
+bool alert_stream_park(struct alert *w, struct alert_park *p, struct MHD_Connection *conn,
+		       int64_t member, uint64_t cursor)
 {
 	bool parked = false;
 	pthread_mutex_lock(&w->slock);
@@ -946,7 +946,7 @@ bool warning_stream_park(struct warning *w, struct warning_park *p, struct MHD_C
 	return parked;
 }
 
-void warning_streams_close(struct warning *w)
+void alert_streams_close(struct alert *w)
 {
 	if (!w)
 		return;
@@ -960,7 +960,7 @@ void warning_streams_close(struct warning *w)
 /* Every keep-alive period, parked streams are resumed to send one. */
 static void *ticker_main(void *arg)
 {
-	struct warning *w = arg;
+	struct alert *w = arg;
 	pthread_mutex_lock(&w->slock);
 	while (!w->sse_stopping) {
 		struct timespec until;
@@ -975,7 +975,7 @@ static void *ticker_main(void *arg)
 	return NULL;
 }
 
-void warning_publish(struct warning *w, int64_t member, uint64_t alert_id, const char *json)
+void alert_publish(struct alert *w, int64_t member, uint64_t alert_id, const char *json)
 {
 	size_t n = strlen(json) + 64;
 	char *text = xmalloc(n);
@@ -992,7 +992,7 @@ void warning_publish(struct warning *w, int64_t member, uint64_t alert_id, const
 	pthread_mutex_unlock(&w->slock);
 }
 
-uint64_t warning_stream_head(struct warning *w)
+uint64_t alert_stream_head(struct alert *w)
 {
 	pthread_mutex_lock(&w->slock);
 	uint64_t h = w->next_seq;
@@ -1000,8 +1000,8 @@ uint64_t warning_stream_head(struct warning *w)
 	return h;
 }
 
-long warning_stream_next(struct warning *w, int64_t member, uint64_t *cursor, char *out, size_t max,
-			 int wait_ms)
+long alert_stream_next(struct alert *w, int64_t member, uint64_t *cursor, char *out, size_t max,
+		       int wait_ms)
 {
 	long n = 0;
 	struct timespec until;
@@ -1070,7 +1070,7 @@ struct obs_age {
 };
 
 struct commit_ctx {
-	struct warning *w;
+	struct alert *w;
 	struct extract *x;
 	int64_t report;
 	int64_t now;
@@ -1332,7 +1332,7 @@ static int record_report(struct commit_ctx *cc, json_t *created)
 }
 
 /* TLP:CLEAR indicators meant for blocking feed the DNSBL (code 9). */
-static void feed_dnsbl(struct warning *w, struct extract *x)
+static void feed_dnsbl(struct alert *w, struct extract *x)
 {
 	size_t listed, removed;
 	int rc = spam_incident_feed(w->node->spam, x->subject.owner, x->report_id, x->block,
@@ -1341,7 +1341,7 @@ static void feed_dnsbl(struct warning *w, struct extract *x)
 		log_err("event=dnsbl_incident report=%s error=\"%s\"", x->report_id, err_str(rc));
 }
 
-static void process_report(struct warning *w, int64_t report, bool side_effects)
+static void process_report(struct alert *w, int64_t report, bool side_effects)
 {
 	struct commit_ctx cc;
 	struct extract x;
@@ -1365,8 +1365,7 @@ static void process_report(struct warning *w, int64_t report, bool side_effects)
 	int rc = extract_run(&x);
 	pthread_mutex_unlock(&w->clock);
 	if (rc && rc != ERR_NOT_FOUND)
-		log_warn("event=warning_index report=%" PRId64 " error=\"%s\"", report,
-			 err_str(rc));
+		log_warn("event=alert_index report=%" PRId64 " error=\"%s\"", report, err_str(rc));
 	if (side_effects) {
 		json_t *created = json_array();
 		index_publish(w->idx); /* lookups see it before the alert leaves */
@@ -1377,19 +1376,19 @@ static void process_report(struct warning *w, int64_t report, bool side_effects)
 		size_t si;
 		json_t *srow;
 		json_array_foreach(cc.sightings, si, srow)
-		    warning_note_sighting(w, json_string_value(json_array_get(srow, 0)),
-					  json_string_length(json_array_get(srow, 0)));
+		    alert_note_sighting(w, json_string_value(json_array_get(srow, 0)),
+					json_string_length(json_array_get(srow, 0)));
 		size_t i;
 		json_t *a;
 		struct store_conn *rd = store_reader(w->node->st);
 		json_array_foreach(created, i, a)
 		{
 			int64_t id = json_integer_value(json_array_get(a, 0));
-			json_t *aj = rd ? warning_alert_json(rd, id, false) : NULL;
+			json_t *aj = rd ? alert_alert_json(rd, id, false) : NULL;
 			if (aj) {
 				char *text = json_dumps(aj, JSON_COMPACT);
-				warning_publish(w, json_integer_value(json_array_get(a, 1)),
-						(uint64_t)id, text);
+				alert_publish(w, json_integer_value(json_array_get(a, 1)),
+					      (uint64_t)id, text);
 				free(text);
 				json_decref(aj);
 			}
@@ -1418,7 +1417,7 @@ static void process_report(struct warning *w, int64_t report, bool side_effects)
 
 static void *indexer_main(void *arg)
 {
-	struct warning *w = arg;
+	struct alert *w = arg;
 	pthread_mutex_lock(&w->qlock);
 	for (;;) {
 		while (!w->qlen && !w->stopping)
@@ -1436,9 +1435,9 @@ static void *indexer_main(void *arg)
 	return NULL;
 }
 
-void warning_report_committed(struct node *node, int64_t report_seq)
+void alert_report_committed(struct node *node, int64_t report_seq)
 {
-	struct warning *w = node->warning;
+	struct alert *w = node->alert;
 	if (!w)
 		return;
 	pthread_mutex_lock(&w->qlock);
@@ -1458,7 +1457,7 @@ void warning_report_committed(struct node *node, int64_t report_seq)
 	pthread_mutex_unlock(&w->qlock);
 }
 
-void warning_kick(struct warning *w)
+void alert_kick(struct alert *w)
 {
 	delivery_kick(w->dlv);
 }
@@ -1466,9 +1465,9 @@ void warning_kick(struct warning *w)
 /* ------------------------------------------------------------------ */
 /* start and stop                                                      */
 
-int warning_new(struct node *node, struct warning **out, struct err_detail *err)
+int alert_new(struct node *node, struct alert **out, struct err_detail *err)
 {
-	struct warning *w = xcalloc(1, sizeof(*w));
+	struct alert *w = xcalloc(1, sizeof(*w));
 	w->node = node;
 	w->idx = index_new();
 	pthread_mutex_init(&w->qlock, NULL);
@@ -1476,14 +1475,14 @@ int warning_new(struct node *node, struct warning **out, struct err_detail *err)
 	pthread_mutex_init(&w->clock, NULL);
 	pthread_mutex_init(&w->slock, NULL);
 	pthread_cond_init(&w->scond, NULL);
-	node->warning = w;
+	node->alert = w;
 	load_constituencies(w);
 	struct store_conn *sc = store_reader(node->st);
 	if (sc) {
 		sqlite3_stmt *q = store_stmt(sc, "SELECT DISTINCT value FROM sightings");
 		while (sqlite3_step(q) == SQLITE_ROW)
-			warning_note_sighting(w, (const char *)sqlite3_column_text(q, 0),
-					      (size_t)sqlite3_column_bytes(q, 0));
+			alert_note_sighting(w, (const char *)sqlite3_column_text(q, 0),
+					    (size_t)sqlite3_column_bytes(q, 0));
 		sqlite3_reset(q);
 	}
 
@@ -1496,7 +1495,7 @@ int warning_new(struct node *node, struct warning **out, struct err_detail *err)
 	free(mark);
 	struct store_conn *c = store_reader(node->st);
 	if (!c) {
-		warning_free(w);
+		alert_free(w);
 		return err_set(err, ERR_STORE, "", "the store cannot be read");
 	}
 	int64_t *seqs = NULL;
@@ -1534,30 +1533,30 @@ int warning_new(struct node *node, struct warning **out, struct err_detail *err)
 		w->ticker_started = true;
 	if (pthread_create(&w->indexer, NULL, indexer_main, w)) {
 		free(seqs);
-		warning_free(w);
+		alert_free(w);
 		return err_set(err, ERR_INTERNAL, "", "cannot start the indexer thread");
 	}
 	w->indexer_started = true;
 	for (size_t i = 0; i < n; i++)
 		if (seqs[i] > done)
-			warning_report_committed(node, seqs[i]);
+			alert_report_committed(node, seqs[i]);
 	free(seqs);
-	node->report_committed = warning_report_committed;
+	node->report_committed = alert_report_committed;
 	*out = w;
 	return ERR_OK;
 }
 
-void warning_free(struct warning *w)
+void alert_free(struct alert *w)
 {
 	if (!w)
 		return;
-	if (w->node->report_committed == warning_report_committed)
+	if (w->node->report_committed == alert_report_committed)
 		w->node->report_committed = NULL;
 	pthread_mutex_lock(&w->qlock);
 	w->stopping = true;
 	pthread_cond_broadcast(&w->qcond);
 	pthread_mutex_unlock(&w->qlock);
-	warning_streams_close(w);
+	alert_streams_close(w);
 	if (w->ticker_started)
 		pthread_join(w->ticker, NULL);
 	if (w->indexer_started)
@@ -1570,7 +1569,7 @@ void warning_free(struct warning *w)
 	for (size_t i = 0; i < SSE_RING; i++)
 		free(w->ring[i].text);
 	free(w->queue);
-	if (w->node->warning == w)
-		w->node->warning = NULL;
+	if (w->node->alert == w)
+		w->node->alert = NULL;
 	free(w);
 }

@@ -688,7 +688,7 @@ int cmd_serve(int argc, char **argv)
 	/* early warning (issue 4): index built from the store, indexer and
 	 * alert delivery threads; sets node.report_committed */
 	if (!rc)
-		rc = warning_new(&node, &node.warning, &err);
+		rc = alert_new(&node, &node.alert, &err);
 	/* end early warning */
 	if (rc) {
 		log_err("event=start error=\"%s\"", err.message[0] ? err.message : err_str(rc));
@@ -720,7 +720,7 @@ int cmd_serve(int argc, char **argv)
 	 * one transaction: what was acknowledged is on disk), for at most
 	 * shutdown_timeout_seconds; alert streams end first. */
 	server_quiesce(srv);
-	warning_streams_close(node.warning);
+	alert_streams_close(node.alert);
 	unsigned cut = drain(srv, &sigs, cfg.shutdown_timeout_seconds);
 	if (cut)
 		log_warn("event=shutdown_timeout requests_cut=%u seconds=%" PRId64, cut,
@@ -728,8 +728,8 @@ int cmd_serve(int argc, char **argv)
 	server_stop(srv);
 	spam_free(node.spam); /* anti-spam: DNS threads and expiry stop here */
 	node.spam = NULL;
-	warning_free(node.warning); /* early warning: after the server (streams) */
-	node.warning = NULL;
+	alert_free(node.alert); /* early warning: after the server (streams) */
+	node.alert = NULL;
 	rc = 0;
 	log_info("event=stopped");
 done:
@@ -738,7 +738,7 @@ done:
 	server_tls_free(tls);
 	dnsbl_listen_close(&dns_l); /* anti-spam: sockets not handed to the server */
 	spam_free(node.spam);
-	warning_free(node.warning); /* early warning */
+	alert_free(node.alert); /* early warning */
 	metrics_free(node.metrics);
 	directory_free(node.dir);
 	store_close(node.st);

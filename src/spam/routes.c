@@ -459,7 +459,7 @@ static void post_delisting_request(struct request *r)
 	/* A source is the business of the member whose networks hold it. */
 	const char *value = jstr(in, "value");
 	if (r->who.role != ROLE_ADMIN && value &&
-	    !warning_in_constituency(r->node->warning, r->who.member_id, value, strlen(value))) {
+	    !alert_in_constituency(r->node->alert, r->who.member_id, value, strlen(value))) {
 		http_error(
 		    r, 403, "forbidden", "value",
 		    "value: '%.100s' is not in your constituency; only the member whose "
