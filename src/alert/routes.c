@@ -6,6 +6,7 @@
 
 #include "alert/delivery.h"
 #include "alert/service.h"
+#include "index/indexer.h"
 #include "api/common.h"
 #include "index/prefixset.h"
 #include "policy/policy.h"
@@ -31,6 +32,16 @@ static struct alert *service(struct request *r)
 		return NULL;
 	}
 	return r->node->alert;
+}
+
+/* The index and constituencies (src/index), with the same answer when absent. */
+static struct indexer *indexer_of(struct request *r)
+{
+	if (!r->node->indexer) {
+		http_error(r, 503, "unavailable", NULL, "the early-warning service is not running");
+		return NULL;
+	}
+	return r->node->indexer;
 }
 
 /* --- report metadata, memoised per request --- */
@@ -133,7 +144,7 @@ static void get_constituency(struct request *r)
 
 static void put_constituency(struct request *r)
 {
-	struct alert *w = service(r);
+	struct indexer *w = indexer_of(r);
 	json_error_t jerr;
 	struct err_detail err;
 	if (!w)
@@ -180,7 +191,7 @@ static void put_constituency(struct request *r)
 		{
 			struct observable o;
 			err_clear(&err);
-			if (alert_constituency_entry(names[k], v, &o, &err)) {
+			if (constituency_entry(names[k], v, &o, &err)) {
 				char field[48];
 				snprintf(field, sizeof(field), "%s[%zu]", names[k], i);
 				http_error(r, 422, "invalid_field", field, "%s", err.message);
@@ -201,8 +212,8 @@ static void put_constituency(struct request *r)
 	json_decref(in);
 	if (!bad) {
 		err_clear(&err);
-		int rc =
-		    alert_set_constituency(w, r->who.member_id, canon[0], canon[1], canon[2], &err);
+		int rc = constituency_set(indexer_constituency(w), r->node->st, r->who.member_id,
+					  canon[0], canon[1], canon[2], &err);
 		if (rc) {
 			http_error_detail(r, rc, &err);
 		} else {
@@ -262,10 +273,10 @@ static void get_overlaps(struct request *r)
 			json_array_foreach(arr, i, v)
 			{
 				struct observable o;
-				if (alert_constituency_entry(k == 0   ? "cidrs"
-							     : k == 1 ? "asns"
-								      : "domains",
-							     v, &o, NULL))
+				if (constituency_entry(k == 0	? "cidrs"
+						       : k == 1 ? "asns"
+								: "domains",
+						       v, &o, NULL))
 					continue;
 				prefixset_add(es[n].set, &o, NULL);
 				json_array_append_new(es[n].values,
@@ -369,14 +380,14 @@ static int collect(const struct index_match *m, void *ctx)
 }
 
 /* The answer for one value; NULL and *err set when it is not an observable. */
-static json_t *lookup_one(struct request *r, struct alert *w, const char *value,
+static json_t *lookup_one(struct request *r, struct indexer *w, const char *value,
 			  struct rmeta **memo, struct audit_list *audit, struct err_detail *err)
 {
 	struct observable *o = arena_alloc(&r->arena, sizeof(*o));
 	if (observable_normalise(OBS_AUTO, value, strlen(value), o, err))
 		return NULL;
 	struct hits hs = {.r = r};
-	index_lookup(alert_index(w), o, collect, &hs);
+	index_lookup(indexer_index(w), o, collect, &hs);
 	static const char osql[] = "SELECT stix_id, type, modified FROM objects WHERE seq = ?";
 	sqlite3_stmt *s = store_stmt(store_reader(r->node->st), osql);
 	json_t *matches = json_array(), *members = json_array();
@@ -436,7 +447,7 @@ static json_t *lookup_one(struct request *r, struct alert *w, const char *value,
 	}
 	/* sightings of the value itself: members' own, and those of visible reports */
 	int64_t sightings = 0;
-	bool maybe = alert_maybe_sighted(w, o->value, o->len);
+	bool maybe = indexer_maybe_sighted(w, o->value, o->len);
 	sqlite3_stmt *q =
 	    store_stmt(store_reader(r->node->st),
 		       "SELECT count, seen_at, report FROM sightings WHERE value = ?");
@@ -472,7 +483,7 @@ static json_t *lookup_one(struct request *r, struct alert *w, const char *value,
 
 static void get_lookup(struct request *r)
 {
-	struct alert *w = service(r);
+	struct indexer *w = indexer_of(r);
 	const char *v = http_query(r, "value");
 	struct audit_list audit = {NULL, 0};
 	struct rmeta *memo = NULL;
@@ -497,7 +508,7 @@ static void get_lookup(struct request *r)
 
 static void post_lookup(struct request *r)
 {
-	struct alert *w = service(r);
+	struct indexer *w = indexer_of(r);
 	struct audit_list audit = {NULL, 0};
 	struct rmeta *memo = NULL;
 	json_error_t jerr;
@@ -544,7 +555,7 @@ static void post_lookup(struct request *r)
 
 struct related_ctx {
 	struct request *r;
-	struct alert *w;
+	struct indexer *w;
 	int64_t self;
 	size_t seen;
 	struct hits hs;
@@ -553,15 +564,16 @@ struct related_ctx {
 	bool truncated;
 };
 
-static int related_obs(void *ctx, const struct observable *o, int64_t object_seq, int64_t seen)
+static int related_obs(void *ctx, const struct index_found *f)
 {
 	struct related_ctx *rc = ctx;
+	const struct observable *o = f->o;
 	if (++rc->seen > RELATED_OBSERVABLES_MAX) {
 		rc->truncated = true;
 		return 1;
 	}
 	size_t before = rc->hs.n;
-	index_lookup(alert_index(rc->w), o, collect, &rc->hs);
+	index_lookup(indexer_index(rc->w), o, collect, &rc->hs);
 	if (rc->hs.truncated)
 		rc->truncated = true;
 	const char *mine = NULL;
@@ -595,7 +607,7 @@ static int related_obs(void *ctx, const struct observable *o, int64_t object_seq
 
 static void get_related(struct request *r)
 {
-	struct alert *w = service(r);
+	struct indexer *w = indexer_of(r);
 	struct audit_list audit = {NULL, 0};
 	struct rmeta *memo = NULL;
 	struct store_conn *c = api_reader(r);
@@ -623,7 +635,8 @@ static void get_related(struct request *r)
 	rc.w = w;
 	rc.self = self;
 	rc.hs.r = r;
-	alert_extract_report(w, self, related_obs, &rc);
+	static const struct index_extract_ops ops = {.observable = related_obs};
+	index_extract(r->node, self, &ops, &rc);
 
 	/* group by report, keeping those the caller may see */
 	json_t *by = json_object();
@@ -722,8 +735,8 @@ static void post_sighting(struct request *r)
 			rc = store_error(c, src, "sighting_insert");
 		rc = store_write_end(r->node->st, rc);
 	}
-	if (!rc && r->node->alert)
-		alert_note_sighting(r->node->alert, o->value, o->len);
+	if (!rc && r->node->indexer)
+		indexer_note_sighting(r->node->indexer, o->value, o->len);
 	if (rc)
 		http_error_detail(r, rc, NULL);
 	else
@@ -853,7 +866,7 @@ static void new_secret(struct request *r)
 /* --- the live stream (Server-Sent Events) --- */
 
 struct stream {
-	struct alert *w;
+	struct alert_stream *w;
 	struct MHD_Connection *conn;
 	struct alert_park park;
 	int64_t member;
@@ -903,10 +916,10 @@ static void alert_stream(struct request *r)
 	if (!w)
 		return;
 	struct stream *st = xcalloc(1, sizeof(*st));
-	st->w = w;
+	st->w = alert_stream_of(w);
 	st->member = r->who.member_id;
 	st->conn = r->conn;
-	st->cursor = alert_stream_head(w);
+	st->cursor = alert_stream_head(st->w);
 	r->response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, stream_read, st,
 							stream_free);
 	if (!r->response) {

@@ -10,6 +10,7 @@
 #include "node.h"
 #include "spam/service.h"
 #include "alert/service.h" /* early warning */
+#include "pipeline.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -685,10 +686,12 @@ int cmd_serve(int argc, char **argv)
 		rc = spam_new(&node, &node.spam, &err);
 	if (!rc && *cfg.dns_listen)
 		rc = spam_dns_start(node.spam, &dns_l, &err); /* takes the sockets */
-	/* early warning (issue 4): index built from the store, indexer and
-	 * alert delivery threads; sets node.report_committed */
+	/* early warning (issue 4): alert delivery, then the index built from the
+	 * store and the indexer thread that runs the post-commit pipeline */
 	if (!rc)
 		rc = alert_new(&node, &node.alert, &err);
+	if (!rc)
+		rc = indexer_new(&node, pipeline_subscribers, &node.indexer, &err);
 	/* end early warning */
 	if (rc) {
 		log_err("event=start error=\"%s\"", err.message[0] ? err.message : err_str(rc));
@@ -726,7 +729,8 @@ int cmd_serve(int argc, char **argv)
 		log_warn("event=shutdown_timeout requests_cut=%u seconds=%" PRId64, cut,
 			 cfg.shutdown_timeout_seconds);
 	server_stop(srv);
-	spam_free(node.spam); /* anti-spam: DNS threads and expiry stop here */
+	indexer_free(node.indexer); /* the pipeline stops before its subscribers */
+	spam_free(node.spam);	    /* anti-spam: DNS threads and expiry stop here */
 	node.spam = NULL;
 	alert_free(node.alert); /* early warning: after the server (streams) */
 	node.alert = NULL;
@@ -737,6 +741,7 @@ done:
 		close(fd);
 	server_tls_free(tls);
 	dnsbl_listen_close(&dns_l); /* anti-spam: sockets not handed to the server */
+	indexer_free(node.indexer);
 	spam_free(node.spam);
 	alert_free(node.alert); /* early warning */
 	metrics_free(node.metrics);

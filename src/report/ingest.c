@@ -3,6 +3,7 @@
 #include "formats/bundle_stream.h"
 #include "formats/iodef.h"
 #include "formats/stix.h"
+#include "index/indexer.h"
 #include "policy/policy.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -1112,8 +1113,7 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 			err_set(&in->first_err, rc, "", "the report could not be stored");
 		goto out;
 	}
-	if (in->node->report_committed)
-		in->node->report_committed(in->node, seq);
+	indexer_committed(in->node->indexer, seq); /* the post-commit pipeline */
 	res->objects = in->objects;
 	res->tlp = in->tlp;
 	res->counts_json = in->counts_json;

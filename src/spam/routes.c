@@ -2,9 +2,9 @@
  * reputation, and the DNSBL's listings, imports and exports. The work is in
  * spam/service.c; these handlers decode, call it and answer. */
 #include "spam/routes.h"
-#include "alert/service.h"
 
 #include "api/common.h"
+#include "index/indexer.h"
 #include "spam/service.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -459,7 +459,8 @@ static void post_delisting_request(struct request *r)
 	/* A source is the business of the member whose networks hold it. */
 	const char *value = jstr(in, "value");
 	if (r->who.role != ROLE_ADMIN && value &&
-	    !alert_in_constituency(r->node->alert, r->who.member_id, value, strlen(value))) {
+	    !constituency_holds(r->node->indexer ? indexer_constituency(r->node->indexer) : NULL,
+				r->who.member_id, value, strlen(value))) {
 		http_error(
 		    r, 403, "forbidden", "value",
 		    "value: '%.100s' is not in your constituency; only the member whose "
