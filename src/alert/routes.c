@@ -145,36 +145,20 @@ static void get_constituency(struct request *r)
 static void put_constituency(struct request *r)
 {
 	struct indexer *w = indexer_of(r);
-	json_error_t jerr;
 	struct err_detail err;
-	if (!w)
+	/* each list is checked below, entry by entry, with its canonicaliser */
+	static const struct rj_field fields[] = {
+	    {"cidrs", RJ_ANY, RJ_NULLABLE, 0, 0},
+	    {"asns", RJ_ANY, RJ_NULLABLE, 0, 0},
+	    {"domains", RJ_ANY, RJ_NULLABLE, 0, 0},
+	};
+	json_t *in;
+	if (!w || !(in = api_decode(r, fields, sizeof(fields) / sizeof(fields[0]), false)))
 		return;
-	json_t *in = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &jerr);
-	if (!in) {
-		http_error(r, 400, "invalid_json", NULL, "body: line %d column %d: %s", jerr.line,
-			   jerr.column, jerr.text);
-		return;
-	}
-	if (!json_is_object(in)) {
-		json_decref(in);
-		http_error(r, 422, "invalid_field", NULL,
-			   "body must be a JSON object {\"cidrs\":[],\"asns\":[],\"domains\":[]}");
-		return;
-	}
 	static const char *const names[3] = {"cidrs", "asns", "domains"};
 	json_t *canon[3] = {json_array(), json_array(), json_array()};
-	const char *key;
 	json_t *v;
 	int bad = 0;
-	json_object_foreach(in, key, v)
-	{
-		if (strcmp(key, "cidrs") && strcmp(key, "asns") && strcmp(key, "domains")) {
-			http_error(r, 422, "invalid_field", key,
-				   "%.64s: unknown field (cidrs, asns, domains)", key);
-			bad = 1;
-			break;
-		}
-	}
 	for (int k = 0; k < 3 && !bad; k++) {
 		json_t *arr = json_object_get(in, names[k]);
 		size_t i;

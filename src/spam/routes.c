@@ -197,14 +197,21 @@ static bool hex_bytes(const char *hex, uint8_t *out, size_t n)
 /* {"text": "..."} or {"body_hash": hex, "shingles": [64 x 16 hex]} */
 static bool fp_from_json(struct request *r, const char *data, size_t len, struct spam_fp *fp)
 {
-	json_error_t je;
-	json_t *in = json_loadb(data, len, 0, &je), *v;
+	/* checked below, with messages that say which form is expected */
+	static const struct rj_field fields[] = {
+	    {"text", RJ_ANY, RJ_NULLABLE, 0, 0},
+	    {"body_hash", RJ_ANY, RJ_NULLABLE, 0, 0},
+	    {"shingles", RJ_ANY, RJ_NULLABLE, 0, 0},
+	};
+	struct err_detail err;
+	json_t *in = NULL, *v;
 	bool ok = false;
 	memset(fp, 0, sizeof(*fp));
-	if (!json_is_object(in)) {
-		http_error(r, 400, "invalid_json", NULL,
-			   "the body must be a JSON object: {\"text\": "
-			   "...} or {\"body_hash\": ..., \"shingles\": [...]}");
+	err_clear(&err);
+	int rc = reqjson_decode(data, len, (size_t)r->node->cfg->json_depth_max, fields,
+				sizeof(fields) / sizeof(fields[0]), false, &in, &err);
+	if (rc) {
+		http_error_detail(r, rc, &err);
 		goto out;
 	}
 	if (json_is_string(v = json_object_get(in, "text"))) {
