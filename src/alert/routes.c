@@ -23,7 +23,7 @@
 
 #include <sodium.h>
 
-#include "report/audit.h"
+#include "api/audit.h"
 
 static struct alert *service(struct request *r)
 {

@@ -5,7 +5,7 @@
 
 #include "policy/audience.h"
 #include "policy/policy.h"
-#include "report/audit.h"
+#include "api/audit.h"
 #include "report/ingest.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
