@@ -10,6 +10,7 @@
 #include "api/common.h"
 #include "index/prefixset.h"
 #include "policy/policy.h"
+#include "store/subject.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -61,8 +62,8 @@ static struct rmeta *report_meta(struct request *r, struct rmeta **memo, int64_t
 		if (m->seq == seq)
 			return m;
 	static const char sql[] =
-	    "SELECT r.id, r.originator, r.tlp, r.audience, r.received, m.name "
-	    "FROM reports r JOIN members m ON m.id = r.originator WHERE r.seq = ?";
+	    "SELECT r.id, r.received, m.name, " STORE_SUBJECT_COLS
+	    " FROM reports r JOIN members m ON m.id = r.originator WHERE r.seq = ?";
 	struct rmeta *m = arena_alloc(&r->arena, sizeof(*m));
 	memset(m, 0, sizeof(*m));
 	m->seq = seq;
@@ -71,14 +72,13 @@ static struct rmeta *report_meta(struct request *r, struct rmeta **memo, int64_t
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		m->id = arena_strndup(&r->arena, (const char *)sqlite3_column_text(s, 0),
 				      (size_t)sqlite3_column_bytes(s, 0));
-		m->originator = sqlite3_column_int64(s, 1);
-		m->tlp = sqlite3_column_int(s, 2);
-		m->received = sqlite3_column_int64(s, 4);
-		m->name = arena_strndup(&r->arena, (const char *)sqlite3_column_text(s, 5),
-					(size_t)sqlite3_column_bytes(s, 5));
-		struct policy_subject o = {.owner = m->originator,
-					   .audience = (const char *)sqlite3_column_text(s, 3),
-					   .tlp = (enum tlp)m->tlp};
+		m->received = sqlite3_column_int64(s, 1);
+		m->name = arena_strndup(&r->arena, (const char *)sqlite3_column_text(s, 2),
+					(size_t)sqlite3_column_bytes(s, 2));
+		struct policy_subject o;
+		store_subject_from_row(s, 3, &o);
+		m->originator = o.owner;
+		m->tlp = (int)o.tlp;
 		m->visible = policy_may_see(r->node->dir, &r->who, &o, p);
 	}
 	sqlite3_reset(s);
@@ -597,14 +597,13 @@ static void get_related(struct request *r)
 	struct store_conn *c = api_reader(r);
 	if (!w || !c)
 		return;
-	sqlite3_stmt *s = store_stmt(c, "SELECT r.seq, r.originator, r.audience, r.tlp FROM "
-					"reports r WHERE r.id = ?");
+	sqlite3_stmt *s =
+	    store_stmt(c, "SELECT r.seq, " STORE_SUBJECT_COLS " FROM reports r WHERE r.id = ?");
 	int64_t self = 0;
 	sqlite3_bind_text(s, 1, r->param[0], -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW) {
-		struct policy_subject o = {.owner = sqlite3_column_int64(s, 1),
-					   .audience = (const char *)sqlite3_column_text(s, 2),
-					   .tlp = (enum tlp)sqlite3_column_int(s, 3)};
+		struct policy_subject o;
+		store_subject_from_row(s, 1, &o);
 		if (policy_may_see(r->node->dir, &r->who, &o, POLICY_RELATED))
 			self = sqlite3_column_int64(s, 0);
 	}

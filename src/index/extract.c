@@ -5,6 +5,7 @@
 
 #include "formats/stix_pattern.h"
 #include "report/ingest.h"
+#include "store/subject.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -385,7 +386,7 @@ static int extract_run(struct extract *x)
 		return ERR_STORE;
 	sqlite3_stmt *s =
 	    store_stmt(c, "SELECT id, received, counts, first_object, last_object, "
-			  "originator, audience, tlp, exercise FROM reports WHERE seq = ?");
+			  "exercise, " STORE_SUBJECT_COLS " FROM reports r WHERE r.seq = ?");
 	sqlite3_bind_int64(s, 1, x->report);
 	if (sqlite3_step(s) != SQLITE_ROW) {
 		sqlite3_reset(s);
@@ -395,14 +396,11 @@ static int extract_run(struct extract *x)
 	x->received = sqlite3_column_int64(s, 1);
 	if (x->ops->start) {
 		/* the report's scope, read once for every subscriber */
-		struct index_report rep = {
-		    .seq = x->report,
-		    .id = (const char *)sqlite3_column_text(s, 0),
-		    .received = x->received,
-		    .exercise = sqlite3_column_int64(s, 8),
-		    .subject = {.owner = sqlite3_column_int64(s, 5),
-				.audience = (const char *)sqlite3_column_text(s, 6),
-				.tlp = (enum tlp)sqlite3_column_int(s, 7)}};
+		struct index_report rep = {.seq = x->report,
+					   .id = (const char *)sqlite3_column_text(s, 0),
+					   .received = x->received,
+					   .exercise = sqlite3_column_int64(s, 5)};
+		store_subject_from_row(s, 6, &rep.subject);
 		x->ops->start(x->ctx, &rep);
 	}
 	const char *counts = (const char *)sqlite3_column_text(s, 2);
