@@ -9,10 +9,11 @@
 #include "config/settings.h"
 #include "store/store.h"
 
+struct alert;
+struct indexer;
 struct metrics;
 struct reports;
 struct spam;
-struct warning;
 
 struct node {
 	struct config *cfg;
@@ -21,12 +22,12 @@ struct node {
 	struct metrics *metrics;
 	struct reports *reports; /* incident exchange (src/report) */
 	struct spam *spam;	 /* anti-spam and DNSBL (src/spam) */
-	struct warning *warning; /* observable index and alerts (src/alert) */
-	char *spool_dir;	 /* DATA/spool: bodies too large for memory */
-	/* Called on the committing thread right after a report's transaction
-	 * commits (the early-warning service indexes it and raises alerts).
-	 * NULL when no service listens. */
-	void (*report_committed)(struct node *node, int64_t report_seq);
+	struct alert *alert;	 /* early-warning alerts (src/alert) */
+	/* The observable index, constituencies and the post-commit pipeline
+	 * (src/index/indexer.h): report/ingest.c hands it each report right
+	 * after its transaction commits. NULL when no indexer runs. */
+	struct indexer *indexer;
+	char *spool_dir; /* DATA/spool: bodies too large for memory */
 	char *node_name;
 };
 

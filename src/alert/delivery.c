@@ -45,7 +45,7 @@ struct xfer {
 
 struct delivery {
 	struct node *node;
-	struct warning *w;
+	struct alert *w;
 	pthread_t th;
 	CURLM *multi;
 	struct webhook_policy *policy;
@@ -305,7 +305,7 @@ static void start_one(struct delivery *d, struct store_conn *c, int64_t id, int6
 	x->contact = contact;
 	x->attempts = attempts;
 	snprintf(x->channel, sizeof(x->channel), "%s", channel);
-	json_t *a = warning_alert_json(c, alert, false);
+	json_t *a = alert_alert_json(c, alert, false);
 	if (!a) {
 		xfer_free(x);
 		return;
@@ -336,7 +336,7 @@ static void start_one(struct delivery *d, struct store_conn *c, int64_t id, int6
 		x->hdrs = curl_slist_append(x->hdrs, hdr);
 		if (secret) {
 			char sig[80];
-			warning_sign(secret, body, x->len, sig);
+			alert_sign(secret, body, x->len, sig);
 			snprintf(hdr, sizeof(hdr), "X-Atalaya-Signature: %s", sig);
 			x->hdrs = curl_slist_append(x->hdrs, hdr);
 			free(secret);
@@ -567,7 +567,7 @@ static void *delivery_main(void *arg)
 	return NULL;
 }
 
-struct delivery *delivery_start(struct node *node, struct warning *w)
+struct delivery *delivery_start(struct node *node, struct alert *w)
 {
 	struct delivery *d = xcalloc(1, sizeof(*d));
 	d->node = node;

@@ -12,10 +12,10 @@
 #include "store/store.h"
 
 struct delivery;
-struct warning;
+struct alert;
 
 /* Starts the thread; pending rows of alert_deliveries are resumed. */
-struct delivery *delivery_start(struct node *node, struct warning *w);
+struct delivery *delivery_start(struct node *node, struct alert *w);
 /* Stops the thread; transfers under way stay pending in the store. NULL ok. */
 void delivery_stop(struct delivery *d);
 /* Wakes the thread now (new alert, acknowledgement). Any thread. */

@@ -5,6 +5,6 @@
 
 #include "http/request.h"
 
-extern const struct route warning_routes[];
+extern const struct route alert_routes[];
 
 #endif

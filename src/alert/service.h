@@ -1,138 +1,62 @@
-/* The early-warning service of a running node (issue 4): the observable index
- * of every committed report, members' constituencies, and the alerts raised
- * when a report touches one of them (delivered by webhook, e-mail and the SSE
- * stream, escalated until acknowledged).
+/* The early-warning service of a running node (issue 4): alerts raised when
+ * a committed report touches a member's constituency (alert/raise.c, a
+ * subscriber of the indexer's pipeline), delivered by webhook, e-mail
+ * (alert/delivery.c) and the live stream (alert/stream.c), escalated until
+ * acknowledged. The observable index and the constituencies it matches
+ * against belong to the indexer (src/index/indexer.h).
  *
- * SQLite stays the source of truth: the index is rebuilt from the stored
- * reports at start; alerts, their steps and pending deliveries live in tables
- * (migration 4), so a restart resumes what was under way.
+ * SQLite stays the source of truth: alerts, their steps and pending
+ * deliveries live in tables (migration 4), so a restart resumes what was
+ * under way.
  *
  * Threads:
- *   - warning_new / warning_free: the main thread, before the HTTP server
- *     starts and after it stops.
- *   - warning_report_committed (node->report_committed): the committing
- *     thread; it only queues the report. An indexer thread of the service
- *     extracts its observables, indexes them (the index's one writer) and
- *     raises alerts, within milliseconds of the commit.
+ *   - alert_new / alert_free: the main thread, before the HTTP server starts
+ *     (and before the indexer, which raises alerts) and after both stop.
  *   - a delivery thread runs every webhook and e-mail transfer at once
  *     through one libcurl multi handle (short timeouts, no redirects), so a
  *     receiver that hangs delays nobody else; it also escalates.
  *   - everything else: any HTTP worker, any time. */
-#ifndef ATALAYA_WARNING_SERVICE_H
-#define ATALAYA_WARNING_SERVICE_H
+#ifndef ATALAYA_ALERT_SERVICE_H
+#define ATALAYA_ALERT_SERVICE_H
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "index/index.h"
-#include "index/observable.h"
+#include "alert/stream.h"
 #include "node.h"
+#include "store/store.h"
 #include "util/err.h"
 
-struct warning;
+struct alert;
 
-/* Builds the index from node->st, loads constituencies, raises the alerts of
- * reports committed while no service ran, and starts the indexer and delivery
- * threads. Sets node->warning and node->report_committed. The caller frees
- * with warning_free. */
-int warning_new(struct node *node, struct warning **out, struct err_detail *err);
+/* Starts the delivery thread (pending deliveries resume) and the live stream.
+ * Sets node->alert. The caller frees with alert_free. */
+int alert_new(struct node *node, struct alert **out, struct err_detail *err);
 /* Stops the threads (transfers under way are abandoned and stay pending in the
- * store) and frees everything; clears node->report_committed. NULL is fine. */
-void warning_free(struct warning *w);
+ * store) and frees everything; clears node->alert. Call after indexer_free.
+ * NULL is fine. */
+void alert_free(struct alert *w);
 
-/* node->report_committed: queues the report for indexing. */
-void warning_report_committed(struct node *node, int64_t report_seq);
+/* The live stream (owned by the service). */
+struct alert_stream *alert_stream_of(struct alert *w);
 
-/* The index (readers only: index_lookup). Owned by the service. */
-struct index *warning_index(struct warning *w);
-
-/* Seconds since the index was built at start, and what it took. */
-double warning_build_seconds(const struct warning *w);
-
-/* Replaces `member`'s constituency with the canonical entries (already
- * validated) and swaps its match set in. */
-int warning_set_constituency(struct warning *w, int64_t member, json_t *cidrs, json_t *asns,
-			     json_t *domains, struct err_detail *err);
-
-/* Validates one constituency entry of `field` ("cidrs", "asns", "domains")
- * into its canonical text. ERR_INVALID with err naming the value. */
-int warning_constituency_entry(const char *field, json_t *value, struct observable *out,
-			       struct err_detail *err);
+/* Ends every live stream; see alert_stream_close. NULL is fine. */
+void alert_streams_close(struct alert *w);
 
 /* An alert as JSON (new reference), with its steps when `steps`; NULL when
  * there is no alert `id`. Reads through `c`. */
-struct store_conn;
-json_t *warning_alert_json(struct store_conn *c, int64_t id, bool steps);
+json_t *alert_alert_json(struct store_conn *c, int64_t id, bool steps);
 
 /* Wakes the delivery thread (a new alert, an acknowledgement). */
-void warning_kick(struct warning *w);
-
-/* --- sightings --- */
-
-/* Notes that `value` has a row in the sightings table (call after the
- * commit). Any thread. */
-void warning_note_sighting(struct warning *w, const char *value, size_t len);
-/* False when `value` certainly has no sighting (a bit filter: lookups of
- * never-sighted values skip the sightings query). Any thread, lock-free. */
-bool warning_maybe_sighted(struct warning *w, const char *value, size_t len);
-
-/* Does `member`'s declared constituency hold `value` (an address, network or
- * domain)? False for a value that does not parse. Any thread. */
-bool warning_in_constituency(struct warning *w, int64_t member, const char *value, size_t len);
-
-/* --- the live stream (SSE) --- */
-
-/* Publishes an event for `member`: `json` is copied. Any thread. */
-void warning_publish(struct warning *w, int64_t member, uint64_t alert_id, const char *json);
-
-/* A subscriber's cursor: the next event sequence it has not seen. */
-uint64_t warning_stream_head(struct warning *w);
-/* Copies into out (max bytes) the next event for `member` after *cursor as an
- * SSE message, waiting at most wait_ms; returns its length, or 0 when nothing
- * came (a keep-alive is then due). *cursor moves past the events read and the
- * ones of other members. Returns -1 when the service is stopping. */
-long warning_stream_next(struct warning *w, int64_t member, uint64_t *cursor, char *out, size_t max,
-			 int wait_ms);
-
-/* A stream's place among the idle streams suspended in MHD; embedded in the
- * stream, owned by the service while `parked`. */
-struct MHD_Connection;
-struct warning_park {
-	struct MHD_Connection *conn;
-	int64_t member;
-	bool parked;
-	struct warning_park *next;
-};
-
-/* From the stream's content reader, when it has nothing to send: suspends
- * `conn` until an event for `member` arrives, the keep-alive tick, or the end.
- * Returns false (and suspends nothing) when an event past `cursor` is already
- * there or the service is stopping: read again. */
-bool warning_stream_park(struct warning *w, struct warning_park *p, struct MHD_Connection *conn,
-			 int64_t member, uint64_t cursor);
-
-/* Ends every stream (parked ones are resumed, their readers finish). Call
- * before stopping the HTTP server, which must not hold suspended connections. */
-void warning_streams_close(struct warning *w);
-
-/* --- extraction, shared with the routes (related reports) --- */
-
-/* Called for each observable found in a report's objects. `object_seq` is the
- * objects row; `seen_ms` the time the report says it was seen. */
-typedef int (*warning_obs_fn)(void *ctx, const struct observable *o, int64_t object_seq,
-			      int64_t seen_ms);
-
-/* Walks the objects of report `report_seq` (as stored) and calls fn for each
- * indexable observable. Reads with this thread's store reader. */
-int warning_extract_report(struct warning *w, int64_t report_seq, warning_obs_fn fn, void *ctx);
+void alert_kick(struct alert *w);
 
 /* The HMAC-SHA256 signature header value ("sha256=<hex>") of body under key. */
-void warning_sign(const char *key, const char *body, size_t n, char out[80]);
+void alert_sign(const char *key, const char *body, size_t n, char out[80]);
 
 /* Creates a new webhook secret for member (replacing any), returned once in
  * out (64 hex digits + NUL). */
-int warning_new_secret(struct node *node, int64_t member, char out[65]);
+int alert_new_secret(struct node *node, int64_t member, char out[65]);
 
 #endif

@@ -8,5 +8,5 @@
  * OpenAPI test all read this list. */
 const struct route *const api_route_tables[] = {
     api_health_routes, api_member_routes, api_group_routes, api_contact_routes,
-    report_routes,     warning_routes,	  spam_routes,	    NULL,
+    report_routes,     alert_routes,	  spam_routes,	    NULL,
 };

@@ -10,6 +10,7 @@
 #include "node.h"
 #include "spam/service.h"
 #include "alert/service.h" /* early warning */
+#include "pipeline.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -685,10 +686,12 @@ int cmd_serve(int argc, char **argv)
 		rc = spam_new(&node, &node.spam, &err);
 	if (!rc && *cfg.dns_listen)
 		rc = spam_dns_start(node.spam, &dns_l, &err); /* takes the sockets */
-	/* early warning (issue 4): index built from the store, indexer and
-	 * alert delivery threads; sets node.report_committed */
+	/* early warning (issue 4): alert delivery, then the index built from the
+	 * store and the indexer thread that runs the post-commit pipeline */
 	if (!rc)
-		rc = warning_new(&node, &node.warning, &err);
+		rc = alert_new(&node, &node.alert, &err);
+	if (!rc)
+		rc = indexer_new(&node, pipeline_subscribers, &node.indexer, &err);
 	/* end early warning */
 	if (rc) {
 		log_err("event=start error=\"%s\"", err.message[0] ? err.message : err_str(rc));
@@ -720,16 +723,17 @@ int cmd_serve(int argc, char **argv)
 	 * one transaction: what was acknowledged is on disk), for at most
 	 * shutdown_timeout_seconds; alert streams end first. */
 	server_quiesce(srv);
-	warning_streams_close(node.warning);
+	alert_streams_close(node.alert);
 	unsigned cut = drain(srv, &sigs, cfg.shutdown_timeout_seconds);
 	if (cut)
 		log_warn("event=shutdown_timeout requests_cut=%u seconds=%" PRId64, cut,
 			 cfg.shutdown_timeout_seconds);
 	server_stop(srv);
-	spam_free(node.spam); /* anti-spam: DNS threads and expiry stop here */
+	indexer_free(node.indexer); /* the pipeline stops before its subscribers */
+	spam_free(node.spam);	    /* anti-spam: DNS threads and expiry stop here */
 	node.spam = NULL;
-	warning_free(node.warning); /* early warning: after the server (streams) */
-	node.warning = NULL;
+	alert_free(node.alert); /* early warning: after the server (streams) */
+	node.alert = NULL;
 	rc = 0;
 	log_info("event=stopped");
 done:
@@ -737,8 +741,9 @@ done:
 		close(fd);
 	server_tls_free(tls);
 	dnsbl_listen_close(&dns_l); /* anti-spam: sockets not handed to the server */
+	indexer_free(node.indexer);
 	spam_free(node.spam);
-	warning_free(node.warning); /* early warning */
+	alert_free(node.alert); /* early warning */
 	metrics_free(node.metrics);
 	directory_free(node.dir);
 	store_close(node.st);

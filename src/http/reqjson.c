@@ -37,6 +37,7 @@ static const char *type_name(enum rj_type t)
 	case RJ_STRING_ARRAY: return "an array of strings";
 	case RJ_INT_ARRAY: return "an array of integers";
 	case RJ_STRING_OR_OBJECT: return "a string or an object";
+	case RJ_ANY: return "a JSON value";
 	}
 	return "?";
 }
@@ -104,6 +105,7 @@ static int check_field(const struct rj_field *f, json_t *v, struct err_detail *e
 		if (!json_is_string(v) && !json_is_object(v))
 			break;
 		return ERR_OK;
+	case RJ_ANY: return ERR_OK;
 	}
 	return err_set(err, ERR_INVALID, f->name, "%s: must be %s", f->name, type_name(f->type));
 }

@@ -18,6 +18,8 @@ enum rj_type {
 	RJ_STRING_ARRAY, /* min/max: number of items; items 1..256 bytes */
 	RJ_INT_ARRAY,	 /* min/max: number of items; items >= 1 */
 	RJ_STRING_OR_OBJECT,
+	RJ_ANY, /* any value: the handler checks it (entries that need their own
+		 * canonicaliser and messages, e.g. constituency lists) */
 };
 
 #define RJ_REQUIRED 1u /* must be present when creating (not when patching) */

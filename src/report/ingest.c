@@ -3,7 +3,9 @@
 #include "formats/bundle_stream.h"
 #include "formats/iodef.h"
 #include "formats/stix.h"
+#include "index/indexer.h"
 #include "policy/policy.h"
+#include "store/subject.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -576,7 +578,7 @@ static int is_readable_copy(struct ingest *in, struct store_conn *c, const struc
 {
 	static const char mine_sql[] = "SELECT off, len FROM objects WHERE seq = ?";
 	static const char theirs_sql[] =
-	    "SELECT o.off, o.len, r.id, r.audience, r.tlp FROM object_keys k "
+	    "SELECT o.off, o.len, r.id, " STORE_SUBJECT_COLS " FROM object_keys k "
 	    "CROSS JOIN objects o ON o.seq = k.seq JOIN reports r ON r.seq = o.report "
 	    "WHERE k.stix_key = ?1 AND k.modified = ?2 AND k.seq < ?3 AND o.stix_id = ?4 "
 	    "AND r.originator = ?5 ORDER BY k.seq";
@@ -610,11 +612,8 @@ static int is_readable_copy(struct ingest *in, struct store_conn *c, const struc
 	sqlite3_bind_text(s, 4, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, creator);
 	while (!*copy && (src = sqlite3_step(s)) == SQLITE_ROW) {
-		struct policy_subject o = {
-		    .owner = creator,
-		    .audience = (const char *)sqlite3_column_text(s, 3),
-		    .tlp = (enum tlp)sqlite3_column_int(s, 4),
-		};
+		struct policy_subject o;
+		store_subject_from_row(s, 3, &o); /* its owner is creator (?5) */
 		if (!policy_may_see(in->node->dir, &who, &o, POLICY_OBJECT_GET))
 			continue;
 		char *path = report_file(in->node, (const char *)sqlite3_column_text(s, 2), "json");
@@ -1112,8 +1111,7 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 			err_set(&in->first_err, rc, "", "the report could not be stored");
 		goto out;
 	}
-	if (in->node->report_committed)
-		in->node->report_committed(in->node, seq);
+	indexer_committed(in->node->indexer, seq); /* the post-commit pipeline */
 	res->objects = in->objects;
 	res->tlp = in->tlp;
 	res->counts_json = in->counts_json;

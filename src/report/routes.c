@@ -5,27 +5,28 @@
 
 #include "policy/audience.h"
 #include "policy/policy.h"
-#include "report/audit.h"
+#include "api/audit.h"
 #include "report/ingest.h"
+#include "store/subject.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
 #include <fcntl.h>
 
 #define REPORT_COLS                                                                                \
-	"r.seq, r.id, r.originator, r.received, r.format, r.content_type, r.tlp, r.audience, "     \
-	"r.bundle_id, r.objects, r.counts, r.size, r.sha256, m.name"
+	"r.seq, r.id, " STORE_SUBJECT_COLS ", r.received, r.format, r.content_type, r.bundle_id, " \
+	"r.objects, r.counts, r.size, r.sha256, m.name"
 #define REPORT_FROM " FROM reports r JOIN members m ON m.id = r.originator "
 
 enum {
 	C_SEQ,
 	C_ID,
-	C_ORIG,
+	C_ORIG, /* the subject: C_ORIG, C_AUD, C_TLP (STORE_SUBJECT_COLS) */
+	C_AUD,
+	C_TLP,
 	C_RECV,
 	C_FMT,
 	C_CT,
-	C_TLP,
-	C_AUD,
 	C_BUNDLE,
 	C_OBJS,
 	C_COUNTS,
@@ -38,11 +39,8 @@ enum {
 
 static bool may_see(struct request *r, sqlite3_stmt *s, enum policy_path p)
 {
-	struct policy_subject o = {
-	    .owner = sqlite3_column_int64(s, C_ORIG),
-	    .audience = (const char *)sqlite3_column_text(s, C_AUD),
-	    .tlp = (enum tlp)sqlite3_column_int(s, C_TLP),
-	};
+	struct policy_subject o;
+	store_subject_from_row(s, C_ORIG, &o);
 	return policy_may_see(r->node->dir, &r->who, &o, p);
 }
 

@@ -2,9 +2,9 @@
  * reputation, and the DNSBL's listings, imports and exports. The work is in
  * spam/service.c; these handlers decode, call it and answer. */
 #include "spam/routes.h"
-#include "alert/service.h"
 
 #include "api/common.h"
+#include "index/indexer.h"
 #include "spam/service.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -197,14 +197,21 @@ static bool hex_bytes(const char *hex, uint8_t *out, size_t n)
 /* {"text": "..."} or {"body_hash": hex, "shingles": [64 x 16 hex]} */
 static bool fp_from_json(struct request *r, const char *data, size_t len, struct spam_fp *fp)
 {
-	json_error_t je;
-	json_t *in = json_loadb(data, len, 0, &je), *v;
+	/* checked below, with messages that say which form is expected */
+	static const struct rj_field fields[] = {
+	    {"text", RJ_ANY, RJ_NULLABLE, 0, 0},
+	    {"body_hash", RJ_ANY, RJ_NULLABLE, 0, 0},
+	    {"shingles", RJ_ANY, RJ_NULLABLE, 0, 0},
+	};
+	struct err_detail err;
+	json_t *in = NULL, *v;
 	bool ok = false;
 	memset(fp, 0, sizeof(*fp));
-	if (!json_is_object(in)) {
-		http_error(r, 400, "invalid_json", NULL,
-			   "the body must be a JSON object: {\"text\": "
-			   "...} or {\"body_hash\": ..., \"shingles\": [...]}");
+	err_clear(&err);
+	int rc = reqjson_decode(data, len, (size_t)r->node->cfg->json_depth_max, fields,
+				sizeof(fields) / sizeof(fields[0]), false, &in, &err);
+	if (rc) {
+		http_error_detail(r, rc, &err);
 		goto out;
 	}
 	if (json_is_string(v = json_object_get(in, "text"))) {
@@ -459,7 +466,8 @@ static void post_delisting_request(struct request *r)
 	/* A source is the business of the member whose networks hold it. */
 	const char *value = jstr(in, "value");
 	if (r->who.role != ROLE_ADMIN && value &&
-	    !warning_in_constituency(r->node->warning, r->who.member_id, value, strlen(value))) {
+	    !constituency_holds(r->node->indexer ? indexer_constituency(r->node->indexer) : NULL,
+				r->who.member_id, value, strlen(value))) {
 		http_error(
 		    r, 403, "forbidden", "value",
 		    "value: '%.100s' is not in your constituency; only the member whose "

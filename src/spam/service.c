@@ -1,7 +1,10 @@
-/* The anti-spam service: reports -> reputation -> listings -> DNS set.
- * See service.h for the threading rules and docs/internals/spam.md for the
- * design. */
+/* The anti-spam service: reports -> reputation -> listings -> DNS set:
+ * intake of abuse reports, fingerprints, reputation answers, expiry and the
+ * service's life cycle. Listings made by hand or by the pipeline are in
+ * listings.c, the pipeline's DNSBL feed in feed.c. See service.h for the
+ * threading rules and docs/internals/spam.md for the design. */
 #include "spam/service.h"
+#include "spam/internal.h"
 
 #include <malloc.h>
 
@@ -15,22 +18,6 @@
 #include <time.h>
 
 enum { MAX_EVENTS = 10000, FP_WINDOW_DAYS = 30, FP_SCAN_MAX = 100000 };
-/* imports of at least this many lines give their memory back (~1 ms) */
-enum { IMPORT_GIVE_BACK = 10000 };
-
-struct spam {
-	struct node *node;
-	struct dnsbl *bl;
-	struct dnsbl_server *dns;
-	struct spam_rep_params params;
-	pthread_mutex_t wlock; /* taken before the store's writer lock */
-	pthread_t expiry;
-	bool expiry_running;
-	pthread_mutex_t stop_lock;
-	pthread_cond_t stop_cond;
-	bool stopping;
-	char lookup_url[256];
-};
 
 struct dnsbl *spam_blocklist(struct spam *s)
 {
@@ -42,7 +29,7 @@ const struct spam_rep_params *spam_params(struct spam *s)
 	return &s->params;
 }
 
-static const char *kind_name(enum dnsbl_kind k)
+const char *spam_kind_name(enum dnsbl_kind k)
 {
 	switch (k) {
 	case DNSBL_IP4: return "ip4";
@@ -74,8 +61,8 @@ static uint8_t category_code(const char *cat)
 
 /* Canonical text of a listing value ("192.0.2.1", "2001:db8::/64",
  * "*.example.org") and its parsed entry. */
-static int canonical(const char *value, struct dnsbl_entry *e, char *out, size_t outsz,
-		     struct err_detail *d)
+int spam_canonical(const char *value, struct dnsbl_entry *e, char *out, size_t outsz,
+		   struct err_detail *d)
 {
 	char msg[200];
 	memset(e, 0, sizeof(*e));
@@ -91,7 +78,7 @@ static int canonical(const char *value, struct dnsbl_entry *e, char *out, size_t
 }
 
 /* Takes the service lock, then the store's writer lock. */
-static int write_begin(struct spam *s, struct store_conn **c)
+int spam_write_begin(struct spam *s, struct store_conn **c)
 {
 	pthread_mutex_lock(&s->wlock);
 	int rc = store_write_begin(s->node->st, c);
@@ -102,7 +89,7 @@ static int write_begin(struct spam *s, struct store_conn **c)
 
 /* Commits (rc == ERR_OK) or rolls back, then applies the batch to the DNS
  * set only when the commit succeeded. Always frees the batch and unlocks. */
-static int write_end(struct spam *s, int rc, struct dnsbl_batch *b)
+int spam_write_end(struct spam *s, int rc, struct dnsbl_batch *b)
 {
 	rc = store_write_end(s->node->st, rc);
 	if (!rc && b && dnsbl_batch_size(b))
@@ -113,15 +100,15 @@ static int write_end(struct spam *s, int rc, struct dnsbl_batch *b)
 	return rc;
 }
 
-static int step_done(struct store_conn *c, sqlite3_stmt *st, const char *what)
+int spam_step_done(struct store_conn *c, sqlite3_stmt *st, const char *what)
 {
 	int src = sqlite3_step(st);
 	sqlite3_reset(st);
 	return src == SQLITE_DONE ? ERR_OK : store_error(c, src, what);
 }
 
-static int record_action(struct store_conn *c, int64_t member, const char *action,
-			 const char *value, const char *reason, const char *detail, int64_t now)
+int spam_record_action(struct store_conn *c, int64_t member, const char *action, const char *value,
+		       const char *reason, const char *detail, int64_t now)
 {
 	static const char sql[] = "INSERT INTO spam_actions(member, action, value, reason, detail, "
 				  "at) VALUES (?, ?, ?, coalesce(?, ''), ?, ?)";
@@ -132,7 +119,7 @@ static int record_action(struct store_conn *c, int64_t member, const char *actio
 	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, now);
-	return step_done(c, st, "spam_action_insert");
+	return spam_step_done(c, st, "spam_action_insert");
 }
 
 /* ---- reputation ---- */
@@ -234,7 +221,7 @@ static int rescore(struct spam *s, struct store_conn *c, const char *key, int64_
 	struct spam_rep_params p = s->params;
 	p.list_threshold -= 1e-3;
 	bool want = spam_rep_listed(out->score, listed_rep, &p);
-	if (canonical(key, &e, canon, sizeof(canon), NULL)) {
+	if (spam_canonical(key, &e, canon, sizeof(canon), NULL)) {
 		rc = ERR_OK; /* a key the set cannot hold is scored, never listed */
 		goto out;
 	}
@@ -247,12 +234,12 @@ static int rescore(struct spam *s, struct store_conn *c, const char *key, int64_
 			 ev->reporters);
 		st = store_stmt(c, put_sql);
 		sqlite3_bind_text(st, 1, canon, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, kind_name(e.kind), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, spam_kind_name(e.kind), -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 3, code);
 		sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 5, now);
 		sqlite3_bind_int64(st, 6, spam_rep_expiry(ev->ev, ev->n, now, &s->params));
-		if ((rc = step_done(c, st, "listing_upsert")))
+		if ((rc = spam_step_done(c, st, "listing_upsert")))
 			goto out;
 		e.code = code;
 		e.reason = reason;
@@ -263,7 +250,7 @@ static int rescore(struct spam *s, struct store_conn *c, const char *key, int64_
 	} else if (listed_rep) {
 		st = store_stmt(c, del_sql);
 		sqlite3_bind_text(st, 1, canon, -1, SQLITE_STATIC);
-		if ((rc = step_done(c, st, "listing_delete")))
+		if ((rc = spam_step_done(c, st, "listing_delete")))
 			goto out;
 		rc = dnsbl_batch_remove(b, &e);
 		out->listed = false;
@@ -330,7 +317,7 @@ int spam_ingest(struct spam *s, int64_t reporter, const struct arf_report *rep,
 	char *uris = json_list(rep->reported_uris, rep->n_reported_uris);
 	struct dnsbl_batch *b = dnsbl_batch_new(s->bl);
 
-	if ((rc = write_begin(s, &c))) {
+	if ((rc = spam_write_begin(s, &c))) {
 		dnsbl_batch_free(b);
 		goto out;
 	}
@@ -352,12 +339,12 @@ int spam_ingest(struct spam *s, int64_t reporter, const struct arf_report *rep,
 		sqlite3_bind_blob(st, 12, blob, sizeof(blob), SQLITE_STATIC);
 	}
 	sqlite3_bind_int64(st, 13, res->has_fp ? res->fp.words : 0);
-	rc = step_done(c, st, "spam_report_insert");
+	rc = spam_step_done(c, st, "spam_report_insert");
 	res->id = sqlite3_last_insert_rowid(store_db(c));
 	struct rescore sc = {0};
 	if (!rc && res->source[0])
 		rc = rescore(s, c, res->source, now, res->counted, b, &sc);
-	rc = write_end(s, rc, b);
+	rc = spam_write_end(s, rc, b);
 	if (!rc) {
 		res->score = sc.score;
 		res->listed = sc.listed;
@@ -449,7 +436,7 @@ int spam_reputation(struct spam *s, const char *value, bool detail, json_t **out
 		snprintf(d->field, sizeof(d->field), "value");
 		return rc;
 	}
-	if ((rc = canonical(value, &e, canon, sizeof(canon), d)))
+	if ((rc = spam_canonical(value, &e, canon, sizeof(canon), d)))
 		return rc;
 	bool listed = false;
 	if (e.kind == DNSBL_IP4 && e.plen == 32) {
@@ -528,322 +515,6 @@ int spam_reputation(struct spam *s, const char *value, bool detail, json_t **out
 	return ERR_OK;
 }
 
-/* ---- manual actions ---- */
-
-int spam_list(struct spam *s, int64_t member, const char *value, int code, const char *reason,
-	      struct err_detail *d)
-{
-	static const char sql[] =
-	    "INSERT OR REPLACE INTO dnsbl_listings(value, kind, code, reason, source, "
-	    "listed_at, expires, member) VALUES (?, ?, ?, ?, 'manual', ?, NULL, ?)";
-	struct dnsbl_entry e;
-	struct store_conn *c;
-	char canon[300];
-	int64_t now = time_now_ms();
-	int rc;
-
-	if ((rc = canonical(value, &e, canon, sizeof(canon), d)))
-		return rc;
-	if (code == 0)
-		code = DNSBL_CODE_MANUAL;
-	if (code < 2 || code > 254)
-		return err_set(d, ERR_INVALID, "code", "code: %d is not 2..254", code);
-	if (!reason || !*reason || strlen(reason) > DNSBL_REASON_MAX)
-		return err_set(d, ERR_INVALID, "reason", "reason: required, at most %d bytes",
-			       DNSBL_REASON_MAX);
-	e.code = (uint8_t)code;
-	e.reason = reason;
-	struct dnsbl_batch *b = dnsbl_batch_new(s->bl);
-	if ((rc = dnsbl_batch_add(b, &e))) {
-		dnsbl_batch_free(b);
-		return err_set(d, rc, "value", "value: '%s' cannot be listed", canon);
-	}
-	if ((rc = write_begin(s, &c))) {
-		dnsbl_batch_free(b);
-		return rc;
-	}
-	sqlite3_stmt *st = store_stmt(c, sql);
-	sqlite3_bind_text(st, 1, canon, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind_name(e.kind), -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, code);
-	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_int64(st, 6, member);
-	rc = step_done(c, st, "listing_manual");
-	if (!rc)
-		rc = record_action(c, member, "list", canon, reason, NULL, now);
-	rc = write_end(s, rc, b);
-	if (!rc)
-		log_info("event=dnsbl_list value=%s member=%" PRId64 " code=%d", canon, member,
-			 code);
-	return rc;
-}
-
-int spam_incident_feed(struct spam *s, int64_t originator, const char *report_id,
-		       const struct spam_incident_value *v, size_t n, size_t *listed,
-		       size_t *removed)
-{
-	static const char list_sql[] =
-	    "INSERT OR IGNORE INTO dnsbl_listings(value, kind, code, reason, source, "
-	    "listed_at, expires, member) VALUES (?, ?, ?, ?, 'incident', ?, ?, ?)";
-	static const char unlist_sql[] = "DELETE FROM dnsbl_listings WHERE value = ? AND "
-					 "source = 'incident' AND member = ?";
-	struct store_conn *c;
-	char reason[160];
-	int64_t now = time_now_ms();
-	int rc;
-
-	*listed = *removed = 0;
-	snprintf(reason, sizeof(reason), "incident report %.120s", report_id);
-	struct dnsbl_batch *b = dnsbl_batch_new(s->bl);
-	if ((rc = write_begin(s, &c))) {
-		dnsbl_batch_free(b);
-		return rc;
-	}
-	for (size_t i = 0; i < n && !rc; i++) {
-		struct dnsbl_entry e;
-		char canon[300];
-		if ((!v[i].revoked && v[i].expires <= now) ||
-		    canonical(v[i].value, &e, canon, sizeof(canon), NULL))
-			continue;
-		sqlite3_stmt *st;
-		if (v[i].revoked) {
-			st = store_stmt(c, unlist_sql);
-			sqlite3_bind_text(st, 1, canon, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, originator);
-			rc = step_done(c, st, "listing_incident_revoked");
-			if (!rc && sqlite3_changes(store_db(c)) > 0) {
-				rc = dnsbl_batch_remove(b, &e);
-				(*removed)++;
-			}
-			continue;
-		}
-		e.code = DNSBL_CODE_INCIDENT;
-		e.reason = reason;
-		st = store_stmt(c, list_sql);
-		sqlite3_bind_text(st, 1, canon, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, kind_name(e.kind), -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, DNSBL_CODE_INCIDENT);
-		sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 5, now);
-		sqlite3_bind_int64(st, 6, v[i].expires);
-		sqlite3_bind_int64(st, 7, originator);
-		rc = step_done(c, st, "listing_incident");
-		if (!rc && sqlite3_changes(store_db(c)) > 0) {
-			rc = dnsbl_batch_add(b, &e);
-			(*listed)++;
-		}
-	}
-	rc = write_end(s, rc, b);
-	if (!rc && (*listed || *removed))
-		log_info("event=dnsbl_incident report=%s listed=%zu removed=%zu", report_id,
-			 *listed, *removed);
-	return rc;
-}
-
-/* Deletes the listing of canon inside the transaction of c. */
-static int delist_in(struct store_conn *c, const char *canon, const struct dnsbl_entry *e,
-		     struct dnsbl_batch *b, bool *found)
-{
-	sqlite3_stmt *st = store_stmt(c, "DELETE FROM dnsbl_listings WHERE value = ?");
-	sqlite3_bind_text(st, 1, canon, -1, SQLITE_STATIC);
-	int rc = step_done(c, st, "listing_delist");
-	*found = sqlite3_changes(store_db(c)) > 0;
-	if (!rc && *found)
-		rc = dnsbl_batch_remove(b, e);
-	return rc;
-}
-
-int spam_delist(struct spam *s, int64_t member, const char *value, const char *reason,
-		struct err_detail *d)
-{
-	struct dnsbl_entry e;
-	struct store_conn *c;
-	char canon[300];
-	bool found = false;
-	int rc;
-
-	if ((rc = canonical(value, &e, canon, sizeof(canon), d)))
-		return rc;
-	if (!reason || !*reason || strlen(reason) > 1000)
-		return err_set(d, ERR_INVALID, "reason", "reason: required, at most 1000 bytes");
-	struct dnsbl_batch *b = dnsbl_batch_new(s->bl);
-	if ((rc = write_begin(s, &c))) {
-		dnsbl_batch_free(b);
-		return rc;
-	}
-	int64_t now = time_now_ms();
-	rc = delist_in(c, canon, &e, b, &found);
-	if (!rc && !found)
-		rc = err_set(d, ERR_NOT_FOUND, "value", "'%s' is not listed", canon);
-	if (!rc)
-		rc = record_action(c, member, "delist", canon, reason, NULL, now);
-	rc = write_end(s, rc, b);
-	if (!rc)
-		log_info("event=dnsbl_delist value=%s member=%" PRId64, canon, member);
-	return rc;
-}
-
-struct import_ctx {
-	struct store_conn *c;
-	sqlite3_stmt *st;
-	struct dnsbl_batch *b;
-	size_t n;
-	int64_t now, member;
-};
-
-static int import_one(const struct dnsbl_entry *e, void *arg)
-{
-	struct import_ctx *x = arg;
-	char canon[300];
-	dnsbl_entry_format(e, canon, sizeof(canon));
-	sqlite3_bind_text(x->st, 1, canon, -1, SQLITE_STATIC);
-	sqlite3_bind_text(x->st, 2, kind_name(e->kind), -1, SQLITE_STATIC);
-	sqlite3_bind_int(x->st, 3, e->code);
-	sqlite3_bind_text(x->st, 4, e->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(x->st, 5, x->now);
-	sqlite3_bind_int64(x->st, 6, x->member);
-	int rc = step_done(x->c, x->st, "listing_import");
-	if (!rc)
-		rc = dnsbl_batch_add(x->b, e);
-	x->n++;
-	return rc;
-}
-
-/* After a large write: the writer's page cache holds the pages it wrote (up
- * to sqlite_cache_mib) and the heap the parsed batch, both garbage now. Hand
- * them back so that the node's resident set stays the listing set. The
- * writer connection is only used under the store's writer lock: take it in a
- * transaction that changes nothing (rolled back, no disk access). */
-static void give_back_memory(struct spam *s)
-{
-	struct store_conn *c;
-
-	if (write_begin(s, &c) == ERR_OK) {
-		sqlite3_db_release_memory(store_db(c));
-		write_end(s, ERR_NOT_FOUND, NULL); /* not ERR_OK: rolled back */
-	}
-	malloc_trim(0);
-}
-
-int spam_import(struct spam *s, int64_t member, const char *data, size_t len,
-		enum dnsbl_zone_format fmt, size_t *count, struct err_detail *d)
-{
-	static const char sql[] =
-	    "INSERT OR REPLACE INTO dnsbl_listings(value, kind, code, reason, source, "
-	    "listed_at, expires, member) VALUES (?, ?, ?, ?, 'import', ?, NULL, ?)";
-	struct import_ctx x = {0};
-	char detail[96];
-	int rc;
-
-	x.b = dnsbl_batch_new(s->bl);
-	if ((rc = write_begin(s, &x.c))) {
-		dnsbl_batch_free(x.b);
-		return rc;
-	}
-	x.st = store_stmt(x.c, sql);
-	x.now = time_now_ms();
-	x.member = member;
-	rc = dnsbl_zone_import(data, len, fmt, DNSBL_CODE_SPAM, "listed by import", import_one, &x,
-			       d);
-	snprintf(detail, sizeof(detail), "{\"format\":\"%s\",\"entries\":%zu}",
-		 dnsbl_zone_format_name(fmt), x.n);
-	if (!rc)
-		rc = record_action(x.c, member, "import", NULL, "", detail, x.now);
-	rc = write_end(s, rc, x.b);
-	if (count)
-		*count = rc ? 0 : x.n;
-	if (x.n >= IMPORT_GIVE_BACK)
-		give_back_memory(s);
-	if (!rc)
-		log_info("event=dnsbl_import member=%" PRId64 " format=%s entries=%zu", member,
-			 dnsbl_zone_format_name(fmt), x.n);
-	return rc;
-}
-
-int spam_delisting_request(struct spam *s, int64_t member, const char *value, const char *reason,
-			   int64_t *id, struct err_detail *d)
-{
-	static const char sql[] = "INSERT INTO dnsbl_delisting_requests(member, value, reason, at) "
-				  "VALUES (?, ?, ?, ?)";
-	struct dnsbl_entry e;
-	struct store_conn *c;
-	char canon[300];
-	int rc;
-
-	if ((rc = canonical(value, &e, canon, sizeof(canon), d)))
-		return rc;
-	if (!reason || !*reason || strlen(reason) > 4000)
-		return err_set(d, ERR_INVALID, "reason", "reason: required, at most 4000 bytes");
-	if ((rc = write_begin(s, &c)))
-		return rc;
-	sqlite3_stmt *st = store_stmt(c, sql);
-	sqlite3_bind_int64(st, 1, member);
-	sqlite3_bind_text(st, 2, canon, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, time_now_ms());
-	rc = step_done(c, st, "delisting_request");
-	*id = sqlite3_last_insert_rowid(store_db(c));
-	rc = write_end(s, rc, NULL);
-	if (!rc)
-		log_info("event=dnsbl_delisting_request id=%" PRId64 " value=%s member=%" PRId64,
-			 *id, canon, member);
-	return rc;
-}
-
-int spam_delisting_decide(struct spam *s, int64_t admin, int64_t id, const char *outcome,
-			  const char *reason, struct err_detail *d)
-{
-	static const char get_sql[] =
-	    "SELECT value, outcome FROM dnsbl_delisting_requests WHERE id = ?";
-	static const char set_sql[] = "UPDATE dnsbl_delisting_requests SET outcome = ?, "
-				      "decided_by = ?, decided_at = ? WHERE id = ?";
-	struct store_conn *c;
-	struct dnsbl_entry e;
-	char value[300], canon[300], why[600];
-	bool accepted = outcome && !strcmp(outcome, "accepted"), found;
-	int rc;
-
-	if (!outcome || (!accepted && strcmp(outcome, "rejected")))
-		return err_set(d, ERR_INVALID, "outcome", "outcome: must be accepted or rejected");
-	struct dnsbl_batch *b = dnsbl_batch_new(s->bl);
-	if ((rc = write_begin(s, &c))) {
-		dnsbl_batch_free(b);
-		return rc;
-	}
-	int64_t now = time_now_ms();
-	sqlite3_stmt *st = store_stmt(c, get_sql);
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = err_set(d, ERR_NOT_FOUND, "", "no delisting request %" PRId64, id);
-	} else {
-		snprintf(value, sizeof(value), "%s", (const char *)sqlite3_column_text(st, 0));
-		if (strcmp((const char *)sqlite3_column_text(st, 1), "pending"))
-			rc = err_set(d, ERR_CONFLICT, "",
-				     "delisting request %" PRId64 " was already %s", id,
-				     sqlite3_column_text(st, 1));
-	}
-	sqlite3_reset(st);
-	if (!rc) {
-		st = store_stmt(c, set_sql);
-		sqlite3_bind_text(st, 1, accepted ? "accepted" : "rejected", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, admin);
-		sqlite3_bind_int64(st, 3, now);
-		sqlite3_bind_int64(st, 4, id);
-		rc = step_done(c, st, "delisting_decide");
-	}
-	snprintf(why, sizeof(why), "delisting request %" PRId64 " %s: %s", id,
-		 accepted ? "accepted" : "rejected", reason ? reason : "");
-	if (!rc && accepted && !canonical(value, &e, canon, sizeof(canon), NULL)) {
-		rc = delist_in(c, canon, &e, b, &found);
-		if (!rc)
-			rc = record_action(c, admin, "delist", canon, why, NULL, now);
-	} else if (!rc) {
-		rc = record_action(c, admin, "keep", value, why, NULL, now);
-	}
-	return write_end(s, rc, b);
-}
-
 /* ---- expiry ---- */
 
 /* The values `sql` (bound to `now`) selects, copied into *values (grown as needed). */
@@ -889,7 +560,7 @@ int spam_expire_now(struct spam *s, size_t *removed)
 	if (!due)
 		return ERR_OK;
 	struct dnsbl_batch *b = dnsbl_batch_new(s->bl);
-	if ((rc = write_begin(s, &c))) {
+	if ((rc = spam_write_begin(s, &c))) {
 		dnsbl_batch_free(b);
 		return rc;
 	}
@@ -912,15 +583,15 @@ int spam_expire_now(struct spam *s, size_t *removed)
 		struct dnsbl_entry e;
 		char canon[300];
 		bool found = false;
-		if (!rc && !canonical(values[i], &e, canon, sizeof(canon), NULL) &&
-		    !(rc = delist_in(c, canon, &e, b, &found)) && found) {
+		if (!rc && !spam_canonical(values[i], &e, canon, sizeof(canon), NULL) &&
+		    !(rc = spam_delist_in(c, canon, &e, b, &found)) && found) {
 			n++;
 			log_info("event=dnsbl_expired value=%s source=incident", canon);
 		}
 		free(values[i]);
 	}
 	free(values);
-	rc = write_end(s, rc, b);
+	rc = spam_write_end(s, rc, b);
 	if (removed)
 		*removed = rc ? 0 : n;
 	return rc;

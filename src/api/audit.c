@@ -1,4 +1,4 @@
-#include "report/audit.h"
+#include "api/audit.h"
 
 #include "util/timeutil.h"
 

@@ -1,7 +1,9 @@
 /* The record of every disclosure of a report or object to a member other
  * than its originator: who, what, when, through which path. A route collects
  * what it discloses while building its answer, then flushes once; if the
- * record cannot be written the answer is withheld. Per request (one thread). */
+ * record cannot be written the answer is withheld. Per request (one thread).
+ * Part of the handlers' toolkit (beside api/common.h): every folder's routes
+ * that disclose reports (report/, alert/) use it. */
 #ifndef ATALAYA_AUDIT_H
 #define ATALAYA_AUDIT_H
 
