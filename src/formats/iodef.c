@@ -24,14 +24,6 @@ static const unsigned char ns_atalaya[16] = {0x3f, 0x0c, 0x5e, 0x61, 0x8b, 0x2d,
 static const unsigned char ns_sco[16] = {0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x46, 0x6c,
 					 0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7};
 
-static const char *const tlp_ids[] = {
-    "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", /* CLEAR */
-    "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", /* GREEN */
-    "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", /* AMBER */
-    "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", /* AMBER+STRICT */
-    "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", /* RED */
-};
-
 struct conv {
 	json_t *objects;  /* the bundle's objects, in order */
 	json_t *seen;	  /* id -> true, to add each object once */
@@ -157,7 +149,8 @@ static char *attr(xmlNode *n, const char *name)
 static void mark(struct conv *c, json_t *o)
 {
 	if (c->tlp >= 0)
-		json_object_set_new(o, "object_marking_refs", json_pack("[s]", tlp_ids[c->tlp]));
+		json_object_set_new(o, "object_marking_refs",
+				    json_pack("[s]", tlp_marking_id((enum tlp)c->tlp)));
 }
 
 /* Adds o (stolen) unless an object with its id is already there. */
