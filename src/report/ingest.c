@@ -1081,11 +1081,8 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 	sqlite3_bind_text(s, 10, in->counts_json, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 11, (int64_t)in->size);
 	sqlite3_bind_text(s, 12, hex, -1, SQLITE_STATIC);
-	int src = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (src != SQLITE_DONE) {
-		rc = store_error(c, src, "report_insert");
-	} else {
+	rc = store_step_done(c, s, "report_insert");
+	if (!rc) {
 		int64_t first, last;
 		seq = sqlite3_last_insert_rowid(store_db(c));
 		rc = insert_objects(in, c, seq, &first, &last);
@@ -1096,10 +1093,7 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 			sqlite3_bind_int64(s, 1, first);
 			sqlite3_bind_int64(s, 2, last);
 			sqlite3_bind_int64(s, 3, seq);
-			src = sqlite3_step(s);
-			sqlite3_reset(s);
-			if (src != SQLITE_DONE)
-				rc = store_error(c, src, "report_span");
+			rc = store_step_done(c, s, "report_span");
 		}
 	}
 	rc = store_write_end(in->node->st, rc);

@@ -508,7 +508,5 @@ int store_node_set(struct store_conn *c, const char *key, const char *value)
 		return ERR_STORE;
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? ERR_OK : store_error(c, rc, "node_set");
+	return store_step_done(c, s, "node_set");
 }
