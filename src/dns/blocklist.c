@@ -1,4 +1,5 @@
 #include "dns/blocklist.h"
+#include "index/canonical.h"
 
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -675,14 +676,6 @@ static void *grow(void *p, size_t *cap, size_t n, size_t esz)
 	return q;
 }
 
-static bool host_bits_zero(const uint8_t *a, int alen, int plen)
-{
-	uint8_t m[16];
-
-	mask6(a, plen, m);
-	return memcmp(m, a, (size_t)alen) == 0;
-}
-
 static uint32_t batch_reason(struct dnsbl_batch *b, const char *reason)
 {
 	uint32_t id;
@@ -708,7 +701,7 @@ static int batch_put(struct dnsbl_batch *b, const struct dnsbl_entry *e, uint32_
 		struct it4 *it;
 		uint32_t k;
 
-		if (e->plen > 32 || !host_bits_zero(e->addr, 4, e->plen))
+		if (e->plen > 32 || !canon_host_bits_zero(e->addr, 4, e->plen))
 			return ERR_INVALID;
 		k = (uint32_t)e->addr[0] << 24 | (uint32_t)e->addr[1] << 16 |
 		    (uint32_t)e->addr[2] << 8 | e->addr[3];
@@ -722,7 +715,7 @@ static int batch_put(struct dnsbl_batch *b, const struct dnsbl_entry *e, uint32_
 	case DNSBL_IP6: {
 		struct it6 *it;
 
-		if (e->plen > 128 || !host_bits_zero(e->addr, 16, e->plen))
+		if (e->plen > 128 || !canon_host_bits_zero(e->addr, 16, e->plen))
 			return ERR_INVALID;
 		b->a6 = grow(b->a6, &b->c6, b->n6, sizeof(struct it6));
 		it = &b->a6[b->n6++];
@@ -1154,23 +1147,23 @@ int dnsbl_entry_parse(const char *text, size_t len, struct dnsbl_entry *e, char 
 		buf[slash - buf] = '\0';
 	}
 	if (strchr(buf, ':')) {
-		if (inet_pton(AF_INET6, buf, e->addr) != 1)
+		if (canon_ipv6_parse(buf, strlen(buf), e->addr))
 			return perr(err, errsz, "not an IPv6 address: '%.*s'", text, len);
 		e->kind = DNSBL_IP6;
 		e->plen = (uint8_t)(plen < 0 ? 128 : plen);
-		if (!host_bits_zero(e->addr, 16, e->plen))
+		if (!canon_host_bits_zero(e->addr, 16, e->plen))
 			return perr(err, errsz, "host bits set below the prefix in '%.*s'", text,
 				    len);
 		return ERR_OK;
 	}
 	if (buf[0] >= '0' && buf[0] <= '9' && strspn(buf, "0123456789.") == strlen(buf)) {
-		if (inet_pton(AF_INET, buf, e->addr) != 1)
+		if (canon_ipv4_parse(buf, strlen(buf), e->addr, NULL))
 			return perr(err, errsz, "not an IPv4 address: '%.*s'", text, len);
 		if (plen > 32)
 			return perr(err, errsz, "IPv4 prefix length over 32 in '%.*s'", text, len);
 		e->kind = DNSBL_IP4;
 		e->plen = (uint8_t)(plen < 0 ? 32 : plen);
-		if (!host_bits_zero(e->addr, 4, e->plen))
+		if (!canon_host_bits_zero(e->addr, 4, e->plen))
 			return perr(err, errsz, "host bits set below the prefix in '%.*s'", text,
 				    len);
 		return ERR_OK;

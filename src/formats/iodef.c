@@ -2,13 +2,13 @@
 #include "formats/iodef.h"
 
 #include "formats/stix.h"
+#include "index/canonical.h"
 #include "util/buf.h"
 #include "util/base64.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/timeutil.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <gnutls/crypto.h>
 #include <libxml/parser.h>
@@ -273,17 +273,12 @@ static int observable(struct conv *c, xmlNode *n, const char *sco_type, json_t *
 
 static bool ipv4_text_ok(const char *s, int *prefix)
 {
-	char tmp[32];
 	const char *slash = strchr(s, '/');
 	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned char a[4];
+	uint8_t a[4];
 
 	*prefix = -1;
-	if (n >= sizeof(tmp))
-		return false;
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	if (inet_pton(AF_INET, tmp, a) != 1)
+	if (canon_ipv4_parse(s, n, a, NULL))
 		return false;
 	if (slash) {
 		char *end;
@@ -299,7 +294,7 @@ static bool ipv4_text_ok(const char *s, int *prefix)
 static bool ipv4_mask_to_cidr(const char *v, char *out, size_t n)
 {
 	char addr[16], mask[16];
-	struct in_addr a, m;
+	uint8_t a[4], m[4];
 	const char *slash = strchr(v, '/');
 
 	if (!slash || (size_t)(slash - v) >= sizeof(addr) || strlen(slash + 1) >= sizeof(mask))
@@ -307,9 +302,10 @@ static bool ipv4_mask_to_cidr(const char *v, char *out, size_t n)
 	memcpy(addr, v, (size_t)(slash - v));
 	addr[slash - v] = '\0';
 	snprintf(mask, sizeof(mask), "%s", slash + 1);
-	if (inet_pton(AF_INET, addr, &a) != 1 || inet_pton(AF_INET, mask, &m) != 1)
+	if (canon_ipv4_parse(addr, strlen(addr), a, NULL) ||
+	    canon_ipv4_parse(mask, strlen(mask), m, NULL))
 		return false;
-	uint32_t bits = ntohl(m.s_addr);
+	uint32_t bits = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
 	int len = __builtin_popcount(bits);
 	if (len && bits != ~(uint32_t)0 << (32 - len))
 		return false; /* not contiguous */

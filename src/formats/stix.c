@@ -5,11 +5,11 @@
 
 #include "formats/bundle_stream.h"
 #include "formats/stix_pattern.h"
+#include "index/canonical.h"
 #include "util/err.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -896,61 +896,28 @@ static int check_order(struct vctx *v, const char *first, const char *later, boo
 	return ERR_OK;
 }
 
+/* An address or CIDR text, "/len" 0..max without leading zeros. */
+static bool ip_text_ok(int family, const char *s)
+{
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	uint8_t a[16];
+	uint64_t plen;
+
+	if (family == 4 ? canon_ipv4_parse(s, n, a, NULL) : canon_ipv6_parse(s, n, a))
+		return false;
+	return !slash || (!canon_decimal(slash + 1, strlen(slash + 1), 3, &plen) &&
+			  plen <= (family == 4 ? 32u : 128u));
+}
+
 static bool ipv4_ok(const char *s)
 {
-	int parts = 0;
-	const char *p = s;
-
-	for (;;) {
-		int val = 0, nd = 0;
-		while (*p >= '0' && *p <= '9' && nd < 4) {
-			val = val * 10 + (*p++ - '0');
-			nd++;
-		}
-		if (nd == 0 || nd > 3 || val > 255 || (nd > 1 && p[-nd] == '0'))
-			return false;
-		if (++parts == 4)
-			break;
-		if (*p++ != '.')
-			return false;
-	}
-	if (*p == '/') {
-		int val = 0, nd = 0;
-		p++;
-		while (*p >= '0' && *p <= '9' && nd < 3) {
-			val = val * 10 + (*p++ - '0');
-			nd++;
-		}
-		if (nd == 0 || val > 32 || (nd > 1 && p[-nd] == '0'))
-			return false;
-	}
-	return *p == '\0';
+	return ip_text_ok(4, s);
 }
 
 bool stix_ipv6_text_valid(const char *s)
 {
-	char tmp[64];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned char a[16];
-
-	if (n >= sizeof(tmp))
-		return false;
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	if (inet_pton(AF_INET6, tmp, a) != 1)
-		return false;
-	if (slash) {
-		const char *p = slash + 1;
-		int val = 0, nd = 0;
-		while (*p >= '0' && *p <= '9' && nd < 4) {
-			val = val * 10 + (*p++ - '0');
-			nd++;
-		}
-		if (nd == 0 || val > 128 || *p || (nd > 1 && slash[1] == '0'))
-			return false;
-	}
-	return true;
+	return ip_text_ok(6, s);
 }
 
 static bool printable_no_space(const char *s, size_t n)
