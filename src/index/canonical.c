@@ -96,11 +96,6 @@ int canon_ip_parse(const char *s, size_t n, uint8_t a[16])
 	return canon_ipv4_parse(s, n, a, NULL) ? 0 : 4;
 }
 
-int canon_ip_parse_str(const char *s, uint8_t a[16])
-{
-	return canon_ip_parse(s, strlen(s), a);
-}
-
 bool canon_is_v4_mapped(const uint8_t a[16])
 {
 	static const uint8_t pfx[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};

@@ -34,8 +34,6 @@ int canon_ipv6_parse(const char *s, size_t n, uint8_t a[16]);
 /* An address of either family, by the presence of ':': 4 or 6 with `a` set
  * (network order, IPv4 in a[0..3] and the rest zero), or 0 when `s` is none. */
 int canon_ip_parse(const char *s, size_t n, uint8_t a[16]);
-/* Same for a NUL-terminated string. */
-int canon_ip_parse_str(const char *s, uint8_t a[16]);
 
 /* The first 12 bytes are ::ffff:0:0/96 (an IPv4-mapped IPv6 address). */
 bool canon_is_v4_mapped(const uint8_t a[16]);

@@ -477,7 +477,8 @@ static const struct {
     {OBS_HASH_SHA3_256, "SHA3-256", 64}, {OBS_HASH_SHA3_512, "SHA3-512", 128},
 };
 
-const char *observable_hash_alg_name(enum obs_hash_alg a)
+/* "MD5", "SHA-1", "SHA-256", "SHA-512", "SHA3-256", "SHA3-512" ("" for ANY). */
+static const char *hash_alg_name(enum obs_hash_alg a)
 {
 	for (size_t i = 0; i < sizeof(hash_algs) / sizeof(hash_algs[0]); i++)
 		if (hash_algs[i].alg == a)
@@ -524,8 +525,8 @@ int observable_normalise_hash(enum obs_hash_alg alg, const char *value, size_t l
 		return bad(err, ERR_INVALID, v, n, "unknown hash algorithm");
 	if (n != want)
 		return bad(err, ERR_INVALID, v, n,
-			   "not a %s hash (%zu hex digits expected, got %zu)",
-			   observable_hash_alg_name(alg), want, n);
+			   "not a %s hash (%zu hex digits expected, got %zu)", hash_alg_name(alg),
+			   want, n);
 	reset(out, OBS_HASH);
 	out->hash_alg = alg;
 	for (size_t i = 0; i < n; i++)
@@ -643,14 +644,6 @@ static const char *const kind_names[OBS_KIND_COUNT] = {
 const char *observable_kind_name(enum obs_kind k)
 {
 	return (unsigned)k < OBS_KIND_COUNT ? kind_names[k] : "unknown";
-}
-
-int observable_kind_parse(const char *s)
-{
-	for (int k = 0; k < OBS_KIND_COUNT; k++)
-		if (strcasecmp(s, kind_names[k]) == 0)
-			return k;
-	return -1;
 }
 
 /* ---------------------------------------------------------------- STIX */

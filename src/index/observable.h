@@ -110,10 +110,6 @@ int observable_from_stix(const char *object_type, const char *property_path, con
 
 /* "ipv4", "ipv6", "domain", "url", "email", "hash", "asn" ("auto" for OBS_AUTO). */
 const char *observable_kind_name(enum obs_kind k);
-/* The reverse of observable_kind_name, case-insensitive; -1 if unknown. */
-int observable_kind_parse(const char *s);
-/* "MD5", "SHA-1", "SHA-256", "SHA-512", "SHA3-256", "SHA3-512" ("" for ANY). */
-const char *observable_hash_alg_name(enum obs_hash_alg a);
 
 /* Writes the canonical text of an address or CIDR (family 4 or 6) into out, which must
  * hold at least OBS_IP_TEXT_MAX bytes; returns the length. canon_ip_format's. */

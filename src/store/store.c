@@ -41,7 +41,6 @@ struct store {
 	pthread_mutex_t readers_lock;
 	struct store_conn *readers;
 	pthread_key_t reader_key;
-	int schema_version;
 	int64_t page_size;
 
 	/* the checkpointer */
@@ -168,7 +167,6 @@ static int migrate(struct store *st)
 			return rc;
 		log_info("event=store_migrate step=%zu", v + 1);
 	}
-	st->schema_version = (int)store_migrations_count;
 	return ERR_OK;
 }
 
@@ -474,11 +472,6 @@ int64_t store_size_bytes(struct store *st)
 		total += sb.st_size;
 	free(wal);
 	return total;
-}
-
-int store_schema_version(struct store *st)
-{
-	return st->schema_version;
 }
 
 int store_node_get(struct store *st, const char *key, char **value_out)
