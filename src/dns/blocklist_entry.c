@@ -4,6 +4,7 @@
 #include "dns/blocklist.h"
 #include "index/canonical.h"
 
+#include "util/caps.h"
 #include "util/err.h"
 
 #include <arpa/inet.h>
@@ -82,7 +83,7 @@ int dnsbl_entry_parse(const char *text, size_t len, struct dnsbl_entry *e, char 
 		n = strlen(p);
 		if (n && p[n - 1] == '.')
 			n--;
-		if (n == 0 || n > 253)
+		if (n == 0 || n > CAP_DOMAIN_MAX)
 			return perr(err, errsz, "not a domain name: '%.*s'", text, len);
 		for (size_t i = 0; i < n; i++) {
 			if (p[i] == '.') {
@@ -91,7 +92,7 @@ int dnsbl_entry_parse(const char *text, size_t len, struct dnsbl_entry *e, char 
 				lab = 0;
 			} else if (!name_char(p[i])) {
 				return perr(err, errsz, "not a domain name: '%.*s'", text, len);
-			} else if (++lab > 63) {
+			} else if (++lab > CAP_LABEL_MAX) {
 				return perr(err, errsz, "label over 63 bytes in '%.*s'", text, len);
 			}
 			e->name[i] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 : p[i]);

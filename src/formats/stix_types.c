@@ -8,6 +8,7 @@
 #include "formats/stix_pattern.h"
 #include "formats/tlp_markings.h"
 #include "index/canonical.h"
+#include "util/caps.h"
 #include "util/err.h"
 #include "util/timeutil.h"
 
@@ -96,7 +97,7 @@ static bool mac_ok(const char *s, size_t n)
 
 static bool domain_ok(const char *s, size_t n)
 {
-	if (n == 0 || n > 253 || !printable_no_space(s, n) || s[0] == '.')
+	if (n == 0 || n > CAP_DOMAIN_MAX || !printable_no_space(s, n) || s[0] == '.')
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (strchr("/\\@:?#[]", s[i]) || (s[i] == '.' && i + 1 < n && s[i + 1] == '.'))

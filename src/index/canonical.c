@@ -271,7 +271,7 @@ int canon_domain(const char *v, size_t n, char *dst, size_t *dlen, char *why, si
 		}
 		if (i == lab)
 			return fail(why, whysz, ERR_INVALID, "not a domain name (empty label)");
-		if (i - lab > 63)
+		if (i - lab > CAP_LABEL_MAX)
 			return fail(why, whysz, ERR_INVALID, "label longer than 63 bytes");
 		if (dst[lab] == '-' || dst[i - 1] == '-')
 			return fail(why, whysz, ERR_INVALID, "label starts or ends with a hyphen");

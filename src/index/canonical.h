@@ -15,10 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/caps.h"
+
 /* Caps. */
-#define CANON_DOMAIN_MAX 253	    /* RFC 1035, without the trailing dot */
-#define CANON_DOMAIN_INPUT_MAX 8192 /* text handed to the IDNA conversion */
-#define CANON_IP_TEXT_MAX 64	    /* an address or a CIDR as text, with its NUL */
+#define CANON_DOMAIN_MAX CAP_DOMAIN_MAX			/* RFC 1035, without the trailing dot */
+#define CANON_DOMAIN_INPUT_MAX CAP_OBSERVABLE_INPUT_MAX /* text handed to the IDNA conversion */
+#define CANON_IP_TEXT_MAX CAP_IP_TEXT_MAX /* an address or a CIDR as text, with its NUL */
 
 /* A decimal number of 1..`maxdig` digits, no leading zero unless it is "0".
  * 0 and *v set, or -1. */

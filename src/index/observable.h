@@ -37,9 +37,9 @@ enum obs_hash_alg {
 };
 
 /* Caps, checked before any work: a longer value is refused with ERR_TOO_LARGE. */
-#define OBS_INPUT_MAX 8192		/* raw text handed to the normaliser */
-#define OBS_VALUE_MAX 2048		/* canonical text (URLs are the long ones) */
-#define OBS_DOMAIN_MAX CANON_DOMAIN_MAX /* RFC 1035, without the trailing dot */
+#define OBS_INPUT_MAX CAP_OBSERVABLE_INPUT_MAX /* raw text handed to the normaliser */
+#define OBS_VALUE_MAX 2048		       /* canonical text (URLs are the long ones) */
+#define OBS_DOMAIN_MAX CANON_DOMAIN_MAX	       /* RFC 1035, without the trailing dot */
 
 /* A normalised observable. Embedded, fixed size, no release needed; the struct
  * is large (about 2.4 KiB), so keep it on the stack or in an arena, not in an index. */

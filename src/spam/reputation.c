@@ -1,6 +1,7 @@
 #include "spam/reputation.h"
 #include "index/canonical.h"
 
+#include "util/caps.h"
 #include "util/xalloc.h"
 
 #include <math.h>
@@ -113,7 +114,7 @@ int spam_source_key(const char *text, char *out, size_t outsz, struct err_detail
 	}
 	if (n && text[n - 1] == '.')
 		n--;
-	if (n == 0 || n > 253 || n + 1 > outsz)
+	if (n == 0 || n > CAP_DOMAIN_MAX || n + 1 > outsz)
 		return err_set(d, ERR_INVALID, "source", "not an IP address or domain: '%.60s'",
 			       text);
 	for (i = 0; i < n; i++) {
