@@ -3,7 +3,6 @@
 
 #include "util/xalloc.h"
 
-
 static const char *const fmt_names[] = {"ip4set", "ip6trie", "dnset", "csv", "plain"};
 
 int dnsbl_zone_format_parse(const char *name, enum dnsbl_zone_format *fmt)
