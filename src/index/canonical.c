@@ -34,12 +34,39 @@ int canon_decimal(const char *s, size_t n, unsigned maxdig, uint64_t *v)
 	return 0;
 }
 
-int canon_ipv4_parse(const char *s, size_t n, uint8_t a[4], const char **why)
+/* One pass for the common case, a valid dotted quad (zone files load a
+ * million of them): false on anything else, which ipv4_why then explains. */
+static bool ipv4_fast(const char *s, size_t n, uint8_t a[4])
 {
-	const char *ignored;
+	unsigned part = 0, val = 0, nd = 0;
 
-	if (!why)
-		why = &ignored;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '.') {
+			if (nd == 0 || part == 3)
+				return false;
+			a[part++] = (uint8_t)val;
+			val = 0;
+			nd = 0;
+		} else if (c >= '0' && c <= '9') {
+			if (nd == 1 && val == 0)
+				return false; /* a leading zero */
+			val = val * 10 + (unsigned)(c - '0');
+			if (++nd > 3 || val > 255)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	if (nd == 0 || part != 3)
+		return false;
+	a[3] = (uint8_t)val;
+	return true;
+}
+
+/* The same grammar part by part, saying what is wrong. */
+static int ipv4_why(const char *s, size_t n, uint8_t a[4], const char **why)
+{
 	size_t start = 0, part = 0;
 
 	for (size_t i = 0; i <= n; i++) {
@@ -77,11 +104,21 @@ int canon_ipv4_parse(const char *s, size_t n, uint8_t a[4], const char **why)
 	return 0;
 }
 
+int canon_ipv4_parse(const char *s, size_t n, uint8_t a[4], const char **why)
+{
+	const char *ignored;
+
+	if (ipv4_fast(s, n, a))
+		return 0;
+	return ipv4_why(s, n, a, why ? why : &ignored);
+}
+
 int canon_ipv6_parse(const char *s, size_t n, uint8_t a[16])
 {
 	char tmp[64];
 
-	if (n == 0 || n >= sizeof(tmp))
+	/* every IPv6 text has a ':'; IPv4 text (zone files) is refused at once */
+	if (n == 0 || n >= sizeof(tmp) || !memchr(s, ':', n))
 		return -1;
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
@@ -149,12 +186,15 @@ size_t canon_ip_format(int family, const uint8_t addr[16], unsigned prefix_len, 
 
 bool canon_host_bits_zero(const uint8_t *a, unsigned bytes, unsigned plen)
 {
-	for (unsigned b = 0; b < bytes; b++) {
-		unsigned keep = plen >= (b + 1) * 8 ? 8 : (plen > b * 8 ? plen - b * 8 : 0);
-		uint8_t mask = (uint8_t)(keep ? 0xff << (8 - keep) : 0);
-		if (a[b] & (uint8_t)~mask)
+	unsigned b = plen / 8;
+
+	if (b >= bytes)
+		return true;
+	if (plen % 8 && (a[b++] & (0xffu >> (plen % 8))))
+		return false;
+	for (; b < bytes; b++)
+		if (a[b])
 			return false;
-	}
 	return true;
 }
 
