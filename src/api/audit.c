@@ -45,10 +45,7 @@ void audit_flush(struct request *r, struct audit_list *a, enum policy_path p)
 		sqlite3_bind_int64(s, 3, r->who.member_id);
 		sqlite3_bind_text(s, 4, policy_path_name(p), -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 5, now);
-		int src = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (src != SQLITE_DONE)
-			rc = store_error(c, src, "audit_insert");
+		rc = store_step_done(c, s, "audit_insert");
 	}
 	rc = store_write_end(r->node->st, rc);
 	if (!rc)

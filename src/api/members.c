@@ -120,10 +120,9 @@ static int insert_token(struct store_conn *c, int64_t member, const char *label,
 	sqlite3_bind_blob(s, 3, hash, sizeof(hash), SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 4, label ? label : "", -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 5, time_now_ms());
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_error(c, rc, "token_insert");
+	int rc = store_step_done(c, s, "token_insert");
+	if (rc)
+		return rc;
 	*token_id = sqlite3_last_insert_rowid(store_db(c));
 	return ERR_OK;
 }
@@ -156,12 +155,9 @@ int api_member_create(struct store *st, const char *name, const char *kind, cons
 	sqlite3_bind_int64(s, 7, now);
 	if (ack_deadline > 0)
 		sqlite3_bind_int64(s, 8, ack_deadline);
-	int src = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (src != SQLITE_DONE) {
-		rc = store_error(c, src, "member_insert");
+	rc = store_step_done(c, s, "member_insert");
+	if (rc)
 		goto out;
-	}
 	*id = sqlite3_last_insert_rowid(store_db(c));
 	rc = insert_token(c, *id, "first", token, token_id);
 out:

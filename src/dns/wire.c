@@ -19,13 +19,6 @@ static bool rd_need(struct dns_rd *r, size_t n)
 	return true;
 }
 
-uint8_t dns_rd_u8(struct dns_rd *r)
-{
-	if (!rd_need(r, 1))
-		return 0;
-	return r->base[r->pos++];
-}
-
 uint16_t dns_rd_u16(struct dns_rd *r)
 {
 	uint16_t v;
@@ -294,15 +287,6 @@ size_t dns_name_from_text(const char *text, uint8_t out[DNS_NAME_MAX])
 	}
 	out[o++] = 0;
 	return o;
-}
-
-int dns_name_labels(const uint8_t *name, size_t len)
-{
-	int n = 0;
-
-	for (size_t i = 0; i < len && name[i]; i += (size_t)name[i] + 1)
-		n++;
-	return n;
 }
 
 static void wr_need(struct dns_wr *w, size_t n, uint8_t **at)

@@ -54,7 +54,6 @@ struct dns_rd {
 };
 
 void dns_rd_init(struct dns_rd *r, const uint8_t *p, size_t len);
-uint8_t dns_rd_u8(struct dns_rd *r);
 uint16_t dns_rd_u16(struct dns_rd *r);
 uint32_t dns_rd_u32(struct dns_rd *r);
 void dns_rd_skip(struct dns_rd *r, size_t n);
@@ -102,8 +101,6 @@ size_t dns_name_to_text(const uint8_t *name, size_t len, char *out, size_t outsz
  * form. Returns the wire length, or 0 for an empty label, a label > 63 or a
  * name > 255. */
 size_t dns_name_from_text(const char *text, uint8_t out[DNS_NAME_MAX]);
-/* Number of labels of a wire name (root = 0). */
-int dns_name_labels(const uint8_t *name, size_t len);
 
 /* Response writer over a caller buffer. `limit` is where an answer must stop
  * (the UDP payload size or 65535 over TCP); past it the writer sets `tc`.

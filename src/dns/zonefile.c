@@ -1,8 +1,7 @@
 #include "dns/zonefile.h"
+#include "index/canonical.h"
 
 #include "util/xalloc.h"
-
-#include <arpa/inet.h>
 
 static const char *const fmt_names[] = {"ip4set", "ip6trie", "dnset", "csv", "plain"};
 
@@ -51,7 +50,7 @@ static int line_err(struct imp *im, const char *fmt, ...)
 static int parse_code(struct imp *im, const char *s, size_t n, uint8_t *code)
 {
 	char buf[32];
-	struct in_addr a;
+	uint8_t a[4];
 	char *end;
 	long v;
 
@@ -62,9 +61,9 @@ static int parse_code(struct imp *im, const char *s, size_t n, uint8_t *code)
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	if (strchr(buf, '.')) {
-		if (inet_pton(AF_INET, buf, &a) != 1 || (ntohl(a.s_addr) >> 8) != 0x7F0000)
+		if (canon_ipv4_parse(buf, strlen(buf), a, NULL) || a[0] != 127 || a[1] || a[2])
 			return line_err(im, "A value not in 127.0.0.0/24: '%s'", buf);
-		v = (long)(ntohl(a.s_addr) & 0xFF);
+		v = (long)a[3];
 	} else {
 		v = strtol(buf, &end, 10);
 		if (*end || end == buf)
@@ -147,7 +146,7 @@ static int emit_range(struct imp *im, const char *s, size_t n, uint8_t code, con
 {
 	const char *dash = memchr(s, '-', n);
 	char a[32], b[32];
-	struct in_addr x, y;
+	uint8_t x[4], y[4];
 	uint64_t lo, hi;
 	struct dnsbl_entry e;
 	int rc;
@@ -156,10 +155,10 @@ static int emit_range(struct imp *im, const char *s, size_t n, uint8_t code, con
 		return line_err(im, "not an IPv4 range: '%.*s'", (int)(n > 60 ? 60 : n), s);
 	snprintf(a, sizeof(a), "%.*s", (int)(dash - s), s);
 	snprintf(b, sizeof(b), "%.*s", (int)(n - (size_t)(dash - s) - 1), dash + 1);
-	if (inet_pton(AF_INET, a, &x) != 1 || inet_pton(AF_INET, b, &y) != 1)
+	if (canon_ipv4_parse(a, strlen(a), x, NULL) || canon_ipv4_parse(b, strlen(b), y, NULL))
 		return line_err(im, "not an IPv4 range: '%.*s'", (int)(n > 60 ? 60 : n), s);
-	lo = ntohl(x.s_addr);
-	hi = ntohl(y.s_addr);
+	lo = (uint64_t)x[0] << 24 | (uint64_t)x[1] << 16 | (uint64_t)x[2] << 8 | x[3];
+	hi = (uint64_t)y[0] << 24 | (uint64_t)y[1] << 16 | (uint64_t)y[2] << 8 | y[3];
 	if (lo > hi)
 		return line_err(im, "range start after its end: '%s-%s'", a, b);
 	memset(&e, 0, sizeof(e));
@@ -239,7 +238,7 @@ static int rbl_line(struct imp *im, const char *s, size_t n)
 		snprintf(tok, sizeof(tok), "%.*s", (int)w, s);
 		if (strchr(tok, '/'))
 			*strchr(tok, '/') = '\0';
-		if (inet_pton(AF_INET6, tok, e.addr) == 1)
+		if (!canon_ipv6_parse(tok, strlen(tok), e.addr))
 			return line_err(im, "not %s: '%.*s'", fmt_what(im->fmt), (int)w, s);
 	}
 	/* the value ends at whitespace, or at ':' where no IPv6 address can be */

@@ -1,4 +1,8 @@
+/* Abuse reports (arf.h): ARF, X-ARF and XARF read into one struct arf_report.
+ * About 900 lines, for a reason: three formats of one report that share their
+ * field readers (addresses, dates, the reported message). */
 #include "formats/arf.h"
+#include "index/canonical.h"
 
 #include "util/buf.h"
 #include "util/timeutil.h"
@@ -211,14 +215,13 @@ static int parse_ip(struct ctx *c, const char *v, const char *field)
 		return err_set(c->d, ERR_INVALID, field, "not an IP address: '%.60s'", v);
 	memcpy(buf, v, n);
 	buf[n] = '\0';
-	memset(r->source_addr, 0, sizeof(r->source_addr));
-	if (inet_pton(AF_INET, buf, r->source_addr) == 1) {
-		r->source_family = AF_INET;
-	} else if (inet_pton(AF_INET6, buf, r->source_addr) == 1) {
-		r->source_family = AF_INET6;
-	} else {
-		return err_set(c->d, ERR_INVALID, field, "not an IP address: '%.60s'", buf);
+	switch (canon_ip_parse(buf, n, r->source_addr)) {
+	case 4: r->source_family = AF_INET; break;
+	case 6: r->source_family = AF_INET6; break;
+	default: return err_set(c->d, ERR_INVALID, field, "not an IP address: '%.60s'", buf);
 	}
+	/* inet_ntop's text, not canon_ip_format's: an IPv4-mapped source stays
+	 * "::ffff:192.0.2.1" as the report wrote it */
 	inet_ntop(r->source_family, r->source_addr, buf, sizeof(buf));
 	r->source_ip = adup(c, buf, strlen(buf));
 	return ERR_OK;

@@ -98,11 +98,6 @@ size_t bundle_stream_count(const struct bundle_stream *s)
 	return s->count;
 }
 
-size_t bundle_stream_offset(const struct bundle_stream *s)
-{
-	return s->off;
-}
-
 size_t bundle_stream_object_offset(const struct bundle_stream *s)
 {
 	return s->cap_off;

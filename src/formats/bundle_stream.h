@@ -56,9 +56,6 @@ int bundle_stream_finish(struct bundle_stream *s, struct err_detail *err);
 /* Number of objects handed to the callback so far. */
 size_t bundle_stream_count(const struct bundle_stream *s);
 
-/* Bytes consumed so far. */
-size_t bundle_stream_offset(const struct bundle_stream *s);
-
 /* During the callback: the byte offset in the body where the object handed to it
  * begins (so a caller that keeps the body can find the object's bytes again). */
 size_t bundle_stream_object_offset(const struct bundle_stream *s);

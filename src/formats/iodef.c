@@ -1,15 +1,12 @@
 /* IODEF v2 (RFC 7970) to STIX 2.1: see iodef.h and docs/internals/stix.md. */
 #include "formats/iodef.h"
+#include "formats/iodef_values.h"
 
 #include "formats/stix.h"
 #include "util/buf.h"
-#include "util/base64.h"
 #include "util/err.h"
-#include "util/hex.h"
 #include "util/timeutil.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <gnutls/crypto.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -23,14 +20,6 @@ static const unsigned char ns_atalaya[16] = {0x3f, 0x0c, 0x5e, 0x61, 0x8b, 0x2d,
 					     0x9c, 0x7e, 0x41, 0x0d, 0x2a, 0x6b, 0x13, 0x5c};
 static const unsigned char ns_sco[16] = {0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x46, 0x6c,
 					 0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7};
-
-static const char *const tlp_ids[] = {
-    "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", /* CLEAR */
-    "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", /* GREEN */
-    "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", /* AMBER */
-    "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", /* AMBER+STRICT */
-    "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", /* RED */
-};
 
 struct conv {
 	json_t *objects;  /* the bundle's objects, in order */
@@ -157,7 +146,8 @@ static char *attr(xmlNode *n, const char *name)
 static void mark(struct conv *c, json_t *o)
 {
 	if (c->tlp >= 0)
-		json_object_set_new(o, "object_marking_refs", json_pack("[s]", tlp_ids[c->tlp]));
+		json_object_set_new(o, "object_marking_refs",
+				    json_pack("[s]", tlp_marking_id((enum tlp)c->tlp)));
 }
 
 /* Adds o (stolen) unless an object with its id is already there. */
@@ -278,103 +268,6 @@ static int observable(struct conv *c, xmlNode *n, const char *sco_type, json_t *
 	return ERR_OK;
 }
 
-static bool ipv4_text_ok(const char *s, int *prefix)
-{
-	char tmp[32];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned char a[4];
-
-	*prefix = -1;
-	if (n >= sizeof(tmp))
-		return false;
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	if (inet_pton(AF_INET, tmp, a) != 1)
-		return false;
-	if (slash) {
-		char *end;
-		long v = strtol(slash + 1, &end, 10);
-		if (end == slash + 1 || *end || v < 0 || v > 32)
-			return false;
-		*prefix = (int)v;
-	}
-	return true;
-}
-
-/* "192.0.2.0/255.255.255.0" -> "192.0.2.0/24"; the mask must be contiguous. */
-static bool ipv4_mask_to_cidr(const char *v, char *out, size_t n)
-{
-	char addr[16], mask[16];
-	struct in_addr a, m;
-	const char *slash = strchr(v, '/');
-
-	if (!slash || (size_t)(slash - v) >= sizeof(addr) || strlen(slash + 1) >= sizeof(mask))
-		return false;
-	memcpy(addr, v, (size_t)(slash - v));
-	addr[slash - v] = '\0';
-	snprintf(mask, sizeof(mask), "%s", slash + 1);
-	if (inet_pton(AF_INET, addr, &a) != 1 || inet_pton(AF_INET, mask, &m) != 1)
-		return false;
-	uint32_t bits = ntohl(m.s_addr);
-	int len = __builtin_popcount(bits);
-	if (len && bits != ~(uint32_t)0 << (32 - len))
-		return false; /* not contiguous */
-	snprintf(out, n, "%s/%d", addr, len);
-	return true;
-}
-
-/* "64496", "AS64496" or asdot "1.10" (RFC 5396). */
-static bool asn_parse(const char *v, uint32_t *out)
-{
-	uint64_t hi = 0, lo = 0, *cur = &lo;
-	bool dot = false;
-
-	if ((v[0] == 'A' || v[0] == 'a') && (v[1] == 'S' || v[1] == 's'))
-		v += 2;
-	if (!*v)
-		return false;
-	for (; *v; v++) {
-		if (*v == '.' && !dot && cur == &lo && v[1]) {
-			hi = lo;
-			lo = 0;
-			dot = true;
-			continue;
-		}
-		if (*v < '0' || *v > '9' || *cur > UINT32_MAX)
-			return false;
-		*cur = *cur * 10 + (uint64_t)(*v - '0');
-	}
-	if (dot && (hi > 65535 || lo > 65535))
-		return false;
-	uint64_t asn = dot ? hi << 16 | lo : lo;
-	if (asn < 1 || asn > UINT32_MAX)
-		return false;
-	*out = (uint32_t)asn;
-	return true;
-}
-
-/* A MAC address with ':' or '-' between six pairs of hex digits, in STIX's form:
- * lower case, colon-separated. */
-static bool mac_normalise(const char *v, char out[18])
-{
-	if (strlen(v) != 17)
-		return false;
-	for (int i = 0; i < 17; i++) {
-		if (i % 3 == 2) {
-			if (v[i] != ':' && v[i] != '-')
-				return false;
-			out[i] = ':';
-		} else if (hex_digit_value((unsigned char)v[i]) < 0) {
-			return false;
-		} else {
-			out[i] = (char)tolower((unsigned char)v[i]);
-		}
-	}
-	out[17] = '\0';
-	return true;
-}
-
 /* RFC 7970 enumerations of the attributes read here; "ext-value" is in each. Checked
  * against the RFC's text (sections 3.2, 3.3.1, 3.9, 3.18.1) and its schema (section 8,
  * and the IANA copy iodef-2.0.xsd). */
@@ -469,7 +362,7 @@ static int address(struct conv *c, xmlNode *n)
 	if (!cat) /* RFC 7970 defaults category to ipv6-addr; take the form of the value */
 		cat = strdup(strchr(v, ':') ? "ipv6-addr" : "ipv4-addr");
 	if (!strncmp(cat, "ipv4-", 5) && strcmp(cat, "ipv4-net-mask")) {
-		if (!ipv4_text_ok(v, &prefix) || (!strcmp(cat, "ipv4-addr") && prefix >= 0)) {
+		if (!iodef_ipv4_text_ok(v, &prefix) || (!strcmp(cat, "ipv4-addr") && prefix >= 0)) {
 			rc = skip(c, n, "'%.60s' is not an IPv4 %s", v,
 				  strcmp(cat, "ipv4-addr") ? "network" : "address");
 			goto out;
@@ -492,7 +385,7 @@ static int address(struct conv *c, xmlNode *n)
 		rc = observable(c, n, "url", json_pack("{s:s}", "value", v), "value", v);
 	} else if (!strcmp(cat, "ipv4-net-mask")) {
 		char cidr[40];
-		if (!ipv4_mask_to_cidr(v, cidr, sizeof(cidr))) {
+		if (!iodef_ipv4_mask_to_cidr(v, cidr, sizeof(cidr))) {
 			rc = skip(c, n,
 				  "'%.60s' is not an IPv4 network with a mask "
 				  "(192.0.2.0/255.255.255.0)",
@@ -503,7 +396,7 @@ static int address(struct conv *c, xmlNode *n)
 		    observable(c, n, "ipv4-addr", json_pack("{s:s}", "value", cidr), "value", cidr);
 	} else if (!strcmp(cat, "asn")) {
 		uint32_t asn;
-		if (!asn_parse(v, &asn)) {
+		if (!iodef_asn_parse(v, &asn)) {
 			rc = skip(c, n, "'%.60s' is not an AS number", v);
 			goto out;
 		}
@@ -511,7 +404,7 @@ static int address(struct conv *c, xmlNode *n)
 				json_pack("{s:I}", "number", (json_int_t)asn), "number", v);
 	} else if (!strcmp(cat, "mac")) {
 		char mac[18];
-		if (!mac_normalise(v, mac)) {
+		if (!iodef_mac_normalise(v, mac)) {
 			rc = skip(c, n, "'%.60s' is not a MAC address", v);
 			goto out;
 		}
@@ -522,74 +415,6 @@ out:
 	free(cat);
 	free(v);
 	return rc;
-}
-
-/* Base64 (white space ignored) to lower-case hex; false if malformed or too long. */
-static bool b64_to_hex(const char *s, char *hex, size_t hexn)
-{
-	unsigned int acc = 0;
-	int bits = 0;
-	size_t k = 0;
-
-	for (; *s && *s != '='; s++) {
-		if (strchr(" \t\r\n", *s))
-			continue;
-		int v = base64_digit_value((unsigned char)*s);
-		if (v < 0)
-			return false;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (k + 3 > hexn)
-				return false;
-			snprintf(hex + k, 3, "%02x", (acc >> bits) & 0xff);
-			k += 2;
-		}
-	}
-	hex[k] = '\0';
-	return k > 0;
-}
-
-static const char *hash_name(const char *alg)
-{
-	const char *h = alg ? strrchr(alg, '#') : NULL;
-
-	if (!h)
-		return NULL;
-	h++;
-	if (!strcmp(h, "md5"))
-		return "MD5";
-	if (!strcmp(h, "sha1"))
-		return "SHA-1";
-	if (!strcmp(h, "sha256"))
-		return "SHA-256";
-	if (!strcmp(h, "sha512"))
-		return "SHA-512";
-	return NULL;
-}
-
-/* Some senders write a DigestValue in hex, where XML Signature has base64 (RFC 7970's
- * examples have no Hash; this leniency is atalaya's). A hex string of exactly the
- * digest's length is unambiguous (base64 of a digest is never that long), so it is
- * taken as hex. */
-static bool digest_hex(const char *stix_name, const char *val, char *hex, size_t hexn)
-{
-	size_t want = !strcmp(stix_name, "MD5")	      ? 32
-		      : !strcmp(stix_name, "SHA-1")   ? 40
-		      : !strcmp(stix_name, "SHA-256") ? 64
-						      : 128;
-	size_t n = strlen(val);
-
-	if (n != want || n >= hexn)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (hex_digit_value((unsigned char)val[i]) < 0)
-			return false;
-		hex[i] = (char)tolower((unsigned char)val[i]);
-	}
-	hex[n] = '\0';
-	return true;
 }
 
 static xmlNode *dsig_child(xmlNode *n, const char *name)
@@ -618,16 +443,16 @@ static int file_data(struct conv *c, xmlNode *file)
 			xmlNode *m = dsig_child(h, "DigestMethod"),
 				*dv = dsig_child(h, "DigestValue");
 			char *alg = m ? attr(m, "Algorithm") : NULL, *val = text_of(dv);
-			const char *hn = hash_name(alg);
+			const char *hn = iodef_hash_name(alg);
 			char hex[300];
 			if (!m || !dv || !val) {
 				rc = xerr(c, h, ERR_INVALID,
 					  "needs ds:DigestMethod and ds:DigestValue");
 			} else if (!hn) {
 				/* other algorithms are kept in the original only */
-			} else if (digest_hex(hn, val, hex, sizeof(hex))) {
+			} else if (iodef_digest_hex(hn, val, hex, sizeof(hex))) {
 				json_object_set_new(hashes, hn, json_string(hex));
-			} else if (!b64_to_hex(val, hex, sizeof(hex))) {
+			} else if (!iodef_b64_to_hex(val, hex, sizeof(hex))) {
 				skip(c, dv, "'%.80s' is not a base64 %s digest", val, hn);
 			} else {
 				json_object_set_new(hashes, hn, json_string(hex));

@@ -1,18 +1,13 @@
 /* STIX 2.1 object validation: see stix.h and docs/internals/stix.md. */
 #include "formats/stix.h"
+#include "formats/stix_check.h"
 #include "util/base64.h"
 #include "util/hex.h"
 
-#include "formats/bundle_stream.h"
-#include "formats/stix_pattern.h"
 #include "util/err.h"
 #include "util/timeutil.h"
-#include "util/xalloc.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <pthread.h>
-#include <sodium.h>
 
 /* ---- names, identifiers ------------------------------------------------------------ */
 
@@ -139,33 +134,6 @@ enum stix_kind stix_type_kind(const char *type)
 }
 
 /* ---- property rules ---------------------------------------------------------------- */
-
-enum pkind {
-	P_STR,	    /* string */
-	P_BOOL,	    /* boolean */
-	P_INT,	    /* integer in [min, max] */
-	P_NUM,	    /* number in [min, max] */
-	P_TIME,	    /* RFC 3339 UTC timestamp */
-	P_TIME_MS,  /* same, with at least millisecond precision */
-	P_REF,	    /* identifier of an allowed type */
-	P_REFS,	    /* non-empty list of those */
-	P_STRS,	    /* non-empty list of strings */
-	P_STRS0,    /* list of strings, may be empty */
-	P_OBJ,	    /* non-empty object */
-	P_HASHES,   /* hashes dictionary */
-	P_KCP,	    /* kill chain phases */
-	P_EXTREFS,  /* external references */
-	P_GRANULAR, /* granular markings */
-	P_EXTS,	    /* extensions */
-};
-
-struct prop_rule {
-	const char *types; /* space-separated; NULL: every type; "!a b": every type but those */
-	const char *name;
-	enum pkind kind;
-	double min, max;
-	const char *refs; /* P_REF(S): allowed types, or @sdo @sco @sro @rel @any */
-};
 
 #define I32 2147483647.0
 #define BIG 9007199254740991.0
@@ -365,7 +333,7 @@ static unsigned char type_rules[NTYPES + 1][MAX_TYPE_RULES];
 static unsigned char type_nrules[NTYPES + 1];
 static pthread_once_t rules_once = PTHREAD_ONCE_INIT;
 
-static bool word_in(const char *list, const char *w)
+bool stix_word_in(const char *list, const char *w)
 {
 	size_t n = strlen(w);
 	const char *p = list;
@@ -385,8 +353,8 @@ static bool rule_applies(const struct prop_rule *r, const char *type, bool known
 	if (!r->types)
 		return true;
 	if (r->types[0] == '!')
-		return !word_in(r->types + 1, type);
-	return known && word_in(r->types, type);
+		return !stix_word_in(r->types + 1, type);
+	return known && stix_word_in(r->types, type);
 }
 
 static void rules_init(void)
@@ -404,20 +372,7 @@ static void rules_init(void)
 
 /* ---- validation context, errors ---------------------------------------------------- */
 
-struct vctx {
-	const struct jv *obj;
-	size_t index;
-	const char *id; /* for messages; NULL when absent or not a string */
-	const char *type;
-	const struct type_def *def;
-	enum stix_kind kind;
-	struct err_detail *err;
-};
-
-static int verr(struct vctx *v, int code, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int verr(struct vctx *v, int code, const char *path, const char *fmt, ...)
+int stix_verr(struct vctx *v, int code, const char *path, const char *fmt, ...)
 {
 	char msg[320], field[160];
 	va_list ap;
@@ -438,7 +393,7 @@ static int verr(struct vctx *v, int code, const char *path, const char *fmt, ...
 	return err_set(v->err, code, field, "%s: %s", field, msg);
 }
 
-static bool is_ts(const char *s, size_t n, bool need_ms, int64_t *ms)
+bool stix_is_ts(const char *s, size_t n, bool need_ms, int64_t *ms)
 {
 	int64_t t;
 
@@ -452,844 +407,6 @@ static bool is_ts(const char *s, size_t n, bool need_ms, int64_t *ms)
 	if (ms)
 		*ms = t;
 	return true;
-}
-
-static const char *kind_name(enum stix_kind k)
-{
-	switch (k) {
-	case STIX_SDO: return "SDO";
-	case STIX_SRO: return "SRO";
-	case STIX_SCO: return "SCO";
-	case STIX_META: return "meta object";
-	case STIX_CUSTOM: return "custom object";
-	}
-	return "object";
-}
-
-/* Checks that reference `ref` (already a valid identifier) may point at its type. */
-static bool ref_type_ok(const char *allowed, const char *ref)
-{
-	char t[256];
-	const char *sep = strstr(ref, "--");
-	size_t n;
-	enum stix_kind k;
-
-	if (!sep || (n = (size_t)(sep - ref)) >= sizeof(t))
-		return false;
-	if (!strpbrk(allowed, " @")) /* one type: the usual case */
-		return strlen(allowed) == n && !memcmp(ref, allowed, n);
-	memcpy(t, ref, n);
-	t[n] = '\0';
-	if (!strcmp(t, "bundle"))
-		return false;
-	k = stix_type_kind(t);
-	if (word_in(allowed, "@any"))
-		return true;
-	if (word_in(allowed, t))
-		return true;
-	if (word_in(allowed, "@sdo") && (k == STIX_SDO || k == STIX_CUSTOM))
-		return true;
-	if (word_in(allowed, "@sco") && (k == STIX_SCO || k == STIX_CUSTOM))
-		return true;
-	if (word_in(allowed, "@sro") && k == STIX_SRO)
-		return true;
-	if (word_in(allowed, "@rel") && (k == STIX_SDO || k == STIX_SCO || k == STIX_CUSTOM))
-		return true;
-	if (word_in(allowed, "@lc") && strcmp(t, "language-content") &&
-	    strcmp(t, "marking-definition"))
-		return true;
-	return false;
-}
-
-static void describe_allowed(const char *allowed, char *out, size_t n)
-{
-	if (!strcmp(allowed, "@sdo"))
-		snprintf(out, n, "an SDO");
-	else if (!strcmp(allowed, "@sco"))
-		snprintf(out, n, "an SCO");
-	else if (!strcmp(allowed, "@sco @sro"))
-		snprintf(out, n, "an SCO or an SRO");
-	else if (!strcmp(allowed, "@rel"))
-		snprintf(out, n, "an SDO or an SCO");
-	else if (!strcmp(allowed, "@lc"))
-		snprintf(out, n, "an SDO, SRO or SCO");
-	else
-		snprintf(out, n, "%s", allowed);
-	for (char *p = out; *p; p++)
-		if (*p == ' ' && strchr(allowed, ' ') && allowed[0] != '@')
-			*p = '/';
-}
-
-static int check_ref(struct vctx *v, const char *path, const struct jv *j, const char *allowed)
-{
-	const char *s = jv_str(j);
-	char what[128];
-
-	if (!s || !stix_id_valid(s, jv_strlen(j), NULL))
-		return verr(v, ERR_INVALID, path, "not a STIX identifier (type--UUID)");
-	if (allowed && !ref_type_ok(allowed, s)) {
-		describe_allowed(allowed, what, sizeof(what));
-		return verr(v, ERR_INVALID, path, "must refer to %s, not %.*s", what,
-			    (int)(strstr(s, "--") - s), s);
-	}
-	return ERR_OK;
-}
-
-static int check_refs(struct vctx *v, const char *path, const struct jv *j, const char *allowed)
-{
-	char sub[160];
-	size_t i;
-	const struct jv *e;
-	int rc;
-
-	if (!jv_is_array(j) || jv_size(j) == 0)
-		return verr(v, ERR_INVALID, path, "not a non-empty list of identifiers");
-	jv_array_foreach(j, i, e)
-	{
-		const char *s = jv_str(e);
-		/* the fast path formats no path; check_ref does when it reports */
-		if (s && stix_id_valid(s, jv_strlen(e), NULL) &&
-		    (!allowed || ref_type_ok(allowed, s)))
-			continue;
-		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-		rc = check_ref(v, sub, e, allowed);
-		if (rc)
-			return rc;
-	}
-	return ERR_OK;
-}
-
-static int check_strs(struct vctx *v, const char *path, const struct jv *j, bool allow_empty)
-{
-	size_t i;
-	const struct jv *e;
-
-	if (!jv_is_array(j) || (!allow_empty && jv_size(j) == 0))
-		return verr(v, ERR_INVALID, path,
-			    allow_empty ? "not a list of strings"
-					: "not a non-empty list of strings");
-	jv_array_foreach(j, i, e)
-	{
-		if (!jv_is_string(e)) {
-			char sub[160];
-			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-			return verr(v, ERR_INVALID, sub, "not a string");
-		}
-	}
-	return ERR_OK;
-}
-
-static bool all_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (hex_digit_value((unsigned char)s[i]) < 0)
-			return false;
-	return true;
-}
-
-static int check_hashes(struct vctx *v, const char *path, const struct jv *j)
-{
-	static const struct {
-		const char *name;
-		size_t len;
-	} algos[] = {{"MD5", 32},      {"SHA-1", 40},	  {"SHA-256", 64}, {"SHA-512", 128},
-		     {"SHA3-256", 64}, {"SHA3-512", 128}, {"SSDEEP", 0},   {"TLSH", 70}};
-	const char *k;
-	size_t m;
-	const struct jv *h;
-	char sub[160];
-
-	if (!jv_is_object(j) || jv_size(j) == 0)
-		return verr(v, ERR_INVALID, path, "not a non-empty hashes dictionary");
-	jv_object_foreach(j, m, k, h)
-	{
-		const char *s = jv_str(h);
-		size_t kn = strlen(k), n = jv_strlen(h);
-		snprintf(sub, sizeof(sub), "%s.%s", path, k);
-		if (kn < 3 || kn > 250 ||
-		    strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
-			      "WXYZ0123456789_-") != kn)
-			return verr(v, ERR_INVALID, sub, "not a valid hash algorithm name");
-		if (!s)
-			return verr(v, ERR_INVALID, sub, "not a string");
-		for (size_t a = 0; a < sizeof(algos) / sizeof(algos[0]); a++) {
-			if (strcmp(k, algos[a].name))
-				continue;
-			if (algos[a].len && (n != algos[a].len || !all_hex(s, n)))
-				return verr(v, ERR_INVALID, sub, "not a %s hash (%zu hex digits)",
-					    k, algos[a].len);
-			if (!algos[a].len && (n == 0 || n > 128))
-				return verr(v, ERR_INVALID, sub, "not an SSDEEP hash");
-		}
-	}
-	return ERR_OK;
-}
-
-static int check_kcp(struct vctx *v, const char *path, const struct jv *j)
-{
-	size_t i;
-	const struct jv *e;
-	char sub[160];
-
-	if (!jv_is_array(j) || jv_size(j) == 0)
-		return verr(v, ERR_INVALID, path, "not a non-empty list of kill chain phases");
-	jv_array_foreach(j, i, e)
-	{
-		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-		if (!jv_is_object(e))
-			return verr(v, ERR_INVALID, sub, "not a kill chain phase object");
-		if (!jv_is_string(jv_get(e, "kill_chain_name")))
-			return verr(v, ERR_INVALID, sub, "kill_chain_name missing or not a string");
-		if (!jv_is_string(jv_get(e, "phase_name")))
-			return verr(v, ERR_INVALID, sub, "phase_name missing or not a string");
-	}
-	return ERR_OK;
-}
-
-static int check_extrefs(struct vctx *v, const char *path, const struct jv *j)
-{
-	size_t i;
-	const struct jv *e, *h;
-	char sub[160], sub2[200];
-	int rc;
-
-	if (!jv_is_array(j) || jv_size(j) == 0)
-		return verr(v, ERR_INVALID, path, "not a non-empty list of external references");
-	jv_array_foreach(j, i, e)
-	{
-		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-		if (!jv_is_object(e))
-			return verr(v, ERR_INVALID, sub, "not an external reference object");
-		if (!jv_is_string(jv_get(e, "source_name"))) {
-			snprintf(sub2, sizeof(sub2), "%s.source_name", sub);
-			return verr(v, ERR_INVALID, sub2,
-				    "required property missing or not a string");
-		}
-		if (!jv_get(e, "description") && !jv_get(e, "url") && !jv_get(e, "external_id"))
-			return verr(v, ERR_INVALID, sub, "needs description, url or external_id");
-		static const char *const strs[] = {"description", "url", "external_id"};
-		for (size_t k = 0; k < 3; k++) {
-			const struct jv *s = jv_get(e, strs[k]);
-			if (s && !jv_is_string(s)) {
-				snprintf(sub2, sizeof(sub2), "%s.%s", sub, strs[k]);
-				return verr(v, ERR_INVALID, sub2, "not a string");
-			}
-		}
-		if ((h = jv_get(e, "hashes"))) {
-			snprintf(sub2, sizeof(sub2), "%s.hashes", sub);
-			rc = check_hashes(v, sub2, h);
-			if (rc)
-				return rc;
-		}
-	}
-	return ERR_OK;
-}
-
-/* Whether selector `s` (section 7.2.3.1: property names joined by '.', list elements
- * as "[n]", written "labels.[1]" or "labels[1]") names something in `obj`. */
-static bool selector_resolves(const struct jv *obj, const char *s)
-{
-	const struct jv *cur = obj;
-
-	while (*s) {
-		if (*s == '[') {
-			char *end;
-			unsigned long long n;
-			if (s[1] < '0' || s[1] > '9')
-				return false;
-			n = strtoull(s + 1, &end, 10);
-			if (*end != ']' || !jv_is_array(cur) || n >= jv_size(cur))
-				return false;
-			cur = jv_at(cur, (size_t)n);
-			s = end + 1;
-		} else {
-			size_t n = strcspn(s, ".[");
-			if (n == 0 || !(cur = jv_getn(cur, s, n)))
-				return false;
-			s += n;
-		}
-		if (*s == '.') {
-			if (!*++s)
-				return false;
-		} else if (*s && *s != '[') {
-			return false;
-		}
-	}
-	return true;
-}
-
-static int check_granular(struct vctx *v, const char *path, const struct jv *j)
-{
-	size_t i;
-	const struct jv *e, *sel, *mref, *lang;
-	char sub[160], sub2[200];
-	int rc;
-
-	if (!jv_is_array(j) || jv_size(j) == 0)
-		return verr(v, ERR_INVALID, path, "not a non-empty list of granular markings");
-	jv_array_foreach(j, i, e)
-	{
-		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-		if (!jv_is_object(e))
-			return verr(v, ERR_INVALID, sub, "not a granular marking object");
-		sel = jv_get(e, "selectors");
-		mref = jv_get(e, "marking_ref");
-		lang = jv_get(e, "lang");
-		snprintf(sub2, sizeof(sub2), "%s.selectors", sub);
-		if (!sel)
-			return verr(v, ERR_INVALID, sub2, "required property missing");
-		rc = check_strs(v, sub2, sel, false);
-		if (rc)
-			return rc;
-		for (size_t k = 0; k < jv_size(sel); k++) {
-			const struct jv *one = jv_at(sel, k);
-			if (jv_strlen(one) == 0)
-				return verr(v, ERR_INVALID, sub2, "empty selector");
-			if (!selector_resolves(v->obj, jv_str(one))) {
-				char sub3[240];
-				snprintf(sub3, sizeof(sub3), "%.200s[%zu]", sub2, k);
-				return verr(v, ERR_INVALID, sub3,
-					    "'%.80s' selects nothing in this object "
-					    "(property names joined by '.', list elements as [n])",
-					    jv_str(one));
-			}
-		}
-		if (!mref == !lang)
-			return verr(v, ERR_INVALID, sub,
-				    "needs exactly one of marking_ref and lang");
-		if (mref) {
-			snprintf(sub2, sizeof(sub2), "%s.marking_ref", sub);
-			rc = check_ref(v, sub2, mref, "marking-definition");
-			if (rc)
-				return rc;
-		} else if (!jv_is_string(lang)) {
-			snprintf(sub2, sizeof(sub2), "%s.lang", sub);
-			return verr(v, ERR_INVALID, sub2, "not a string");
-		}
-	}
-	return ERR_OK;
-}
-
-static bool ext_name_ok(const char *k)
-{
-	size_t n = strlen(k);
-
-	if (n < 5 || strcmp(k + n - 4, "-ext"))
-		return false;
-	return stix_type_name_valid(k, n);
-}
-
-static int check_exts(struct vctx *v, const char *path, const struct jv *j)
-{
-	static const char *const ext_types[] = {
-	    "new-sdo", "new-sco", "new-sro", "property-extension", "toplevel-property-extension"};
-	const char *k;
-	size_t m;
-	const struct jv *e;
-	char sub[200];
-
-	if (!jv_is_object(j) || jv_size(j) == 0)
-		return verr(v, ERR_INVALID, path, "not a non-empty dictionary of extensions");
-	jv_object_foreach(j, m, k, e)
-	{
-		snprintf(sub, sizeof(sub), "%s.%.120s", path, k);
-		if (!strncmp(k, "extension-definition--", 22)) {
-			const char *t;
-			size_t x;
-			if (!stix_id_valid(k, strlen(k), "extension-definition"))
-				return verr(v, ERR_INVALID, sub,
-					    "not an extension-definition "
-					    "identifier");
-			if (!jv_is_object(e))
-				return verr(v, ERR_INVALID, sub, "not an object");
-			t = jv_str(jv_get(e, "extension_type"));
-			if (!t)
-				return verr(v, ERR_INVALID, sub, "extension_type missing");
-			for (x = 0; x < 5; x++)
-				if (!strcmp(t, ext_types[x]))
-					break;
-			if (x == 5)
-				return verr(v, ERR_INVALID, sub, "unknown extension_type \"%.40s\"",
-					    t);
-			continue;
-		}
-		if (!ext_name_ok(k))
-			return verr(v, ERR_INVALID, sub,
-				    "not an extension-definition id or a "
-				    "predefined extension name");
-		if (!jv_is_object(e) || jv_size(e) == 0)
-			return verr(v, ERR_INVALID, sub, "not a non-empty object");
-	}
-	return ERR_OK;
-}
-
-static int check_rule(struct vctx *v, const struct prop_rule *r, const struct jv *j, int64_t *ts)
-{
-	const char *p = r->name;
-
-	switch (r->kind) {
-	case P_STR:
-		if (!jv_is_string(j))
-			return verr(v, ERR_INVALID, p, "not a string");
-		return ERR_OK;
-	case P_BOOL:
-		if (!jv_is_boolean(j))
-			return verr(v, ERR_INVALID, p, "not a boolean");
-		return ERR_OK;
-	case P_INT:
-		if (!jv_is_integer(j))
-			return verr(v, ERR_INVALID, p, "not an integer");
-		if ((double)jv_int(j) < r->min || (double)jv_int(j) > r->max)
-			return verr(v, ERR_INVALID, p, "must be between %.0f and %.0f", r->min,
-				    r->max);
-		return ERR_OK;
-	case P_NUM:
-		if (!jv_is_number(j))
-			return verr(v, ERR_INVALID, p, "not a number");
-		if (jv_number(j) < r->min || jv_number(j) > r->max)
-			return verr(v, ERR_INVALID, p, "must be between %g and %g", r->min, r->max);
-		return ERR_OK;
-	case P_TIME:
-	case P_TIME_MS:
-		if (!jv_is_string(j) || !is_ts(jv_str(j), jv_strlen(j), false, ts))
-			return verr(v, ERR_INVALID, p, "not an RFC 3339 timestamp");
-		if (r->kind == P_TIME_MS && !is_ts(jv_str(j), jv_strlen(j), true, NULL))
-			return verr(v, ERR_INVALID, p, "not precise to the millisecond");
-		return ERR_OK;
-	case P_REF: return check_ref(v, p, j, r->refs);
-	case P_REFS: return check_refs(v, p, j, r->refs);
-	case P_STRS:
-	case P_STRS0: return check_strs(v, p, j, r->kind == P_STRS0);
-	case P_OBJ:
-		if (!jv_is_object(j) || jv_size(j) == 0)
-			return verr(v, ERR_INVALID, p, "not a non-empty object");
-		return ERR_OK;
-	case P_HASHES: return check_hashes(v, p, j);
-	case P_KCP: return check_kcp(v, p, j);
-	case P_EXTREFS: return check_extrefs(v, p, j);
-	case P_GRANULAR: return check_granular(v, p, j);
-	case P_EXTS: return check_exts(v, p, j);
-	}
-	return ERR_OK;
-}
-
-/* ---- type-specific rules ----------------------------------------------------------- */
-
-static int64_t ts_of(const struct jv *obj, const char *name)
-{
-	const struct jv *j = jv_get(obj, name);
-	int64_t t = 0;
-
-	if (j)
-		time_parse_rfc3339(jv_str(j), jv_strlen(j), 1, &t);
-	return t;
-}
-
-static int check_order(struct vctx *v, const char *first, const char *later, bool strict)
-{
-	if (!jv_get(v->obj, first) || !jv_get(v->obj, later))
-		return ERR_OK;
-	int64_t a = ts_of(v->obj, first), b = ts_of(v->obj, later);
-	if (strict ? b <= a : b < a)
-		return verr(v, ERR_INVALID, later, strict ? "not later than %s" : "earlier than %s",
-			    first);
-	return ERR_OK;
-}
-
-static bool ipv4_ok(const char *s)
-{
-	int parts = 0;
-	const char *p = s;
-
-	for (;;) {
-		int val = 0, nd = 0;
-		while (*p >= '0' && *p <= '9' && nd < 4) {
-			val = val * 10 + (*p++ - '0');
-			nd++;
-		}
-		if (nd == 0 || nd > 3 || val > 255 || (nd > 1 && p[-nd] == '0'))
-			return false;
-		if (++parts == 4)
-			break;
-		if (*p++ != '.')
-			return false;
-	}
-	if (*p == '/') {
-		int val = 0, nd = 0;
-		p++;
-		while (*p >= '0' && *p <= '9' && nd < 3) {
-			val = val * 10 + (*p++ - '0');
-			nd++;
-		}
-		if (nd == 0 || val > 32 || (nd > 1 && p[-nd] == '0'))
-			return false;
-	}
-	return *p == '\0';
-}
-
-bool stix_ipv6_text_valid(const char *s)
-{
-	char tmp[64];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned char a[16];
-
-	if (n >= sizeof(tmp))
-		return false;
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	if (inet_pton(AF_INET6, tmp, a) != 1)
-		return false;
-	if (slash) {
-		const char *p = slash + 1;
-		int val = 0, nd = 0;
-		while (*p >= '0' && *p <= '9' && nd < 4) {
-			val = val * 10 + (*p++ - '0');
-			nd++;
-		}
-		if (nd == 0 || val > 128 || *p || (nd > 1 && slash[1] == '0'))
-			return false;
-	}
-	return true;
-}
-
-static bool printable_no_space(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
-			return false;
-	return n > 0;
-}
-
-static bool url_ok(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	if (!printable_no_space(s, n) || !((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z'))
-		return false;
-	while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.'))
-		i++;
-	return i < n && s[i] == ':' && i + 1 < n;
-}
-
-static bool mac_ok(const char *s, size_t n)
-{
-	if (n != 17)
-		return false;
-	for (size_t i = 0; i < 17; i++) {
-		if (i % 3 == 2) {
-			if (s[i] != ':')
-				return false;
-		} else if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
-			return false;
-		}
-	}
-	return true;
-}
-
-static bool domain_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > 253 || !printable_no_space(s, n) || s[0] == '.')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (strchr("/\\@:?#[]", s[i]) || (s[i] == '.' && i + 1 < n && s[i + 1] == '.'))
-			return false;
-	return true;
-}
-
-static bool email_ok(const char *s, size_t n)
-{
-	const char *at = memchr(s, '@', n);
-
-	return printable_no_space(s, n) && at && at != s && at + 1 < s + n &&
-	       !memchr(at + 1, '@', (size_t)(s + n - at - 1)) &&
-	       domain_ok(at + 1, (size_t)(s + n - at - 1));
-}
-
-static int check_sco_value(struct vctx *v)
-{
-	const struct jv *j = jv_get(v->obj, "value");
-	const char *s = jv_str(j);
-	size_t n = jv_strlen(j);
-	const char *t = v->type;
-
-	if (!s)
-		return ERR_OK;
-	if (!strcmp(t, "ipv4-addr") && !ipv4_ok(s))
-		return verr(v, ERR_INVALID, "value", "not an IPv4 address or CIDR");
-	if (!strcmp(t, "ipv6-addr") && !stix_ipv6_text_valid(s))
-		return verr(v, ERR_INVALID, "value", "not an IPv6 address or CIDR");
-	if (!strcmp(t, "mac-addr") && !mac_ok(s, n))
-		return verr(v, ERR_INVALID, "value",
-			    "not a MAC address (lower-case, colon-separated)");
-	if (!strcmp(t, "domain-name") && !domain_ok(s, n))
-		return verr(v, ERR_INVALID, "value", "not a domain name");
-	if (!strcmp(t, "email-addr") && !email_ok(s, n))
-		return verr(v, ERR_INVALID, "value", "not an e-mail address");
-	if (!strcmp(t, "url") && !url_ok(s, n))
-		return verr(v, ERR_INVALID, "value", "not a URL");
-	return ERR_OK;
-}
-
-static bool has(struct vctx *v, const char *k)
-{
-	return jv_get(v->obj, k) != NULL;
-}
-
-/* An SCO whose properties are all optional must still say something. */
-static int check_not_empty_sco(struct vctx *v)
-{
-	static const char *const common[] = {
-	    "type", "id", "spec_version", "object_marking_refs", "granular_markings", "defanged"};
-	for (size_t m = 0; m < jv_size(v->obj); m++) {
-		const char *k = jv_member(v->obj, m)->key;
-		size_t i;
-		for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
-			if (!strcmp(k, common[i]))
-				break;
-		if (i == sizeof(common) / sizeof(common[0]))
-			return ERR_OK;
-	}
-	return verr(v, ERR_INVALID, NULL, "%s has no property besides the common ones", v->type);
-}
-
-static int check_pattern(struct vctx *v)
-{
-	const char *type = jv_str(jv_get(v->obj, "pattern_type"));
-	const struct jv *pj = jv_get(v->obj, "pattern");
-	struct stix_pattern *pat = NULL;
-	struct err_detail perr;
-	int rc;
-
-	if (!type || strcmp(type, "stix") || !jv_is_string(pj))
-		return ERR_OK;
-	err_clear(&perr);
-	rc = stix_pattern_parse(jv_str(pj), jv_strlen(pj), &pat, &perr);
-	stix_pattern_free(pat);
-	if (rc) {
-		const char *m = perr.message;
-		if (!strncmp(m, "pattern: ", 9))
-			m += 9;
-		return verr(v, rc, "pattern", "%s", m);
-	}
-	return ERR_OK;
-}
-
-/* A predefined TLP marking id (TLP 1.0, STIX 2.1 section 7.2.1.4; TLP 2.0, OASIS) must
- * carry its canonical definition: the level comes from the id everywhere else, so an
- * object that says otherwise (the TLP:WHITE id defined as red) is a lie about scope. */
-static int check_tlp_canonical(struct vctx *v, const struct tlp_marking *m)
-{
-	const struct jv *name = jv_get(v->obj, "name");
-	const struct jv *dt = jv_get(v->obj, "definition_type");
-	const struct jv *d = jv_get(v->obj, "definition");
-	const struct jv *ext = jv_get(jv_get(v->obj, "extensions"), TLP_EXTENSION_ID);
-	const struct jv *created = jv_get(v->obj, "created");
-	int64_t want = 0, got = 0;
-
-	if (name && strcmp(jv_str(name), m->name))
-		return verr(v, ERR_INVALID, "name",
-			    "\"%.40s\" on the TLP %d.0 marking %s "
-			    "(canonical: \"%s\")",
-			    jv_str(name), m->version, m->name, m->name);
-	if (m->version == 1) {
-		const char *l = jv_str(jv_get(d, "tlp"));
-		if (!dt || strcmp(jv_str(dt), "tlp"))
-			return verr(v, ERR_INVALID, "definition_type",
-				    "must be \"tlp\" on the "
-				    "TLP 1.0 marking %s",
-				    m->name);
-		if (!l || strcmp(l, m->value) || jv_size(d) != 1)
-			return verr(v, ERR_INVALID, "definition",
-				    "not the canonical definition of "
-				    "the TLP 1.0 marking %s ({\"tlp\": \"%s\"})",
-				    m->name, m->value);
-		if (ext)
-			return verr(v, ERR_INVALID, "extensions",
-				    "the TLP 2.0 extension on the "
-				    "TLP 1.0 marking %s",
-				    m->name);
-	} else {
-		const char *l = jv_str(jv_get(ext, "tlp_2_0"));
-		if (dt || d)
-			return verr(v, ERR_INVALID, dt ? "definition_type" : "definition",
-				    "not part "
-				    "of the TLP 2.0 marking %s (it is defined by its extension)",
-				    m->name);
-		if (!l || strcmp(l, m->value))
-			return verr(v, ERR_INVALID, "extensions",
-				    "not the canonical definition of the "
-				    "TLP 2.0 marking %s (%s with \"tlp_2_0\": \"%s\")",
-				    m->name, TLP_EXTENSION_ID, m->value);
-	}
-	time_parse_rfc3339(m->created, strlen(m->created), 1, &want);
-	if (created)
-		time_parse_rfc3339(jv_str(created), jv_strlen(created), 1, &got);
-	if (got != want)
-		return verr(v, ERR_INVALID, "created",
-			    "not the creation time of the TLP %d.0 "
-			    "marking %s (%s)",
-			    m->version, m->name, m->created);
-	return ERR_OK;
-}
-
-/* A marking definition cannot mark itself (section 7.2: markings apply to other
- * objects; a self-reference would make its own scope circular). */
-static int check_not_self_marked(struct vctx *v)
-{
-	const struct jv *refs = jv_get(v->obj, "object_marking_refs");
-	const struct jv *gm = jv_get(v->obj, "granular_markings");
-	char path[96];
-
-	for (size_t i = 0; i < jv_size(refs); i++) {
-		if (!strcmp(jv_str(jv_at(refs, i)), v->id)) {
-			snprintf(path, sizeof(path), "object_marking_refs[%zu]", i);
-			return verr(v, ERR_INVALID, path,
-				    "a marking definition cannot mark itself");
-		}
-	}
-	for (size_t i = 0; i < jv_size(gm); i++) {
-		const char *r = jv_str(jv_get(jv_at(gm, i), "marking_ref"));
-		if (r && !strcmp(r, v->id)) {
-			snprintf(path, sizeof(path), "granular_markings[%zu].marking_ref", i);
-			return verr(v, ERR_INVALID, path,
-				    "a marking definition cannot mark itself");
-		}
-	}
-	return ERR_OK;
-}
-
-static int check_marking_definition(struct vctx *v)
-{
-	const struct jv *dt = jv_get(v->obj, "definition_type");
-	const struct jv *d = jv_get(v->obj, "definition");
-	const char *t = jv_str(dt);
-	const struct tlp_marking *m = tlp_marking_lookup(v->id);
-	int rc;
-
-	if ((rc = check_not_self_marked(v)))
-		return rc;
-	if (m)
-		return check_tlp_canonical(v, m);
-	if (has(v, "extensions") && !dt && !d)
-		return ERR_OK; /* TLP 2.0 and other extension-based markings */
-	if (!dt)
-		return verr(v, ERR_INVALID, "definition_type", "required property missing");
-	if (!d)
-		return verr(v, ERR_INVALID, "definition", "required property missing");
-	if (!strcmp(t, "tlp")) {
-		const char *l = jv_str(jv_get(d, "tlp"));
-		if (!l || (strcmp(l, "white") && strcmp(l, "green") && strcmp(l, "amber") &&
-			   strcmp(l, "red")))
-			return verr(v, ERR_INVALID, "definition.tlp",
-				    "not white, green, amber or red");
-	} else if (!strcmp(t, "statement")) {
-		if (!jv_is_string(jv_get(d, "statement")))
-			return verr(v, ERR_INVALID, "definition.statement",
-				    "required property missing "
-				    "or not a string");
-	}
-	return ERR_OK;
-}
-
-static int check_type_specific(struct vctx *v)
-{
-	const char *t = v->type;
-	int rc = ERR_OK;
-
-	if (v->kind == STIX_SCO && (rc = check_sco_value(v)))
-		return rc;
-	if (!strcmp(t, "indicator")) {
-		if ((rc = check_order(v, "valid_from", "valid_until", true)))
-			return rc;
-		return check_pattern(v);
-	}
-	if (!strcmp(t, "malware")) {
-		if (jv_is_true(jv_get(v->obj, "is_family")) && !has(v, "name"))
-			return verr(v, ERR_INVALID, "name", "required when is_family is true");
-		return check_order(v, "first_seen", "last_seen", false);
-	}
-	if (!strcmp(t, "campaign") || !strcmp(t, "intrusion-set") || !strcmp(t, "threat-actor") ||
-	    !strcmp(t, "infrastructure") || !strcmp(t, "sighting"))
-		return check_order(v, "first_seen", "last_seen", false);
-	if (!strcmp(t, "observed-data")) {
-		if ((rc = check_order(v, "first_observed", "last_observed", false)))
-			return rc;
-		if (has(v, "objects") == has(v, "object_refs"))
-			return verr(v, ERR_INVALID, NULL,
-				    "needs exactly one of objects and object_refs");
-		return ERR_OK;
-	}
-	if (!strcmp(t, "relationship")) {
-		const char *rt = jv_str(jv_get(v->obj, "relationship_type"));
-		if (!rt[0] || strspn(rt, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(rt))
-			return verr(v, ERR_INVALID, "relationship_type", "not of [a-z0-9-]+");
-		return check_order(v, "start_time", "stop_time", true);
-	}
-	if (!strcmp(t, "location")) {
-		bool la = has(v, "latitude"), lo = has(v, "longitude");
-		if (la != lo)
-			return verr(v, ERR_INVALID, la ? "longitude" : "latitude",
-				    "required with %s", la ? "latitude" : "longitude");
-		if (has(v, "precision") && !la)
-			return verr(v, ERR_INVALID, "precision", "needs latitude and longitude");
-		if (!la && !has(v, "region") && !has(v, "country"))
-			return verr(v, ERR_INVALID, NULL,
-				    "needs region, country or latitude and "
-				    "longitude");
-		return ERR_OK;
-	}
-	if (!strcmp(t, "malware-analysis")) {
-		if (!has(v, "result") && !has(v, "analysis_sco_refs"))
-			return verr(v, ERR_INVALID, NULL, "needs result or analysis_sco_refs");
-		return check_order(v, "analysis_started", "analysis_ended", false);
-	}
-	if (!strcmp(t, "opinion")) {
-		static const char *const ops[] = {"strongly-disagree", "disagree", "neutral",
-						  "agree", "strongly-agree"};
-		const char *o = jv_str(jv_get(v->obj, "opinion"));
-		for (size_t i = 0; i < 5; i++)
-			if (!strcmp(o, ops[i]))
-				return ERR_OK;
-		return verr(v, ERR_INVALID, "opinion",
-			    "not one of strongly-disagree, disagree, "
-			    "neutral, agree, strongly-agree");
-	}
-	if (!strcmp(t, "marking-definition"))
-		return check_marking_definition(v);
-	if (!strcmp(t, "artifact")) {
-		if (has(v, "payload_bin") == has(v, "url"))
-			return verr(v, ERR_INVALID, NULL,
-				    "needs exactly one of payload_bin and url");
-		if (has(v, "url") && !has(v, "hashes"))
-			return verr(v, ERR_INVALID, "hashes", "required when url is present");
-		return ERR_OK;
-	}
-	if (!strcmp(t, "file")) {
-		if (!has(v, "hashes") && !has(v, "name"))
-			return verr(v, ERR_INVALID, NULL, "needs hashes or name");
-		return ERR_OK;
-	}
-	if (!strcmp(t, "network-traffic")) {
-		if (!has(v, "src_ref") && !has(v, "dst_ref"))
-			return verr(v, ERR_INVALID, NULL, "needs src_ref or dst_ref");
-		return check_order(v, "start", "end", false);
-	}
-	if (!strcmp(t, "email-message")) {
-		bool multi = jv_is_true(jv_get(v->obj, "is_multipart"));
-		if (multi && has(v, "body"))
-			return verr(v, ERR_INVALID, "body",
-				    "not allowed when is_multipart is true");
-		if (!multi && has(v, "body_multipart"))
-			return verr(v, ERR_INVALID, "body_multipart",
-				    "not allowed when is_multipart "
-				    "is false");
-		return ERR_OK;
-	}
-	if (!strcmp(t, "process") || !strcmp(t, "user-account") ||
-	    !strcmp(t, "windows-registry-key") || !strcmp(t, "x509-certificate"))
-		return check_not_empty_sco(v);
-	return ERR_OK;
 }
 
 /* ---- the object -------------------------------------------------------------------- */
@@ -1339,22 +456,23 @@ static int check_property_names(struct vctx *v)
 		memcpy(name, k, kn < 60 ? kn + 1 : 60);
 		name[60] = '\0';
 		if (!custom_prop_name_ok(k, kn))
-			return verr(v, ERR_INVALID, name,
-				    "property name does not match "
-				    "^[a-z0-9_]{3,250}$");
+			return stix_verr(v, ERR_INVALID, name,
+					 "property name does not match "
+					 "^[a-z0-9_]{3,250}$");
 		for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
 			if (k[0] == reserved[i][0] && !strcmp(k, reserved[i]))
-				return verr(v, ERR_INVALID, name, "reserved property name");
+				return stix_verr(v, ERR_INVALID, name, "reserved property name");
 		/* any property named *_ref or *_refs holds identifiers (section 3.1) */
-		if (ends_with(k, kn, "_ref") && (rc = check_ref(v, name, j, NULL)))
+		if (ends_with(k, kn, "_ref") && (rc = stix_check_ref(v, name, j, NULL)))
 			return rc;
-		if (ends_with(k, kn, "_refs") && (rc = check_refs(v, name, j, NULL)))
+		if (ends_with(k, kn, "_refs") && (rc = stix_check_refs(v, name, j, NULL)))
 			return rc;
 		/* and *_bin and *_hex name the binary and hex types (sections 2.2, 2.6) */
 		if (ends_with(k, kn, "_bin") && !base64_ok(j))
-			return verr(v, ERR_INVALID, name, "not base64 (RFC 4648, padded)");
+			return stix_verr(v, ERR_INVALID, name, "not base64 (RFC 4648, padded)");
 		if (ends_with(k, kn, "_hex") && !hex_ok(j))
-			return verr(v, ERR_INVALID, name, "not hex (an even number of hex digits)");
+			return stix_verr(v, ERR_INVALID, name,
+					 "not hex (an even number of hex digits)");
 	}
 	return ERR_OK;
 }
@@ -1364,7 +482,7 @@ static bool needs_spec_version(struct vctx *v)
 	if (v->kind == STIX_SCO)
 		return false;
 	if (v->kind == STIX_CUSTOM)
-		return has(v, "created") || has(v, "modified");
+		return stix_has(v, "created") || stix_has(v, "modified");
 	return true;
 }
 
@@ -1379,49 +497,49 @@ int stix_validate_object(const struct jv *obj, size_t index, struct stix_object_
 
 	pthread_once(&rules_once, rules_init);
 	if (!jv_is_object(obj))
-		return verr(&v, ERR_INVALID, NULL, "not an object");
+		return stix_verr(&v, ERR_INVALID, NULL, "not an object");
 	j = jv_get(obj, "id");
 	if (jv_is_string(j))
 		v.id = jv_str(j);
 	j = jv_get(obj, "type");
 	if (!j)
-		return verr(&v, ERR_INVALID, "type", "required property missing");
+		return stix_verr(&v, ERR_INVALID, "type", "required property missing");
 	if (!jv_is_string(j) || !stix_type_name_valid(jv_str(j), jv_strlen(j)))
-		return verr(&v, ERR_INVALID, "type",
-			    "not a valid type name (3-250 of a-z, 0-9, "
-			    "'-', starting with a letter)");
+		return stix_verr(&v, ERR_INVALID, "type",
+				 "not a valid type name (3-250 of a-z, 0-9, "
+				 "'-', starting with a letter)");
 	v.type = jv_str(j);
 	v.def = type_lookup(v.type);
 	v.kind = v.def ? v.def->kind : STIX_CUSTOM;
 	if (!strcmp(v.type, "bundle") || !strcmp(v.type, "action"))
-		return verr(&v, ERR_INVALID, "type", "\"%s\" is not an object type", v.type);
+		return stix_verr(&v, ERR_INVALID, "type", "\"%s\" is not an object type", v.type);
 
 	j = jv_get(obj, "id");
 	if (!j)
-		return verr(&v, ERR_INVALID, "id", "required property missing");
+		return stix_verr(&v, ERR_INVALID, "id", "required property missing");
 	if (!jv_is_string(j) || !stix_id_valid(jv_str(j), jv_strlen(j), NULL))
-		return verr(&v, ERR_INVALID, "id", "not a STIX identifier (type--UUID)");
+		return stix_verr(&v, ERR_INVALID, "id", "not a STIX identifier (type--UUID)");
 	if (!stix_id_valid(jv_str(j), jv_strlen(j), v.type))
-		return verr(&v, ERR_INVALID, "id", "type prefix does not match type \"%s\"",
-			    v.type);
+		return stix_verr(&v, ERR_INVALID, "id", "type prefix does not match type \"%s\"",
+				 v.type);
 
 	/* STIX 2.0 objects carry no spec_version (only their bundle does), or "2.0":
 	 * say so rather than "missing" */
 	j = jv_get(obj, "spec_version");
 	if (!j && needs_spec_version(&v))
-		return verr(&v, ERR_INVALID, "spec_version",
-			    "required property missing (" STIX20_REFUSED ")");
+		return stix_verr(&v, ERR_INVALID, "spec_version",
+				 "required property missing (" STIX20_REFUSED ")");
 	if (j && jv_is_string(j) && !strcmp(jv_str(j), "2.0"))
-		return verr(&v, ERR_INVALID, "spec_version", STIX20_REFUSED);
+		return stix_verr(&v, ERR_INVALID, "spec_version", STIX20_REFUSED);
 	if (j && (!jv_is_string(j) || strcmp(jv_str(j), "2.1")))
-		return verr(&v, ERR_INVALID, "spec_version", "must be \"2.1\"");
+		return stix_verr(&v, ERR_INVALID, "spec_version", "must be \"2.1\"");
 
 	/* required properties */
 	if (v.kind == STIX_SDO || v.kind == STIX_SRO) {
-		if (!has(&v, "created"))
-			return verr(&v, ERR_INVALID, "created", "required property missing");
-		if (!has(&v, "modified"))
-			return verr(&v, ERR_INVALID, "modified", "required property missing");
+		if (!stix_has(&v, "created"))
+			return stix_verr(&v, ERR_INVALID, "created", "required property missing");
+		if (!stix_has(&v, "modified"))
+			return stix_verr(&v, ERR_INVALID, "modified", "required property missing");
 	}
 	if (v.def) {
 		const char *p = v.def->required;
@@ -1430,7 +548,8 @@ int stix_validate_object(const struct jv *obj, size_t index, struct stix_object_
 			if (!jv_getn(obj, p, n)) {
 				char name[64];
 				snprintf(name, sizeof(name), "%.*s", (int)n, p);
-				return verr(&v, ERR_INVALID, name, "required property missing");
+				return stix_verr(&v, ERR_INVALID, name,
+						 "required property missing");
 			}
 			p += n;
 			while (*p == ' ')
@@ -1446,7 +565,7 @@ int stix_validate_object(const struct jv *obj, size_t index, struct stix_object_
 		j = jv_get(obj, rule->name);
 		if (!j)
 			continue;
-		rc = check_rule(&v, rule, j, &ts);
+		rc = stix_check_rule(&v, rule, j, &ts);
 		if (rc)
 			return rc;
 		if (!strcmp(rule->name, "created"))
@@ -1454,13 +573,13 @@ int stix_validate_object(const struct jv *obj, size_t index, struct stix_object_
 		else if (!strcmp(rule->name, "modified"))
 			modified = ts;
 	}
-	if (has(&v, "created") && has(&v, "modified") && modified < created)
-		return verr(&v, ERR_INVALID, "modified", "earlier than created");
+	if (stix_has(&v, "created") && stix_has(&v, "modified") && modified < created)
+		return stix_verr(&v, ERR_INVALID, "modified", "earlier than created");
 
 	rc = check_property_names(&v);
 	if (rc)
 		return rc;
-	rc = check_type_specific(&v);
+	rc = stix_check_type_specific(&v);
 	if (rc)
 		return rc;
 
@@ -1480,196 +599,5 @@ int stix_validate_object(const struct jv *obj, size_t index, struct stix_object_
 		}
 		info->tlp = tlp < 0 ? TLP_NONE : (enum tlp)tlp;
 	}
-	(void)kind_name;
 	return ERR_OK;
-}
-
-/* ---- duplicates -------------------------------------------------------------------- */
-
-/* 16 bytes: 96 bits of the hash (collisions need ~2^48 objects) and the index. */
-struct seen_entry {
-	uint64_t h1; /* 0 marks an empty slot */
-	uint32_t h2;
-	uint32_t index;
-};
-
-struct stix_seen {
-	struct seen_entry *slots;
-	size_t cap, used;
-};
-
-/* SipHash with a key drawn at start: a sender cannot choose ids that collide in
- * the table (which would make the linear probing quadratic). */
-static unsigned char seen_secret[crypto_shorthash_siphashx24_KEYBYTES];
-static pthread_once_t seen_once = PTHREAD_ONCE_INIT;
-
-static void seen_init(void)
-{
-	if (sodium_init() < 0)
-		abort();
-	randombytes_buf(seen_secret, sizeof(seen_secret));
-}
-
-void stix_seen_key(const char *id, size_t id_len, int64_t modified_ms, uint64_t key[2])
-{
-	unsigned char in[320], out[crypto_shorthash_siphashx24_BYTES];
-	size_t n = id_len < sizeof(in) - 8 ? id_len : sizeof(in) - 8;
-
-	pthread_once(&seen_once, seen_init);
-	memcpy(in, id, n);
-	memcpy(in + n, &modified_ms, 8);
-	crypto_shorthash_siphashx24(out, in, n + 8, seen_secret);
-	memcpy(key, out, 16);
-	key[0] |= 1; /* 0 marks an empty slot */
-}
-
-struct stix_seen *stix_seen_new(void)
-{
-	struct stix_seen *s = xcalloc(1, sizeof(*s));
-
-	s->cap = 1024;
-	s->slots = xcalloc(s->cap, sizeof(*s->slots));
-	return s;
-}
-
-void stix_seen_free(struct stix_seen *s)
-{
-	if (!s)
-		return;
-	free(s->slots);
-	free(s);
-}
-
-static struct seen_entry *seen_find(struct seen_entry *slots, size_t cap, uint64_t h1, uint32_t h2)
-{
-	size_t i = (size_t)(h1 & (cap - 1));
-
-	while (slots[i].h1 && !(slots[i].h1 == h1 && slots[i].h2 == h2))
-		i = (i + 1) & (cap - 1);
-	return &slots[i];
-}
-
-void stix_seen_prefetch(const struct stix_seen *s, const uint64_t key[2])
-{
-	__builtin_prefetch(&s->slots[key[0] & (s->cap - 1)], 1);
-}
-
-bool stix_seen_add(struct stix_seen *s, const uint64_t key[2], size_t index, size_t *first)
-{
-	uint64_t h1 = key[0];
-	uint32_t h2 = (uint32_t)key[1];
-	struct seen_entry *e;
-
-	if ((s->used + 1) * 4 > s->cap * 3) {
-		size_t ncap = s->cap * 2;
-		struct seen_entry *n = xcalloc(ncap, sizeof(*n));
-		for (size_t i = 0; i < s->cap; i++)
-			if (s->slots[i].h1)
-				*seen_find(n, ncap, s->slots[i].h1, s->slots[i].h2) = s->slots[i];
-		free(s->slots);
-		s->slots = n;
-		s->cap = ncap;
-	}
-	e = seen_find(s->slots, s->cap, h1, h2);
-	if (e->h1) {
-		if (first)
-			*first = e->index;
-		return true;
-	}
-	e->h1 = h1;
-	e->h2 = h2;
-	e->index = index > UINT32_MAX ? UINT32_MAX : (uint32_t)index;
-	s->used++;
-	return false;
-}
-
-/* ---- whole buffers ----------------------------------------------------------------- */
-
-struct buffer_ctx {
-	struct bundle_stream *stream;
-	struct stix_seen *seen;
-	struct jdoc doc;
-	struct stix_bundle_counts counts;
-	int tlp;
-	struct err_detail *err;
-};
-
-int stix_check_duplicate(struct stix_seen *seen, const uint64_t key[2], const char *id,
-			 size_t id_len, size_t index, struct err_detail *err)
-{
-	size_t first;
-	if (!stix_seen_add(seen, key, index, &first))
-		return ERR_OK;
-	char field[40];
-	snprintf(field, sizeof(field), "objects[%zu]", index);
-	return err_set(err, ERR_INVALID, field,
-		       "objects[%zu] (%.*s): same id and modified as "
-		       "objects[%zu]",
-		       index, (int)(id_len < 100 ? id_len : 100), id, first);
-}
-
-int stix_check_bundle_element(struct jdoc *doc, struct stix_seen *seen, const char *obj_json,
-			      size_t len, size_t index, size_t at, struct stix_object_info *info,
-			      struct err_detail *err)
-{
-	struct jdoc_error jerr;
-	const struct jv *obj;
-	int rc;
-
-	obj = jdoc_parse(doc, obj_json, len, &jerr);
-	if (!obj) {
-		char field[40];
-		snprintf(field, sizeof(field), "objects[%zu]", index);
-		return err_set(err, ERR_SYNTAX, field, "byte %zu: %s: malformed JSON: %s",
-			       at + jerr.position, field, jerr.text);
-	}
-	rc = stix_validate_object(obj, index, info, err);
-	if (!rc) {
-		size_t n = strlen(info->id);
-		stix_seen_key(info->id, n, info->modified_ms, info->seen_key);
-		if (seen)
-			rc = stix_check_duplicate(seen, info->seen_key, info->id, n, index, err);
-	}
-	return rc;
-}
-
-static int on_object(void *p, const char *obj_json, size_t len, size_t index)
-{
-	struct buffer_ctx *c = p;
-	struct stix_object_info info;
-	int rc = stix_check_bundle_element(&c->doc, c->seen, obj_json, len, index,
-					   bundle_stream_object_offset(c->stream), &info, c->err);
-	if (rc)
-		return rc;
-	c->counts.objects++;
-	c->counts.by_kind[info.kind]++;
-	if (info.tlp != TLP_NONE && (int)info.tlp > c->tlp)
-		c->tlp = (int)info.tlp;
-	return ERR_OK;
-}
-
-int stix_validate_bundle_buffer(const char *data, size_t len, size_t max_object_bytes,
-				struct stix_bundle_counts *counts, struct err_detail *err)
-{
-	struct buffer_ctx c = {.tlp = -1, .err = err};
-	struct bundle_stream *s = bundle_stream_new(max_object_bytes);
-	int rc;
-
-	c.stream = s;
-	c.seen = stix_seen_new();
-	jdoc_init(&c.doc, BUNDLE_STREAM_MAX_DEPTH);
-	rc = bundle_stream_feed(s, data, len, on_object, &c, err);
-	if (rc)
-		goto out;
-	rc = bundle_stream_finish(s, err);
-	if (rc)
-		goto out;
-	c.counts.tlp = c.tlp < 0 ? TLP_NONE : (enum tlp)c.tlp;
-	if (counts)
-		*counts = c.counts;
-out:
-	stix_seen_free(c.seen);
-	jdoc_release(&c.doc);
-	bundle_stream_free(s);
-	return rc;
 }

@@ -11,8 +11,7 @@
 #include <stdint.h>
 
 #include "formats/jdoc.h"
-
-#include "policy/tlp.h"
+#include "formats/tlp_markings.h"
 
 struct err_detail;
 

@@ -783,8 +783,3 @@ int stix_pattern_foreach_comparison(const struct stix_pattern *p,
 	}
 	return 0;
 }
-
-size_t stix_pattern_observations(const struct stix_pattern *p)
-{
-	return p->observations;
-}

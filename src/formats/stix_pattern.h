@@ -78,7 +78,4 @@ int stix_pattern_foreach_comparison(const struct stix_pattern *p,
 				    int (*cb)(void *ctx, const struct stix_pattern_comparison *c),
 				    void *ctx);
 
-/* Number of observation expressions ([...]) in the pattern. */
-size_t stix_pattern_observations(const struct stix_pattern *p);
-
 #endif

@@ -1,8 +1,7 @@
 #include "index/observable.h"
+#include "index/canonical.h"
 #include "util/hex.h"
 
-#include <arpa/inet.h>
-#include <idn2.h>
 #include <libpsl.h>
 #include <math.h>
 
@@ -107,144 +106,6 @@ static void putc1(struct vout *w, char c)
 
 /* ---------------------------------------------------------------- addresses */
 
-/* A decimal number of at most `maxdig` digits, no leading zero unless it is "0". */
-static int parse_dec(const char *s, size_t n, unsigned maxdig, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	if (n == 0 || n > maxdig || (n > 1 && s[0] == '0'))
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!is_digit(s[i]))
-			return -1;
-		x = x * 10 + (uint64_t)(s[i] - '0');
-	}
-	*v = x;
-	return 0;
-}
-
-/* Strict dotted quad: four decimal parts 0..255 without leading zeros. On failure,
- * `why` says what is wrong. */
-static int parse_ipv4(const char *s, size_t n, uint8_t a[4], const char **why)
-{
-	size_t start = 0, part = 0;
-
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n && s[i] != '.')
-			continue;
-		uint64_t v;
-		size_t plen = i - start;
-		if (part >= 4) {
-			*why = "more than four parts";
-			return -1;
-		}
-		if (plen == 0) {
-			*why = "empty part";
-			return -1;
-		}
-		if (plen > 1 && s[start] == '0') {
-			*why = "leading zero in a part";
-			return -1;
-		}
-		if (parse_dec(s + start, plen, 3, &v)) {
-			*why = plen > 3 ? "part too long" : "part is not a decimal number";
-			return -1;
-		}
-		if (v > 255) {
-			*why = "part over 255";
-			return -1;
-		}
-		a[part++] = (uint8_t)v;
-		start = i + 1;
-	}
-	if (part != 4) {
-		*why = "fewer than four parts";
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_ipv6(const char *s, size_t n, uint8_t a[16])
-{
-	char tmp[64];
-
-	if (n == 0 || n >= sizeof(tmp))
-		return -1;
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	return inet_pton(AF_INET6, tmp, a) == 1 ? 0 : -1;
-}
-
-static bool is_v4_mapped(const uint8_t a[16])
-{
-	static const uint8_t pfx[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	return memcmp(a, pfx, 12) == 0;
-}
-
-size_t observable_format_ip(int family, const uint8_t addr[16], unsigned prefix_len, char *out)
-{
-	size_t o = 0;
-	unsigned full = family == 4 ? 32 : 128;
-
-	if (family == 4) {
-		o = (size_t)snprintf(out, OBS_IP_TEXT_MAX, "%u.%u.%u.%u", addr[0], addr[1], addr[2],
-				     addr[3]);
-	} else {
-		/* RFC 5952: lowercase, no leading zeros, the longest run (first if tied) of
-		 * two or more zero groups replaced by "::". */
-		unsigned g[8];
-		int best = -1, bestlen = 0;
-		for (int i = 0; i < 8; i++)
-			g[i] = (unsigned)addr[2 * i] << 8 | addr[2 * i + 1];
-		for (int i = 0; i < 8;) {
-			int j = i;
-			while (j < 8 && g[j] == 0)
-				j++;
-			if (j - i > bestlen) {
-				best = i;
-				bestlen = j - i;
-			}
-			i = j > i ? j : i + 1;
-		}
-		if (bestlen < 2)
-			best = -1;
-		for (int i = 0; i < 8; i++) {
-			if (i == best) {
-				out[o++] = ':';
-				out[o++] = ':';
-				i += bestlen - 1;
-				continue;
-			}
-			if (i > 0 && i != best + bestlen)
-				out[o++] = ':';
-			o += (size_t)snprintf(out + o, OBS_IP_TEXT_MAX - o, "%x", g[i]);
-		}
-		out[o] = '\0';
-	}
-	if (prefix_len < full)
-		o += (size_t)snprintf(out + o, OBS_IP_TEXT_MAX - o, "/%u", prefix_len);
-	return o;
-}
-
-static bool host_bits_zero(const uint8_t *a, unsigned bytes, unsigned plen)
-{
-	for (unsigned b = 0; b < bytes; b++) {
-		unsigned keep = plen >= (b + 1) * 8 ? 8 : (plen > b * 8 ? plen - b * 8 : 0);
-		uint8_t mask = (uint8_t)(keep ? 0xff << (8 - keep) : 0);
-		if (a[b] & (uint8_t)~mask)
-			return false;
-	}
-	return true;
-}
-
-static void zero_host_bits(uint8_t *a, unsigned bytes, unsigned plen)
-{
-	for (unsigned b = 0; b < bytes; b++) {
-		unsigned keep = plen >= (b + 1) * 8 ? 8 : (plen > b * 8 ? plen - b * 8 : 0);
-		a[b] &= (uint8_t)(keep ? 0xff << (8 - keep) : 0);
-	}
-}
-
 /* Address or CIDR of family 4 or 6 (0: either, by the presence of ':'). */
 static int norm_ip(int want, const char *v, size_t n, struct observable *out,
 		   struct err_detail *err)
@@ -258,34 +119,35 @@ static int norm_ip(int want, const char *v, size_t n, struct observable *out,
 	char tmp[OBS_IP_TEXT_MAX];
 
 	if (family == 4) {
-		if (parse_ipv4(v, alen, a, &why))
+		if (canon_ipv4_parse(v, alen, a, &why))
 			return bad(err, ERR_INVALID, v, n, "not an IPv4 address (%s)", why);
 	} else {
 		if (memchr(v, '%', alen))
 			return bad(err, ERR_INVALID, v, n,
 				   "not an IPv6 address (zone identifiers are not accepted)");
-		if (parse_ipv6(v, alen, a))
+		if (canon_ipv6_parse(v, alen, a))
 			return bad(err, ERR_INVALID, v, n, "not an IPv6 address");
 	}
 	plen = family == 4 ? 32 : 128;
 	if (slash) {
-		if (parse_dec(slash + 1, n - alen - 1, 3, &plen) || plen > (family == 4 ? 32 : 128))
+		if (canon_decimal(slash + 1, n - alen - 1, 3, &plen) ||
+		    plen > (family == 4 ? 32 : 128))
 			return bad(err, ERR_INVALID, v, n, "prefix length must be 0..%d",
 				   family == 4 ? 32 : 128);
-		if (!host_bits_zero(a, family == 4 ? 4 : 16, (unsigned)plen)) {
-			zero_host_bits(a, family == 4 ? 4 : 16, (unsigned)plen);
+		if (!canon_host_bits_zero(a, family == 4 ? 4 : 16, (unsigned)plen)) {
+			canon_zero_host_bits(a, family == 4 ? 4 : 16, (unsigned)plen);
 			int fam = family;
-			if (family == 6 && is_v4_mapped(a) && plen >= 96) {
+			if (family == 6 && canon_is_v4_mapped(a) && plen >= 96) {
 				memmove(a, a + 12, 4);
 				fam = 4;
 				plen -= 96;
 			}
-			observable_format_ip(fam, a, (unsigned)plen, tmp);
+			canon_ip_format(fam, a, (unsigned)plen, tmp);
 			return bad(err, ERR_INVALID, v, n,
 				   "host bits set in a CIDR (network is %s)", tmp);
 		}
 	}
-	if (family == 6 && is_v4_mapped(a) && plen >= 96) {
+	if (family == 6 && canon_is_v4_mapped(a) && plen >= 96) {
 		memmove(a, a + 12, 4);
 		memset(a + 4, 0, 12);
 		family = 4;
@@ -295,16 +157,16 @@ static int norm_ip(int want, const char *v, size_t n, struct observable *out,
 	out->family = (uint8_t)family;
 	out->prefix_len = (uint8_t)plen;
 	memcpy(out->addr, a, 16);
-	out->len = observable_format_ip(family, a, (unsigned)plen, out->value);
+	out->len = canon_ip_format(family, a, (unsigned)plen, out->value);
 	return ERR_OK;
 }
 
-/* ---------------------------------------------------------------- domains */
-
-static bool ldh(char c)
+size_t observable_format_ip(int family, const uint8_t addr[16], unsigned prefix_len, char *out)
 {
-	return (c >= 'a' && c <= 'z') || is_digit(c) || c == '-' || c == '_';
+	return canon_ip_format(family, addr, prefix_len, out);
 }
+
+/* ---------------------------------------------------------------- domains */
 
 static const psl_ctx_t *psl(void)
 {
@@ -327,109 +189,15 @@ static void set_registered(struct observable *o, const char *host, size_t n)
 		snprintf(o->registered, sizeof(o->registered), "%s", r);
 }
 
-/* Does the last label consist of digits only (or is the whole thing made of digits,
- * dots and hex-like bits)? Such names are addresses, not domains (RFC 3696 2). */
-static bool numeric_last_label(const char *v, size_t n)
-{
-	size_t i;
-
-	if (n && v[n - 1] == '.')
-		n--;
-	if (n == 0)
-		return false;
-	i = n;
-	while (i > 0 && v[i - 1] != '.')
-		i--;
-	if (i == n)
-		return false;
-	for (size_t j = i; j < n; j++)
-		if (!is_digit(v[j]))
-			return false;
-	return true;
-}
-
 /* Normalises a domain into dst (at least OBS_DOMAIN_MAX + 1 bytes); *dlen gets the
  * length. `whole`/`wn` is the full value for error messages. */
 static int norm_domain_into(const char *v, size_t n, char *dst, size_t *dlen, const char *whole,
 			    size_t wn, struct err_detail *err)
 {
-	bool ascii = true;
-	size_t o = 0, lab = 0;
-	char buf[OBS_INPUT_MAX + 1];
+	char why[400];
+	int rc = canon_domain(v, n, dst, dlen, why, sizeof(why));
 
-	if (n && v[n - 1] == '.')
-		n--;
-	if (n == 0)
-		return bad(err, ERR_INVALID, whole, wn, "empty domain name");
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
-		if (c >= 0x80)
-			ascii = false;
-		if (c == 0 || c < 0x20 || c == 0x7f || c == ' ')
-			return bad(err, ERR_INVALID, whole, wn,
-				   "not a domain name (control character or space)");
-	}
-	if (numeric_last_label(v, n))
-		return bad(err, ERR_INVALID, whole, wn,
-			   "not a domain name (the last label is numeric)");
-	if (!ascii || (n >= 4 && strncasecmp(v, "xn--", 4) == 0) || memmem(v, n, ".xn--", 5) ||
-	    memmem(v, n, ".XN--", 5) || memmem(v, n, ".Xn--", 5) || memmem(v, n, ".xN--", 5)) {
-		uint8_t *res = NULL;
-		int rc;
-
-		if (n > OBS_INPUT_MAX)
-			return bad(err, ERR_TOO_LARGE, whole, wn, "domain name too long");
-		memcpy(buf, v, n);
-		buf[n] = '\0';
-		rc = idn2_lookup_u8((const uint8_t *)buf, &res,
-				    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-		if (rc != IDN2_OK)
-			return bad(err, ERR_INVALID, whole, wn,
-				   "not a valid internationalised domain name (%s)",
-				   idn2_strerror(rc));
-		size_t rl = strlen((const char *)res);
-		if (rl > OBS_DOMAIN_MAX) {
-			idn2_free(res);
-			return bad(err, ERR_INVALID, whole, wn, "domain name longer than %d bytes",
-				   OBS_DOMAIN_MAX);
-		}
-		for (size_t i = 0; i < rl; i++)
-			dst[i] = lower((char)res[i]);
-		idn2_free(res);
-		o = rl;
-		if (o && dst[o - 1] == '.')
-			o--;
-	} else {
-		if (n > OBS_DOMAIN_MAX)
-			return bad(err, ERR_INVALID, whole, wn, "domain name longer than %d bytes",
-				   OBS_DOMAIN_MAX);
-		for (size_t i = 0; i < n; i++)
-			dst[o++] = lower(v[i]);
-	}
-	dst[o] = '\0';
-	/* Labels: 1..63 letters, digits, '-' or '_', not starting or ending with '-'. */
-	for (size_t i = 0; i <= o; i++) {
-		if (i < o && dst[i] != '.') {
-			if (!ldh(dst[i]))
-				return bad(err, ERR_INVALID, whole, wn,
-					   "not a domain name (character '%c' not allowed)",
-					   (dst[i] >= 0x20 && dst[i] < 0x7f) ? dst[i] : '?');
-			continue;
-		}
-		if (i == lab)
-			return bad(err, ERR_INVALID, whole, wn, "not a domain name (empty label)");
-		if (i - lab > 63)
-			return bad(err, ERR_INVALID, whole, wn, "label longer than 63 bytes");
-		if (dst[lab] == '-' || dst[i - 1] == '-')
-			return bad(err, ERR_INVALID, whole, wn,
-				   "label starts or ends with a hyphen");
-		lab = i + 1;
-	}
-	if (numeric_last_label(dst, o))
-		return bad(err, ERR_INVALID, whole, wn,
-			   "not a domain name (the last label is numeric)");
-	*dlen = o;
-	return ERR_OK;
+	return rc ? bad(err, rc, whole, wn, "%s", why) : ERR_OK;
 }
 
 static int norm_domain(const char *v, size_t n, struct observable *out, struct err_detail *err)
@@ -592,17 +360,18 @@ static int norm_url(const char *v, size_t n, struct observable *out, struct err_
 				}
 			}
 			host[hl] = '\0';
-			if (numeric_last_label(host, hl) || strspn(host, "0123456789.") == hl) {
+			if (canon_numeric_last_label(host, hl) ||
+			    strspn(host, "0123456789.") == hl) {
 				struct observable ip;
 				const char *why = "";
-				if (parse_ipv4(host, hl, ip.addr, &why))
+				if (canon_ipv4_parse(host, hl, ip.addr, &why))
 					return bad(err, ERR_INVALID, v, n,
 						   "URL host is not an IPv4 address (%s)", why);
 				out->family = 4;
 				out->prefix_len = 32;
 				memcpy(out->addr, ip.addr, 4);
 				char t[OBS_IP_TEXT_MAX];
-				size_t tl = observable_format_ip(4, out->addr, 32, t);
+				size_t tl = canon_ip_format(4, out->addr, 32, t);
 				out->host_off = out->len;
 				out->host_len = tl;
 				put(&w, t, tl);
@@ -628,7 +397,7 @@ static int norm_url(const char *v, size_t n, struct observable *out, struct err_
 				k++;
 			if (k == ae)
 				k--;
-			if (parse_dec(v + k, ae - k, 5, &port) || port > 65535)
+			if (canon_decimal(v + k, ae - k, 5, &port) || port > 65535)
 				return bad(err, ERR_INVALID, v, n, "not a URL (bad port)");
 			has_port = true;
 		}
@@ -708,7 +477,8 @@ static const struct {
     {OBS_HASH_SHA3_256, "SHA3-256", 64}, {OBS_HASH_SHA3_512, "SHA3-512", 128},
 };
 
-const char *observable_hash_alg_name(enum obs_hash_alg a)
+/* "MD5", "SHA-1", "SHA-256", "SHA-512", "SHA3-256", "SHA3-512" ("" for ANY). */
+static const char *hash_alg_name(enum obs_hash_alg a)
 {
 	for (size_t i = 0; i < sizeof(hash_algs) / sizeof(hash_algs[0]); i++)
 		if (hash_algs[i].alg == a)
@@ -755,8 +525,8 @@ int observable_normalise_hash(enum obs_hash_alg alg, const char *value, size_t l
 		return bad(err, ERR_INVALID, v, n, "unknown hash algorithm");
 	if (n != want)
 		return bad(err, ERR_INVALID, v, n,
-			   "not a %s hash (%zu hex digits expected, got %zu)",
-			   observable_hash_alg_name(alg), want, n);
+			   "not a %s hash (%zu hex digits expected, got %zu)", hash_alg_name(alg),
+			   want, n);
 	reset(out, OBS_HASH);
 	out->hash_alg = alg;
 	for (size_t i = 0; i < n; i++)
@@ -781,11 +551,11 @@ static int norm_asn(const char *v, size_t n, struct observable *out, struct err_
 	if (dot) {
 		/* asdot: high.low, each 0..65535 */
 		size_t hl = (size_t)(dot - d);
-		if (parse_dec(d, hl, 5, &asn) || parse_dec(dot + 1, dn - hl - 1, 5, &lo) ||
+		if (canon_decimal(d, hl, 5, &asn) || canon_decimal(dot + 1, dn - hl - 1, 5, &lo) ||
 		    asn > 65535 || lo > 65535)
 			return bad(err, ERR_INVALID, v, n, "not an AS number");
 		asn = asn << 16 | lo;
-	} else if (parse_dec(d, dn, 10, &asn)) {
+	} else if (canon_decimal(d, dn, 10, &asn)) {
 		return bad(err, ERR_INVALID, v, n, "not an AS number");
 	}
 	if (asn < 1 || asn > UINT32_MAX)
@@ -825,7 +595,7 @@ static enum obs_kind guess(const char *v, size_t n)
 	{
 		const char *slash = memchr(v, '/', n);
 		size_t an = slash ? (size_t)(slash - v) : n;
-		if (numeric_last_label(v, an) || (slash && strspn(v, "0123456789.") >= an))
+		if (canon_numeric_last_label(v, an) || (slash && strspn(v, "0123456789.") >= an))
 			return OBS_IPV4;
 		if (slash)
 			return OBS_IPV4; /* "x/24" can only have been meant as a CIDR */
@@ -874,14 +644,6 @@ static const char *const kind_names[OBS_KIND_COUNT] = {
 const char *observable_kind_name(enum obs_kind k)
 {
 	return (unsigned)k < OBS_KIND_COUNT ? kind_names[k] : "unknown";
-}
-
-int observable_kind_parse(const char *s)
-{
-	for (int k = 0; k < OBS_KIND_COUNT; k++)
-		if (strcasecmp(s, kind_names[k]) == 0)
-			return k;
-	return -1;
 }
 
 /* ---------------------------------------------------------------- STIX */

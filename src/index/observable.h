@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "index/canonical.h"
 #include "util/err.h"
 
 enum obs_kind {
@@ -36,9 +37,9 @@ enum obs_hash_alg {
 };
 
 /* Caps, checked before any work: a longer value is refused with ERR_TOO_LARGE. */
-#define OBS_INPUT_MAX 8192 /* raw text handed to the normaliser */
-#define OBS_VALUE_MAX 2048 /* canonical text (URLs are the long ones) */
-#define OBS_DOMAIN_MAX 253 /* RFC 1035, without the trailing dot */
+#define OBS_INPUT_MAX CAP_OBSERVABLE_INPUT_MAX /* raw text handed to the normaliser */
+#define OBS_VALUE_MAX 2048		       /* canonical text (URLs are the long ones) */
+#define OBS_DOMAIN_MAX CANON_DOMAIN_MAX	       /* RFC 1035, without the trailing dot */
 
 /* A normalised observable. Embedded, fixed size, no release needed; the struct
  * is large (about 2.4 KiB), so keep it on the stack or in an arena, not in an index. */
@@ -109,14 +110,10 @@ int observable_from_stix(const char *object_type, const char *property_path, con
 
 /* "ipv4", "ipv6", "domain", "url", "email", "hash", "asn" ("auto" for OBS_AUTO). */
 const char *observable_kind_name(enum obs_kind k);
-/* The reverse of observable_kind_name, case-insensitive; -1 if unknown. */
-int observable_kind_parse(const char *s);
-/* "MD5", "SHA-1", "SHA-256", "SHA-512", "SHA3-256", "SHA3-512" ("" for ANY). */
-const char *observable_hash_alg_name(enum obs_hash_alg a);
 
 /* Writes the canonical text of an address or CIDR (family 4 or 6) into out, which must
- * hold at least OBS_IP_TEXT_MAX bytes; returns the length. */
-#define OBS_IP_TEXT_MAX 64
+ * hold at least OBS_IP_TEXT_MAX bytes; returns the length. canon_ip_format's. */
+#define OBS_IP_TEXT_MAX CANON_IP_TEXT_MAX
 size_t observable_format_ip(int family, const uint8_t addr[16], unsigned prefix_len, char *out);
 
 /* Decay. score = 100 * boost(sightings) * 2^(-age / half_life(kind)), where

@@ -1,41 +1,14 @@
-/* Traffic Light Protocol 2.0 levels, ordered from widest to strictest, so
- * that the strictest of several is their maximum. TLP_NONE means unmarked:
- * it is never treated as CLEAR (deny by default). Any thread. */
+/* The Traffic Light Protocol as the policy uses it: the level names of the
+ * API and the CLI. The levels and the STIX marking ids are a fact of the
+ * formats (formats/tlp_markings.h, included here). Any thread. */
 #ifndef ATALAYA_TLP_H
 #define ATALAYA_TLP_H
 
-enum tlp {
-	TLP_CLEAR = 0,
-	TLP_GREEN = 1,
-	TLP_AMBER = 2,
-	TLP_AMBER_STRICT = 3,
-	TLP_RED = 4,
-	TLP_NONE = 5, /* unmarked: handled as strictly as RED's audience rule allows */
-};
+#include "formats/tlp_markings.h"
 
 /* "clear", "green", "amber", "amber+strict", "red", "none". */
 const char *tlp_name(enum tlp t);
 /* Parses the names above (case-insensitive, "white" = clear); -1 if unknown. */
 int tlp_parse(const char *s);
-/* The STIX marking-definition id of a TLP 1.0 or 2.0 marking -> level;
- * -1 if the id is not a TLP marking. WHITE counts as CLEAR. */
-int tlp_from_marking_id(const char *id);
-
-/* The canonical definition behind a predefined TLP marking id: TLP 1.0
- * (STIX 2.1 section 7.2.1.4: definition_type "tlp", definition {"tlp": value})
- * or TLP 2.0 (OASIS: the property extension `TLP_EXTENSION_ID` with
- * "tlp_2_0": value). Static storage. */
-#define TLP_EXTENSION_ID "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
-struct tlp_marking {
-	const char *id;
-	enum tlp level;
-	int version;	   /* 1 (TLP 1.0) or 2 (TLP 2.0) */
-	const char *name;  /* "TLP:WHITE", "TLP:AMBER+STRICT" */
-	const char *value; /* definition.tlp (1.0) or tlp_2_0 (2.0): "white", "amber+strict" */
-	const char
-	    *created; /* "2017-01-20T00:00:00.000Z" (1.0), "2022-10-01T00:00:00.000Z" (2.0) */
-};
-/* The entry for `id`, or NULL when it is not a predefined TLP marking id. */
-const struct tlp_marking *tlp_marking_lookup(const char *id);
 
 #endif

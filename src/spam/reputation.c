@@ -1,8 +1,9 @@
 #include "spam/reputation.h"
+#include "index/canonical.h"
 
+#include "util/caps.h"
 #include "util/xalloc.h"
 
-#include <arpa/inet.h>
 #include <math.h>
 
 void spam_rep_defaults(struct spam_rep_params *p)
@@ -93,21 +94,27 @@ int spam_source_key(const char *text, char *out, size_t outsz, struct err_detail
 	uint8_t a[16];
 	size_t n = strlen(text), i;
 
-	if (inet_pton(AF_INET, text, a) == 1) {
-		inet_ntop(AF_INET, a, out, (socklen_t)outsz);
+	switch (canon_ip_parse(text, n, a)) {
+	case 4: {
+		char buf[CANON_IP_TEXT_MAX];
+
+		canon_ip_format(4, a, 32, buf);
+		snprintf(out, outsz, "%s", buf);
 		return ERR_OK;
 	}
-	if (inet_pton(AF_INET6, text, a) == 1) {
-		char buf[INET6_ADDRSTRLEN];
+	case 6: {
+		char buf[CANON_IP_TEXT_MAX];
 
-		memset(a + 8, 0, 8);
-		inet_ntop(AF_INET6, a, buf, sizeof(buf));
-		snprintf(out, outsz, "%s/64", buf);
+		/* an IPv6 source is its /64: one subscriber line, one reputation */
+		canon_zero_host_bits(a, 16, 64);
+		canon_ip_format(6, a, 64, buf);
+		snprintf(out, outsz, "%s", buf);
 		return ERR_OK;
+	}
 	}
 	if (n && text[n - 1] == '.')
 		n--;
-	if (n == 0 || n > 253 || n + 1 > outsz)
+	if (n == 0 || n > CAP_DOMAIN_MAX || n + 1 > outsz)
 		return err_set(d, ERR_INVALID, "source", "not an IP address or domain: '%.60s'",
 			       text);
 	for (i = 0; i < n; i++) {

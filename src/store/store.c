@@ -41,7 +41,6 @@ struct store {
 	pthread_mutex_t readers_lock;
 	struct store_conn *readers;
 	pthread_key_t reader_key;
-	int schema_version;
 	int64_t page_size;
 
 	/* the checkpointer */
@@ -168,7 +167,6 @@ static int migrate(struct store *st)
 			return rc;
 		log_info("event=store_migrate step=%zu", v + 1);
 	}
-	st->schema_version = (int)store_migrations_count;
 	return ERR_OK;
 }
 
@@ -476,11 +474,6 @@ int64_t store_size_bytes(struct store *st)
 	return total;
 }
 
-int store_schema_version(struct store *st)
-{
-	return st->schema_version;
-}
-
 int store_node_get(struct store *st, const char *key, char **value_out)
 {
 	static const char sql[] = "SELECT value FROM node WHERE key = ?";
@@ -508,7 +501,5 @@ int store_node_set(struct store_conn *c, const char *key, const char *value)
 		return ERR_STORE;
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? ERR_OK : store_error(c, rc, "node_set");
+	return store_step_done(c, s, "node_set");
 }

@@ -65,9 +65,6 @@ int64_t store_stix_key(const char *id, size_t len);
 /* Bytes of the database plus its WAL. */
 int64_t store_size_bytes(struct store *st);
 
-/* Schema version after migrations. */
-int store_schema_version(struct store *st);
-
 /* Key/value facts about the node (name, country, key): TEXT values. */
 int store_node_get(struct store *st, const char *key, char **value_out);
 /* Within a write transaction. */

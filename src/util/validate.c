@@ -1,4 +1,5 @@
 #include "util/validate.h"
+#include "util/caps.h"
 
 #include <sys/stat.h>
 
@@ -55,7 +56,7 @@ static bool valid_hostname(const char *s, size_t n)
 {
 	size_t label = 0, labels = 0;
 	bool last_digits = true;
-	if (n == 0 || n > 253)
+	if (n == 0 || n > CAP_DOMAIN_MAX)
 		return false;
 	for (size_t i = 0; i <= n; i++) {
 		char c = i < n ? s[i] : '.';
@@ -74,7 +75,7 @@ static bool valid_hostname(const char *s, size_t n)
 			return false;
 		if (!(c >= '0' && c <= '9'))
 			last_digits = false;
-		if (++label > 63)
+		if (++label > CAP_LABEL_MAX)
 			return false;
 	}
 	return labels >= 2 && !last_digits;
