@@ -5,12 +5,13 @@
 #ifndef ATALAYA_NODE_H
 #define ATALAYA_NODE_H
 
-#include "auth/directory.h"
+#include "directory/directory.h"
 #include "config/settings.h"
 #include "store/store.h"
 
 struct metrics;
 struct reports;
+struct request;
 struct spam;
 struct warning;
 
@@ -29,5 +30,9 @@ struct node {
 	void (*report_committed)(struct node *node, int64_t report_seq);
 	char *node_name;
 };
+
+/* The store's reader for the thread running request r (a route handler), or
+ * NULL after answering 500. The connection belongs to the store (not freed). */
+struct store_conn *node_reader(struct request *r);
 
 #endif

@@ -7,13 +7,13 @@
 #include "cli/args.h"
 #include "cli/backup_cmds.h"
 #include "cli/client.h"
-#include "cli/daemon.h"
+#include "serve.h"
 #include "cli/directory_cmds.h"
 #include "cli/report_cmds.h"
 #include "cli/warning_cmds.h"
 #include "cli/spam_cmds.h"
 #include "config/settings.h"
-#include "http/router.h"
+#include "routes.h"
 #include "util/xalloc.h"
 
 #include <curl/curl.h>
@@ -31,7 +31,7 @@ static int cmd_version(int argc, char **argv)
 static int cmd_routes(int argc, char **argv)
 {
 	size_t n;
-	const struct route *r = router_routes(&n);
+	const struct route *r = routes_all(&n);
 	for (size_t i = 0; i < n; i++)
 		printf("%s %s\t%s\n", r[i].method, r[i].pattern, r[i].summary ? r[i].summary : "");
 	return 0;

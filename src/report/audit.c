@@ -1,5 +1,6 @@
 #include "report/audit.h"
 
+#include "node.h"
 #include "util/timeutil.h"
 
 struct disclosure {

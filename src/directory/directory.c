@@ -1,6 +1,6 @@
-#include "auth/directory.h"
+#include "directory/directory.h"
 
-#include "auth/token.h"
+#include "directory/token.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
