@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 
 #include "cli/args.h"
+#include "util/caps.h"
 #include "cli/backup_cmds.h"
 #include "cli/client.h"
 #include "serve.h"
@@ -57,7 +58,7 @@ static int cmd_api(struct client *c, int argc, char **argv)
 		return 2;
 	}
 	struct buf out;
-	buf_init(&out, (size_t)1 << 34);
+	buf_init(&out, CAP_CLI_BODY);
 	long status =
 	    client_call(c, method, path, body, body ? strlen(body) : 0, "application/json", &out);
 	if (out.len)

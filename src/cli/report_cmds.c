@@ -2,6 +2,7 @@
 #include "cli/report_cmds.h"
 
 #include "cli/args.h"
+#include "util/caps.h"
 
 #include <curl/curl.h>
 #include <sys/stat.h>
@@ -31,7 +32,7 @@ static int submit(struct client *c, int argc, char **argv)
 		 esc ? esc : "");
 	curl_free(esc);
 	struct buf out;
-	buf_init(&out, 1 << 20);
+	buf_init(&out, CAP_CLI_REPLY);
 	long status = client_upload(c, path, f, (uint64_t)st.st_size, ct, &out);
 	fclose(f);
 	int rc = 0;
@@ -111,7 +112,7 @@ static int list(struct client *c, int argc, char **argv)
 static int raw(struct client *c, const char *path)
 {
 	struct buf out;
-	buf_init(&out, (size_t)1 << 34);
+	buf_init(&out, CAP_CLI_BODY);
 	long status = client_call(c, "GET", path, NULL, 0, NULL, &out);
 	int rc = 0;
 	if (status == 200)

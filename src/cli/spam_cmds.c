@@ -3,6 +3,7 @@
 #include "cli/spam_cmds.h"
 
 #include "cli/args.h"
+#include "util/caps.h"
 #include "util/err.h"
 
 #include <curl/curl.h>
@@ -35,7 +36,7 @@ int cmd_ingest_mail(struct client *c, int argc, char **argv)
 	struct buf in, out;
 	int rc;
 	buf_init(&in, MAIL_MAX);
-	buf_init(&out, 1 << 20);
+	buf_init(&out, CAP_CLI_REPLY);
 	if (c->timeout < 0)
 		c->timeout = INGEST_TIMEOUT_DEFAULT;
 	if ((rc = slurp(stdin, &in))) {
@@ -152,8 +153,8 @@ static int import_file(struct client *c, int argc, char **argv)
 		return 1;
 	}
 	struct buf in, out;
-	buf_init(&in, (size_t)1 << 34);
-	buf_init(&out, 1 << 20);
+	buf_init(&in, CAP_CLI_BODY);
+	buf_init(&out, CAP_CLI_REPLY);
 	int rc = slurp(f, &in);
 	if (f != stdin)
 		fclose(f);
@@ -241,7 +242,7 @@ int cmd_export(struct client *c, int argc, char **argv)
 		return 2;
 	}
 	struct buf out;
-	buf_init(&out, (size_t)1 << 34);
+	buf_init(&out, CAP_CLI_BODY);
 	char *path = escaped_path("/api/v1/dnsbl/export?format=%s", fmt);
 	long status = client_call(c, "GET", path, NULL, 0, NULL, &out);
 	free(path);

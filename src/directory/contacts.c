@@ -3,6 +3,7 @@
  * only when its audience includes them (the policy module decides). */
 #include "http/answer.h"
 #include "node.h"
+#include "util/caps.h"
 #include "directory/routes.h"
 
 #include "alert/webhook.h"
@@ -297,7 +298,7 @@ static void post_contact(struct request *r)
 	struct store_conn *c;
 	int64_t id = 0;
 	json_t *in = http_decode(r, contact_fields, NCONTACT, false);
-	buf_init(&aud, 1 << 16);
+	buf_init(&aud, CAP_ROW_JSON);
 	if (!in || !check_contact(r, in, &aud))
 		goto out;
 	int rc = store_write_begin(r->node->st, &c);
@@ -359,7 +360,7 @@ static void patch_contact(struct request *r)
 	struct store_conn *c;
 	int64_t id = r->id[0];
 	json_t *in = NULL;
-	buf_init(&aud, 1 << 16);
+	buf_init(&aud, CAP_ROW_JSON);
 	if (!own_contact(r, id))
 		goto out;
 	in = http_decode(r, contact_fields, NCONTACT, true);

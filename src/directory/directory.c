@@ -43,11 +43,6 @@ int role_parse(const char *s)
 	return -1;
 }
 
-const char *role_name(enum role r)
-{
-	return (unsigned)r < 3 ? role_names[r] : "reader";
-}
-
 static int cmp_tok(const void *a, const void *b)
 {
 	return strcmp(((const struct tok *)a)->lookup, ((const struct tok *)b)->lookup);

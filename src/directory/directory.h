@@ -18,7 +18,6 @@
 
 /* "reader", "analyst", "admin"; -1 for anything else. */
 int role_parse(const char *s);
-const char *role_name(enum role r);
 
 struct directory;
 

@@ -2,6 +2,7 @@
  * tokens. Admins manage members; a member manages its own tokens. */
 #include "http/answer.h"
 #include "node.h"
+#include "util/caps.h"
 #include "directory/members.h"
 #include "directory/routes.h"
 
@@ -82,7 +83,7 @@ static const struct col member_cols[] = {
 static json_t *member_row(sqlite3_stmt *s)
 {
 	struct buf b;
-	buf_init(&b, 1 << 16);
+	buf_init(&b, CAP_ROW_JSON);
 	http_row_out(&b, s, member_cols, NMCOLS);
 	json_t *m = json_loadb(b.data, b.len, 0, NULL);
 	buf_release(&b);

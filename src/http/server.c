@@ -20,6 +20,7 @@
 /* TLS 1.2 and 1.3 only. */
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 #define TLS_CHAIN_MAX 16
+#define TLS_FILE_MAX ((size_t)1 << 20) /* a PEM certificate chain or key */
 
 /* A certificate chain with its key, as gnutls hands them to a handshake. */
 struct server_tls {
@@ -57,7 +58,6 @@ struct server {
 	pthread_mutex_t lock;	/* the connection list and the reaper's wait */
 	pthread_cond_t wake;
 	struct conn *conns;
-	unsigned nconns;
 	bool stopping;	      /* the reaper ends */
 	atomic_bool draining; /* answers close their connection */
 	pthread_t reaper;
@@ -125,17 +125,6 @@ int server_bind(const struct server_options *o, int *fd, struct err_detail *err)
 	freeaddrinfo(ai);
 	*fd = s;
 	return ERR_OK;
-}
-
-int server_port(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &len))
-		return -1;
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
 static struct request *request_new(struct server *s, struct MHD_Connection *conn,
@@ -413,7 +402,6 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
 		if (s->conns)
 			s->conns->prev = c;
 		s->conns = c;
-		s->nconns++;
 		pthread_mutex_unlock(&s->lock);
 		*socket_context = c;
 		return;
@@ -427,7 +415,6 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
 		s->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	s->nconns--;
 	pthread_mutex_unlock(&s->lock);
 	free(c);
 	*socket_context = NULL;
@@ -488,7 +475,7 @@ static char *read_file(const char *path, struct err_detail *err, const char *fie
 		err_set(err, ERR_IO, field, "%s: cannot read %s: %s", field, path, strerror(errno));
 		return NULL;
 	}
-	buf_init(&b, 1 << 20);
+	buf_init(&b, TLS_FILE_MAX);
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
 		if (buf_add(&b, chunk, (size_t)n))
 			break;

@@ -73,7 +73,4 @@ unsigned server_inflight(struct server *s);
 /* Stops the server, cutting whatever is still in flight, and frees it. */
 void server_stop(struct server *s);
 
-/* The port actually bound (for listen addresses with port 0). */
-int server_port(int fd);
-
 #endif
