@@ -786,23 +786,23 @@ done:
 	return rc;
 }
 
-int cmd_config(int argc, char **argv)
+int cmd_config_show(int argc, char **argv)
+{
+	config_print_table(stdout);
+	return 0;
+}
+
+int cmd_config_check(int argc, char **argv)
 {
 	struct config cfg;
 	struct err_detail err;
-	if (argc < 2 || (strcmp(argv[1], "check") && strcmp(argv[1], "show"))) {
-		fprintf(stderr, "usage: atalaya config check [--data DIR | FILE]\n"
-				"       atalaya config show    (the settings table)\n");
-		return 2;
-	}
-	if (!strcmp(argv[1], "show")) {
-		config_print_table(stdout);
-		return 0;
-	}
 	const char *file = NULL;
 	char *owned = NULL;
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--data") && i + 1 < argc)
+	bool sub_seen = false;
+	for (int i = 1; i < argc; i++) {
+		if (!sub_seen && !strcmp(argv[i], "check"))
+			sub_seen = true; /* the subcommand's own name */
+		else if (!strcmp(argv[i], "--data") && i + 1 < argc)
 			file = owned = path_join(argv[++i], "atalaya.conf");
 		else
 			file = argv[i];

@@ -7,6 +7,10 @@
 
 int cmd_init(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
-int cmd_config(int argc, char **argv);
+/* `atalaya config check [--data DIR | FILE]`: validates a config file; exit
+ * 0 valid, 1 not (the message names the setting), 2 usage. */
+int cmd_config_check(int argc, char **argv);
+/* `atalaya config show`: the settings table on stdout. */
+int cmd_config_show(int argc, char **argv);
 
 #endif

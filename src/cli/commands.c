@@ -85,9 +85,10 @@ struct command {
 
 static const struct cli_subcommand config_subs[] = {
     {"check", "check [--data DIR | FILE]",
-     "validate a config file (DATA/atalaya.conf with --data): names, values, bounds", 0, cmd_config,
+     "validate a config file (DATA/atalaya.conf with --data): names, values, bounds", 0,
+     cmd_config_check, NULL},
+    {"show", "show", "the settings table: name, type, default, bounds, help", 0, cmd_config_show,
      NULL},
-    {"show", "show", "the settings table: name, type, default, bounds, help", 0, cmd_config, NULL},
     {"sample", "sample > atalaya.conf",
      "a config file listing every setting, commented out with its default", 0, config_sample, NULL},
     {0},
