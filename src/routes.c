@@ -9,9 +9,10 @@
 #include <pthread.h>
 
 /* Add a module's table here; the server, metrics, `atalaya routes` and the
- * OpenAPI test all read this list. A path is matched against the tables in
- * this order. */
-const struct route *const routes_tables[] = {
+ * OpenAPI test all read this list (through routes_all). A path is matched
+ * against the tables in this order. NULL-terminated; each table ends with an
+ * entry whose method is NULL. */
+static const struct route *const routes_tables[] = {
     health_routes,
     directory_member_routes,
     directory_group_routes,

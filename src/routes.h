@@ -8,9 +8,6 @@
 
 #include "http/request.h"
 
-/* NULL-terminated; each table ends with an entry whose method is NULL. */
-extern const struct route *const routes_tables[];
-
 /* Every route of every table, flattened in list order (built once, on the
  * first call; never freed): route i is metrics' route i. */
 const struct route *routes_all(size_t *n);
