@@ -5,7 +5,7 @@
 #ifndef ATALAYA_NODE_H
 #define ATALAYA_NODE_H
 
-#include "auth/directory.h"
+#include "directory/directory.h"
 #include "config/settings.h"
 #include "store/store.h"
 
@@ -13,6 +13,7 @@ struct alert;
 struct indexer;
 struct metrics;
 struct reports;
+struct request;
 struct spam;
 
 struct node {
@@ -30,5 +31,9 @@ struct node {
 	char *spool_dir; /* DATA/spool: bodies too large for memory */
 	char *node_name;
 };
+
+/* The store's reader for the thread running request r (a route handler), or
+ * NULL after answering 500. The connection belongs to the store (not freed). */
+struct store_conn *node_reader(struct request *r);
 
 #endif

@@ -12,8 +12,9 @@
 
 #include "alert/delivery.h"
 #include "alert/service.h"
+#include "http/answer.h"
 #include "index/indexer.h"
-#include "api/common.h"
+#include "node.h"
 #include "index/prefixset.h"
 #include "policy/policy.h"
 #include "store/subject.h"
@@ -30,7 +31,7 @@
 
 #include <sodium.h>
 
-#include "api/audit.h"
+#include "audit.h"
 
 static struct alert *service(struct request *r)
 {
@@ -119,10 +120,10 @@ static json_t *constituency_json(struct request *r, int64_t member)
 	json_t *out = json_pack("{sI}", "member", (json_int_t)member);
 	sqlite3_bind_int64(s, 1, member);
 	if (sqlite3_step(s) == SQLITE_ROW) {
-		json_object_set_new(out, "cidrs", api_json_column(s, 0));
-		json_object_set_new(out, "asns", api_json_column(s, 1));
-		json_object_set_new(out, "domains", api_json_column(s, 2));
-		json_object_set_new(out, "updated", api_time(s, 3));
+		json_object_set_new(out, "cidrs", http_col_json(s, 0));
+		json_object_set_new(out, "asns", http_col_json(s, 1));
+		json_object_set_new(out, "domains", http_col_json(s, 2));
+		json_object_set_new(out, "updated", http_col_time(s, 3));
 	} else {
 		json_object_set_new(out, "cidrs", json_array());
 		json_object_set_new(out, "asns", json_array());
@@ -137,7 +138,7 @@ static void get_constituency(struct request *r)
 {
 	const char *m = http_query(r, "member");
 	int64_t member = r->who.member_id;
-	if (!api_reader(r))
+	if (!node_reader(r))
 		return;
 	if (m && (!http_parse_id(m, &member) || !http_require_self_or_admin(r, member))) {
 		if (!r->status)
@@ -159,7 +160,7 @@ static void put_constituency(struct request *r)
 	    {"domains", RJ_ANY, RJ_NULLABLE, 0, 0},
 	};
 	json_t *in;
-	if (!w || !(in = api_decode(r, fields, sizeof(fields) / sizeof(fields[0]), false)))
+	if (!w || !(in = http_decode(r, fields, sizeof(fields) / sizeof(fields[0]), false)))
 		return;
 	static const char *const names[3] = {"cidrs", "asns", "domains"};
 	json_t *canon[3] = {json_array(), json_array(), json_array()};
@@ -235,7 +236,7 @@ static void put_constituency(struct request *r)
 
 static void get_overlaps(struct request *r)
 {
-	struct store_conn *c = api_reader(r);
+	struct store_conn *c = node_reader(r);
 	if (!c)
 		return;
 	struct entry {
@@ -255,9 +256,9 @@ static void get_overlaps(struct request *r)
 		es[n].set = prefixset_new();
 		char key[24];
 		snprintf(key, sizeof(key), "%" PRId64, es[n].member);
-		json_object_set_new(names, key, api_text(s, 4));
+		json_object_set_new(names, key, http_col_text(s, 4));
 		for (int k = 0; k < 3; k++) {
-			json_t *arr = api_json_column(s, 1 + k);
+			json_t *arr = http_col_json(s, 1 + k);
 			size_t i;
 			json_t *v;
 			json_array_foreach(arr, i, v)
@@ -478,7 +479,7 @@ static void get_lookup(struct request *r)
 	struct audit_list audit = {NULL, 0};
 	struct rmeta *memo = NULL;
 	struct err_detail err;
-	if (!w || !api_reader(r))
+	if (!w || !node_reader(r))
 		return;
 	if (!v || !*v) {
 		http_error(r, 422, "invalid_field", "value",
@@ -502,7 +503,7 @@ static void post_lookup(struct request *r)
 	struct audit_list audit = {NULL, 0};
 	struct rmeta *memo = NULL;
 	json_error_t jerr;
-	if (!w || !api_reader(r))
+	if (!w || !node_reader(r))
 		return;
 	json_t *in = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &jerr);
 	if (!in) {
@@ -600,7 +601,7 @@ static void get_related(struct request *r)
 	struct indexer *w = indexer_of(r);
 	struct audit_list audit = {NULL, 0};
 	struct rmeta *memo = NULL;
-	struct store_conn *c = api_reader(r);
+	struct store_conn *c = node_reader(r);
 	if (!w || !c)
 		return;
 	sqlite3_stmt *s =
@@ -667,9 +668,9 @@ static void get_related(struct request *r)
 			  "seq LIMIT 1000");
 	sqlite3_bind_int64(s, 1, self);
 	while (sqlite3_step(s) == SQLITE_ROW)
-		json_array_append_new(skipped,
-				      json_pack("{so so so}", "object", api_text(s, 0), "pattern",
-						api_text(s, 1), "reason", api_text(s, 2)));
+		json_array_append_new(
+		    skipped, json_pack("{so so so}", "object", http_col_text(s, 0), "pattern",
+				       http_col_text(s, 1), "reason", http_col_text(s, 2)));
 	sqlite3_reset(s);
 	http_json(r, 200,
 		  json_pack("{ss so so sb}", "report", r->param[0], "items", items, "not_indexed",
@@ -690,7 +691,7 @@ static void post_sighting(struct request *r)
 	struct observable *o = arena_alloc(&r->arena, sizeof(*o));
 	struct err_detail err;
 	struct store_conn *c;
-	json_t *in = api_decode(r, fields, 3, false);
+	json_t *in = http_decode(r, fields, 3, false);
 	if (!in)
 		return;
 	const char *value = json_string_value(json_object_get(in, "value"));
@@ -743,9 +744,9 @@ out:
 static void list_alerts(struct request *r)
 {
 	int64_t limit, after, last = 0;
-	struct store_conn *c = api_reader(r);
+	struct store_conn *c = node_reader(r);
 	const char *open = http_query(r, "open");
-	if (!c || !api_page_args(r, &limit, &after))
+	if (!c || !http_page_args(r, &limit, &after))
 		return;
 	if (open && strcmp(open, "true") && strcmp(open, "false")) {
 		http_error(r, 422, "invalid_field", "open", "open: '%.32s' is not true or false",
@@ -770,7 +771,7 @@ static void list_alerts(struct request *r)
 			json_array_append_new(items, a);
 		last = ids[i];
 	}
-	api_page(r, items, limit, last);
+	http_page(r, items, limit, last);
 }
 
 /* The caller's alert {id}, or NULL after answering 404. */
@@ -790,7 +791,7 @@ static json_t *own_alert(struct request *r, struct store_conn *c, bool steps)
 
 static void get_alert(struct request *r)
 {
-	struct store_conn *c = api_reader(r);
+	struct store_conn *c = node_reader(r);
 	json_t *a = c ? own_alert(r, c, true) : NULL;
 	if (a)
 		http_json(r, 200, a);
@@ -799,7 +800,7 @@ static void get_alert(struct request *r)
 static void ack_alert(struct request *r)
 {
 	struct alert *w = service(r);
-	struct store_conn *c = api_reader(r), *wc;
+	struct store_conn *c = node_reader(r), *wc;
 	if (!w || !c)
 		return;
 	json_t *a = own_alert(r, c, false);

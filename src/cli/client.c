@@ -183,13 +183,15 @@ void client_print_error(long status, const struct buf *body)
 	json_decref(e);
 }
 
+#define JSON_ANSWER_MAX ((size_t)1 << 32) /* a JSON answer decoded whole (4 GiB) */
+
 json_t *client_json(struct client *c, const char *method, const char *path, json_t *body)
 {
 	struct buf out;
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_t *res = NULL;
 
-	buf_init(&out, (size_t)1 << 32);
+	buf_init(&out, JSON_ANSWER_MAX);
 	long status =
 	    client_call(c, method, path, text, text ? strlen(text) : 0, "application/json", &out);
 	free(text);

@@ -1,19 +1,22 @@
-/* The subcommand table (git's commands[]): local commands run in-process;
+/* The command table (git's commands[]): local commands run in-process;
  * remote ones talk to a running node through the API. Each entry carries its
- * own help (usage, subcommands, options, an example), which `atalaya help
- * CMD`, `atalaya CMD [SUB] --help` and the shell completion read. */
+ * own help (usage, options, an example) and its subcommand table (kept by the
+ * command's file, beside its functions); the dispatcher runs a subcommand
+ * from the same table that `atalaya help CMD`, `atalaya CMD [SUB] --help` and
+ * the shell completion read. */
 #include "cli/commands.h"
 
 #include "cli/args.h"
+#include "util/caps.h"
 #include "cli/backup_cmds.h"
 #include "cli/client.h"
-#include "cli/daemon.h"
+#include "serve.h"
 #include "cli/directory_cmds.h"
 #include "cli/report_cmds.h"
 #include "cli/warning_cmds.h"
 #include "cli/spam_cmds.h"
 #include "config/settings.h"
-#include "http/router.h"
+#include "routes.h"
 #include "util/xalloc.h"
 
 #include <curl/curl.h>
@@ -31,28 +34,18 @@ static int cmd_version(int argc, char **argv)
 static int cmd_routes(int argc, char **argv)
 {
 	size_t n;
-	const struct route *r = router_routes(&n);
+	const struct route *r = routes_all(&n);
 	for (size_t i = 0; i < n; i++)
 		printf("%s %s\t%s\n", r[i].method, r[i].pattern, r[i].summary ? r[i].summary : "");
 	return 0;
 }
 
 /* `atalaya config sample`: every setting, commented out with its default
- * (dist/atalaya.conf is this output); the rest is `config check|show`. */
-static int cmd_config_all(int argc, char **argv)
+ * (dist/atalaya.conf is this output); `config check|show` are in serve.c. */
+static int config_sample(int argc, char **argv)
 {
-	if (argc >= 2 && !strcmp(argv[1], "sample")) {
-		config_print_sample(stdout);
-		return 0;
-	}
-	if (argc < 2 || (strcmp(argv[1], "check") && strcmp(argv[1], "show"))) {
-		fprintf(stderr,
-			"usage: atalaya config check [--data DIR | FILE]\n"
-			"       atalaya config show      (the settings table)\n"
-			"       atalaya config sample    (a config file with every setting)\n");
-		return 2;
-	}
-	return cmd_config(argc, argv);
+	config_print_sample(stdout);
+	return 0;
 }
 
 /* `atalaya api METHOD PATH [BODY|@FILE]`: any API call, for scripts. */
@@ -65,7 +58,7 @@ static int cmd_api(struct client *c, int argc, char **argv)
 		return 2;
 	}
 	struct buf out;
-	buf_init(&out, (size_t)1 << 34);
+	buf_init(&out, CAP_CLI_BODY);
 	long status =
 	    client_call(c, method, path, body, body ? strlen(body) : 0, "application/json", &out);
 	if (out.len)
@@ -75,12 +68,6 @@ static int cmd_api(struct client *c, int argc, char **argv)
 }
 
 typedef int (*remote_fn)(struct client *c, int argc, char **argv);
-
-struct subcommand {
-	const char *name;
-	const char *usage; /* after "atalaya CMD " */
-	const char *about;
-};
 
 struct command {
 	const char *name;
@@ -92,94 +79,18 @@ struct command {
 	const char *about;
 	const char *options; /* "  --flag ARG   text\n" lines */
 	const char *example;
-	const struct subcommand *subs; /* ends with {0} */
+	const struct cli_subcommand *subs; /* ends with {0}; run instead of local/remote */
+	const char *default_sub;	   /* run when no subcommand is named */
 };
 
-static const struct subcommand config_subs[] = {
+static const struct cli_subcommand config_subs[] = {
     {"check", "check [--data DIR | FILE]",
-     "validate a config file (DATA/atalaya.conf with --data): names, values, bounds"},
-    {"show", "show", "the settings table: name, type, default, bounds, help"},
+     "validate a config file (DATA/atalaya.conf with --data): names, values, bounds", 0,
+     cmd_config_check, NULL},
+    {"show", "show", "the settings table: name, type, default, bounds, help", 0, cmd_config_show,
+     NULL},
     {"sample", "sample > atalaya.conf",
-     "a config file listing every setting, commented out with its default"},
-    {0},
-};
-
-static const struct subcommand member_subs[] = {
-    {"add", "add --name N --country CC [--kind K] [--role R] [--language xx]...",
-     "create a member and its first API token (printed once; admin)"},
-    {"list", "list [--json]", "every member"},
-    {"show", "show ID", "one member"},
-    {"update", "update ID [--name N] [--role R] [--kind K] [--ack-deadline SECONDS]...",
-     "change a member (admin)"},
-    {"delete", "delete ID", "delete a member and revoke its tokens (admin)"},
-    {0},
-};
-
-static const struct subcommand token_subs[] = {
-    {"add", "add --member ID [--label L]", "a new API token for a member (printed once)"},
-    {"list", "list --member ID", "a member's tokens (never their secrets)"},
-    {"revoke", "revoke --member ID TOKEN_ID", "revoke a token at once"},
-    {0},
-};
-
-static const struct subcommand group_subs[] = {
-    {"add", "add --name N [--member ID]... [--description D]", "a named set of members"},
-    {"list", "list", "every group"},
-    {"show", "show ID", "one group and its members"},
-    {"set-members", "set-members ID --member ID...", "replace a group's members"},
-    {"delete", "delete ID", "delete a group"},
-    {0},
-};
-
-static const struct subcommand contacts_subs[] = {
-    {"list", "list [--member ID] [--json]", "the points of contact you may see"},
-    {"add",
-     "add --role R --name N --email E [--phone P] [--webhook URL] [--pgp FPR]\n"
-     "                 [--language xx]... [--hours 08:00-18:00 --time-zone Z | --24x7]\n"
-     "                 [--position N] [--audience all,group:ID,member:ID]",
-     "a point of contact of your member, with the audience that may see it"},
-    {"show", "show ID", "one point of contact"},
-    {"update", "update ID [the flags of add]", "change a point of contact"},
-    {"delete", "delete ID", "delete a point of contact"},
-    {0},
-};
-
-static const struct subcommand report_subs[] = {
-    {"submit", "submit FILE [--audience all|group:ID,member:ID] [--content-type T]",
-     "submit a STIX 2.1 bundle (or an IODEF document, *.xml); no audience: only your member"},
-    {"list", "list [--since T] [--from MEMBER] [--tlp TLP] [--json]",
-     "the reports you may see, newest first"},
-    {"show", "show ID", "a report's metadata"},
-    {"bundle", "bundle ID", "the report, byte for byte as submitted"},
-    {"audit", "audit ID", "who received the report, when, through which path (originator)"},
-    {0},
-};
-
-static const struct subcommand constituency_subs[] = {
-    {"set", "set [--cidr NET]... [--asn N]... [--domain SUFFIX]...",
-     "replace your member's networks, autonomous systems and domains"},
-    {"show", "show [--member ID]", "a member's constituency"},
-    {"overlaps", "overlaps", "networks declared by more than one member (admin)"},
-    {0},
-};
-
-static const struct subcommand alerts_subs[] = {
-    {"list", "list [--open] [--json]", "your member's alerts (--open: not acknowledged)"},
-    {"show", "show ID", "one alert, with the report and observables that raised it"},
-    {"ack", "ack ID", "acknowledge an alert: its escalation stops"},
-    {"secret", "secret", "a new webhook signing secret (printed once)"},
-    {0},
-};
-
-static const struct subcommand dnsbl_subs[] = {
-    {"list", "list VALUE --reason TEXT [--code 2..254]", "list an address or domain (admin)"},
-    {"delist", "delist VALUE --reason TEXT", "remove a listing (admin)"},
-    {"import", "import FILE [--format ip4set|ip6trie|dnset|csv|plain]",
-     "bulk load listings, e.g. an rbldnsd zone file (admin; FILE - is stdin)"},
-    {"request-delisting", "request-delisting VALUE --reason TEXT",
-     "ask the administrators to delist a value"},
-    {"export", "export --format rbldnsd|rbldnsd-ip6trie|rbldnsd-dnset|csv|plain",
-     "the DNS blocklist, to stdout"},
+     "a config file listing every setting, commented out with its default", 0, config_sample, NULL},
     {0},
 };
 
@@ -193,7 +104,7 @@ static const struct command commands[] = {
      DATA_OPT "  --name NAME         the node's name (also the admin member's)\n"
 	      "  --country CC        ISO 3166-1 alpha-2 code of the node's country\n"
 	      "  --kind K            the admin member's kind (default national-cert)\n",
-     "atalaya init --data /var/lib/atalaya --name CERT-UY --country UY", NULL},
+     "atalaya init --data /var/lib/atalaya --name CERT-UY --country UY", NULL, NULL},
     {"serve", cmd_serve, NULL, 0, "run the daemon (HTTP API, DNS blocklist, alerts)",
      "serve --data DIR [--listen HOST:PORT] [--dns HOST:PORT --dnsbl-zone ZONE] "
      "[--SETTING VALUE]...",
@@ -206,18 +117,19 @@ static const struct command commands[] = {
 	      "  --dnsbl-zone ZONE   the blocklist's zone, e.g. bl.example.org\n"
 	      "  --public-url URL    the URL users reach the node at (alerts, DNS TXT)\n"
 	      "  --tls-cert FILE --tls-key FILE   serve HTTPS\n",
-     "atalaya serve --data /var/lib/atalaya --listen 127.0.0.1:8440", NULL},
-    {"config", cmd_config_all, NULL, 0, "check a config file, list or sample the settings", NULL,
+     "atalaya serve --data /var/lib/atalaya --listen 127.0.0.1:8440", NULL, NULL},
+    {"config", NULL, NULL, 0, "check a config file, list or sample the settings", NULL,
      "Settings are read from DATA/atalaya.conf (`name = value` lines, # comments), then\n"
      "from the command line of `serve` (--name value).",
-     DATA_OPT, "atalaya config sample > /var/lib/atalaya/atalaya.conf", config_subs},
+     DATA_OPT, "atalaya config sample > /var/lib/atalaya/atalaya.conf", config_subs, NULL},
     {"backup", cmd_backup, NULL, 0, "copy a node's data, online and consistent",
      "backup --data DIR DEST",
      "Copies the store (SQLite online backup: the daemon keeps running and taking\n"
      "reports), the report files it references, the keys, tokens and atalaya.conf into\n"
      "DEST, a new or empty directory, then verifies the copy (integrity check, every\n"
      "report file present with its size and hash).",
-     DATA_OPT, "atalaya backup --data /var/lib/atalaya /srv/backup/atalaya-$(date +%F)", NULL},
+     DATA_OPT, "atalaya backup --data /var/lib/atalaya /srv/backup/atalaya-$(date +%F)", NULL,
+     NULL},
     {"restore", cmd_restore, NULL, 0, "restore a backup into an empty data directory",
      "restore --data DIR [--force] [--user USER] SRC",
      "Verifies the backup SRC, then copies it into DIR, which must be empty or absent\n"
@@ -226,52 +138,52 @@ static const struct command commands[] = {
      DATA_OPT "  --force             replace a non-empty data directory\n"
 	      "  --user USER         as root: owner of the restored files (default: the user\n"
 	      "                      serve runs as: setting user, else atalaya)\n",
-     "atalaya restore --data /var/lib/atalaya /srv/backup/atalaya-2026-12-01", NULL},
-    {"member", NULL, cmd_member, 0, "members: add, list, show, update, delete", NULL,
+     "atalaya restore --data /var/lib/atalaya /srv/backup/atalaya-2026-12-01", NULL, NULL},
+    {"member", NULL, NULL, 0, "members: add, list, show, update, delete", NULL,
      "The members of the node: CERTs, points of contact, ISPs. Each has a role (admin,\n"
      "analyst, reader) and API tokens.",
      "  --name N --country CC --kind K --role R --language xx --ack-deadline SECONDS\n"
      "  --json              print JSON\n",
      "atalaya member add --name CERT.br --country BR --kind national-cert --role analyst",
-     member_subs},
-    {"token", NULL, cmd_token, 0, "API tokens of a member: add, list, revoke", NULL,
+     cli_member_subs, NULL},
+    {"token", NULL, NULL, 0, "API tokens of a member: add, list, revoke", NULL,
      "API tokens: shown once when created, stored hashed, revoked at once.",
      "  --member ID         the member\n  --label L           a label for the token\n",
-     "atalaya token add --member 2 --label ingest", token_subs},
-    {"group", NULL, cmd_group, 0, "groups of members, used in audiences", NULL,
+     "atalaya token add --member 2 --label ingest", cli_token_subs, NULL},
+    {"group", NULL, NULL, 0, "groups of members, used in audiences", NULL,
      "Named sets of members; an audience `group:ID` means its members.",
      "  --name N --description D --member ID\n",
-     "atalaya group add --name LAC --member 2 --member 3", group_subs},
-    {"contacts", NULL, cmd_contacts, 0, "points of contact and their escalation order", NULL,
+     "atalaya group add --name LAC --member 2 --member 3", cli_group_subs, NULL},
+    {"contacts", NULL, NULL, 0, "points of contact and their escalation order", NULL,
      "Points of contact of your member, each with its own audience; alerts go to them in\n"
      "escalation order (--position) until one acknowledges.",
      "  --role R --name N --email E --phone P --webhook URL --pgp FPR --language xx\n"
      "  --hours H --time-zone Z --24x7 --position N --audience LIST --member ID --json\n",
      "atalaya contacts add --role crisis --name \"Duty officer\" --email duty@cert.uy "
      "--audience all",
-     contacts_subs},
-    {"report", NULL, cmd_report, 0, "incident reports: submit, list, show, bundle, audit", NULL,
+     cli_contacts_subs, "list"},
+    {"report", NULL, NULL, 0, "incident reports: submit, list, show, bundle, audit", NULL,
      "Incident reports (STIX 2.1 bundles, IODEF documents) shared with the audience their\n"
      "sender chooses; the strictest TLP marking in a bundle is the report's.",
      "  --audience LIST     all, group:ID, member:ID, comma-separated\n"
      "  --content-type T    the file's media type (default from its name)\n"
      "  --since T --from MEMBER --tlp TLP --json   filters and output of list\n",
-     "atalaya report submit examples/bundle.json --audience all", report_subs},
-    {"constituency", NULL, cmd_constituency, 0, "your networks, ASNs and domains (early warning)",
-     NULL, "A report that touches your constituency and that you may see raises an alert.",
+     "atalaya report submit examples/bundle.json --audience all", cli_report_subs, NULL},
+    {"constituency", NULL, NULL, 0, "your networks, ASNs and domains (early warning)", NULL,
+     "A report that touches your constituency and that you may see raises an alert.",
      "  --cidr NET --asn N --domain SUFFIX   repeatable\n  --member ID\n",
      "atalaya constituency set --cidr 198.51.100.0/24 --asn 64500 --domain gub.uy",
-     constituency_subs},
+     cli_constituency_subs, NULL},
     {"lookup", NULL, cmd_lookup, 0, "what the visible reports say about a value",
      "lookup VALUE [--json] | lookup --batch [--json] < values.txt",
      "Reports naming an IP address, network, domain, URL or hash (or a network holding\n"
      "it) that you may see, with a score. --batch reads one value per line.",
      "  --batch             values from stdin, one per line\n  --json              print JSON\n",
-     "atalaya lookup 198.51.100.7", NULL},
-    {"alerts", NULL, cmd_alerts, 0, "early-warning alerts: list, show, ack", NULL,
+     "atalaya lookup 198.51.100.7", NULL, NULL},
+    {"alerts", NULL, NULL, 0, "early-warning alerts: list, show, ack", NULL,
      "Alerts raised for your member by reports touching its constituency.",
      "  --open              only alerts not acknowledged\n  --json              print JSON\n",
-     "atalaya alerts list --open && atalaya alerts ack 1", alerts_subs},
+     "atalaya alerts list --open && atalaya alerts ack 1", cli_alerts_subs, NULL},
     {"ingest-mail", NULL, cmd_ingest_mail, EX_TEMPFAIL,
      "submit an abuse report from stdin (a Postfix/Exim pipe transport)",
      "ingest-mail [--timeout SECONDS] < MAIL",
@@ -281,28 +193,29 @@ static const struct command commands[] = {
      "stalled past --timeout, overloaded, or a token missing, unreadable or refused (the\n"
      "MTA keeps the mail queued and retries; the message on stderr says what to fix).",
      "  --timeout SECONDS   give up on a node that does not answer (default 60)\n",
-     "atalaya ingest-mail --token-file /etc/atalaya/ingest.token < examples/report.eml", NULL},
+     "atalaya ingest-mail --token-file /etc/atalaya/ingest.token < examples/report.eml", NULL,
+     NULL},
     {"reputation", NULL, cmd_reputation, 0, "listing and score of an IP address or domain",
      "reputation VALUE", "The spam reputation of a source, and its DNSBL listing.", "",
-     "atalaya reputation 198.51.100.7", NULL},
-    {"dnsbl", NULL, cmd_dnsbl, 0, "the DNS blocklist: list, delist, import, export", NULL,
+     "atalaya reputation 198.51.100.7", NULL, NULL},
+    {"dnsbl", NULL, NULL, 0, "the DNS blocklist: list, delist, import, export", NULL,
      "Listings served over DNS (RFC 5782) with `serve --dns`.",
      "  --reason TEXT --code N --format F\n", "atalaya dnsbl import examples/zone.ip4set",
-     dnsbl_subs},
+     cli_dnsbl_subs, NULL},
     {"export", NULL, cmd_export, 0, "the DNS blocklist, as an rbldnsd zone or CSV",
      "export --format rbldnsd|rbldnsd-ip6trie|rbldnsd-dnset|csv|plain > FILE",
      "Writes the DNS blocklist to stdout.", "  --format F          output format\n",
-     "atalaya export --format rbldnsd > zone.ip4set", NULL},
+     "atalaya export --format rbldnsd > zone.ip4set", NULL, NULL},
     {"api", NULL, cmd_api, 0, "any API call, for scripts", "api METHOD PATH [JSON]",
      "Calls the API and prints the answer; exit 0 on a 2xx status, else 1.", "",
-     "atalaya api GET /api/v1/members", NULL},
+     "atalaya api GET /api/v1/members", NULL, NULL},
     {"routes", cmd_routes, NULL, 0, "every route the server answers", "routes",
-     "Prints METHOD PATTERN and a summary per route.", "", "atalaya routes", NULL},
+     "Prints METHOD PATTERN and a summary per route.", "", "atalaya routes", NULL, NULL},
     {"version", cmd_version, NULL, 0, "print the version", "version", "Prints the version.", "",
-     "atalaya version", NULL},
+     "atalaya version", NULL, NULL},
     {"help", cmd_help, NULL, 0, "help on a command", "help [COMMAND [SUBCOMMAND]]",
      "Without a command, lists them; `atalaya COMMAND [SUBCOMMAND] --help` is the same.", "",
-     "atalaya help report submit", NULL},
+     "atalaya help report submit", NULL, NULL},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -315,9 +228,11 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
-static const struct subcommand *find_sub(const struct command *cmd, const char *name)
+static const struct cli_subcommand *find_sub(const struct command *cmd, const char *name)
 {
-	for (const struct subcommand *s = cmd->subs; s && s->name; s++)
+	if (!name)
+		return NULL;
+	for (const struct cli_subcommand *s = cmd->subs; s && s->name; s++)
 		if (!strcmp(s->name, name))
 			return s;
 	return NULL;
@@ -369,9 +284,15 @@ static int unknown_command(const char *name)
 	return 2;
 }
 
+/* Does the command talk to a node (with a client and its options)? */
+static bool is_remote(const struct command *cmd)
+{
+	return cmd->remote || (cmd->subs && cmd->subs[0].remote);
+}
+
 static void print_connection_options(const struct command *cmd)
 {
-	if (!cmd->remote)
+	if (!is_remote(cmd))
 		return;
 	printf(
 	    "\nConnection (every command that talks to a node):\n"
@@ -381,16 +302,16 @@ static void print_connection_options(const struct command *cmd)
 	    "  --cacert FILE       CA certificate for https with a private CA (ATALAYA_CACERT)\n");
 }
 
-static void print_command_help(const struct command *cmd, const struct subcommand *sub)
+static void print_command_help(const struct command *cmd, const struct cli_subcommand *sub)
 {
 	if (sub) {
 		printf("usage: atalaya %s %s\n\n%s.\n", cmd->name, sub->usage, sub->about);
 	} else if (cmd->subs && cmd->subs[0].name) {
 		const char *lead = "usage:";
-		for (const struct subcommand *s = cmd->subs; s->name; s++, lead = "      ")
+		for (const struct cli_subcommand *s = cmd->subs; s->name; s++, lead = "      ")
 			printf("%s atalaya %s %s\n", lead, cmd->name, s->usage);
 		printf("\n%s\n\nSubcommands:\n", cmd->about);
-		for (const struct subcommand *s = cmd->subs; s->name; s++)
+		for (const struct cli_subcommand *s = cmd->subs; s->name; s++)
 			printf("  %-18s %s\n", s->name, s->about);
 	} else {
 		printf("usage: atalaya %s\n\n%s\n", cmd->usage ? cmd->usage : cmd->name,
@@ -414,7 +335,7 @@ static int list_words(const char *name)
 	const struct command *cmd = find_command(name);
 	if (!cmd)
 		return 2;
-	for (const struct subcommand *s = cmd->subs; s && s->name; s++)
+	for (const struct cli_subcommand *s = cmd->subs; s && s->name; s++)
 		printf("%s\n", s->name);
 	const char *texts[] = {cmd->usage, cmd->options};
 	for (size_t t = 0; t < 2; t++) {
@@ -425,7 +346,7 @@ static int list_words(const char *name)
 			p += n;
 		}
 	}
-	if (cmd->remote)
+	if (is_remote(cmd))
 		printf("--url\n--token-file\n--cacert\n");
 	printf("--help\n");
 	return 0;
@@ -443,7 +364,7 @@ static int cmd_help(int argc, char **argv)
 		const struct command *cmd = find_command(argv[1]);
 		if (!cmd)
 			return unknown_command(argv[1]);
-		const struct subcommand *sub = argc >= 3 ? find_sub(cmd, argv[2]) : NULL;
+		const struct cli_subcommand *sub = argc >= 3 ? find_sub(cmd, argv[2]) : NULL;
 		if (argc >= 3 && !sub) {
 			fprintf(stderr,
 				"atalaya: '%s' is not a subcommand of %s; see 'atalaya help %s'\n",
@@ -470,11 +391,31 @@ static bool asked_help(const struct command *cmd, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") && strcmp(argv[i], "-h"))
 			continue;
-		const struct subcommand *sub = argc > 2 ? find_sub(cmd, argv[1]) : NULL;
+		const struct cli_subcommand *sub = argc > 2 ? find_sub(cmd, argv[1]) : NULL;
 		print_command_help(cmd, sub);
 		return true;
 	}
 	return false;
+}
+
+/* Runs a command's subcommand named by the first positional argument (or its
+ * default): usage from the table, exit 2, when there is none or it lacks its
+ * arguments. `c` is NULL for local commands. */
+static int run_sub(const struct command *cmd, struct client *c, int argc, char **argv)
+{
+	const char *name = arg_positional(argc, argv, 0);
+	const struct cli_subcommand *sub = find_sub(cmd, name ? name : cmd->default_sub);
+	if (!sub) {
+		const char *lead = "usage:";
+		for (const struct cli_subcommand *s = cmd->subs; s->name; s++, lead = "      ")
+			fprintf(stderr, "%s atalaya %s %s\n", lead, cmd->name, s->usage);
+		return 2;
+	}
+	if (sub->nargs && !arg_positional(argc, argv, sub->nargs)) {
+		fprintf(stderr, "usage: atalaya %s %s\n", cmd->name, sub->usage);
+		return 2;
+	}
+	return c ? sub->remote(c, argc, argv) : sub->local(argc, argv);
 }
 
 int cli_dispatch(int argc, char **argv)
@@ -493,8 +434,9 @@ int cli_dispatch(int argc, char **argv)
 		return unknown_command(name);
 	if (cmd->local != cmd_help && asked_help(cmd, argc - 1, argv + 1))
 		return 0;
-	if (cmd->local)
-		return cmd->local(argc - 1, argv + 1);
+	if (!is_remote(cmd))
+		return cmd->subs ? run_sub(cmd, NULL, argc - 1, argv + 1)
+				 : cmd->local(argc - 1, argv + 1);
 	struct client c;
 	int sub_argc = argc - 1, rc;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -503,7 +445,7 @@ int cli_dispatch(int argc, char **argv)
 		curl_global_cleanup();
 		return cmd->setup_exit ? cmd->setup_exit : 2;
 	}
-	rc = cmd->remote(&c, sub_argc, argv + 1);
+	rc = cmd->subs ? run_sub(cmd, &c, sub_argc, argv + 1) : cmd->remote(&c, sub_argc, argv + 1);
 	client_release(&c);
 	curl_global_cleanup();
 	return rc;

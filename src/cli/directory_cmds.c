@@ -91,91 +91,125 @@ static json_t *member_body(int argc, char **argv)
 	return b;
 }
 
-int cmd_member(struct client *c, int argc, char **argv)
+static int member_add(struct client *c, int argc, char **argv)
 {
-	const char *sub = arg_positional(argc, argv, 0), *id = arg_positional(argc, argv, 1);
-	char path[128];
-	if (!sub)
-		sub = "";
-	if (!strcmp(sub, "add")) {
-		if (need(arg_value(argc, argv, "--name"), "--name NAME") ||
-		    need(arg_value(argc, argv, "--country"), "--country CC"))
-			return 2;
-		json_t *b = member_body(argc, argv);
-		if (!json_object_get(b, "kind"))
-			json_object_set_new(b, "kind", json_string("national-cert"));
-		if (!json_object_get(b, "role"))
-			json_object_set_new(b, "role", json_string("analyst"));
-		json_t *res = client_json(c, "POST", "/api/v1/members", b);
-		json_decref(b);
-		if (!res)
-			return 1;
-		printf("member %" JSON_INTEGER_FORMAT " created: %s\n"
-		       "token (shown once, keep it safe): %s\n",
-		       json_integer_value(json_object_get(res, "id")),
-		       json_string_value(json_object_get(res, "name")),
-		       json_string_value(json_object_get(res, "token")));
-		json_decref(res);
-		return 0;
-	}
-	if (!strcmp(sub, "list"))
-		return list_all(c, "/api/v1/members", member_line, arg_flag(argc, argv, "--json"));
-	if ((!strcmp(sub, "show") || !strcmp(sub, "update") || !strcmp(sub, "delete")) &&
-	    need(id, "a member ID"))
+	if (need(arg_value(argc, argv, "--name"), "--name NAME") ||
+	    need(arg_value(argc, argv, "--country"), "--country CC"))
 		return 2;
-	if (id)
-		snprintf(path, sizeof(path), "/api/v1/members/%s", id);
-	if (!strcmp(sub, "show"))
-		return show(c, "GET", path, NULL);
-	if (!strcmp(sub, "update"))
-		return show(c, "PATCH", path, member_body(argc, argv));
-	if (!strcmp(sub, "delete"))
-		return show(c, "DELETE", path, NULL);
-	fprintf(stderr,
-		"usage: atalaya member add --name N --country CC [--kind K] [--role R] "
-		"[--language xx]...\n"
-		"       atalaya member list [--json] | show ID | delete ID\n"
-		"       atalaya member update ID [--name N] [--role R] [--ack-deadline S]...\n");
-	return 2;
+	json_t *b = member_body(argc, argv);
+	if (!json_object_get(b, "kind"))
+		json_object_set_new(b, "kind", json_string("national-cert"));
+	if (!json_object_get(b, "role"))
+		json_object_set_new(b, "role", json_string("analyst"));
+	json_t *res = client_json(c, "POST", "/api/v1/members", b);
+	json_decref(b);
+	if (!res)
+		return 1;
+	printf("member %" JSON_INTEGER_FORMAT " created: %s\n"
+	       "token (shown once, keep it safe): %s\n",
+	       json_integer_value(json_object_get(res, "id")),
+	       json_string_value(json_object_get(res, "name")),
+	       json_string_value(json_object_get(res, "token")));
+	json_decref(res);
+	return 0;
 }
 
-int cmd_token(struct client *c, int argc, char **argv)
+static int member_list(struct client *c, int argc, char **argv)
 {
-	const char *sub = arg_positional(argc, argv, 0),
-		   *member = arg_value(argc, argv, "--member");
-	char path[128];
-	if (!sub || need(member, "--member ID"))
-		goto usage;
-	if (!strcmp(sub, "add")) {
-		json_t *b = json_object();
-		const char *label = arg_value(argc, argv, "--label");
-		if (label)
-			json_object_set_new(b, "label", json_string(label));
-		snprintf(path, sizeof(path), "/api/v1/members/%s/tokens", member);
-		json_t *res = client_json(c, "POST", path, b);
-		json_decref(b);
-		if (!res)
-			return 1;
-		printf("token %" JSON_INTEGER_FORMAT " (shown once): %s\n",
-		       json_integer_value(json_object_get(res, "id")),
-		       json_string_value(json_object_get(res, "token")));
-		json_decref(res);
-		return 0;
-	}
-	if (!strcmp(sub, "list")) {
-		snprintf(path, sizeof(path), "/api/v1/members/%s/tokens", member);
-		return show(c, "GET", path, NULL);
-	}
-	if (!strcmp(sub, "revoke") && arg_positional(argc, argv, 1)) {
-		snprintf(path, sizeof(path), "/api/v1/members/%s/tokens/%s", member,
-			 arg_positional(argc, argv, 1));
-		return show(c, "DELETE", path, NULL);
-	}
-usage:
-	fprintf(stderr, "usage: atalaya token add --member ID [--label L] | list --member ID | "
-			"revoke --member ID TOKEN_ID\n");
-	return 2;
+	return list_all(c, "/api/v1/members", member_line, arg_flag(argc, argv, "--json"));
 }
+
+/* `member show|update|delete ID`: one member's path. */
+static const char *member_path(char path[128], int argc, char **argv)
+{
+	snprintf(path, 128, "/api/v1/members/%s", arg_positional(argc, argv, 1));
+	return path;
+}
+
+static int member_show(struct client *c, int argc, char **argv)
+{
+	char path[128];
+	return show(c, "GET", member_path(path, argc, argv), NULL);
+}
+
+static int member_update(struct client *c, int argc, char **argv)
+{
+	char path[128];
+	return show(c, "PATCH", member_path(path, argc, argv), member_body(argc, argv));
+}
+
+static int member_delete(struct client *c, int argc, char **argv)
+{
+	char path[128];
+	return show(c, "DELETE", member_path(path, argc, argv), NULL);
+}
+
+const struct cli_subcommand cli_member_subs[] = {
+    {"add", "add --name N --country CC [--kind K] [--role R] [--language xx]...",
+     "create a member and its first API token (printed once; admin)", 0, NULL, member_add},
+    {"list", "list [--json]", "every member", 0, NULL, member_list},
+    {"show", "show ID", "one member", 1, NULL, member_show},
+    {"update", "update ID [--name N] [--role R] [--kind K] [--ack-deadline SECONDS]...",
+     "change a member (admin)", 1, NULL, member_update},
+    {"delete", "delete ID", "delete a member and revoke its tokens (admin)", 1, NULL,
+     member_delete},
+    {0},
+};
+
+/* `token ... --member ID`: the member's tokens path, or NULL (said why). */
+static const char *tokens_path(char path[128], int argc, char **argv)
+{
+	const char *member = arg_value(argc, argv, "--member");
+	if (need(member, "--member ID"))
+		return NULL;
+	snprintf(path, 128, "/api/v1/members/%s/tokens", member);
+	return path;
+}
+
+static int token_add(struct client *c, int argc, char **argv)
+{
+	char path[128];
+	if (!tokens_path(path, argc, argv))
+		return 2;
+	json_t *b = json_object();
+	const char *label = arg_value(argc, argv, "--label");
+	if (label)
+		json_object_set_new(b, "label", json_string(label));
+	json_t *res = client_json(c, "POST", path, b);
+	json_decref(b);
+	if (!res)
+		return 1;
+	printf("token %" JSON_INTEGER_FORMAT " (shown once): %s\n",
+	       json_integer_value(json_object_get(res, "id")),
+	       json_string_value(json_object_get(res, "token")));
+	json_decref(res);
+	return 0;
+}
+
+static int token_list(struct client *c, int argc, char **argv)
+{
+	char path[128];
+	if (!tokens_path(path, argc, argv))
+		return 2;
+	return show(c, "GET", path, NULL);
+}
+
+static int token_revoke(struct client *c, int argc, char **argv)
+{
+	char path[128], one[160];
+	if (!tokens_path(path, argc, argv))
+		return 2;
+	snprintf(one, sizeof(one), "%s/%s", path, arg_positional(argc, argv, 1));
+	return show(c, "DELETE", one, NULL);
+}
+
+const struct cli_subcommand cli_token_subs[] = {
+    {"add", "add --member ID [--label L]", "a new API token for a member (printed once)", 0, NULL,
+     token_add},
+    {"list", "list --member ID", "a member's tokens (never their secrets)", 0, NULL, token_list},
+    {"revoke", "revoke --member ID TOKEN_ID", "revoke a token at once", 1, NULL, token_revoke},
+    {0},
+};
 
 static json_t *ids_array(int argc, char **argv, const char *flag)
 {
@@ -187,37 +221,59 @@ static json_t *ids_array(int argc, char **argv, const char *flag)
 	return ids;
 }
 
-int cmd_group(struct client *c, int argc, char **argv)
+static int group_add(struct client *c, int argc, char **argv)
 {
-	const char *sub = arg_positional(argc, argv, 0), *id = arg_positional(argc, argv, 1);
-	char path[128];
-	if (!sub)
-		sub = "";
-	if (id)
-		snprintf(path, sizeof(path), "/api/v1/groups/%s", id);
-	if (!strcmp(sub, "add")) {
-		if (need(arg_value(argc, argv, "--name"), "--name NAME"))
-			return 2;
-		json_t *b = json_pack("{ss so}", "name", arg_value(argc, argv, "--name"), "members",
-				      ids_array(argc, argv, "--member"));
-		const char *d = arg_value(argc, argv, "--description");
-		if (d)
-			json_object_set_new(b, "description", json_string(d));
-		return show(c, "POST", "/api/v1/groups", b);
-	}
-	if (!strcmp(sub, "list"))
-		return show(c, "GET", "/api/v1/groups", NULL);
-	if (!strcmp(sub, "show") && id)
-		return show(c, "GET", path, NULL);
-	if (!strcmp(sub, "set-members") && id)
-		return show(c, "PATCH", path,
-			    json_pack("{so}", "members", ids_array(argc, argv, "--member")));
-	if (!strcmp(sub, "delete") && id)
-		return show(c, "DELETE", path, NULL);
-	fprintf(stderr, "usage: atalaya group add --name N [--member ID]... | list | show ID | "
-			"set-members ID --member ID... | delete ID\n");
-	return 2;
+	if (need(arg_value(argc, argv, "--name"), "--name NAME"))
+		return 2;
+	json_t *b = json_pack("{ss so}", "name", arg_value(argc, argv, "--name"), "members",
+			      ids_array(argc, argv, "--member"));
+	const char *d = arg_value(argc, argv, "--description");
+	if (d)
+		json_object_set_new(b, "description", json_string(d));
+	return show(c, "POST", "/api/v1/groups", b);
 }
+
+static int group_list(struct client *c, int argc, char **argv)
+{
+	return show(c, "GET", "/api/v1/groups", NULL);
+}
+
+/* `group show|set-members|delete ID`: one group's path. */
+static const char *group_path(char path[128], int argc, char **argv)
+{
+	snprintf(path, 128, "/api/v1/groups/%s", arg_positional(argc, argv, 1));
+	return path;
+}
+
+static int group_show(struct client *c, int argc, char **argv)
+{
+	char path[128];
+	return show(c, "GET", group_path(path, argc, argv), NULL);
+}
+
+static int group_set_members(struct client *c, int argc, char **argv)
+{
+	char path[128];
+	return show(c, "PATCH", group_path(path, argc, argv),
+		    json_pack("{so}", "members", ids_array(argc, argv, "--member")));
+}
+
+static int group_delete(struct client *c, int argc, char **argv)
+{
+	char path[128];
+	return show(c, "DELETE", group_path(path, argc, argv), NULL);
+}
+
+const struct cli_subcommand cli_group_subs[] = {
+    {"add", "add --name N [--member ID]... [--description D]", "a named set of members", 0, NULL,
+     group_add},
+    {"list", "list", "every group", 0, NULL, group_list},
+    {"show", "show ID", "one group and its members", 1, NULL, group_show},
+    {"set-members", "set-members ID --member ID...", "replace a group's members", 1, NULL,
+     group_set_members},
+    {"delete", "delete ID", "delete a group", 1, NULL, group_delete},
+    {0},
+};
 
 static void contact_line(json_t *k)
 {
@@ -277,38 +333,59 @@ static json_t *contact_body(int argc, char **argv)
 	return b;
 }
 
-int cmd_contacts(struct client *c, int argc, char **argv)
+static int contacts_list(struct client *c, int argc, char **argv)
 {
-	const char *sub = arg_positional(argc, argv, 0), *id = arg_positional(argc, argv, 1);
 	char path[128];
-	if (!sub)
-		sub = "list";
-	if (id)
-		snprintf(path, sizeof(path), "/api/v1/contacts/%s", id);
-	if (!strcmp(sub, "list")) {
-		const char *m = arg_value(argc, argv, "--member");
-		snprintf(path, sizeof(path), "/api/v1/contacts%s%s", m ? "?member=" : "",
-			 m ? m : "");
-		return list_all(c, path, contact_line, arg_flag(argc, argv, "--json"));
-	}
-	if (!strcmp(sub, "add")) {
-		json_t *b = contact_body(argc, argv);
-		if (!json_object_get(b, "availability"))
-			json_object_set_new(b, "availability", json_string("24/7"));
-		return show(c, "POST", "/api/v1/contacts", b);
-	}
-	if (!strcmp(sub, "show") && id)
-		return show(c, "GET", path, NULL);
-	if (!strcmp(sub, "update") && id)
-		return show(c, "PATCH", path, contact_body(argc, argv));
-	if (!strcmp(sub, "delete") && id)
-		return show(c, "DELETE", path, NULL);
-	fprintf(
-	    stderr,
-	    "usage: atalaya contacts list [--member ID] [--json]\n"
-	    "       atalaya contacts add --role R --name N --email E [--phone P] [--webhook URL]\n"
-	    "               [--pgp FPR] [--language xx]... [--hours 08:00-18:00 --time-zone Z]\n"
-	    "               [--position N] [--audience all,group:ID,member:ID]\n"
-	    "       atalaya contacts show ID | update ID [...] | delete ID\n");
-	return 2;
+	const char *m = arg_value(argc, argv, "--member");
+	snprintf(path, sizeof(path), "/api/v1/contacts%s%s", m ? "?member=" : "", m ? m : "");
+	return list_all(c, path, contact_line, arg_flag(argc, argv, "--json"));
 }
+
+static int contacts_add(struct client *c, int argc, char **argv)
+{
+	json_t *b = contact_body(argc, argv);
+	if (!json_object_get(b, "availability"))
+		json_object_set_new(b, "availability", json_string("24/7"));
+	return show(c, "POST", "/api/v1/contacts", b);
+}
+
+/* `contacts show|update|delete ID`: one contact's path. */
+static const char *contact_path(char path[128], int argc, char **argv)
+{
+	snprintf(path, 128, "/api/v1/contacts/%s", arg_positional(argc, argv, 1));
+	return path;
+}
+
+static int contacts_show(struct client *c, int argc, char **argv)
+{
+	char path[128];
+	return show(c, "GET", contact_path(path, argc, argv), NULL);
+}
+
+static int contacts_update(struct client *c, int argc, char **argv)
+{
+	char path[128];
+	return show(c, "PATCH", contact_path(path, argc, argv), contact_body(argc, argv));
+}
+
+static int contacts_delete(struct client *c, int argc, char **argv)
+{
+	char path[128];
+	return show(c, "DELETE", contact_path(path, argc, argv), NULL);
+}
+
+/* The first is what `atalaya contacts` alone runs. */
+const struct cli_subcommand cli_contacts_subs[] = {
+    {"list", "list [--member ID] [--json]", "the points of contact you may see", 0, NULL,
+     contacts_list},
+    {"add",
+     "add --role R --name N --email E [--phone P] [--webhook URL] [--pgp FPR]\n"
+     "                 [--language xx]... [--hours 08:00-18:00 --time-zone Z | --24x7]\n"
+     "                 [--position N] [--audience all,group:ID,member:ID]",
+     "a point of contact of your member, with the audience that may see it", 0, NULL, contacts_add},
+    {"show", "show ID", "one point of contact", 1, NULL, contacts_show},
+    {"update", "update ID [the flags of add]", "change a point of contact", 1, NULL,
+     contacts_update},
+    {"delete", "delete ID", "delete a point of contact", 1, NULL, contacts_delete},
+    {0},
+};

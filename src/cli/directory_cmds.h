@@ -2,11 +2,13 @@
 #ifndef ATALAYA_DIRECTORY_CMDS_H
 #define ATALAYA_DIRECTORY_CMDS_H
 
-#include "cli/client.h"
+#include "cli/commands.h"
 
-int cmd_member(struct client *c, int argc, char **argv);
-int cmd_token(struct client *c, int argc, char **argv);
-int cmd_group(struct client *c, int argc, char **argv);
-int cmd_contacts(struct client *c, int argc, char **argv);
+/* `atalaya member|token|group|contacts SUB ...` (cli_contacts_subs[0] is the
+ * default: `atalaya contacts` lists). Each ends with {0}. */
+extern const struct cli_subcommand cli_member_subs[];
+extern const struct cli_subcommand cli_token_subs[];
+extern const struct cli_subcommand cli_group_subs[];
+extern const struct cli_subcommand cli_contacts_subs[];
 
 #endif

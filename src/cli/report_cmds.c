@@ -2,6 +2,7 @@
 #include "cli/report_cmds.h"
 
 #include "cli/args.h"
+#include "util/caps.h"
 
 #include <curl/curl.h>
 #include <sys/stat.h>
@@ -12,12 +13,6 @@ static int submit(struct client *c, int argc, char **argv)
 	const char *aud = arg_value(argc, argv, "--audience");
 	const char *ct = arg_value(argc, argv, "--content-type");
 	struct stat st;
-	if (!file) {
-		fprintf(stderr,
-			"usage: atalaya report submit FILE [--audience all|group:ID,member:ID] "
-			"[--content-type T]\n");
-		return 2;
-	}
 	FILE *f = fopen(file, "rb");
 	if (!f || fstat(fileno(f), &st)) {
 		fprintf(stderr, "atalaya: cannot read %s: %s\n", file, strerror(errno));
@@ -37,7 +32,7 @@ static int submit(struct client *c, int argc, char **argv)
 		 esc ? esc : "");
 	curl_free(esc);
 	struct buf out;
-	buf_init(&out, 1 << 20);
+	buf_init(&out, CAP_CLI_REPLY);
 	long status = client_upload(c, path, f, (uint64_t)st.st_size, ct, &out);
 	fclose(f);
 	int rc = 0;
@@ -117,7 +112,7 @@ static int list(struct client *c, int argc, char **argv)
 static int raw(struct client *c, const char *path)
 {
 	struct buf out;
-	buf_init(&out, (size_t)1 << 34);
+	buf_init(&out, CAP_CLI_BODY);
 	long status = client_call(c, "GET", path, NULL, 0, NULL, &out);
 	int rc = 0;
 	if (status == 200)
@@ -130,52 +125,58 @@ static int raw(struct client *c, const char *path)
 	return rc;
 }
 
-int cmd_report(struct client *c, int argc, char **argv)
+static int report_show(struct client *c, int argc, char **argv)
 {
-	const char *sub = arg_positional(argc, argv, 0), *id = arg_positional(argc, argv, 1);
 	char path[256];
-	if (!sub)
-		sub = "";
-	if (!strcmp(sub, "submit"))
-		return submit(c, argc, argv);
-	if (!strcmp(sub, "list"))
-		return list(c, argc, argv);
-	if (id && !strcmp(sub, "show")) {
-		snprintf(path, sizeof(path), "/api/v1/reports/%s", id);
-		json_t *r = client_json(c, "GET", path, NULL);
-		if (!r)
-			return 1;
-		print_json(r);
-		json_decref(r);
-		return 0;
-	}
-	if (id && !strcmp(sub, "bundle")) {
-		snprintf(path, sizeof(path), "/api/v1/reports/%s/bundle", id);
-		return raw(c, path);
-	}
-	if (id && !strcmp(sub, "audit")) {
-		snprintf(path, sizeof(path), "/api/v1/reports/%s/audit?limit=1000", id);
-		json_t *r = client_json(c, "GET", path, NULL);
-		if (!r)
-			return 1;
-		size_t i;
-		json_t *a;
-		json_array_foreach(json_object_get(r, "items"), i, a)
-		    printf("%s  member %" JSON_INTEGER_FORMAT " (%s)  %s%s%s\n",
-			   json_string_value(json_object_get(a, "at")),
-			   json_integer_value(json_object_get(json_object_get(a, "member"), "id")),
-			   json_string_value(json_object_get(json_object_get(a, "member"), "name")),
-			   json_string_value(json_object_get(a, "path")),
-			   json_is_string(json_object_get(a, "object")) ? "  " : "",
-			   json_is_string(json_object_get(a, "object"))
-			       ? json_string_value(json_object_get(a, "object"))
-			       : "");
-		json_decref(r);
-		return 0;
-	}
-	fprintf(stderr,
-		"usage: atalaya report submit FILE [--audience all|group:ID,member:ID]\n"
-		"       atalaya report list [--since T] [--from MEMBER] [--tlp amber] [--json]\n"
-		"       atalaya report show ID | bundle ID | audit ID\n");
-	return 2;
+	snprintf(path, sizeof(path), "/api/v1/reports/%s", arg_positional(argc, argv, 1));
+	json_t *r = client_json(c, "GET", path, NULL);
+	if (!r)
+		return 1;
+	print_json(r);
+	json_decref(r);
+	return 0;
 }
+
+static int report_bundle(struct client *c, int argc, char **argv)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "/api/v1/reports/%s/bundle", arg_positional(argc, argv, 1));
+	return raw(c, path);
+}
+
+static int report_audit(struct client *c, int argc, char **argv)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "/api/v1/reports/%s/audit?limit=1000",
+		 arg_positional(argc, argv, 1));
+	json_t *r = client_json(c, "GET", path, NULL);
+	if (!r)
+		return 1;
+	size_t i;
+	json_t *a;
+	json_array_foreach(json_object_get(r, "items"), i, a)
+	    printf("%s  member %" JSON_INTEGER_FORMAT " (%s)  %s%s%s\n",
+		   json_string_value(json_object_get(a, "at")),
+		   json_integer_value(json_object_get(json_object_get(a, "member"), "id")),
+		   json_string_value(json_object_get(json_object_get(a, "member"), "name")),
+		   json_string_value(json_object_get(a, "path")),
+		   json_is_string(json_object_get(a, "object")) ? "  " : "",
+		   json_is_string(json_object_get(a, "object"))
+		       ? json_string_value(json_object_get(a, "object"))
+		       : "");
+	json_decref(r);
+	return 0;
+}
+
+const struct cli_subcommand cli_report_subs[] = {
+    {"submit", "submit FILE [--audience all|group:ID,member:ID] [--content-type T]",
+     "submit a STIX 2.1 bundle (or an IODEF document, *.xml); no audience: only your member", 1,
+     NULL, submit},
+    {"list", "list [--since T] [--from MEMBER] [--tlp TLP] [--json]",
+     "the reports you may see, newest first", 0, NULL, list},
+    {"show", "show ID", "a report's metadata", 1, NULL, report_show},
+    {"bundle", "bundle ID", "the report, byte for byte as submitted", 1, NULL, report_bundle},
+    {"audit", "audit ID", "who received the report, when, through which path (originator)", 1, NULL,
+     report_audit},
+    {0},
+};

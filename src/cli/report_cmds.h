@@ -2,8 +2,9 @@
 #ifndef ATALAYA_REPORT_CMDS_H
 #define ATALAYA_REPORT_CMDS_H
 
-#include "cli/client.h"
+#include "cli/commands.h"
 
-int cmd_report(struct client *c, int argc, char **argv);
+/* `atalaya report submit|list|show|bundle|audit ...`; ends with {0}. */
+extern const struct cli_subcommand cli_report_subs[];
 
 #endif

@@ -3,6 +3,7 @@
 #include "cli/spam_cmds.h"
 
 #include "cli/args.h"
+#include "util/caps.h"
 #include "util/err.h"
 
 #include <curl/curl.h>
@@ -35,7 +36,7 @@ int cmd_ingest_mail(struct client *c, int argc, char **argv)
 	struct buf in, out;
 	int rc;
 	buf_init(&in, MAIL_MAX);
-	buf_init(&out, 1 << 20);
+	buf_init(&out, CAP_CLI_REPLY);
 	if (c->timeout < 0)
 		c->timeout = INGEST_TIMEOUT_DEFAULT;
 	if ((rc = slurp(stdin, &in))) {
@@ -139,11 +140,6 @@ int cmd_reputation(struct client *c, int argc, char **argv)
 static int import_file(struct client *c, int argc, char **argv)
 {
 	const char *file = arg_positional(argc, argv, 1), *fmt = arg_value(argc, argv, "--format");
-	if (!file) {
-		fprintf(stderr, "usage: atalaya dnsbl import FILE [--format "
-				"ip4set|ip6trie|dnset|csv|plain]\n");
-		return 2;
-	}
 	if (!fmt) { /* guess from the name, else one value per line */
 		static const char *const ext[] = {"ip4set", "ip6trie", "dnset", "csv", NULL};
 		fmt = "plain";
@@ -157,8 +153,8 @@ static int import_file(struct client *c, int argc, char **argv)
 		return 1;
 	}
 	struct buf in, out;
-	buf_init(&in, (size_t)1 << 34);
-	buf_init(&out, 1 << 20);
+	buf_init(&in, CAP_CLI_BODY);
+	buf_init(&out, CAP_CLI_REPLY);
 	int rc = slurp(f, &in);
 	if (f != stdin)
 		fclose(f);
@@ -196,9 +192,8 @@ static int list_or_delist(struct client *c, int argc, char **argv, bool list)
 	const char *value = arg_positional(argc, argv, 1),
 		   *reason = arg_value(argc, argv, "--reason");
 	const char *code = arg_value(argc, argv, "--code");
-	if (!value || !reason) {
-		fprintf(stderr, "usage: atalaya dnsbl %s VALUE --reason TEXT%s\n",
-			list ? "list" : "delist", list ? " [--code 2..254]" : "");
+	if (!reason) {
+		fprintf(stderr, "atalaya: --reason TEXT is required\n");
 		return 2;
 	}
 	json_t *body = json_pack("{ss ss}", "value", value, "reason", reason);
@@ -219,8 +214,8 @@ static int request_delisting(struct client *c, int argc, char **argv)
 {
 	const char *value = arg_positional(argc, argv, 1),
 		   *reason = arg_value(argc, argv, "--reason");
-	if (!value || !reason) {
-		fprintf(stderr, "usage: atalaya dnsbl request-delisting VALUE --reason TEXT\n");
+	if (!reason) {
+		fprintf(stderr, "atalaya: --reason TEXT is required\n");
 		return 2;
 	}
 	json_t *body = json_pack("{ss ss}", "value", value, "reason", reason);
@@ -247,7 +242,7 @@ int cmd_export(struct client *c, int argc, char **argv)
 		return 2;
 	}
 	struct buf out;
-	buf_init(&out, (size_t)1 << 34);
+	buf_init(&out, CAP_CLI_BODY);
 	char *path = escaped_path("/api/v1/dnsbl/export?format=%s", fmt);
 	long status = client_call(c, "GET", path, NULL, 0, NULL, &out);
 	free(path);
@@ -263,23 +258,26 @@ int cmd_export(struct client *c, int argc, char **argv)
 	return rc;
 }
 
-int cmd_dnsbl(struct client *c, int argc, char **argv)
+static int dnsbl_list(struct client *c, int argc, char **argv)
 {
-	const char *sub = arg_positional(argc, argv, 0);
-	if (sub && !strcmp(sub, "list"))
-		return list_or_delist(c, argc, argv, true);
-	if (sub && !strcmp(sub, "delist"))
-		return list_or_delist(c, argc, argv, false);
-	if (sub && !strcmp(sub, "import"))
-		return import_file(c, argc, argv);
-	if (sub && !strcmp(sub, "request-delisting"))
-		return request_delisting(c, argc, argv);
-	if (sub && !strcmp(sub, "export"))
-		return cmd_export(c, argc, argv);
-	fprintf(stderr,
-		"usage: atalaya dnsbl list|delist VALUE --reason TEXT\n"
-		"       atalaya dnsbl import FILE [--format ip4set|ip6trie|dnset|csv|plain]\n"
-		"       atalaya dnsbl request-delisting VALUE --reason TEXT\n"
-		"       atalaya dnsbl export --format rbldnsd|csv\n");
-	return 2;
+	return list_or_delist(c, argc, argv, true);
 }
+
+static int dnsbl_delist(struct client *c, int argc, char **argv)
+{
+	return list_or_delist(c, argc, argv, false);
+}
+
+const struct cli_subcommand cli_dnsbl_subs[] = {
+    {"list", "list VALUE --reason TEXT [--code 2..254]", "list an address or domain (admin)", 1,
+     NULL, dnsbl_list},
+    {"delist", "delist VALUE --reason TEXT", "remove a listing (admin)", 1, NULL, dnsbl_delist},
+    {"import", "import FILE [--format ip4set|ip6trie|dnset|csv|plain]",
+     "bulk load listings, e.g. an rbldnsd zone file (admin; FILE - is stdin)", 1, NULL,
+     import_file},
+    {"request-delisting", "request-delisting VALUE --reason TEXT",
+     "ask the administrators to delist a value", 1, NULL, request_delisting},
+    {"export", "export --format rbldnsd|rbldnsd-ip6trie|rbldnsd-dnset|csv|plain",
+     "the DNS blocklist, to stdout", 0, NULL, cmd_export},
+    {0},
+};

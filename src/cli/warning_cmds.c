@@ -8,39 +8,36 @@
 
 #define BATCH_CHUNK 1000 /* the server's cap per POST /api/v1/lookup */
 
-int cmd_constituency(struct client *c, int argc, char **argv)
+/* Prints the answer of a GET; the exit code. */
+static int get_print(struct client *c, const char *path)
 {
-	const char *sub = arg_positional(argc, argv, 0);
-	json_t *res;
-	if (sub && !strcmp(sub, "show")) {
-		const char *m = arg_value(argc, argv, "--member");
-		char path[128];
-		snprintf(path, sizeof(path), "/api/v1/constituency%s%s", m ? "?member=" : "",
-			 m ? m : "");
-		if (!(res = client_json(c, "GET", path, NULL)))
-			return 1;
-		print_json(res);
-		json_decref(res);
-		return 0;
-	}
-	if (sub && !strcmp(sub, "overlaps")) {
-		if (!(res = client_json(c, "GET", "/api/v1/constituency/overlaps", NULL)))
-			return 1;
-		print_json(res);
-		json_decref(res);
-		return 0;
-	}
-	if (!sub || strcmp(sub, "set")) {
-		fprintf(stderr, "usage: atalaya constituency set [--cidr NET]... [--asn N]... "
-				"[--domain SUFFIX]...\n"
-				"       atalaya constituency show [--member ID]\n"
-				"       atalaya constituency overlaps   (admin)\n");
-		return 2;
-	}
+	json_t *res = client_json(c, "GET", path, NULL);
+	if (!res)
+		return 1;
+	print_json(res);
+	json_decref(res);
+	return 0;
+}
+
+static int constituency_show(struct client *c, int argc, char **argv)
+{
+	const char *m = arg_value(argc, argv, "--member");
+	char path[128];
+	snprintf(path, sizeof(path), "/api/v1/constituency%s%s", m ? "?member=" : "", m ? m : "");
+	return get_print(c, path);
+}
+
+static int constituency_overlaps(struct client *c, int argc, char **argv)
+{
+	return get_print(c, "/api/v1/constituency/overlaps");
+}
+
+static int constituency_set(struct client *c, int argc, char **argv)
+{
 	json_t *body = json_pack("{so so so}", "cidrs", arg_values(argc, argv, "--cidr"), "asns",
 				 arg_values(argc, argv, "--asn"), "domains",
 				 arg_values(argc, argv, "--domain"));
-	res = client_json(c, "PUT", "/api/v1/constituency", body);
+	json_t *res = client_json(c, "PUT", "/api/v1/constituency", body);
 	json_decref(body);
 	if (!res)
 		return 1;
@@ -48,6 +45,15 @@ int cmd_constituency(struct client *c, int argc, char **argv)
 	json_decref(res);
 	return 0;
 }
+
+const struct cli_subcommand cli_constituency_subs[] = {
+    {"set", "set [--cidr NET]... [--asn N]... [--domain SUFFIX]...",
+     "replace your member's networks, autonomous systems and domains", 0, NULL, constituency_set},
+    {"show", "show [--member ID]", "a member's constituency", 0, NULL, constituency_show},
+    {"overlaps", "overlaps", "networks declared by more than one member (admin)", 0, NULL,
+     constituency_overlaps},
+    {0},
+};
 
 static void print_lookup(json_t *item)
 {
@@ -177,58 +183,68 @@ static void alert_line(json_t *a)
 	printf("\n");
 }
 
-int cmd_alerts(struct client *c, int argc, char **argv)
+static int alerts_list(struct client *c, int argc, char **argv)
 {
-	const char *sub = arg_positional(argc, argv, 0), *id = arg_positional(argc, argv, 1);
-	char path[160];
-	json_t *res;
-	if (sub && !strcmp(sub, "list")) {
-		bool open = arg_flag(argc, argv, "--open");
-		char cursor[32] = "";
-		for (;;) {
-			snprintf(path, sizeof(path), "/api/v1/alerts?limit=1000%s%s%s",
-				 open ? "&open=true" : "", *cursor ? "&after=" : "", cursor);
-			if (!(res = client_json(c, "GET", path, NULL)))
-				return 1;
-			size_t i;
-			json_t *a;
-			if (arg_flag(argc, argv, "--json"))
-				print_json(json_object_get(res, "items"));
-			else
-				json_array_foreach(json_object_get(res, "items"), i, a)
-				    alert_line(a);
-			json_t *next = json_object_get(res, "next");
-			bool more = json_is_string(next);
-			if (more)
-				snprintf(cursor, sizeof(cursor), "%s", json_string_value(next));
-			json_decref(res);
-			if (!more)
-				return 0;
-		}
-	}
-	if (sub && !strcmp(sub, "secret")) {
-		if (!(res = client_json(c, "POST", "/api/v1/alerts/webhook-secret", NULL)))
+	bool open = arg_flag(argc, argv, "--open");
+	char path[160], cursor[32] = "";
+	for (;;) {
+		snprintf(path, sizeof(path), "/api/v1/alerts?limit=1000%s%s%s",
+			 open ? "&open=true" : "", *cursor ? "&after=" : "", cursor);
+		json_t *res = client_json(c, "GET", path, NULL);
+		if (!res)
 			return 1;
-		print_json(res);
-		json_decref(res);
-		return 0;
-	}
-	if (sub && id && (!strcmp(sub, "ack") || !strcmp(sub, "show"))) {
-		snprintf(path, sizeof(path), "/api/v1/alerts/%.40s%s", id,
-			 !strcmp(sub, "ack") ? "/ack" : "");
-		if (!(res = client_json(c, !strcmp(sub, "ack") ? "POST" : "GET", path, NULL)))
-			return 1;
-		if (!strcmp(sub, "ack"))
-			printf("alert %s acknowledged\n", id);
+		size_t i;
+		json_t *a;
+		if (arg_flag(argc, argv, "--json"))
+			print_json(json_object_get(res, "items"));
 		else
-			print_json(res);
+			json_array_foreach(json_object_get(res, "items"), i, a) alert_line(a);
+		json_t *next = json_object_get(res, "next");
+		bool more = json_is_string(next);
+		if (more)
+			snprintf(cursor, sizeof(cursor), "%s", json_string_value(next));
 		json_decref(res);
-		return 0;
+		if (!more)
+			return 0;
 	}
-	fprintf(stderr,
-		"usage: atalaya alerts list [--open] [--json]\n"
-		"       atalaya alerts show ID\n"
-		"       atalaya alerts ack ID\n"
-		"       atalaya alerts secret   (a new webhook signing secret, shown once)\n");
-	return 2;
 }
+
+static int alerts_secret(struct client *c, int argc, char **argv)
+{
+	json_t *res = client_json(c, "POST", "/api/v1/alerts/webhook-secret", NULL);
+	if (!res)
+		return 1;
+	print_json(res);
+	json_decref(res);
+	return 0;
+}
+
+static int alerts_show(struct client *c, int argc, char **argv)
+{
+	char path[160];
+	snprintf(path, sizeof(path), "/api/v1/alerts/%.40s", arg_positional(argc, argv, 1));
+	return get_print(c, path);
+}
+
+static int alerts_ack(struct client *c, int argc, char **argv)
+{
+	const char *id = arg_positional(argc, argv, 1);
+	char path[160];
+	snprintf(path, sizeof(path), "/api/v1/alerts/%.40s/ack", id);
+	json_t *res = client_json(c, "POST", path, NULL);
+	if (!res)
+		return 1;
+	printf("alert %s acknowledged\n", id);
+	json_decref(res);
+	return 0;
+}
+
+const struct cli_subcommand cli_alerts_subs[] = {
+    {"list", "list [--open] [--json]", "your member's alerts (--open: not acknowledged)", 0, NULL,
+     alerts_list},
+    {"show", "show ID", "one alert, with the report and observables that raised it", 1, NULL,
+     alerts_show},
+    {"ack", "ack ID", "acknowledge an alert: its escalation stops", 1, NULL, alerts_ack},
+    {"secret", "secret", "a new webhook signing secret (printed once)", 0, NULL, alerts_secret},
+    {0},
+};

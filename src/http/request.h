@@ -7,12 +7,12 @@
 #include <microhttpd.h>
 #include <stdint.h>
 
-#include "auth/directory.h"
-#include "node.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/principal.h"
 
+struct node; /* opaque here: the handlers above http/ know it (src/node.h) */
 struct request;
 typedef void (*route_fn)(struct request *r);
 /* Receives the body as it arrives (routes with ROUTE_STREAM); returns ERR_OK
@@ -34,10 +34,18 @@ struct route {
 	const char *summary; /* one line, for `atalaya routes` */
 };
 
+/* The body caps a request is held to, given by whoever starts the server. */
+struct http_limits {
+	int64_t body_max;	 /* bytes of a body kept in memory */
+	int64_t report_body_max; /* bytes of a ROUTE_STREAM body */
+	int64_t json_depth_max;	 /* nesting of a JSON body (http_decode) */
+};
+
 #define MAX_PARAMS 4
 
 struct request {
-	struct node *node;
+	struct node *node; /* the server's context, for the handlers */
+	const struct http_limits *limits;
 	struct MHD_Connection *conn;
 	const char *method;
 	const char *url;

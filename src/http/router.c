@@ -1,35 +1,6 @@
 #include "http/router.h"
 
-#include "api/routes.h"
-#include "util/xalloc.h"
-
-#include <pthread.h>
-
-static const struct route *flat;
-static size_t nflat;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-static void build(void)
-{
-	size_t n = 0;
-	for (const struct route *const *t = api_route_tables; *t; t++)
-		for (const struct route *r = *t; r->method; r++)
-			n++;
-	struct route *all = xcalloc(n, sizeof(*all));
-	n = 0;
-	for (const struct route *const *t = api_route_tables; *t; t++)
-		for (const struct route *r = *t; r->method; r++)
-			all[n++] = *r;
-	flat = all;
-	nflat = n;
-}
-
-const struct route *router_routes(size_t *n)
-{
-	pthread_once(&once, build);
-	*n = nflat;
-	return flat;
-}
+#include <stdio.h>
 
 /* Matches one pattern against the path; captures parameters into r. */
 static bool match(const char *pat, const char *path, struct request *r)
@@ -72,11 +43,9 @@ static bool match(const char *pat, const char *path, struct request *r)
 	return !*pat && !*path;
 }
 
-enum router_match router_find(struct request *r, const char *method, const char *path, char *allow,
-			      size_t allow_size)
+enum router_match router_find(const struct route *routes, size_t n, struct request *r,
+			      const char *method, const char *path, char *allow, size_t allow_size)
 {
-	size_t n;
-	const struct route *routes = router_routes(&n);
 	bool path_seen = false;
 	size_t used = 0;
 

@@ -1,5 +1,5 @@
-/* The route table: every route of every module, matched by method and path.
- * Built once at start; read-only afterwards (any thread). */
+/* Matching a request's method and path against a route list (the server's,
+ * given by whoever starts it: src/routes.c). Pure; any thread. */
 #ifndef ATALAYA_ROUTER_H
 #define ATALAYA_ROUTER_H
 
@@ -7,14 +7,12 @@
 
 #include "http/request.h"
 
-/* All routes, flattened; index i is route i for metrics. */
-const struct route *router_routes(size_t *n);
-
 enum router_match { ROUTER_FOUND, ROUTER_NO_PATH, ROUTER_BAD_METHOD };
 
-/* Finds the route for method + path (no query string) and fills r->param and
+/* Finds the route for method + path (no query string) among routes[0..n-1]
+ * (the first that matches) and fills r->route, r->route_index, r->param and
  * r->id. On ROUTER_BAD_METHOD, `allow` receives the methods the path has. */
-enum router_match router_find(struct request *r, const char *method, const char *path, char *allow,
-			      size_t allow_size);
+enum router_match router_find(const struct route *routes, size_t n, struct request *r,
+			      const char *method, const char *path, char *allow, size_t allow_size);
 
 #endif

@@ -20,6 +20,7 @@
 /* TLS 1.2 and 1.3 only. */
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 #define TLS_CHAIN_MAX 16
+#define TLS_FILE_MAX ((size_t)1 << 20) /* a PEM certificate chain or key */
 
 /* A certificate chain with its key, as gnutls hands them to a handshake. */
 struct server_tls {
@@ -51,13 +52,12 @@ struct conn {
 
 struct server {
 	struct MHD_Daemon *mhd;
-	struct node *node;
+	struct server_options o;
 	int listen_fd;
 	struct server_tls *tls; /* current and older pairs (NULL without TLS) */
 	pthread_mutex_t lock;	/* the connection list and the reaper's wait */
 	pthread_cond_t wake;
 	struct conn *conns;
-	unsigned nconns;
 	bool stopping;	      /* the reaper ends */
 	atomic_bool draining; /* answers close their connection */
 	pthread_t reaper;
@@ -92,30 +92,30 @@ static bool is_loopback(const struct sockaddr *sa)
 	return false;
 }
 
-int server_bind(const struct config *cfg, int *fd, struct err_detail *err)
+int server_bind(const struct server_options *o, int *fd, struct err_detail *err)
 {
 	char host[256], port[16];
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai = NULL;
 	int s = -1, one = 1, rc;
 
-	if (parse_hostport(cfg->listen, host, sizeof(host), port, sizeof(port)))
+	if (parse_hostport(o->listen, host, sizeof(host), port, sizeof(port)))
 		return err_set(err, ERR_INVALID, "listen", "listen: '%s' is not host:port",
-			       cfg->listen);
+			       o->listen);
 	rc = getaddrinfo(*host ? host : NULL, port, &hints, &ai);
 	if (rc)
-		return err_set(err, ERR_INVALID, "listen", "listen: %s: %s", cfg->listen,
+		return err_set(err, ERR_INVALID, "listen", "listen: %s: %s", o->listen,
 			       gai_strerror(rc));
-	if (!is_loopback(ai->ai_addr) && !*cfg->tls_cert && !cfg->insecure_listen) {
+	if (!is_loopback(ai->ai_addr) && !*o->tls_cert && !o->insecure_listen) {
 		freeaddrinfo(ai);
 		return err_set(err, ERR_INVALID, "listen",
 			       "listen: %s is not a loopback address; serve it with --tls-cert and "
 			       "--tls-key, or accept plain HTTP with --insecure-listen",
-			       cfg->listen);
+			       o->listen);
 	}
 	s = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
 	if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(s, ai->ai_addr, ai->ai_addrlen) || listen(s, 1024)) {
-		rc = err_set(err, ERR_IO, "listen", "listen: cannot bind %s: %s", cfg->listen,
+		rc = err_set(err, ERR_IO, "listen", "listen: cannot bind %s: %s", o->listen,
 			     strerror(errno));
 		if (s >= 0)
 			close(s);
@@ -127,29 +127,19 @@ int server_bind(const struct config *cfg, int *fd, struct err_detail *err)
 	return ERR_OK;
 }
 
-int server_port(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &len))
-		return -1;
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-}
-
 static struct request *request_new(struct server *s, struct MHD_Connection *conn,
 				   const char *method, const char *url)
 {
 	struct request *r = xcalloc(1, sizeof(*r));
-	r->node = s->node;
+	r->node = s->o.node;
+	r->limits = &s->o.limits;
 	r->conn = conn;
 	r->method = method;
 	r->url = url;
 	r->started_ns = time_mono_ns();
 	r->route_index = (size_t)-1;
 	arena_init(&r->arena);
-	buf_init(&r->body, (size_t)s->node->cfg->body_max);
+	buf_init(&r->body, (size_t)s->o.limits.body_max);
 	buf_init(&r->out, SIZE_MAX / 2);
 	return r;
 }
@@ -213,14 +203,14 @@ static bool framing_conflicts(struct request *r)
 
 /* Route, authentication, role and size checks: everything that can be
  * decided from the request line and headers, before any body is read. */
-static void prepare(struct request *r)
+static void prepare(struct server *s, struct request *r)
 {
 	char allow[64];
 	const char *path = r->url;
 
 	if (framing_conflicts(r))
 		return;
-	switch (router_find(r, r->method, path, allow, sizeof(allow))) {
+	switch (router_find(s->o.routes, s->o.nroutes, r, r->method, path, allow, sizeof(allow))) {
 	case ROUTER_NO_PATH:
 		http_error(r, 404, "not_found", NULL, "no route %s %s", r->method, path);
 		return;
@@ -238,7 +228,7 @@ static void prepare(struct request *r)
 				   "missing 'Authorization: Bearer <token>' header");
 			return;
 		}
-		if (directory_authenticate(r->node->dir, auth + 7, strlen(auth + 7), &r->who)) {
+		if (s->o.authenticate(s->o.node, auth + 7, strlen(auth + 7), &r->who)) {
 			http_error(r, 401, "unauthorized", NULL, "unknown or revoked token");
 			return;
 		}
@@ -256,8 +246,8 @@ static void prepare(struct request *r)
 	const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl) {
 		uint64_t max = (r->route->flags & ROUTE_STREAM)
-				   ? (uint64_t)r->node->cfg->report_body_max
-				   : (uint64_t)r->node->cfg->body_max;
+				   ? (uint64_t)r->limits->report_body_max
+				   : (uint64_t)r->limits->body_max;
 		char *end;
 		unsigned long long n = strtoull(cl, &end, 10);
 		if (*end || n > max)
@@ -272,10 +262,10 @@ static void take_body(struct request *r, const char *data, size_t n)
 {
 	r->body_bytes += n;
 	if (r->route->flags & ROUTE_STREAM) {
-		if (r->body_bytes > (uint64_t)r->node->cfg->report_body_max) {
+		if (r->body_bytes > (uint64_t)r->limits->report_body_max) {
 			http_error(r, 413, "too_large", NULL,
 				   "request body over the limit of %" PRId64 " bytes",
-				   r->node->cfg->report_body_max);
+				   r->limits->report_body_max);
 			r->abort_upload = true;
 		} else if (r->route->body(r, data, n) && !r->status)
 			http_error(r, 500, "internal", NULL, "the body could not be taken");
@@ -283,8 +273,7 @@ static void take_body(struct request *r, const char *data, size_t n)
 	}
 	if (buf_add(&r->body, data, n)) {
 		http_error(r, 413, "too_large", NULL,
-			   "request body over the limit of %" PRId64 " bytes",
-			   r->node->cfg->body_max);
+			   "request body over the limit of %" PRId64 " bytes", r->limits->body_max);
 		r->abort_upload = true;
 	}
 }
@@ -341,7 +330,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		r = request_new(s, conn, method, url);
 		*con_cls = r;
-		prepare(r);
+		prepare(s, r);
 		/* Errors known from the headers are answered at once (the body is
 		 * not read; MHD closes the connection). Everything else waits for
 		 * the next call: queueing on the first call would lose keep-alive. */
@@ -383,8 +372,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		atomic_store_explicit(&c->waiting_ns, now, memory_order_relaxed);
 		atomic_compare_exchange_strong(&c->phase, &phase, CONN_WAITING);
 	}
-	metrics_observe(s->node->metrics, r->route_index, r->status, dur);
-	if (s->node->cfg->access_log)
+	metrics_observe(s->o.metrics, r->route_index, r->status, dur);
+	if (s->o.access_log)
 		log_info(
 		    "event=http method=%s route=\"%s\" status=%d duration_ms=%.3f member=%" PRId64
 		    "%s",
@@ -413,7 +402,6 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
 		if (s->conns)
 			s->conns->prev = c;
 		s->conns = c;
-		s->nconns++;
 		pthread_mutex_unlock(&s->lock);
 		*socket_context = c;
 		return;
@@ -427,7 +415,6 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
 		s->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	s->nconns--;
 	pthread_mutex_unlock(&s->lock);
 	free(c);
 	*socket_context = NULL;
@@ -451,7 +438,7 @@ static bool cut_if_waiting(struct conn *c)
 static void *reaper_main(void *arg)
 {
 	struct server *s = arg;
-	const int64_t limit = s->node->cfg->http_header_timeout_seconds * 1000000000LL;
+	const int64_t limit = s->o.header_timeout_seconds * 1000000000LL;
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
@@ -472,7 +459,7 @@ static void *reaper_main(void *arg)
 				cut++;
 		if (cut)
 			log_info("event=http_header_timeout connections=%u seconds=%" PRId64, cut,
-				 s->node->cfg->http_header_timeout_seconds);
+				 s->o.header_timeout_seconds);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
@@ -488,7 +475,7 @@ static char *read_file(const char *path, struct err_detail *err, const char *fie
 		err_set(err, ERR_IO, field, "%s: cannot read %s: %s", field, path, strerror(errno));
 		return NULL;
 	}
-	buf_init(&b, 1 << 20);
+	buf_init(&b, TLS_FILE_MAX);
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
 		if (buf_add(&b, chunk, (size_t)n))
 			break;
@@ -528,7 +515,7 @@ static bool key_matches(struct server_tls *t)
 	return same;
 }
 
-int server_tls_load(const struct config *cfg, struct server_tls **out, struct err_detail *err)
+int server_tls_load(const struct server_options *o, struct server_tls **out, struct err_detail *err)
 {
 	struct server_tls *t = NULL;
 	size_t cn = 0, kn = 0;
@@ -536,10 +523,10 @@ int server_tls_load(const struct config *cfg, struct server_tls **out, struct er
 	int rc = ERR_OK, g;
 
 	*out = NULL;
-	if (!*cfg->tls_cert)
+	if (!*o->tls_cert)
 		return ERR_OK;
-	cert = read_file(cfg->tls_cert, err, "tls_cert", &cn);
-	key = cert ? read_file(cfg->tls_key, err, "tls_key", &kn) : NULL;
+	cert = read_file(o->tls_cert, err, "tls_cert", &cn);
+	key = cert ? read_file(o->tls_key, err, "tls_key", &kn) : NULL;
 	if (!key) {
 		rc = ERR_IO;
 		goto out;
@@ -553,20 +540,20 @@ int server_tls_load(const struct config *cfg, struct server_tls **out, struct er
 		t->n = 0;
 		rc = err_set(err, ERR_INVALID, "tls_cert",
 			     "tls_cert: %s: not a PEM certificate chain of at most %d (%s)",
-			     cfg->tls_cert, TLS_CHAIN_MAX, gnutls_strerror(g));
+			     o->tls_cert, TLS_CHAIN_MAX, gnutls_strerror(g));
 		goto out;
 	}
 	if ((g = gnutls_privkey_init(&t->key)) < 0 ||
 	    (g = gnutls_privkey_import_x509_raw(t->key, &kd, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
 		rc = err_set(err, ERR_INVALID, "tls_key",
 			     "tls_key: %s: not a PEM private key without passphrase (%s)",
-			     cfg->tls_key, gnutls_strerror(g));
+			     o->tls_key, gnutls_strerror(g));
 		goto out;
 	}
 	if (!key_matches(t))
 		rc = err_set(err, ERR_INVALID, "tls_key",
-			     "tls_key: %s is not the key of the certificate in %s", cfg->tls_key,
-			     cfg->tls_cert);
+			     "tls_key: %s is not the key of the certificate in %s", o->tls_key,
+			     o->tls_cert);
 out:
 	free(cert);
 	if (key) {
@@ -599,7 +586,7 @@ int server_reload_tls(struct server *s, bool *reloaded, struct err_detail *err)
 	*reloaded = false;
 	if (!s->tls)
 		return ERR_OK;
-	int rc = server_tls_load(s->node->cfg, &t, err);
+	int rc = server_tls_load(&s->o, &t, err);
 	if (rc)
 		return rc;
 	/* Only the main thread reloads; handshakes read tls_current. */
@@ -635,17 +622,16 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("event=http_server message=\"%s\"", msg);
 }
 
-int server_start(struct node *node, int fd, struct server_tls *tls, struct server **out,
-		 struct err_detail *err)
+int server_start(const struct server_options *o, int fd, struct server_tls *tls,
+		 struct server **out, struct err_detail *err)
 {
 	struct server *s = xcalloc(1, sizeof(*s));
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
 			 MHD_ALLOW_SUSPEND_RESUME | /* idle alert streams sleep in MHD */
 			 MHD_USE_ITC;		    /* for MHD_quiesce_daemon */
-	const struct config *cfg = node->cfg;
 	pthread_condattr_t ca;
 
-	s->node = node;
+	s->o = *o;
 	s->listen_fd = fd;
 	s->tls = tls;
 	pthread_mutex_init(&s->lock, NULL);
@@ -672,10 +658,9 @@ int server_start(struct node *node, int fd, struct server_tls *tls, struct serve
 	s->reaper_started = true;
 	s->mhd = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-	    MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_connections_max,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->http_connections_per_ip,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http_timeout_seconds,
+	    MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE, o->threads,
+	    MHD_OPTION_CONNECTION_LIMIT, o->connections_max, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    o->connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_seconds,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
 	    on_connection, s, MHD_OPTION_ARRAY, tls ? tls_opts : tls_opts + 2, MHD_OPTION_END);
 	if (!s->mhd) {

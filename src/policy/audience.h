@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "auth/directory.h"
+#include "directory/directory.h"
 #include "util/buf.h"
 #include "util/err.h"
 

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "auth/directory.h"
+#include "directory/directory.h"
 #include "policy/tlp.h"
 
 /* Every way data leaves the node. */

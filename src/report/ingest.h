@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "auth/directory.h"
+#include "directory/directory.h"
 #include "node.h"
 #include "policy/tlp.h"
 #include "util/err.h"

@@ -1,11 +1,12 @@
 /* Incident exchange over REST: submit reports under a scope, read what the
  * scope allows (every read passes policy_may_see), and audit each disclosure. */
-#include "api/common.h"
+#include "http/answer.h"
+#include "node.h"
 #include "report/routes.h"
 
 #include "policy/audience.h"
 #include "policy/policy.h"
-#include "api/audit.h"
+#include "audit.h"
 #include "report/ingest.h"
 #include "store/subject.h"
 #include "util/timeutil.h"
@@ -47,13 +48,13 @@ static bool may_see(struct request *r, sqlite3_stmt *s, enum policy_path p)
 static json_t *report_json(sqlite3_stmt *s)
 {
 	return json_pack(
-	    "{so s{sI so} so so so so so sI so sI so}", "id", api_text(s, C_ID), "originator", "id",
-	    (json_int_t)sqlite3_column_int64(s, C_ORIG), "name", api_text(s, C_ONAME), "received",
-	    api_time(s, C_RECV), "format", api_text(s, C_FMT), "tlp",
+	    "{so s{sI so} so so so so so sI so sI so}", "id", http_col_text(s, C_ID), "originator",
+	    "id", (json_int_t)sqlite3_column_int64(s, C_ORIG), "name", http_col_text(s, C_ONAME),
+	    "received", http_col_time(s, C_RECV), "format", http_col_text(s, C_FMT), "tlp",
 	    json_string(tlp_name((enum tlp)sqlite3_column_int(s, C_TLP))), "audience",
-	    api_json_column(s, C_AUD), "bundle_id", api_text(s, C_BUNDLE), "objects",
-	    (json_int_t)sqlite3_column_int64(s, C_OBJS), "counts", api_json_column(s, C_COUNTS),
-	    "size", (json_int_t)sqlite3_column_int64(s, C_SIZE), "sha256", api_text(s, C_SHA));
+	    http_col_json(s, C_AUD), "bundle_id", http_col_text(s, C_BUNDLE), "objects",
+	    (json_int_t)sqlite3_column_int64(s, C_OBJS), "counts", http_col_json(s, C_COUNTS),
+	    "size", (json_int_t)sqlite3_column_int64(s, C_SIZE), "sha256", http_col_text(s, C_SHA));
 }
 
 /* --- submit --- */
@@ -181,10 +182,10 @@ static void list_reports(struct request *r)
 	int64_t limit, after, since, from = 0, last = 0;
 	int tlp = -1;
 	struct audit_list audit = {NULL, 0};
-	struct store_conn *c = api_reader(r);
+	struct store_conn *c = node_reader(r);
 	const char *f = http_query(r, "from"), *t = http_query(r, "tlp");
 
-	if (!c || !api_page_args(r, &limit, &after) || !parse_time_arg(r, "since", &since))
+	if (!c || !http_page_args(r, &limit, &after) || !parse_time_arg(r, "since", &since))
 		return;
 	if (f && !http_parse_id(f, &from)) {
 		http_error(r, 422, "invalid_field", "from", "from: '%s' is not a member id", f);
@@ -209,7 +210,7 @@ static void list_reports(struct request *r)
 		audit_disclosed(r, &audit, last, sqlite3_column_int64(s, C_ORIG), NULL);
 	}
 	sqlite3_reset(s);
-	api_page(r, items, limit, last);
+	http_page(r, items, limit, last);
 	audit_flush(r, &audit, POLICY_REPORT_LIST);
 }
 
@@ -218,7 +219,7 @@ static void list_reports(struct request *r)
 static sqlite3_stmt *find_report(struct request *r, enum policy_path p)
 {
 	static const char sql[] = "SELECT " REPORT_COLS REPORT_FROM "WHERE r.id = ?";
-	struct store_conn *c = api_reader(r);
+	struct store_conn *c = node_reader(r);
 	if (!c)
 		return NULL;
 	sqlite3_stmt *s = store_stmt(c, sql);
@@ -282,7 +283,7 @@ static void get_audit(struct request *r)
 	    "JOIN members m ON m.id = a.member WHERE a.report = ? AND a.seq > ? "
 	    "ORDER BY a.seq LIMIT ?";
 	int64_t limit, after, last = 0;
-	if (!api_page_args(r, &limit, &after))
+	if (!http_page_args(r, &limit, &after))
 		return;
 	sqlite3_stmt *rs = find_report(r, POLICY_REPORT_GET);
 	if (!rs)
@@ -303,14 +304,14 @@ static void get_audit(struct request *r)
 	sqlite3_bind_int64(s, 3, limit);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		last = sqlite3_column_int64(s, 0);
-		json_array_append_new(items,
-				      json_pack("{s{sI so} so so so}", "member", "id",
-						(json_int_t)sqlite3_column_int64(s, 1), "name",
-						api_text(s, 2), "path", api_text(s, 3), "at",
-						api_time(s, 4), "object", api_text(s, 5)));
+		json_array_append_new(
+		    items, json_pack("{s{sI so} so so so}", "member", "id",
+				     (json_int_t)sqlite3_column_int64(s, 1), "name",
+				     http_col_text(s, 2), "path", http_col_text(s, 3), "at",
+				     http_col_time(s, 4), "object", http_col_text(s, 5)));
 	}
 	sqlite3_reset(s);
-	api_page(r, items, limit, last);
+	http_page(r, items, limit, last);
 }
 
 /* --- objects --- */
@@ -379,12 +380,12 @@ static void list_objects_into(struct request *r, enum policy_path p, bool as_bun
 	const char *ir = http_query(r, "include_revoked");
 	bool include_revoked = ir && !strcmp(ir, "true");
 	struct audit_list audit = {NULL, 0};
-	struct store_conn *c = api_reader(r);
+	struct store_conn *c = node_reader(r);
 	int rc = ERR_OK;
-	if (!c || !api_page_args(r, &limit, &after) || !parse_time_arg(r, "since", &since))
+	if (!c || !http_page_args(r, &limit, &after) || !parse_time_arg(r, "since", &since))
 		return;
 	sqlite3_stmt *s = store_stmt(c, sql);
-	api_begin_json(r);
+	http_begin_json(r);
 	if (as_bundle) {
 		char uuid[37];
 		report_new_uuid(uuid);
@@ -429,7 +430,7 @@ static void list_objects_into(struct request *r, enum policy_path p, bool as_bun
 		if (n == limit) /* the bundle has no room for a cursor: a header */
 			snprintf(r->next, sizeof(r->next), "%" PRId64, last);
 	} else {
-		api_end_page(r, n == limit, last);
+		http_end_page(r, n == limit, last);
 	}
 	audit_flush(r, &audit, p);
 }
@@ -508,9 +509,10 @@ static void get_versions(struct request *r)
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		if (!may_see(r, s, POLICY_OBJECT_VERSIONS))
 			continue;
-		json_array_append_new(items, json_pack("{so so sb}", "modified", api_time(s, O_MOD),
-						       "report", api_text(s, C_ID), "revoked",
-						       sqlite3_column_int(s, O_REVOKED)));
+		json_array_append_new(items,
+				      json_pack("{so so sb}", "modified", http_col_time(s, O_MOD),
+						"report", http_col_text(s, C_ID), "revoked",
+						sqlite3_column_int(s, O_REVOKED)));
 		audit_disclosed(r, &audit, sqlite3_column_int64(s, C_SEQ),
 				sqlite3_column_int64(s, C_ORIG), r->param[0]);
 	}

@@ -3,8 +3,9 @@
  * spam/service.c; these handlers decode, call it and answer. */
 #include "spam/routes.h"
 
-#include "api/common.h"
+#include "http/answer.h"
 #include "index/indexer.h"
+#include "node.h"
 #include "spam/service.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -362,7 +363,7 @@ static void post_listing(struct request *r)
 	struct spam *sp = service(r);
 	struct err_detail err;
 	json_t *in;
-	if (!sp || !(in = api_decode(r, list_fields, NF(list_fields), false)))
+	if (!sp || !(in = http_decode(r, list_fields, NF(list_fields), false)))
 		return;
 	err_clear(&err);
 	json_t *code = json_object_get(in, "code");
@@ -403,7 +404,7 @@ static void delete_listing(struct request *r)
 static void post_delist(struct request *r)
 {
 	json_t *in;
-	if (!service(r) || !(in = api_decode(r, delist_fields, NF(delist_fields), false)))
+	if (!service(r) || !(in = http_decode(r, delist_fields, NF(delist_fields), false)))
 		return;
 	delist(r, jstr(in, "value"), jstr(in, "reason"));
 	json_decref(in);
@@ -413,12 +414,13 @@ static void post_delist(struct request *r)
 
 static json_t *listing_row(sqlite3_stmt *s)
 {
-	return json_pack(
-	    "{so so sI so so so so so}", "value", api_text(s, 0), "kind", api_text(s, 1), "code",
-	    (json_int_t)sqlite3_column_int64(s, 2), "reason", api_text(s, 3), "source",
-	    api_text(s, 4), "listed_at", api_time(s, 5), "expires", api_time(s, 6), "member",
-	    sqlite3_column_type(s, 7) == SQLITE_NULL ? json_null()
-						     : json_integer(sqlite3_column_int64(s, 7)));
+	return json_pack("{so so sI so so so so so}", "value", http_col_text(s, 0), "kind",
+			 http_col_text(s, 1), "code", (json_int_t)sqlite3_column_int64(s, 2),
+			 "reason", http_col_text(s, 3), "source", http_col_text(s, 4), "listed_at",
+			 http_col_time(s, 5), "expires", http_col_time(s, 6), "member",
+			 sqlite3_column_type(s, 7) == SQLITE_NULL
+			     ? json_null()
+			     : json_integer(sqlite3_column_int64(s, 7)));
 }
 
 /* GET /api/v1/dnsbl/listings?source=&after=VALUE&limit= */
@@ -426,7 +428,7 @@ static void list_listings(struct request *r)
 {
 	static const char sql[] = "SELECT " LISTING_COLS " FROM dnsbl_listings WHERE value > ?1 "
 				  "AND (?2 IS NULL OR source = ?2) ORDER BY value LIMIT ?3";
-	struct store_conn *c = api_reader(r);
+	struct store_conn *c = node_reader(r);
 	const char *after = http_query(r, "after"), *lim = http_query(r, "limit");
 	int64_t limit = 100;
 	if (!c || !service(r))
@@ -461,7 +463,7 @@ static void post_delisting_request(struct request *r)
 	struct err_detail err;
 	int64_t id = 0;
 	json_t *in;
-	if (!sp || !(in = api_decode(r, request_fields, NF(request_fields), false)))
+	if (!sp || !(in = http_decode(r, request_fields, NF(request_fields), false)))
 		return;
 	/* A source is the business of the member whose networks hold it. */
 	const char *value = jstr(in, "value");
@@ -486,7 +488,7 @@ static void post_delisting_request(struct request *r)
 		return;
 	}
 	snprintf(r->location, sizeof(r->location), "/api/v1/dnsbl/delisting-requests/%" PRId64, id);
-	struct store_conn *c = api_reader(r);
+	struct store_conn *c = node_reader(r);
 	if (!c)
 		return;
 	sqlite3_stmt *s =
@@ -496,13 +498,14 @@ static void post_delisting_request(struct request *r)
 	if (sqlite3_step(s) == SQLITE_ROW)
 		http_json(r, 201,
 			  json_pack("{sI sI so so so so so so}", "id", (json_int_t)id, "member",
-				    (json_int_t)sqlite3_column_int64(s, 1), "value", api_text(s, 2),
-				    "reason", api_text(s, 3), "at", api_time(s, 4), "outcome",
-				    api_text(s, 5), "decided_by",
+				    (json_int_t)sqlite3_column_int64(s, 1), "value",
+				    http_col_text(s, 2), "reason", http_col_text(s, 3), "at",
+				    http_col_time(s, 4), "outcome", http_col_text(s, 5),
+				    "decided_by",
 				    sqlite3_column_type(s, 6) == SQLITE_NULL
 					? json_null()
 					: json_integer(sqlite3_column_int64(s, 6)),
-				    "decided_at", api_time(s, 7)));
+				    "decided_at", http_col_time(s, 7)));
 	else
 		http_error(r, 500, "internal", NULL, "request written but not readable");
 	sqlite3_reset(s);
@@ -515,8 +518,8 @@ static void list_delisting_requests(struct request *r)
 				  "decided_at FROM dnsbl_delisting_requests WHERE id > ?1 AND "
 				  "(?2 = 0 OR member = ?2) ORDER BY id";
 	int64_t limit, after, last = 0;
-	struct store_conn *c = api_reader(r);
-	if (!c || !api_page_args(r, &limit, &after))
+	struct store_conn *c = node_reader(r);
+	if (!c || !http_page_args(r, &limit, &after))
 		return;
 	sqlite3_stmt *s = store_stmt(c, sql);
 	sqlite3_bind_int64(s, 1, after);
@@ -524,18 +527,19 @@ static void list_delisting_requests(struct request *r)
 	json_t *items = json_array();
 	while ((int64_t)json_array_size(items) < limit && sqlite3_step(s) == SQLITE_ROW) {
 		last = sqlite3_column_int64(s, 0);
-		json_array_append_new(
-		    items, json_pack("{sI sI so so so so so so}", "id", (json_int_t)last, "member",
-				     (json_int_t)sqlite3_column_int64(s, 1), "value",
-				     api_text(s, 2), "reason", api_text(s, 3), "at", api_time(s, 4),
-				     "outcome", api_text(s, 5), "decided_by",
-				     sqlite3_column_type(s, 6) == SQLITE_NULL
-					 ? json_null()
-					 : json_integer(sqlite3_column_int64(s, 6)),
-				     "decided_at", api_time(s, 7)));
+		json_array_append_new(items,
+				      json_pack("{sI sI so so so so so so}", "id", (json_int_t)last,
+						"member", (json_int_t)sqlite3_column_int64(s, 1),
+						"value", http_col_text(s, 2), "reason",
+						http_col_text(s, 3), "at", http_col_time(s, 4),
+						"outcome", http_col_text(s, 5), "decided_by",
+						sqlite3_column_type(s, 6) == SQLITE_NULL
+						    ? json_null()
+						    : json_integer(sqlite3_column_int64(s, 6)),
+						"decided_at", http_col_time(s, 7)));
 	}
 	sqlite3_reset(s);
-	api_page(r, items, limit, last);
+	http_page(r, items, limit, last);
 }
 
 static void post_delisting_decision(struct request *r)
@@ -543,7 +547,7 @@ static void post_delisting_decision(struct request *r)
 	struct spam *sp = service(r);
 	struct err_detail err;
 	json_t *in;
-	if (!sp || !(in = api_decode(r, decide_fields, NF(decide_fields), false)))
+	if (!sp || !(in = http_decode(r, decide_fields, NF(decide_fields), false)))
 		return;
 	err_clear(&err);
 	int rc = spam_delisting_decide(sp, r->who.member_id, r->id[0], jstr(in, "outcome"),

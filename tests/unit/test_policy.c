@@ -2,7 +2,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "api/members.h"
+#include "directory/members.h"
 #include "policy/audience.h"
 #include "policy/policy.h"
 
@@ -26,11 +26,14 @@ static int setup(void **state)
 	assert_int_equal(token_init(), ERR_OK);
 	assert_int_equal(store_open(f->dir, 2, &f->st, &e), ERR_OK);
 	assert_int_equal(
-	    api_member_create(f->st, "A", "isp", "AR", "[]", "analyst", 0, &f->a, tok, &tid), 0);
+	    directory_member_create(f->st, "A", "isp", "AR", "[]", "analyst", 0, &f->a, tok, &tid),
+	    0);
 	assert_int_equal(
-	    api_member_create(f->st, "B", "isp", "BR", "[]", "analyst", 0, &f->b, tok, &tid), 0);
+	    directory_member_create(f->st, "B", "isp", "BR", "[]", "analyst", 0, &f->b, tok, &tid),
+	    0);
 	assert_int_equal(
-	    api_member_create(f->st, "C", "isp", "CL", "[]", "analyst", 0, &f->c, tok, &tid), 0);
+	    directory_member_create(f->st, "C", "isp", "CL", "[]", "analyst", 0, &f->c, tok, &tid),
+	    0);
 	struct store_conn *c;
 	assert_int_equal(store_write_begin(f->st, &c), 0);
 	sqlite3_exec(store_db(c), "INSERT INTO groups(name, created, updated) VALUES ('g', 0, 0)",

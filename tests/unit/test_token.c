@@ -1,7 +1,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "auth/token.h"
+#include "directory/token.h"
 #include "util/err.h"
 #include "util/validate.h"
 

@@ -2,8 +2,8 @@
  * than its originator: who, what, when, through which path. A route collects
  * what it discloses while building its answer, then flushes once; if the
  * record cannot be written the answer is withheld. Per request (one thread).
- * Part of the handlers' toolkit (beside api/common.h): every folder's routes
- * that disclose reports (report/, alert/) use it. */
+ * Beside node.h, as it needs both the request (http/) and the store: every
+ * folder's routes that disclose reports (report/, alert/) use it. */
 #ifndef ATALAYA_AUDIT_H
 #define ATALAYA_AUDIT_H
 

@@ -1,13 +1,15 @@
-#include "cli/daemon.h"
+/* `atalaya init`, `atalaya serve` and `atalaya config`: the server's start-up,
+ * next to node.h (moved from cli/daemon.c; see serve.h). Main thread. */
+#include "serve.h"
 
-#include "api/members.h"
-#include "auth/directory.h"
-#include "auth/token.h"
+#include "directory/members.h"
+#include "directory/directory.h"
+#include "directory/token.h"
 #include "config/settings.h"
 #include "http/metrics.h"
-#include "http/router.h"
 #include "http/server.h"
 #include "node.h"
+#include "routes.h"
 #include "spam/service.h"
 #include "alert/service.h" /* early warning */
 #include "pipeline.h"
@@ -166,7 +168,8 @@ int cmd_init(int argc, char **argv)
 	}
 	char token[TOKEN_TEXT_MAX];
 	int64_t id, token_id;
-	rc = api_member_create(st, name, kind, country, "[]", "admin", 0, &id, token, &token_id);
+	rc = directory_member_create(st, name, kind, country, "[]", "admin", 0, &id, token,
+				     &token_id);
 	if (rc == ERR_CONFLICT) {
 		fprintf(stderr, "atalaya init: a member called '%s' exists already\n", name);
 		rc = 1;
@@ -596,8 +599,35 @@ static unsigned drain(struct server *srv, const sigset_t *sigs, int64_t seconds)
 	return left;
 }
 
+/* The HTTP server's side of the settings; the rest of its options (routes,
+ * metrics, the node) are set just before it starts. */
+static void http_options(const struct config *cfg, struct server_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->listen = cfg->listen;
+	o->tls_cert = cfg->tls_cert;
+	o->tls_key = cfg->tls_key;
+	o->insecure_listen = cfg->insecure_listen;
+	o->threads = (unsigned)cfg->http_threads;
+	o->connections_max = (unsigned)cfg->http_connections_max;
+	o->connections_per_ip = (unsigned)cfg->http_connections_per_ip;
+	o->timeout_seconds = (unsigned)cfg->http_timeout_seconds;
+	o->header_timeout_seconds = cfg->http_header_timeout_seconds;
+	o->access_log = cfg->access_log;
+	o->limits.body_max = cfg->body_max;
+	o->limits.report_body_max = cfg->report_body_max;
+	o->limits.json_depth_max = cfg->json_depth_max;
+}
+
+/* The server's token check (server_auth_fn): the directory answers. */
+static int authenticate(struct node *node, const char *token, size_t n, struct principal *who)
+{
+	return directory_authenticate(node->dir, token, n, who);
+}
+
 int cmd_serve(int argc, char **argv)
 {
+	struct server_options http;
 	struct config cfg;
 	struct node node;
 	struct server *srv = NULL;
@@ -633,14 +663,15 @@ int cmd_serve(int argc, char **argv)
 	raise_nofile(&cfg);
 
 	err_clear(&err);
+	http_options(&cfg, &http);
 	rc = lock_data_dir(cfg.data_dir, &lock_fd);
 	if (!rc)
-		rc = server_bind(&cfg, &fd, &err);
+		rc = server_bind(&http, &fd, &err);
 	/* anti-spam DNSBL (issue 8): its sockets too are bound before dropping root */
 	if (!rc && *cfg.dns_listen)
 		rc = dnsbl_server_bind(cfg.dns_listen, (int)cfg.dns_threads, &dns_l, &err);
 	if (!rc)
-		rc = server_tls_load(&cfg, &tls, &err); /* the key may be root's alone */
+		rc = server_tls_load(&http, &tls, &err); /* the key may be root's alone */
 	if (!rc)
 		rc = drop_privileges(&cfg, lock_fd);
 	if (!rc && *cfg.log_file && log_open_file(cfg.log_file)) {
@@ -698,10 +729,12 @@ int cmd_serve(int argc, char **argv)
 		rc = 1;
 		goto done;
 	}
-	size_t nroutes;
-	router_routes(&nroutes);
-	node.metrics = metrics_new(nroutes);
-	rc = server_start(&node, fd, tls, &srv, &err);
+	http.routes = routes_all(&http.nroutes);
+	node.metrics = metrics_new(http.nroutes);
+	http.metrics = node.metrics;
+	http.authenticate = authenticate;
+	http.node = &node;
+	rc = server_start(&http, fd, tls, &srv, &err);
 	tls = NULL; /* the server took it */
 	if (rc) {
 		log_err("event=start error=\"%s\"", err.message);
@@ -758,23 +791,23 @@ done:
 	return rc;
 }
 
-int cmd_config(int argc, char **argv)
+int cmd_config_show(int argc, char **argv)
+{
+	config_print_table(stdout);
+	return 0;
+}
+
+int cmd_config_check(int argc, char **argv)
 {
 	struct config cfg;
 	struct err_detail err;
-	if (argc < 2 || (strcmp(argv[1], "check") && strcmp(argv[1], "show"))) {
-		fprintf(stderr, "usage: atalaya config check [--data DIR | FILE]\n"
-				"       atalaya config show    (the settings table)\n");
-		return 2;
-	}
-	if (!strcmp(argv[1], "show")) {
-		config_print_table(stdout);
-		return 0;
-	}
 	const char *file = NULL;
 	char *owned = NULL;
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--data") && i + 1 < argc)
+	bool sub_seen = false;
+	for (int i = 1; i < argc; i++) {
+		if (!sub_seen && !strcmp(argv[i], "check"))
+			sub_seen = true; /* the subcommand's own name */
+		else if (!strcmp(argv[i], "--data") && i + 1 < argc)
 			file = owned = path_join(argv[++i], "atalaya.conf");
 		else
 			file = argv[i];

@@ -1,5 +1,6 @@
-#include "api/audit.h"
+#include "audit.h"
 
+#include "node.h"
 #include "util/timeutil.h"
 
 struct disclosure {

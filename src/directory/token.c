@@ -1,4 +1,4 @@
-#include "auth/token.h"
+#include "directory/token.h"
 
 #include "util/err.h"
 

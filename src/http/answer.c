@@ -1,9 +1,8 @@
-#include "api/common.h"
+#include "http/answer.h"
 
-#include "http/reqjson.h"
 #include "util/timeutil.h"
 
-json_t *api_time(sqlite3_stmt *s, int col)
+json_t *http_col_time(sqlite3_stmt *s, int col)
 {
 	char t[32];
 	if (sqlite3_column_type(s, col) == SQLITE_NULL)
@@ -12,7 +11,7 @@ json_t *api_time(sqlite3_stmt *s, int col)
 	return json_string(t);
 }
 
-json_t *api_text(sqlite3_stmt *s, int col)
+json_t *http_col_text(sqlite3_stmt *s, int col)
 {
 	if (sqlite3_column_type(s, col) == SQLITE_NULL)
 		return json_null();
@@ -20,7 +19,7 @@ json_t *api_text(sqlite3_stmt *s, int col)
 			    (size_t)sqlite3_column_bytes(s, col));
 }
 
-json_t *api_json_column(sqlite3_stmt *s, int col)
+json_t *http_col_json(sqlite3_stmt *s, int col)
 {
 	if (sqlite3_column_type(s, col) == SQLITE_NULL)
 		return json_null();
@@ -29,7 +28,7 @@ json_t *api_json_column(sqlite3_stmt *s, int col)
 	return v ? v : json_null();
 }
 
-bool api_page_args(struct request *r, int64_t *limit, int64_t *after)
+bool http_page_args(struct request *r, int64_t *limit, int64_t *after)
 {
 	const char *l = http_query(r, "limit"), *a = http_query(r, "after");
 	*limit = 100;
@@ -45,7 +44,7 @@ bool api_page_args(struct request *r, int64_t *limit, int64_t *after)
 	return true;
 }
 
-void api_page(struct request *r, json_t *items, int64_t limit, int64_t last_id)
+void http_page(struct request *r, json_t *items, int64_t limit, int64_t last_id)
 {
 	json_t *page = json_object();
 	char next[24];
@@ -56,27 +55,18 @@ void api_page(struct request *r, json_t *items, int64_t limit, int64_t last_id)
 	http_json(r, 200, page);
 }
 
-json_t *api_decode(struct request *r, const struct rj_field *fields, size_t n, bool partial)
+json_t *http_decode(struct request *r, const struct rj_field *fields, size_t n, bool partial)
 {
 	struct err_detail err;
 	json_t *v;
 	err_clear(&err);
 	int rc = reqjson_decode(r->body.data ? r->body.data : "", r->body.len,
-				(size_t)r->node->cfg->json_depth_max, fields, n, partial, &v, &err);
+				(size_t)r->limits->json_depth_max, fields, n, partial, &v, &err);
 	if (rc) {
 		http_error_detail(r, rc, &err);
 		return NULL;
 	}
 	return v;
-}
-
-struct store_conn *api_reader(struct request *r)
-{
-	struct store_conn *c = store_reader(r->node->st);
-	if (!c)
-		http_error(r, 500, "internal", NULL,
-			   "the store cannot be read; see the node's log");
-	return c;
 }
 
 /* Decimal text of v, without printf: rows are written on hot paths. */
@@ -94,7 +84,7 @@ static void add_int(struct buf *out, int64_t v)
 	buf_add(out, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
-void api_row_out(struct buf *out, sqlite3_stmt *s, const struct col *cols, size_t n)
+void http_row_out(struct buf *out, sqlite3_stmt *s, const struct col *cols, size_t n)
 {
 	char t[40];
 	buf_reserve(out, 1024);
@@ -133,7 +123,7 @@ void api_row_out(struct buf *out, sqlite3_stmt *s, const struct col *cols, size_
 	buf_addc(out, '}');
 }
 
-void api_begin_json(struct request *r)
+void http_begin_json(struct request *r)
 {
 	r->status = 200;
 	r->content_type = "application/json";
@@ -141,7 +131,7 @@ void api_begin_json(struct request *r)
 	buf_reserve(&r->out, 16384); /* a page of rows without regrowing */
 }
 
-void api_end_page(struct request *r, bool more, int64_t last_id)
+void http_end_page(struct request *r, bool more, int64_t last_id)
 {
 	if (more)
 		buf_addf(&r->out, "],\"next\":\"%lld\"}", (long long)last_id);

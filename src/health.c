@@ -1,9 +1,10 @@
-/* Liveness, Prometheus metrics and the OpenAPI document: no token needed. */
-#include "api/common.h"
-#include "api/routes.h"
+/* The node's own routes, beside the route list: liveness, Prometheus
+ * metrics and the OpenAPI document; no token needed. */
+#include "http/answer.h"
+#include "node.h"
+#include "routes.h"
 
 #include "http/metrics.h"
-#include "http/router.h"
 #include "spam/service.h"
 
 extern const char openapi_json[];
@@ -23,7 +24,7 @@ static void get_health(struct request *r)
 static void get_metrics(struct request *r)
 {
 	size_t n;
-	const struct route *routes = router_routes(&n);
+	const struct route *routes = routes_all(&n);
 	const char **names = arena_alloc(&r->arena, (n + 1) * sizeof(*names));
 	char *label;
 	for (size_t i = 0; i < n; i++) {
@@ -47,7 +48,7 @@ static void get_openapi(struct request *r)
 	MHD_add_response_header(r->response, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
 }
 
-const struct route api_health_routes[] = {
+const struct route health_routes[] = {
     {"GET", "/api/v1/health", get_health, ROUTE_PUBLIC, NULL, "is the node up"},
     {"GET", "/metrics", get_metrics, ROUTE_PUBLIC, NULL, "Prometheus metrics"},
     {"GET", "/api/v1/openapi.json", get_openapi, ROUTE_PUBLIC, NULL, "this API, OpenAPI 3.1"},

@@ -14,17 +14,10 @@
 #include <stdint.h>
 
 #include "store/store.h"
-
-enum role { ROLE_READER = 0, ROLE_ANALYST = 1, ROLE_ADMIN = 2 };
+#include "util/principal.h"
 
 /* "reader", "analyst", "admin"; -1 for anything else. */
 int role_parse(const char *s);
-const char *role_name(enum role r);
-
-struct principal {
-	int64_t member_id;
-	enum role role;
-};
 
 struct directory;
 

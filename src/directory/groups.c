@@ -1,7 +1,8 @@
 /* Groups: named sets of members (a region, a bilateral pair) used in
  * audiences as "group:ID". Admins manage them; every member can read them. */
-#include "api/common.h"
-#include "api/routes.h"
+#include "http/answer.h"
+#include "node.h"
+#include "directory/routes.h"
 
 #include "util/timeutil.h"
 
@@ -20,9 +21,9 @@ static json_t *load_group(struct store_conn *c, int64_t id)
 	json_t *g = NULL;
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW)
-		g = json_pack("{sI so so so so}", "id", (json_int_t)id, "name", api_text(s, 1),
-			      "description", api_text(s, 2), "created", api_time(s, 3), "updated",
-			      api_time(s, 4));
+		g = json_pack("{sI so so so so}", "id", (json_int_t)id, "name", http_col_text(s, 1),
+			      "description", http_col_text(s, 2), "created", http_col_time(s, 3),
+			      "updated", http_col_time(s, 4));
 	sqlite3_reset(s);
 	if (!g)
 		return NULL;
@@ -90,7 +91,7 @@ static void finish(struct request *r, int rc, int64_t id, json_t *in, int status
 
 static void post_group(struct request *r)
 {
-	json_t *in = api_decode(r, group_fields, NGROUP, false);
+	json_t *in = http_decode(r, group_fields, NGROUP, false);
 	struct store_conn *c;
 	int64_t id = 0, now = time_now_ms();
 	if (!in)
@@ -125,8 +126,8 @@ static void post_group(struct request *r)
 static void list_groups(struct request *r)
 {
 	int64_t limit, after, last = 0;
-	struct store_conn *c = api_reader(r);
-	if (!c || !api_page_args(r, &limit, &after))
+	struct store_conn *c = node_reader(r);
+	if (!c || !http_page_args(r, &limit, &after))
 		return;
 	json_t *items = json_array();
 	int64_t ids[1000];
@@ -143,12 +144,12 @@ static void list_groups(struct request *r)
 			json_array_append_new(items, g);
 		last = ids[i];
 	}
-	api_page(r, items, limit, last);
+	http_page(r, items, limit, last);
 }
 
 static void get_group(struct request *r)
 {
-	struct store_conn *c = api_reader(r);
+	struct store_conn *c = node_reader(r);
 	if (!c)
 		return;
 	json_t *g = load_group(c, r->id[0]);
@@ -161,7 +162,7 @@ static void get_group(struct request *r)
 static void patch_group(struct request *r)
 {
 	int64_t id = r->id[0];
-	json_t *in = api_decode(r, group_fields, NGROUP, true);
+	json_t *in = http_decode(r, group_fields, NGROUP, true);
 	struct store_conn *c;
 	if (!in)
 		return;
@@ -213,7 +214,7 @@ static void delete_group(struct request *r)
 	http_no_content(r);
 }
 
-const struct route api_group_routes[] = {
+const struct route directory_group_routes[] = {
     {"POST", "/api/v1/groups", post_group, ROUTE_ADMIN, NULL, "create a group"},
     {"GET", "/api/v1/groups", list_groups, 0, NULL, "list groups"},
     {"GET", "/api/v1/groups/{id}", get_group, 0, NULL, "show a group"},

@@ -1,6 +1,6 @@
-#include "auth/directory.h"
+#include "directory/directory.h"
 
-#include "auth/token.h"
+#include "directory/token.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -41,11 +41,6 @@ int role_parse(const char *s)
 		if (!strcmp(s, role_names[i]))
 			return i;
 	return -1;
-}
-
-const char *role_name(enum role r)
-{
-	return (unsigned)r < 3 ? role_names[r] : "reader";
 }
 
 static int cmp_tok(const void *a, const void *b)

@@ -1,8 +1,10 @@
 /* Points of contact (GGE §26c): who to reach at a member, how, when, and in
  * which order. A member edits only its own contacts; others see a contact
  * only when its audience includes them (the policy module decides). */
-#include "api/common.h"
-#include "api/routes.h"
+#include "http/answer.h"
+#include "node.h"
+#include "util/caps.h"
+#include "directory/routes.h"
 
 #include "alert/webhook.h"
 #include "policy/audience.h"
@@ -189,15 +191,15 @@ static bool visible(struct request *r, sqlite3_stmt *s, enum policy_path p)
 static void get_contact(struct request *r)
 {
 	static const char sql[] = "SELECT " CONTACT_COLS " FROM contacts WHERE id = ?";
-	struct store_conn *c = api_reader(r);
+	struct store_conn *c = node_reader(r);
 	if (!c)
 		return;
 	sqlite3_stmt *s = store_stmt(c, sql);
 	sqlite3_bind_int64(s, 1, r->id[0]);
 	/* A contact the caller may not see answers exactly like a missing one. */
 	if (sqlite3_step(s) == SQLITE_ROW && visible(r, s, POLICY_CONTACT_GET)) {
-		api_begin_json(r);
-		api_row_out(&r->out, s, contact_cols, NCOLS);
+		http_begin_json(r);
+		http_row_out(&r->out, s, contact_cols, NCOLS);
 	} else
 		http_error(r, 404, "not_found", NULL, "no contact %" PRId64, r->id[0]);
 	sqlite3_reset(s);
@@ -211,8 +213,8 @@ static void list_contacts(struct request *r)
 					 "AND member_id = ?2 ORDER BY id";
 	int64_t limit, after, member = 0, last = 0;
 	const char *m = http_query(r, "member");
-	struct store_conn *c = api_reader(r);
-	if (!c || !api_page_args(r, &limit, &after))
+	struct store_conn *c = node_reader(r);
+	if (!c || !http_page_args(r, &limit, &after))
 		return;
 	if (m && !http_parse_id(m, &member)) {
 		http_error(r, 422, "invalid_field", "member", "member: '%s' is not a member id", m);
@@ -223,7 +225,7 @@ static void list_contacts(struct request *r)
 	sqlite3_bind_int64(s, 1, after);
 	if (member)
 		sqlite3_bind_int64(s, 2, member);
-	api_begin_json(r);
+	http_begin_json(r);
 	buf_adds(&r->out, "{\"items\":[");
 	while (n < limit && sqlite3_step(s) == SQLITE_ROW) {
 		last = sqlite3_column_int64(s, 0);
@@ -231,10 +233,10 @@ static void list_contacts(struct request *r)
 			continue;
 		if (n++)
 			buf_addc(&r->out, ',');
-		api_row_out(&r->out, s, contact_cols, NCOLS);
+		http_row_out(&r->out, s, contact_cols, NCOLS);
 	}
 	sqlite3_reset(s);
-	api_end_page(r, n == limit, last);
+	http_end_page(r, n == limit, last);
 }
 
 /* Binds the optional columns of a create or update; absent fields bind NULL,
@@ -275,9 +277,9 @@ static void answer_contact(struct request *r, int64_t id, int status)
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		if (status == 201)
 			snprintf(r->location, sizeof(r->location), "/api/v1/contacts/%" PRId64, id);
-		api_begin_json(r);
+		http_begin_json(r);
 		r->status = status;
-		api_row_out(&r->out, s, contact_cols, NCOLS);
+		http_row_out(&r->out, s, contact_cols, NCOLS);
 	} else {
 		http_error(r, 500, "internal", NULL, "contact written but not readable");
 	}
@@ -295,8 +297,8 @@ static void post_contact(struct request *r)
 	struct buf aud;
 	struct store_conn *c;
 	int64_t id = 0;
-	json_t *in = api_decode(r, contact_fields, NCONTACT, false);
-	buf_init(&aud, 1 << 16);
+	json_t *in = http_decode(r, contact_fields, NCONTACT, false);
+	buf_init(&aud, CAP_ROW_JSON);
 	if (!in || !check_contact(r, in, &aud))
 		goto out;
 	int rc = store_write_begin(r->node->st, &c);
@@ -358,10 +360,10 @@ static void patch_contact(struct request *r)
 	struct store_conn *c;
 	int64_t id = r->id[0];
 	json_t *in = NULL;
-	buf_init(&aud, 1 << 16);
+	buf_init(&aud, CAP_ROW_JSON);
 	if (!own_contact(r, id))
 		goto out;
-	in = api_decode(r, contact_fields, NCONTACT, true);
+	in = http_decode(r, contact_fields, NCONTACT, true);
 	if (!in || !check_contact(r, in, &aud))
 		goto out;
 	int rc = store_write_begin(r->node->st, &c);
@@ -412,7 +414,7 @@ static void delete_contact(struct request *r)
 		http_no_content(r);
 }
 
-const struct route api_contact_routes[] = {
+const struct route directory_contact_routes[] = {
     {"POST", "/api/v1/contacts", post_contact, ROUTE_WRITE, NULL, "add a point of contact"},
     {"GET", "/api/v1/contacts", list_contacts, 0, NULL, "list the contacts the caller may see"},
     {"GET", "/api/v1/contacts/{id}", get_contact, 0, NULL, "show a contact"},

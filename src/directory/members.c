@@ -1,10 +1,12 @@
 /* Members (a State's CERT or agency, an ISP, an organisation) and their API
  * tokens. Admins manage members; a member manages its own tokens. */
-#include "api/common.h"
-#include "api/members.h"
-#include "api/routes.h"
+#include "http/answer.h"
+#include "node.h"
+#include "util/caps.h"
+#include "directory/members.h"
+#include "directory/routes.h"
 
-#include "auth/token.h"
+#include "directory/token.h"
 #include "util/timeutil.h"
 #include "util/validate.h"
 
@@ -81,8 +83,8 @@ static const struct col member_cols[] = {
 static json_t *member_row(sqlite3_stmt *s)
 {
 	struct buf b;
-	buf_init(&b, 1 << 16);
-	api_row_out(&b, s, member_cols, NMCOLS);
+	buf_init(&b, CAP_ROW_JSON);
+	http_row_out(&b, s, member_cols, NMCOLS);
 	json_t *m = json_loadb(b.data, b.len, 0, NULL);
 	buf_release(&b);
 	return m;
@@ -129,9 +131,10 @@ static int insert_token(struct store_conn *c, int64_t member, const char *label,
 
 /* Creates a member and its first token in one transaction (also used by
  * `atalaya init` for the node's admin). ERR_CONFLICT on a duplicate name. */
-int api_member_create(struct store *st, const char *name, const char *kind, const char *country,
-		      const char *languages_json, const char *role, int64_t ack_deadline,
-		      int64_t *id, char token[TOKEN_TEXT_MAX], int64_t *token_id)
+int directory_member_create(struct store *st, const char *name, const char *kind,
+			    const char *country, const char *languages_json, const char *role,
+			    int64_t ack_deadline, int64_t *id, char token[TOKEN_TEXT_MAX],
+			    int64_t *token_id)
 {
 	static const char sql[] =
 	    "INSERT INTO members(name, kind, country, languages, role, "
@@ -166,7 +169,7 @@ out:
 
 static void post_member(struct request *r)
 {
-	json_t *in = api_decode(r, member_fields, NFIELDS(member_fields), false);
+	json_t *in = http_decode(r, member_fields, NFIELDS(member_fields), false);
 	char token[TOKEN_TEXT_MAX];
 	int64_t id, token_id;
 	if (!in || !check_member(r, in))
@@ -174,12 +177,12 @@ static void post_member(struct request *r)
 	json_t *langs = json_object_get(in, "languages");
 	json_t *ack = json_object_get(in, "ack_deadline_seconds");
 	char *lj = langs ? json_dumps(langs, JSON_COMPACT) : NULL;
-	int rc = api_member_create(r->node->st, json_string_value(json_object_get(in, "name")),
-				   json_string_value(json_object_get(in, "kind")),
-				   json_string_value(json_object_get(in, "country")),
-				   lj ? lj : "[]", json_string_value(json_object_get(in, "role")),
-				   json_is_integer(ack) ? json_integer_value(ack) : 0, &id, token,
-				   &token_id);
+	int rc = directory_member_create(
+	    r->node->st, json_string_value(json_object_get(in, "name")),
+	    json_string_value(json_object_get(in, "kind")),
+	    json_string_value(json_object_get(in, "country")), lj ? lj : "[]",
+	    json_string_value(json_object_get(in, "role")),
+	    json_is_integer(ack) ? json_integer_value(ack) : 0, &id, token, &token_id);
 	free(lj);
 	if (rc == ERR_CONFLICT) {
 		http_error(r, 409, "conflict", "name", "name: a member called '%s' exists already",
@@ -209,28 +212,28 @@ static void list_members(struct request *r)
 	static const char sql[] = "SELECT " MEMBER_COLS " FROM members WHERE deleted IS NULL "
 				  "AND id > ? ORDER BY id LIMIT ?";
 	int64_t limit, after, last = 0;
-	struct store_conn *c = api_reader(r);
-	if (!c || !api_page_args(r, &limit, &after))
+	struct store_conn *c = node_reader(r);
+	if (!c || !http_page_args(r, &limit, &after))
 		return;
 	sqlite3_stmt *s = store_stmt(c, sql);
 	int64_t n = 0;
 	sqlite3_bind_int64(s, 1, after);
 	sqlite3_bind_int64(s, 2, limit);
-	api_begin_json(r);
+	http_begin_json(r);
 	buf_adds(&r->out, "{\"items\":[");
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		last = sqlite3_column_int64(s, 0);
 		if (n++)
 			buf_addc(&r->out, ',');
-		api_row_out(&r->out, s, member_cols, NMCOLS);
+		http_row_out(&r->out, s, member_cols, NMCOLS);
 	}
 	sqlite3_reset(s);
-	api_end_page(r, n == limit, last);
+	http_end_page(r, n == limit, last);
 }
 
 static void get_member(struct request *r)
 {
-	struct store_conn *c = api_reader(r);
+	struct store_conn *c = node_reader(r);
 	if (!c)
 		return;
 	json_t *m = load_member(c, r->id[0]);
@@ -249,7 +252,7 @@ static void patch_member(struct request *r)
 
 	if (!http_require_self_or_admin(r, id))
 		return;
-	in = api_decode(r, member_fields, NFIELDS(member_fields), true);
+	in = http_decode(r, member_fields, NFIELDS(member_fields), true);
 	if (!in || !check_member(r, in))
 		goto out;
 	if (r->who.role != ROLE_ADMIN) {
@@ -376,7 +379,7 @@ static void post_token(struct request *r)
 	if (!http_require_self_or_admin(r, id))
 		return;
 	if (r->body.len) {
-		in = api_decode(r, token_fields, 1, false);
+		in = http_decode(r, token_fields, 1, false);
 		if (!in)
 			return;
 	}
@@ -412,19 +415,19 @@ static void list_tokens(struct request *r)
 	int64_t id = r->id[0];
 	if (!http_require_self_or_admin(r, id))
 		return;
-	struct store_conn *c = api_reader(r);
+	struct store_conn *c = node_reader(r);
 	if (!c)
 		return;
 	sqlite3_stmt *s = store_stmt(c, sql);
 	json_t *items = json_array();
 	sqlite3_bind_int64(s, 1, id);
 	while (sqlite3_step(s) == SQLITE_ROW)
-		json_array_append_new(items, json_pack("{sI so so so}", "id",
-						       (json_int_t)sqlite3_column_int64(s, 0),
-						       "label", api_text(s, 1), "created",
-						       api_time(s, 2), "revoked", api_time(s, 3)));
+		json_array_append_new(
+		    items, json_pack("{sI so so so}", "id", (json_int_t)sqlite3_column_int64(s, 0),
+				     "label", http_col_text(s, 1), "created", http_col_time(s, 2),
+				     "revoked", http_col_time(s, 3)));
 	sqlite3_reset(s);
-	api_page(r, items, INT64_MAX, 0);
+	http_page(r, items, INT64_MAX, 0);
 }
 
 static void delete_token(struct request *r)
@@ -458,7 +461,7 @@ static void delete_token(struct request *r)
 	http_no_content(r);
 }
 
-const struct route api_member_routes[] = {
+const struct route directory_member_routes[] = {
     {"POST", "/api/v1/members", post_member, ROUTE_ADMIN, NULL,
      "create a member and its first token"},
     {"GET", "/api/v1/members", list_members, 0, NULL, "list members"},
