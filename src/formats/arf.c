@@ -1,3 +1,6 @@
+/* Abuse reports (arf.h): ARF, X-ARF and XARF read into one struct arf_report.
+ * About 900 lines, for a reason: three formats of one report that share their
+ * field readers (addresses, dates, the reported message). */
 #include "formats/arf.h"
 #include "index/canonical.h"
 
