@@ -322,7 +322,10 @@ static int bound_port(int fd, uint16_t *port)
 	return 0;
 }
 
-int dnsbl_server_bind(const char *addr, int nudp, struct dnsbl_listen *l, struct err_detail *d)
+/* One try of dnsbl_server_bind. *busy: port 0 was asked, and the TCP port the
+ * UDP sockets got was taken (worth another try with another port). */
+static int bind_once(const char *addr, int nudp, struct dnsbl_listen *l, bool *busy,
+		     struct err_detail *d)
 {
 	struct addrinfo hints = {0}, *ai = NULL;
 	char host[128], port[16];
@@ -380,6 +383,7 @@ int dnsbl_server_bind(const char *addr, int nudp, struct dnsbl_listen *l, struct
 	}
 	setsockopt(l->tcp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(l->tcp_fd, ai->ai_addr, ai->ai_addrlen) || listen(l->tcp_fd, 128)) {
+		*busy = errno == EADDRINUSE && !strcmp(port, "0");
 		rc = err_set(d, ERR_IO, "dns.listen", "tcp bind %s: %s", addr, strerror(errno));
 		goto out;
 	}
@@ -388,6 +392,16 @@ out:
 	if (rc)
 		dnsbl_listen_close(l);
 	return rc;
+}
+
+int dnsbl_server_bind(const char *addr, int nudp, struct dnsbl_listen *l, struct err_detail *d)
+{
+	for (int tries = 1;; tries++) {
+		bool busy = false;
+		int rc = bind_once(addr, nudp, l, &busy, d);
+		if (!rc || !busy || tries == 16)
+			return rc;
+	}
 }
 
 int dnsbl_server_start(const struct dnsbl_server_config *cfg, struct dnsbl *bl,
