@@ -36,4 +36,9 @@ struct node {
  * NULL after answering 500. The connection belongs to the store (not freed). */
 struct store_conn *node_reader(struct request *r);
 
+/* DATA/reports/<id>.<ext>: "json", the file whose bytes objects' offsets point
+ * into (for IODEF, the STIX bundle made from it); "xml", the IODEF original.
+ * The caller frees it. Any thread. */
+char *node_report_file(const struct node *node, const char *report_id, const char *ext);
+
 #endif

@@ -4,7 +4,7 @@
  * sorted and merged into new layers), whose read and write sides share its
  * private layout. The text form of entries is in blocklist_entry.c. */
 #include "dns/blocklist.h"
-#include "index/canonical.h"
+#include "formats/canonical.h"
 
 #include "util/err.h"
 #include "util/xalloc.h"

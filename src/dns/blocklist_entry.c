@@ -1,8 +1,8 @@
 /* The text form of blocklist entries (blocklist.h: dnsbl_entry_parse,
  * dnsbl_entry_format): what zone files, imports and the API read and write.
- * Addresses are read through index/canonical.h. Pure: any thread. */
+ * Addresses are read through formats/canonical.h. Pure: any thread. */
 #include "dns/blocklist.h"
-#include "index/canonical.h"
+#include "formats/canonical.h"
 
 #include "util/caps.h"
 #include "util/err.h"

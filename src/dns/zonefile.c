@@ -1,5 +1,5 @@
 #include "dns/zonefile.h"
-#include "index/canonical.h"
+#include "formats/canonical.h"
 
 #include "util/xalloc.h"
 

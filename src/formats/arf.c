@@ -2,7 +2,7 @@
  * About 900 lines, for a reason: three formats of one report that share their
  * field readers (addresses, dates, the reported message). */
 #include "formats/arf.h"
-#include "index/canonical.h"
+#include "formats/canonical.h"
 
 #include "util/buf.h"
 #include "util/timeutil.h"

@@ -1,9 +1,9 @@
 /* The text values of IODEF v2 that map to STIX values: IPv4 addresses and
- * masks (read through index/canonical.h), AS numbers, MAC addresses, and the
+ * masks (read through formats/canonical.h), AS numbers, MAC addresses, and the
  * digests of XML Signature (iodef_values.h). Pure: any thread. */
 #include "formats/iodef_values.h"
 
-#include "index/canonical.h"
+#include "formats/canonical.h"
 #include "util/base64.h"
 #include "util/hex.h"
 

@@ -11,7 +11,7 @@
 #include "util/hex.h"
 
 #include "formats/stix_pattern.h"
-#include "index/canonical.h"
+#include "formats/canonical.h"
 #include "util/err.h"
 #include "util/timeutil.h"
 

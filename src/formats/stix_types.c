@@ -1,5 +1,5 @@
 /* STIX 2.1 rules of one type or another, beyond the property table of
- * stix.c: SCO values (addresses through index/canonical.h), indicator
+ * stix.c: SCO values (addresses through formats/canonical.h), indicator
  * patterns, the order of timestamps, and marking definitions (the predefined
  * TLP ones must be the canonical ones of formats/tlp_markings.h). */
 #include "formats/stix.h"
@@ -7,7 +7,7 @@
 
 #include "formats/stix_pattern.h"
 #include "formats/tlp_markings.h"
-#include "index/canonical.h"
+#include "formats/canonical.h"
 #include "util/caps.h"
 #include "util/err.h"
 #include "util/timeutil.h"

@@ -4,7 +4,7 @@
 #include "index/extract.h"
 
 #include "formats/stix_pattern.h"
-#include "report/ingest.h"
+#include "node.h"
 #include "store/subject.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -392,7 +392,7 @@ static int extract_run(struct extract *x)
 		sqlite3_reset(s);
 		return ERR_NOT_FOUND;
 	}
-	char *path = report_file(node, (const char *)sqlite3_column_text(s, 0), "json");
+	char *path = node_report_file(node, (const char *)sqlite3_column_text(s, 0), "json");
 	x->received = sqlite3_column_int64(s, 1);
 	if (x->ops->start) {
 		/* the report's scope, read once for every subscriber */

@@ -1,5 +1,5 @@
 #include "index/observable.h"
-#include "index/canonical.h"
+#include "formats/canonical.h"
 #include "util/hex.h"
 
 #include <libpsl.h>

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "index/canonical.h"
+#include "formats/canonical.h"
 #include "util/err.h"
 
 enum obs_kind {

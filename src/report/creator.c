@@ -98,7 +98,8 @@ static int is_readable_copy(const struct creator_check *cc, struct store_conn *c
 		store_subject_from_row(s, 3, &o); /* its owner is creator (?5) */
 		if (!policy_may_see(cc->node->dir, &who, &o, POLICY_OBJECT_GET))
 			continue;
-		char *path = report_file(cc->node, (const char *)sqlite3_column_text(s, 2), "json");
+		char *path =
+		    node_report_file(cc->node, (const char *)sqlite3_column_text(s, 2), "json");
 		int64_t len = sqlite3_column_int64(s, 1);
 		char *theirs = read_span(path, sqlite3_column_int64(s, 0), len);
 		*copy = same_object(mine, mine_len, theirs, len);

@@ -204,14 +204,6 @@ void report_new_uuid(char out[37])
 		 b[13], b[14], b[15]);
 }
 
-char *report_file(struct node *node, const char *report_id, const char *ext)
-{
-	size_t n = strlen(node->cfg->data_dir) + strlen(report_id) + 32;
-	char *p = xmalloc(n);
-	snprintf(p, n, "%s/reports/%s.%s", node->cfg->data_dir, report_id, ext);
-	return p;
-}
-
 static bool type_is(const char *ct, const char *want)
 {
 	size_t n = strlen(want);
@@ -674,9 +666,9 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 
 	/* Files first, then the transaction: a crash in between leaves an
 	 * orphan file, never a report without its bytes. */
-	main_file = report_file(in->node, res->id, "json");
+	main_file = node_report_file(in->node, res->id, "json");
 	if (in->format == REPORT_IODEF) {
-		orig_file = report_file(in->node, res->id, "xml");
+		orig_file = node_report_file(in->node, res->id, "xml");
 		rc = rename(in->spool_path, orig_file) || rename(in->stix_path, main_file);
 	} else {
 		rc = rename(in->spool_path, main_file);

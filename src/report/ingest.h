@@ -48,9 +48,4 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 /* A random (version 4) UUID in its text form. */
 void report_new_uuid(char out[37]);
 
-/* DATA/reports/<id>.json: the file whose bytes objects' offsets point into
- * (for IODEF, the STIX bundle made from it; .xml beside it is the original).
- * Caller frees. */
-char *report_file(struct node *node, const char *report_id, const char *ext);
-
 #endif

@@ -253,8 +253,8 @@ static void get_bundle(struct request *r)
 	const char *want = http_query(r, "format");
 	bool iodef = !strcmp((const char *)sqlite3_column_text(s, C_FMT), "iodef");
 	bool as_stix = iodef && want && !strcmp(want, "stix");
-	char *path = report_file(r->node, (const char *)sqlite3_column_text(s, C_ID),
-				 iodef && !as_stix ? "xml" : "json");
+	char *path = node_report_file(r->node, (const char *)sqlite3_column_text(s, C_ID),
+				      iodef && !as_stix ? "xml" : "json");
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	free(path);
 	if (fd < 0) {
@@ -332,7 +332,7 @@ enum { O_SEQ = C_ONAME + 1, O_ID, O_TYPE, O_MOD, O_REVOKED, O_OFF, O_LEN };
 /* Reads an object's bytes from its report file into `out`. */
 static int append_object(struct request *r, sqlite3_stmt *s, struct buf *out)
 {
-	char *path = report_file(r->node, (const char *)sqlite3_column_text(s, C_ID), "json");
+	char *path = node_report_file(r->node, (const char *)sqlite3_column_text(s, C_ID), "json");
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = ERR_IO;
 	free(path);
 	if (fd < 0)

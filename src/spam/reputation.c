@@ -1,5 +1,5 @@
 #include "spam/reputation.h"
-#include "index/canonical.h"
+#include "formats/canonical.h"
 
 #include "util/caps.h"
 #include "util/xalloc.h"

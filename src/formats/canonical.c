@@ -1,6 +1,6 @@
 /* The one canonicaliser of addresses and names (canonical.h). Moved here from
  * index/observable.c, which builds the observables' canonical forms on it. */
-#include "index/canonical.h"
+#include "formats/canonical.h"
 
 #include <arpa/inet.h>
 #include <idn2.h>
