@@ -4,6 +4,7 @@
  * globally reachable, plus multicast. */
 #include "alert/webhook.h"
 
+#include "formats/canonical.h"
 #include "index/observable.h"
 #include "util/xalloc.h"
 
@@ -61,18 +62,6 @@ static const struct special {
     {6, 8, {0xff}, "multicast"},
 };
 
-/* Do the first `bits` bits of a and b agree? */
-static bool same_prefix(const uint8_t *a, const uint8_t *b, unsigned bits)
-{
-	unsigned full = bits / 8, rest = bits % 8;
-	if (memcmp(a, b, full) != 0)
-		return false;
-	if (!rest)
-		return true;
-	uint8_t mask = (uint8_t)(0xff << (8 - rest));
-	return (a[full] & mask) == (b[full] & mask);
-}
-
 /* An IPv6 address that stands for an IPv4 one: mapped, NAT64, 6to4. */
 static bool embedded_v4(const uint8_t a[16], uint8_t v4[4])
 {
@@ -98,7 +87,7 @@ const char *webhook_addr_class(int family, const uint8_t addr[16])
 	}
 	for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++)
 		if (specials[i].family == family &&
-		    same_prefix(specials[i].addr, addr, specials[i].len))
+		    canon_same_prefix(specials[i].addr, addr, specials[i].len))
 			return specials[i].what;
 	return NULL;
 }
@@ -107,7 +96,7 @@ static bool allowed(const struct webhook_policy *p, int family, const uint8_t *a
 {
 	for (size_t i = 0; p && i < p->nallow; i++)
 		if (p->allow[i].family == family &&
-		    same_prefix(p->allow[i].addr, addr, p->allow[i].len))
+		    canon_same_prefix(p->allow[i].addr, addr, p->allow[i].len))
 			return true;
 	return false;
 }

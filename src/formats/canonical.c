@@ -323,3 +323,15 @@ int canon_domain(const char *v, size_t n, char *dst, size_t *dlen, char *why, si
 	*dlen = o;
 	return ERR_OK;
 }
+
+bool canon_same_prefix(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+	unsigned full = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, b, full) != 0)
+		return false;
+	if (!rest)
+		return true;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+	return (a[full] & mask) == (b[full] & mask);
+}

@@ -43,6 +43,9 @@ bool canon_is_v4_mapped(const uint8_t a[16]);
 bool canon_host_bits_zero(const uint8_t *a, unsigned bytes, unsigned plen);
 /* Clears them. */
 void canon_zero_host_bits(uint8_t *a, unsigned bytes, unsigned plen);
+/* Do the first `bits` bits of addresses a and b agree (is b inside the network
+ * a/bits)? */
+bool canon_same_prefix(const uint8_t *a, const uint8_t *b, unsigned bits);
 
 /* Writes the canonical text of an address or CIDR of family 4 or 6 into out,
  * which holds at least CANON_IP_TEXT_MAX bytes: a dotted quad, or RFC 5952

@@ -1,5 +1,6 @@
 #include "index/prefixset.h"
 
+#include "formats/canonical.h"
 #include "util/xalloc.h"
 
 struct pnet {
@@ -66,24 +67,12 @@ int prefixset_add(struct prefixset *set, const struct observable *o, struct err_
 		       o->value, observable_kind_name(o->kind));
 }
 
-/* Do the first `bits` bits of a and b agree? */
-static bool same_prefix(const uint8_t *a, const uint8_t *b, unsigned bits)
-{
-	unsigned full = bits / 8, rest = bits % 8;
-
-	if (memcmp(a, b, full) != 0)
-		return false;
-	if (!rest)
-		return true;
-	uint8_t mask = (uint8_t)(0xff << (8 - rest));
-	return (a[full] & mask) == (b[full] & mask);
-}
-
 static bool has_net(const struct prefixset *set, int family, const uint8_t *addr, unsigned len)
 {
 	for (size_t i = 0; i < set->nnets; i++) {
 		const struct pnet *n = &set->nets[i];
-		if (n->family == family && len >= n->len && same_prefix(n->addr, addr, n->len))
+		if (n->family == family && len >= n->len &&
+		    canon_same_prefix(n->addr, addr, n->len))
 			return true;
 	}
 	return false;
