@@ -17,24 +17,8 @@ import sys
 import tempfile
 import time
 
-ZONE = "bl.atalaya.test"
-
-
-def free_port():
-    for _ in range(100):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        p = u.getsockname()[1]
-        t = socket.socket()
-        try:
-            t.bind(("127.0.0.1", p))
-            return p
-        except OSError:
-            pass
-        finally:
-            t.close()
-            u.close()
-    raise RuntimeError("no free port")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import ZONE, free_port  # noqa: E402  one free port and zone for both
 
 
 def status_kib(pid, key):
