@@ -1,4 +1,5 @@
 """Small STIX 2.1 bundle builders for the tests and benchmarks."""
+import datetime
 import json
 import uuid
 
@@ -10,7 +11,20 @@ TLP = {
     "red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
 }
 
-TS = "2026-11-01T10:00:00.000Z"
+# Times are relative to today: decay ages indicators (an address's score halves
+# every 14 days, and a DNSBL listing lasts one half-life), so a fixed date would
+# turn the tests' fresh indicators into old news as the calendar moves on.
+_BASE = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=10)).replace(
+    hour=10, minute=0, second=0, microsecond=0)
+
+
+def ts(days=0, millis=True):
+    """TS moved by `days` (STIX timestamp text; millis=False for IODEF)."""
+    t = _BASE + datetime.timedelta(days=days)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.000Z" if millis else "%Y-%m-%dT%H:%M:%SZ")
+
+
+TS = ts()
 
 
 def sid(kind):

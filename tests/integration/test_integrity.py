@@ -13,7 +13,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import check, eq, run  # noqa: E402
-from stixgen import TLP, bundle, dumps, identity, indicator, sid  # noqa: E402
+from stixgen import TLP, TS, bundle, dumps, identity, indicator, sid, ts  # noqa: E402
 from test_spam import dns_node, lookup, wait_for  # noqa: E402
 
 STIX = "application/stix+json;version=2.1"
@@ -193,7 +193,7 @@ def test_copies_scos_and_tlp_markings_stay_shareable(bin_):
         eq(submit(n, [hidden], "member:%d" % m["A"][0], c_tok).status, 201, "C re-shares")
         # a marking definition of A's own is A's: identical copies only
         mark = {"type": "marking-definition", "spec_version": "2.1", "id": sid("marking-definition"),
-                "created": "2026-11-01T10:00:00.000Z", "definition_type": "statement",
+                "created": TS, "definition_type": "statement",
                 "definition": {"statement": "Copyright A"}}
         eq(submit(n, [mark], "all", a_tok).status, 201, "A's statement marking")
         eq(submit(n, [mark], "all", b_tok).status, 201, "an identical copy")
@@ -207,7 +207,7 @@ IODEF = """<?xml version="1.0" encoding="UTF-8"?>
 <IODEF-Document version="2.00" xmlns="urn:ietf:params:xml:ns:iodef-2.0">
   <Incident purpose="reporting" restriction="green">
     <IncidentID name="csirt.a.example">4711</IncidentID>
-    <GenerationTime>2026-11-01T09:00:00Z</GenerationTime>
+    <GenerationTime>{generation_time}</GenerationTime>
     <ReportTime>{report_time}</ReportTime>
     <Description>{description}</Description>
     <EventData><Flow><System category="source"><Node>
@@ -219,7 +219,8 @@ IODEF = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def iodef(report_time, address="198.51.100.40", description="Scan"):
-    return IODEF.format(report_time=report_time, address=address,
+    return IODEF.format(generation_time=ts(-1, millis=False), report_time=report_time,
+                        address=address,
                         description=description).encode()
 
 
@@ -229,7 +230,7 @@ def test_iodef_incidents_versioned_by_their_creator_only(bin_):
         m = members(n)
         a_tok, b_tok, c_tok = m["A"][1], m["B"][1], m["C"][1]
         xml = "application/xml"
-        first = iodef("2026-11-01T10:00:00Z")
+        first = iodef(ts(0, millis=False))
         r = submit(n, None, "all", a_tok, raw=first, ct=xml)
         eq(r.status, 201, f"A's incident: {r}")
         stix = json.loads(n.request("GET", f"/api/v1/reports/{r.json()['id']}/bundle?format=stix",
@@ -238,7 +239,7 @@ def test_iodef_incidents_versioned_by_their_creator_only(bin_):
         eq(submit(n, None, "all", b_tok, raw=first, ct=xml).status, 201,
            "B forwards the same document unchanged")
         before = stored(n)
-        later = iodef("2026-11-02T10:00:00Z", "203.0.113.60", "Scan (updated by B)")
+        later = iodef(ts(1, millis=False), "203.0.113.60", "Scan (updated by B)")
         r = submit(n, None, "all", b_tok, raw=later, ct=xml)
         eq(r.status, 409, f"B updates A's incident: {r}")
         check(f"({incident['id']})" in r.json()["error"]["message"], r.body)
@@ -300,7 +301,7 @@ def test_large_report_checked_across_key_batches(bin_):
 
         def ident(i):
             return {"type": "identity", "spec_version": "2.1", "id": sid("identity"),
-                    "created": "2026-11-01T10:00:00.000Z", "modified": "2026-11-01T10:00:00.000Z",
+                    "created": TS, "modified": TS,
                     "name": "n%d" % i}
         theirs = [ident(i) for i in range(3)]
         eq(submit(n, theirs, "all", a_tok).status, 201, "A's identities")

@@ -7,7 +7,7 @@ import sqlite3
 import sys
 
 from harness import Node, check, eq, run
-from stixgen import TLP, bundle, dumps, identity, indicator, sid
+from stixgen import TLP, bundle, dumps, identity, indicator, sid, ts
 
 BIN = sys.argv[1]
 SRC = os.environ.get("ATALAYA_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -229,15 +229,15 @@ def test_versions_and_revocation(bin_):
         oid = sid("indicator")
         v1 = indicator("[ipv4-addr:value = '198.51.100.1']", oid=oid, name="v1")
         v2 = indicator("[ipv4-addr:value = '198.51.100.2']", oid=oid, name="v2",
-                       modified="2026-11-02T10:00:00.000Z")
+                       modified=ts(1))
         eq(submit(n, dumps(bundle([v1])), "all").status, 201, "v1")
         eq(submit(n, dumps(bundle([v2])), "all").status, 201, "v2")
         r = n.request("GET", f"/api/v1/objects/{oid}", token=btok)
         eq(json.loads(r.body)["name"], "v2", "latest by default")
-        r = n.request("GET", f"/api/v1/objects/{oid}?modified=2026-11-01T10:00:00.000Z", token=btok)
+        r = n.request("GET", f"/api/v1/objects/{oid}?modified={ts(0)}", token=btok)
         eq(json.loads(r.body)["name"], "v1", "an older version when asked")
         vs = n.request("GET", f"/api/v1/objects/{oid}/versions", token=btok).json()["items"]
-        eq([v["modified"] for v in vs], ["2026-11-02T10:00:00.000Z", "2026-11-01T10:00:00.000Z"], "versions")
+        eq([v["modified"] for v in vs], [ts(1), ts(0)], "versions")
         listed = [o for o in n.request("GET", "/api/v1/objects", token=btok).json()["items"] if o["id"] == oid]
         eq([o["name"] for o in listed], ["v2"], "lists show the latest only")
         listed = [o for o in n.request("GET", "/api/v1/objects?versions=all", token=btok).json()["items"]
@@ -245,13 +245,13 @@ def test_versions_and_revocation(bin_):
         eq(len(listed), 2, "every version when asked")
         # a later version visible only to the originator does not hide v2 from B
         v3 = indicator("[ipv4-addr:value = '198.51.100.3']", oid=oid, name="v3",
-                       modified="2026-11-03T10:00:00.000Z")
+                       modified=ts(2))
         eq(submit(n, dumps(bundle([v3]))).status, 201, "v3 owner-only")
         eq(json.loads(n.request("GET", f"/api/v1/objects/{oid}", token=btok).body)["name"], "v2",
            "B sees the latest version it may see")
         eq(json.loads(n.request("GET", f"/api/v1/objects/{oid}").body)["name"], "v3", "owner sees v3")
         rv = indicator("[ipv4-addr:value = '198.51.100.3']", oid=oid, name="v4", revoked=True,
-                       modified="2026-11-04T10:00:00.000Z")
+                       modified=ts(3))
         eq(submit(n, dumps(bundle([rv])), "all").status, 201, "revocation")
         r = n.request("GET", f"/api/v1/objects/{oid}", token=btok)
         eq(r.status, 410, "revoked")
@@ -300,7 +300,7 @@ def test_object_keys_migration_and_clean_stop(bin_):
         oid = sid("indicator")
         v1 = indicator("[ipv4-addr:value = '198.51.100.1']", oid=oid, name="v1")
         v2 = indicator("[ipv4-addr:value = '198.51.100.2']", oid=oid, name="v2",
-                       modified="2026-11-02T10:00:00.000Z")
+                       modified=ts(1))
         others = [indicator(f"[ipv4-addr:value = '10.0.{i // 256}.{i % 256}']") for i in range(600)]
         eq(submit(n, dumps(bundle([v1] + others)), "all").status, 201, "v1 and others")
         eq(submit(n, dumps(bundle([v2])), "all").status, 201, "v2")
@@ -320,10 +320,10 @@ def test_object_keys_migration_and_clean_stop(bin_):
         check("event=store_migrate step=6" in n.read_log(), "step 6 ran")
         r = n.request("GET", f"/api/v1/objects/{oid}", token=btok)
         eq(json.loads(r.body)["name"], "v2", "latest version by id after the migration")
-        r = n.request("GET", f"/api/v1/objects/{oid}?modified=2026-11-01T10:00:00.000Z", token=btok)
+        r = n.request("GET", f"/api/v1/objects/{oid}?modified={ts(0)}", token=btok)
         eq(json.loads(r.body)["name"], "v1", "a given version after the migration")
         vs = n.request("GET", f"/api/v1/objects/{oid}/versions", token=btok).json()["items"]
-        eq([v["modified"] for v in vs], ["2026-11-02T10:00:00.000Z", "2026-11-01T10:00:00.000Z"],
+        eq([v["modified"] for v in vs], [ts(1), ts(0)],
            "versions, newest first")
         eq(n.request("GET", f"/api/v1/objects/{others[599]['id']}", token=btok).status, 200,
            "another object by id")
