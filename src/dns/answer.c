@@ -629,8 +629,9 @@ size_t dnsbl_answer(struct dnsbl_responder *r, struct dnsbl_reader *rd, const ui
 	if (!lookup(r, rd, &s, &hit)) {
 		/* plen 8: four one-character labels, the only IPv4 names that
 		 * are also prefixes of IPv6 ones */
-		if ((s.kind == SUBJ_NAME || (s.kind == SUBJ_IP4 && plen == 8)) &&
-		    empty_nonterminal(q.qname, plen)) {
+		if (((s.kind == SUBJ_NAME || (s.kind == SUBJ_IP4 && plen == 8)) &&
+		     empty_nonterminal(q.qname, plen)) ||
+		    (s.kind == SUBJ_NAME && dnsbl_name_has_below(r->bl, rd, s.text))) {
 			*res = DNSBL_RES_PARTIAL;
 			put_soa(r, p, &w, 1); /* NOERROR, no data (RFC 2308 NODATA) */
 			goto trunc;

@@ -385,6 +385,48 @@ static bool findn(const struct dnsbl *bl, const struct tab *t, const char *key, 
 	return false;
 }
 
+/* Names are kept reversed character by character ("spam.example" as
+ * "elpmaxe.maps"). Sorted so, the names below a name are one run of a table
+ * (they begin with its reversed text and a dot), and "does anything exist
+ * below this name?" is one search (dnsbl_name_has_below). Returns false when
+ * `name` does not fit `out` (DNSBL_NAME_SIZE). */
+static bool reverse_name(const char *name, char *out)
+{
+	size_t n = strnlen(name, DNSBL_NAME_SIZE);
+
+	if (n == DNSBL_NAME_SIZE)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		out[i] = name[n - 1 - i];
+	out[n] = '\0';
+	return true;
+}
+
+/* Is there a live key in t that begins with `prefix` (plen bytes)? Tombstones
+ * are skipped, up to a bound: past it the answer is yes (a name with nothing
+ * left below then gets NODATA until the next merge, which is harmless). */
+static bool has_prefix(const struct dnsbl *bl, const struct tab *t, const char *prefix, size_t plen)
+{
+	const uint32_t *k = t->keys;
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(pool_str(bl, k[mid]), prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (int seen = 0; lo < t->n && seen < 64; lo++, seen++) {
+		if (strncmp(pool_str(bl, k[lo]), prefix, plen) != 0)
+			return false;
+		if (t->vals[lo] != TOMB)
+			return true;
+	}
+	return lo < t->n;
+}
+
 /* Finds a key of family fam in table i of layer l (generic, writer side). */
 static bool find_key(const struct dnsbl *bl, const struct tab *t, int fam, const void *key,
 		     uint32_t *v)
@@ -618,17 +660,25 @@ static int find_name(const struct dnsbl *bl, const struct view *v, int i, const 
 bool dnsbl_lookup_name(struct dnsbl *bl, struct dnsbl_reader *rd, const char *name,
 		       struct dnsbl_hit *hit)
 {
-	const struct view *v = read_begin(bl, rd);
+	char rev[DNSBL_NAME_SIZE];
+	const struct view *v;
 	bool listed = false;
 	uint32_t val;
-	const char *p;
 
-	if (find_name(bl, v, TN, name, &val) == 1) {
+	if (!reverse_name(name, rev))
+		return false;
+	v = read_begin(bl, rd);
+	if (find_name(bl, v, TN, rev, &val) == 1) {
 		listed = hit_from(bl, val, 0, hit);
 		goto out;
 	}
-	for (p = strchr(name, '.'); p; p = strchr(p + 1, '.')) {
-		if (find_name(bl, v, TN + 1, p + 1, &val) == 1) {
+	/* wildcards of the enclosing names, nearest first: "a.b.c" reversed is
+	 * "c.b.a", cut at its dots from the right: "c.b" (b.c), then "c" */
+	for (size_t i = strlen(rev); i-- > 0;) {
+		if (rev[i] != '.')
+			continue;
+		rev[i] = '\0';
+		if (find_name(bl, v, TN + 1, rev, &val) == 1) {
 			listed = hit_from(bl, val, 0, hit);
 			goto out;
 		}
@@ -636,6 +686,33 @@ bool dnsbl_lookup_name(struct dnsbl *bl, struct dnsbl_reader *rd, const char *na
 out:
 	read_end(bl, rd);
 	return listed;
+}
+
+bool dnsbl_name_has_below(struct dnsbl *bl, struct dnsbl_reader *rd, const char *name)
+{
+	char rev[DNSBL_NAME_SIZE + 1];
+	const struct view *v;
+	bool below = false;
+	uint32_t val;
+	size_t n;
+
+	if (!reverse_name(name, rev))
+		return false;
+	n = strlen(rev);
+	v = read_begin(bl, rd);
+	/* a wildcard at the name itself lists everything below it */
+	if (find_name(bl, v, TN + 1, rev, &val) == 1) {
+		below = true;
+		goto out;
+	}
+	rev[n] = '.';
+	rev[n + 1] = '\0';
+	for (int i = TN; i <= TN + 1 && !below; i++)
+		below = (v->delta->t[i].n && has_prefix(bl, &v->delta->t[i], rev, n + 1)) ||
+			(v->base->t[i].n && has_prefix(bl, &v->base->t[i], rev, n + 1));
+out:
+	read_end(bl, rd);
+	return below;
 }
 
 /* ---- batches */
@@ -735,10 +812,12 @@ static int batch_put(struct dnsbl_batch *b, const struct dnsbl_entry *e, uint32_
 		struct itn *it;
 		uint32_t id;
 
-		if (!e->name[0] || memchr(e->name, '\0', sizeof(e->name)) == NULL)
+		char rev[DNSBL_NAME_SIZE];
+
+		if (!e->name[0] || !reverse_name(e->name, rev))
 			return ERR_INVALID;
 		pthread_mutex_lock(&b->bl->wlock);
-		id = intern(b->bl, e->name);
+		id = intern(b->bl, rev);
 		pthread_mutex_unlock(&b->bl->wlock);
 		if (id == POOL_FULL)
 			return ERR_TOO_LARGE;
@@ -1082,7 +1161,7 @@ static void entry_from(const struct dnsbl *bl, int i, const uint8_t *k, uint32_t
 		memcpy(&id, k, 4);
 		e->kind = i == TN ? DNSBL_NAME : DNSBL_NAME_WILD;
 		e->plen = 0;
-		snprintf(e->name, sizeof(e->name), "%s", pool_str(bl, id));
+		(void)reverse_name(pool_str(bl, id), e->name);
 	}
 	e->code = (uint8_t)(v & 0xFF);
 	e->reason = pool_str(bl, v >> 8);

@@ -41,16 +41,16 @@ enum dnsbl_kind {
 	DNSBL_NAME_WILD, /* every name strictly below `name` (rbldnsd "*.name") */
 };
 
-enum { DNSBL_REASON_MAX = 255, DNSBL_MAX_READERS = 64 };
+enum { DNSBL_REASON_MAX = 255, DNSBL_MAX_READERS = 64, DNSBL_NAME_SIZE = 254 };
 
 /* One listing, by value. */
 struct dnsbl_entry {
 	enum dnsbl_kind kind;
-	uint8_t addr[16];   /* network order; IPv4 in addr[0..3]; host bits zero */
-	uint8_t plen;	    /* 0..32 (IPv4) or 0..128 (IPv6); unused for names */
-	char name[254];	    /* lowercase, no trailing dot (names only) */
-	uint8_t code;	    /* enum dnsbl_code or any 2..254; 0 = exclusion */
-	const char *reason; /* TXT text, may be NULL; copied (interned) on add */
+	uint8_t addr[16];	    /* network order; IPv4 in addr[0..3]; host bits zero */
+	uint8_t plen;		    /* 0..32 (IPv4) or 0..128 (IPv6); unused for names */
+	char name[DNSBL_NAME_SIZE]; /* lowercase, no trailing dot (names only) */
+	uint8_t code;		    /* enum dnsbl_code or any 2..254; 0 = exclusion */
+	const char *reason;	    /* TXT text, may be NULL; copied (interned) on add */
 };
 
 /* Parses "192.0.2.1", "192.0.2.0/24", "2001:db8::/64", "2001:db8::1",
@@ -92,6 +92,11 @@ bool dnsbl_lookup_ip6(struct dnsbl *bl, struct dnsbl_reader *rd, const uint8_t a
 /* `name` lowercase, dotted, no trailing dot. */
 bool dnsbl_lookup_name(struct dnsbl *bl, struct dnsbl_reader *rd, const char *name,
 		       struct dnsbl_hit *hit);
+
+/* Is a listed name, or a wildcard, below `name` (or a wildcard at it)? Then
+ * `name` is an empty non-terminal of the zone: NODATA, never NXDOMAIN (RFC
+ * 8020; a resolver that minimises the QNAME, RFC 9156, asks it first). */
+bool dnsbl_name_has_below(struct dnsbl *bl, struct dnsbl_reader *rd, const char *name);
 
 /* Changes are collected in a batch (owned by the caller until committed),
  * then applied at once. The latest change of a value within a batch wins. */

@@ -187,6 +187,41 @@ def test_rfc5782_test_entries_through_unbound(binary):
         n.cleanup()
 
 
+def test_listed_domains_through_unbound(binary):
+    """A listed domain through a resolver that minimises the QNAME: it asks
+    example.<zone>, then mail.example.<zone>, before spam.mail.example.<zone>.
+    Those names have listings below them (empty non-terminals): NXDOMAIN there
+    would end a strict resolver's search and hide the listing (RFC 8020)."""
+    if not shutil.which("unbound") or not shutil.which("dig"):
+        print("skip: unbound or dig not installed (Debian unbound, dnsutils)")
+        return
+    n = dns_node(binary)
+    try:
+        for value in ("spam.mail.example", "*.bad.example"):
+            r = n.request("POST", "/api/v1/dnsbl/listings", {"value": value, "reason": "test"})
+            eq(r.status, 201, f"list {value}: {r}")
+        for name in ("example", "mail.example", "bad.example"):
+            st, rr = dig(n, f"{name}.{ZONE}", "A")
+            eq((st, [r[2] for r in rr]), ("NOERROR", ["SOA"]), f"{name}: names exist below")
+        for name in ("ail.example", "www.spam.mail.example", "example.net"):
+            st, rr = dig(n, f"{name}.{ZONE}", "A")
+            eq(st, "NXDOMAIN", f"{name}: nothing there")
+        for strict in (False, True):
+            mode = "strict" if strict else "relaxed"
+            res = Resolver(n, strict)
+            try:
+                for name in ("spam.mail.example", "a.b.bad.example"):
+                    st, rr = dig(res, f"{name}.{ZONE}", "A")
+                    eq((st, [r[2] for r in rr]), ("NOERROR", ["A"]),
+                       f"{name} through unbound ({mode} QNAME minimisation): {res.log()}")
+                st, rr = dig(res, f"www.spam.mail.example.{ZONE}", "A")
+                eq(st, "NXDOMAIN", f"a name below an exact listing ({mode})")
+            finally:
+                res.stop()
+    finally:
+        n.cleanup()
+
+
 def test_soa_ns_ttl_settings_with_dig(binary):
     if not shutil.which("dig"):
         print("skip: dig not installed (Debian dnsutils)")
@@ -394,7 +429,7 @@ def test_tcp_full_table_evicts_the_longest_idle(binary):
 
 if __name__ == "__main__":
     run([test_rfc5782_test_entries_with_dig,
-         test_rfc5782_test_entries_through_unbound,
+         test_rfc5782_test_entries_through_unbound, test_listed_domains_through_unbound,
          test_soa_ns_ttl_settings_with_dig,
          test_query_metrics,
          test_tcp_slow_clients_do_not_starve_others,

@@ -540,7 +540,9 @@ def test_clear_incident_indicators_feed_the_list(binary):
         post([benign])
         post([stixgen.indicator("[ipv4-addr:value = '198.51.100.79']", tlp="clear",
                                 modified=now)], audience="")  # the originator alone
-        post([stixgen.indicator("[ipv4-addr:value = '198.51.100.80']", tlp="clear")])  # 2024
+        old = stixgen.indicator("[ipv4-addr:value = '198.51.100.80']", tlp="clear")
+        old["created"] = old["modified"] = old["valid_from"] = stixgen.ts(-30)  # 40 days ago
+        post([old])
         blocking = stixgen.indicator("[ipv4-addr:value = '198.51.100.77'] OR "
                                      "[domain-name:value = 'bad-host.example.test']",
                                      tlp="clear", modified=now)

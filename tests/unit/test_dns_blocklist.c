@@ -166,6 +166,57 @@ static void names_exact_and_wildcard(void **state)
 	dnsbl_free(bl);
 }
 
+struct names_seen {
+	char text[256];
+	size_t len;
+};
+
+static int collect_name(const struct dnsbl_entry *e, void *ctx)
+{
+	struct names_seen *s = ctx;
+	char v[300];
+	size_t n = dnsbl_entry_format(e, v, sizeof(v));
+
+	if (s->len + n + 2 > sizeof(s->text))
+		return 1;
+	memcpy(s->text + s->len, v, n);
+	s->len += n;
+	s->text[s->len++] = ' ';
+	s->text[s->len] = '\0';
+	return 0;
+}
+
+/* The names above a listed one exist (empty non-terminals): a resolver that
+ * minimises the QNAME asks them first, and NXDOMAIN there would hide the
+ * listing. Names beside or below a listing have nothing below them. */
+static void names_below_listings(void **state)
+{
+	struct dnsbl *bl = dnsbl_new();
+
+	add(bl, "spam.mail.example", DNSBL_CODE_SPAM, NULL);
+	add(bl, "*.bad.example", DNSBL_CODE_PHISHING, NULL);
+	add(bl, "x.mail-a.example", DNSBL_CODE_SPAM, NULL); /* '-' sorts before '.' */
+	assert_true(dnsbl_name_has_below(bl, NULL, "mail.example"));
+	assert_true(dnsbl_name_has_below(bl, NULL, "example"));
+	assert_true(dnsbl_name_has_below(bl, NULL, "bad.example")); /* its wildcard */
+	assert_true(dnsbl_name_has_below(bl, NULL, "mail-a.example"));
+	assert_false(dnsbl_name_has_below(bl, NULL, "a.example"));
+	assert_false(dnsbl_name_has_below(bl, NULL, "spam.mail.example"));
+	assert_false(dnsbl_name_has_below(bl, NULL, "ail.example"));
+	assert_false(dnsbl_name_has_below(bl, NULL, "mail.example.org"));
+	assert_false(dnsbl_name_has_below(bl, NULL, "x.spam.mail.example"));
+	assert_false(dnsbl_name_has_below(bl, NULL, "xample"));
+	/* a removal empties what was above it */
+	del(bl, "spam.mail.example");
+	assert_false(dnsbl_name_has_below(bl, NULL, "mail.example")); /* mail-a is beside it */
+	assert_true(dnsbl_name_has_below(bl, NULL, "example"));
+	/* and the text form survives the reversed keeping */
+	struct names_seen seen = {0};
+	assert_int_equal(dnsbl_foreach(bl, collect_name, &seen), 0);
+	assert_string_equal(seen.text, "x.mail-a.example *.bad.example ");
+	dnsbl_free(bl);
+}
+
 static void rejects_bad_adds(void **state)
 {
 	struct dnsbl *bl = dnsbl_new();
@@ -354,6 +405,7 @@ int main(void)
 	    cmocka_unit_test(most_specific_prefix_wins),
 	    cmocka_unit_test(ipv6_prefix_matches_inside),
 	    cmocka_unit_test(names_exact_and_wildcard),
+	    cmocka_unit_test(names_below_listings),
 	    cmocka_unit_test(rejects_bad_adds),
 	    cmocka_unit_test(large_batches_merge),
 	    cmocka_unit_test(foreach_sees_merged_view),
