@@ -2,6 +2,7 @@
 
 #include "alert/routes.h"
 #include "check/routes.h"
+#include "profile/routes.h"
 #include "directory/routes.h"
 #include "report/routes.h"
 #include "spam/routes.h"
@@ -22,6 +23,7 @@ static const struct route *const routes_tables[] = {
     alert_routes,
     spam_routes,
     check_routes,
+    profile_routes,
     NULL,
 };
 

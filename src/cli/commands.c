@@ -10,6 +10,7 @@
 #include "util/caps.h"
 #include "cli/backup_cmds.h"
 #include "cli/check_cmds.h"
+#include "cli/profile_cmds.h"
 #include "cli/client.h"
 #include "serve.h"
 #include "cli/directory_cmds.h"
@@ -200,6 +201,22 @@ static const struct command commands[] = {
      "  --json              print JSON\n",
      "atalaya check start --contacts all --roles crisis --window 24h --reply-within 2h",
      cli_check_subs, NULL},
+    {"profile", NULL, NULL, 0, "national profiles: show, import, export, measures", NULL,
+     "A member's national profile: strategy and policy documents, legislation, agencies,\n"
+     "its points of contact and the confidence-building measures it implemented, each\n"
+     "field and measure with its own scope (public, private or an audience).",
+     "  --member ID         the profile to import into (yours, or any as admin)\n"
+     "  --format F          json (default) or first (FIRST team information)\n"
+     "  --scope S           public or private: the scope of imported FIRST teams\n",
+     "atalaya profile import profile.json --member 2", cli_profile_subs, NULL},
+    {"progress", NULL, cmd_progress, 0, "the progress report per State and measure",
+     "progress [--format json|csv|html] [--since YYYY-MM-DD]",
+     "Per State: the measures implemented and since when, the answer rate of communication\n"
+     "checks and the median time to acknowledge alerts; only what you may see. HTML is one\n"
+     "self-contained page.",
+     "  --format F          json (default), csv or html\n"
+     "  --since DATE        checks and alerts from this day on\n",
+     "atalaya progress --format html --since 2026-01-01 > progress.html", NULL, NULL},
     {"ingest-mail", NULL, cmd_ingest_mail, EX_TEMPFAIL,
      "submit an abuse report from stdin (a Postfix/Exim pipe transport)",
      "ingest-mail [--timeout SECONDS] < MAIL",
