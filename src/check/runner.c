@@ -279,11 +279,12 @@ static char *message_mail(struct check *k, int64_t check, bool exercise, int64_t
 	return buf_detach(&b, &n);
 }
 
-static void start_due(struct check *k, int64_t now)
+/* Starts up to CHECK_BATCH due deliveries; returns how many it took. */
+static int start_due(struct check *k, int64_t now)
 {
 	struct store_conn *c = store_reader(k->node->st);
 	if (!c)
-		return;
+		return 0;
 	sqlite3_stmt *s = store_stmt(
 	    c, "SELECT d.id, d.challenge, d.channel, d.address, t.member, t.check_id, c.exercise, "
 	       "c.reply_within_ms, t.state FROM check_deliveries d JOIN check_challenges ch ON "
@@ -357,6 +358,7 @@ static void start_due(struct check *k, int64_t now)
 		free(r->channel);
 		free(r->address);
 	}
+	return n;
 }
 
 /* Inside a write transaction: delivery `delivery` reached its contact. The
@@ -392,21 +394,18 @@ static int reached(struct store_conn *w, int64_t delivery, int64_t now)
 	return step_done(w, s, "target_reached");
 }
 
-static void finish(struct check *k, CURL *easy, CURLcode res)
+/* Records the outcome of one finished transfer inside the write
+ * transaction `w` (NULL when it could not begin: the row stays pending and
+ * is sent again, which the receiver may see twice). */
+static int record(struct check *k, struct store_conn *w, struct inflight *f, CURLcode res,
+		  int64_t now)
 {
-	struct inflight **pp = &k->inflight, *f;
-	for (; (f = *pp) && delivery_msg_handle(f->msg) != easy; pp = &f->next)
-		;
-	if (!f)
-		return;
-	*pp = f->next;
-	curl_multi_remove_handle(k->multi, easy);
 	char detail[400];
 	bool final = false;
 	bool ok = delivery_msg_outcome(f->msg, res, detail, sizeof(detail), &final);
-	struct store_conn *w;
-	int64_t now = time_now_ms(), attempts = 0;
-	if (!store_write_begin(k->node->st, &w)) {
+	int64_t attempts = 0;
+	int rc = ERR_OK;
+	if (w) {
 		sqlite3_stmt *s =
 		    store_stmt(w, "UPDATE check_deliveries SET attempts = attempts + 1, next_at = "
 				  "?1 + (1000 << min(attempts, 16)), state = CASE WHEN ?2 THEN "
@@ -424,16 +423,60 @@ static void finish(struct check *k, CURL *easy, CURLcode res)
 			src = sqlite3_step(s);
 		}
 		sqlite3_reset(s);
-		int rc = src == SQLITE_DONE ? ERR_OK : store_error(w, src, "check_delivery");
+		rc = src == SQLITE_DONE ? ERR_OK : store_error(w, src, "check_delivery");
 		if (ok && !rc)
 			rc = reached(w, f->id, now);
-		store_write_end(k->node->st, rc);
 	}
 	log_info("event=check_delivery delivery=%" PRId64 " attempt=%" PRId64
 		 " outcome=%s detail=\"%s\"",
 		 f->id, attempts, ok ? "delivered" : "retry_or_failed", detail);
-	delivery_msg_free(f->msg);
-	free(f);
+	return rc;
+}
+
+/* Every transfer that finished, recorded in one transaction: a commit per
+ * delivery would make the disk's flush the pace of a check. */
+static void finish_all(struct check *k)
+{
+	struct inflight *done = NULL;
+	CURLcode results[CHECK_BATCH * 4];
+	size_t n = 0;
+	CURLMsg *m;
+	int q;
+	while (n < sizeof(results) / sizeof(results[0]) &&
+	       (m = curl_multi_info_read(k->multi, &q))) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		struct inflight **pp = &k->inflight, *f;
+		for (; (f = *pp) && delivery_msg_handle(f->msg) != m->easy_handle; pp = &f->next)
+			;
+		if (!f)
+			continue;
+		*pp = f->next;
+		curl_multi_remove_handle(k->multi, m->easy_handle);
+		results[n++] = m->data.result;
+		f->next = done;
+		done = f;
+	}
+	if (!done)
+		return;
+	struct store_conn *w = NULL;
+	int64_t now = time_now_ms();
+	int rc = store_write_begin(k->node->st, &w);
+	if (rc)
+		w = NULL;
+	for (struct inflight *f = done; f; f = f->next) {
+		int r = record(k, w, f, results[--n], now);
+		if (!rc)
+			rc = r;
+	}
+	if (w)
+		store_write_end(k->node->st, rc);
+	while (done) {
+		struct inflight *f = done;
+		done = f->next;
+		delivery_msg_free(f->msg);
+		free(f);
+	}
 }
 
 /* Milliseconds until the next thing falls due (at most 1 s). */
@@ -467,14 +510,11 @@ static void *runner_main(void *arg)
 		int64_t now = time_now_ms();
 		issue_due(k, now);
 		escalate_due(k, now);
-		start_due(k, now);
-		int running = 0, q;
+		int started = start_due(k, now);
+		int running = 0;
 		curl_multi_perform(k->multi, &running);
-		CURLMsg *m;
-		while ((m = curl_multi_info_read(k->multi, &q)))
-			if (m->msg == CURLMSG_DONE)
-				finish(k, m->easy_handle, m->data.result);
-		int wait = next_wait(k, time_now_ms());
+		finish_all(k);
+		int wait = started == CHECK_BATCH ? 0 : next_wait(k, time_now_ms());
 		curl_multi_poll(k->multi, NULL, 0, wait ? wait : 1, NULL);
 	}
 	while (k->inflight) {

@@ -13,6 +13,7 @@ import threading
 import time
 
 from harness import Node, check, eq, run
+from test_warning import SmtpSink
 
 BIN = sys.argv[1]
 STATES = 193
@@ -42,8 +43,11 @@ class Responder:
                 _, _, state, which = self.path.split("/")
                 rec.received(int(state), which, json.loads(body), dict(self.headers))
 
-        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.srv.daemon_threads = True
+        class Server(http.server.ThreadingHTTPServer):
+            request_queue_size = 1024  # the node sends up to 64 at once
+            daemon_threads = True
+
+        self.srv = Server(("127.0.0.1", 0), H)
         self.port = self.srv.server_address[1]
         threading.Thread(target=self.srv.serve_forever, daemon=True).start()
 
@@ -245,5 +249,56 @@ def test_simulated_check_of_193_states(binary):
         node.cleanup()
 
 
+def test_email_challenge_and_bounce(binary):
+    """E-mail carries the challenge (marked as an exercise); a webhook the policy
+    refuses at connect time is a bounced address; the code from the mail,
+    sent with the member's token through the CLI, answers."""
+    sink = SmtpSink()
+    node = Node(binary, loopback_webhooks=False,
+                extra_args=["--smtp-url", f"smtp://127.0.0.1:{sink.port}"]).start()
+    try:
+        mid, tok = node.add_member("CERT-M", country="PY")
+        r = node.request("POST", "/api/v1/contacts", {
+            "role": "crisis", "name": "Duty", "email": "duty@m.example.org",
+            "availability": "24/7", "webhook_url": "http://localhost:9/hook"}, token=tok)
+        eq(r.status, 201, f"contact: {r}")
+        out = node.cli("check", "start", "--contacts", f"member:{mid}", "--roles", "crisis",
+                       "--window", "0s", "--reply-within", "30s", "--exercise")
+        eq(out.returncode, 0, out.stderr)
+        check("(exercise)" in out.stdout, f"start says exercise: {out.stdout}")
+        deadline = time.time() + 10
+        while not sink.mails and time.time() < deadline:
+            time.sleep(0.05)
+        eq(len(sink.mails), 1, "one challenge by mail")
+        rcpt, mail = sink.mails[0]
+        eq(rcpt, ["<duty@m.example.org>"], "to the contact's address")
+        check("Subject: [atalaya] [EXERCISE] communication check 1" in mail, mail[:300])
+        check("X-Atalaya-Exercise: yes" in mail, "exercise header")
+        code = next(l.split(": ")[1].strip() for l in mail.splitlines()
+                    if l.startswith("Your code: "))
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            st = node.request("GET", "/api/v1/checks/1/report").json()["overall"]
+            if st["bounced"]:
+                break
+            time.sleep(0.05)
+        eq((st["reached"], st["bounced"], st["answered"]), (1, 1, 0),
+           "reached by mail, the refused webhook bounced")
+        out = node.cli("check", "answer", code, token=tok)
+        eq(out.returncode, 0, out.stderr)
+        check("answered after" in out.stdout, out.stdout)
+        st = node.cli("check", "status", "1")
+        eq(st.returncode, 0, st.stderr)
+        check("CERT-M" in st.stdout and "100%" in st.stdout, st.stdout)
+        eq(node.request("GET", "/api/v1/checks/1/report").json()["overall"]["answered"], 1,
+           "answered")
+    except Exception:
+        print(node.read_log()[-3000:])
+        raise
+    finally:
+        node.cleanup()
+        sink.close()
+
+
 if __name__ == "__main__":
-    run([test_simulated_check_of_193_states], BIN)
+    run([test_simulated_check_of_193_states, test_email_challenge_and_bounce], BIN)
