@@ -269,6 +269,7 @@ const char *const store_migrations[] = {
     "  state TEXT NOT NULL DEFAULT 'scheduled' CHECK (state IN "
     "    ('scheduled','open','answered','unanswered')));"
     "CREATE INDEX check_targets_check ON check_targets(check_id, member);"
+    "CREATE INDEX check_targets_member ON check_targets(member, check_id);"
     "CREATE INDEX check_targets_due ON check_targets(send_at) WHERE state = 'scheduled';"
     "CREATE INDEX check_targets_open ON check_targets(escalate_at) WHERE state = 'open';"
     "CREATE TABLE check_challenges ("
