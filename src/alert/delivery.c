@@ -613,7 +613,7 @@ void delivery_stop(struct delivery *d)
  * the caller runs. */
 
 struct delivery_msg {
-	struct xfer x;
+	struct xfer x; /* first: xfer_free(&m->x) frees m */
 };
 
 static struct delivery_msg *msg_new(const char *channel)

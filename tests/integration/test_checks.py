@@ -5,6 +5,8 @@ responder: seeded delays, 10% never answer (their challenge link is opened
 with a GET, which must not count), 5% answer only through the alternate after
 escalation. The daemon is restarted in the middle of the check. The report's
 per-State and overall figures must match what the script did within 1 s."""
+import hashlib
+import hmac
 import json
 import http.server
 import random
@@ -24,8 +26,9 @@ REPLY_S = 3
 class Responder:
     """Receives challenges; answers as scripted, with the State's token."""
 
-    def __init__(self, node, plan, tokens):
+    def __init__(self, node, plan, tokens, flaky=()):
         self.node, self.plan, self.tokens = node, plan, tokens
+        self.flaky = set(flaky)  # states whose primary answers 500 to the first attempt
         self.got = {}       # (state, which) -> (time, body, headers)
         self.answered = {}  # state -> time the answer was accepted
         self.lock = threading.Lock()
@@ -37,11 +40,16 @@ class Responder:
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                self.send_response(200)
+                _, _, state, which = self.path.split("/")
+                with rec.lock:
+                    fail = which == "primary" and int(state) in rec.flaky
+                    rec.flaky.discard(int(state))
+                self.send_response(500 if fail else 200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
-                _, _, state, which = self.path.split("/")
-                rec.received(int(state), which, json.loads(body), dict(self.headers))
+                if fail:
+                    return  # not received: the node retries
+                rec.received(int(state), which, body, dict(self.headers))
 
         class Server(http.server.ThreadingHTTPServer):
             request_queue_size = 1024  # the node sends up to 64 at once
@@ -51,11 +59,12 @@ class Responder:
         self.port = self.srv.server_address[1]
         threading.Thread(target=self.srv.serve_forever, daemon=True).start()
 
-    def received(self, state, which, msg, headers):
+    def received(self, state, which, raw, headers):
+        msg = json.loads(raw)
         with self.lock:
             if (state, which) in self.got:
                 return  # a retry after the restart: same code, answered once
-            self.got[(state, which)] = (time.time(), msg, headers)
+            self.got[(state, which)] = (time.time(), msg, headers, raw)
         kind, delay = self.plan[state]
         if kind == "never":
             # a link prefetcher: must not count
@@ -125,7 +134,11 @@ def test_simulated_check_of_193_states(binary):
         plan[i] = (kind, round(rng.uniform(0.1, 2.0), 3))
     try:
         members, tokens = setup_states(node)
-        resp = Responder(node, plan, tokens)
+        flaky = [i for i in idx[29:] if plan[i][0] == "primary"][:5]
+        resp = Responder(node, plan, tokens, flaky)
+        # state 0 verifies the signature of its challenges, as of its alerts
+        secret = node.request("POST", "/api/v1/alerts/webhook-secret",
+                              token=tokens[0]).json()["webhook_secret"]
         add_contacts(node, members, tokens, resp)
         by_member = {members[i]: i for i in range(STATES)}
 
@@ -161,10 +174,20 @@ def test_simulated_check_of_193_states(binary):
         eq(len(resp.answered), STATES - len(never), "every scripted answer was accepted")
 
         # every challenge was marked an exercise, on the body and the header
-        for (state, which), (t, msg, headers) in resp.got.items():
+        for (state, which), (t, msg, headers, _) in resp.got.items():
             check(msg["exercise"] is True, f"exercise mark in the body of {state}/{which}")
             check(headers.get("X-Atalaya-Check", "").endswith("exercise"),
                   f"exercise mark in the header of {state}/{which}")
+
+        # challenges are signed like alerts, with the member's webhook secret
+        for which in ("primary", "alternate"):
+            if (0, which) in resp.got:
+                body, headers = resp.got[(0, which)][3], resp.got[(0, which)][2]
+                want = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+                check(hmac.compare_digest(headers.get("X-Atalaya-Signature", ""), want),
+                      "signature of state 0's challenge")
+        # a failed delivery is retried, and the contact's time starts when it arrives
+        check(not resp.flaky, "every flaky receiver failed once")
 
         # escalation on time: the alternate got its challenge reply_within after the primary
         for i in range(STATES):
