@@ -121,10 +121,27 @@ static int issue_challenge(struct check *k, struct store_conn *w, int64_t target
 }
 
 /* Targets whose time came: their first challenge. */
+/* Is a row of `sql` (with ? = now) due? Read without the writer lock, so an
+ * idle runner never takes the lock intake commits under. */
+static bool any_due(struct check *k, const char *sql, int64_t now)
+{
+	struct store_conn *c = store_reader(k->node->st);
+	if (!c)
+		return false;
+	sqlite3_stmt *s = store_stmt(c, sql);
+	sqlite3_bind_int64(s, 1, now);
+	bool due = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return due;
+}
+
 static void issue_due(struct check *k, int64_t now)
 {
 	struct store_conn *w;
-	if (store_write_begin(k->node->st, &w))
+	if (!any_due(
+		k, "SELECT 1 FROM check_targets WHERE state = 'scheduled' AND send_at <= ? LIMIT 1",
+		now) ||
+	    store_write_begin(k->node->st, &w))
 		return;
 	int64_t ids[CHECK_ISSUE_BATCH], contacts[CHECK_ISSUE_BATCH], reply[CHECK_ISSUE_BATCH];
 	int n = 0, rc = ERR_OK;
@@ -162,7 +179,10 @@ static void issue_due(struct check *k, int64_t now)
 static void escalate_due(struct check *k, int64_t now)
 {
 	struct store_conn *w;
-	if (store_write_begin(k->node->st, &w))
+	if (!any_due(
+		k, "SELECT 1 FROM check_targets WHERE state = 'open' AND escalate_at <= ? LIMIT 1",
+		now) ||
+	    store_write_begin(k->node->st, &w))
 		return;
 	int64_t ids[CHECK_ISSUE_BATCH], members[CHECK_ISSUE_BATCH], levels[CHECK_ISSUE_BATCH],
 	    reply[CHECK_ISSUE_BATCH];
