@@ -10,6 +10,7 @@
 #include "store/store.h"
 
 struct alert;
+struct check;
 struct indexer;
 struct metrics;
 struct reports;
@@ -24,6 +25,7 @@ struct node {
 	struct reports *reports; /* incident exchange (src/report) */
 	struct spam *spam;	 /* anti-spam and DNSBL (src/spam) */
 	struct alert *alert;	 /* early-warning alerts (src/alert) */
+	struct check *check;	 /* communication checks (src/check) */
 	/* The observable index, constituencies and the post-commit pipeline
 	 * (src/index/indexer.h): report/ingest.c hands it each report right
 	 * after its transaction commits. NULL when no indexer runs. */

@@ -1,6 +1,8 @@
 #include "routes.h"
 
 #include "alert/routes.h"
+#include "check/routes.h"
+#include "profile/routes.h"
 #include "directory/routes.h"
 #include "report/routes.h"
 #include "spam/routes.h"
@@ -20,6 +22,8 @@ static const struct route *const routes_tables[] = {
     report_routes,
     alert_routes,
     spam_routes,
+    check_routes,
+    profile_routes,
     NULL,
 };
 

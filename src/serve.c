@@ -9,6 +9,7 @@
 #include "http/metrics.h"
 #include "http/server.h"
 #include "node.h"
+#include "check/check.h"
 #include "routes.h"
 #include "spam/service.h"
 #include "alert/service.h" /* early warning */
@@ -724,6 +725,8 @@ int cmd_serve(int argc, char **argv)
 	if (!rc)
 		rc = indexer_new(&node, pipeline_subscribers, &node.indexer, &err);
 	/* end early warning */
+	if (!rc) /* communication checks (issue 16): the runner resumes its schedule */
+		rc = check_new(&node, &node.check, &err);
 	if (rc) {
 		log_err("event=start error=\"%s\"", err.message[0] ? err.message : err_str(rc));
 		rc = 1;
@@ -762,6 +765,8 @@ int cmd_serve(int argc, char **argv)
 		log_warn("event=shutdown_timeout requests_cut=%u seconds=%" PRId64, cut,
 			 cfg.shutdown_timeout_seconds);
 	server_stop(srv);
+	check_free(node.check); /* communication checks: pending deliveries stay in the store */
+	node.check = NULL;
 	indexer_free(node.indexer); /* the pipeline stops before its subscribers */
 	spam_free(node.spam);	    /* anti-spam: DNS threads and expiry stop here */
 	node.spam = NULL;
@@ -774,6 +779,7 @@ done:
 		close(fd);
 	server_tls_free(tls);
 	dnsbl_listen_close(&dns_l); /* anti-spam: sockets not handed to the server */
+	check_free(node.check);
 	indexer_free(node.indexer);
 	spam_free(node.spam);
 	alert_free(node.alert); /* early warning */

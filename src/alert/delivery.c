@@ -607,3 +607,119 @@ void delivery_stop(struct delivery *d)
 	webhook_policy_free(d->policy);
 	free(d);
 }
+
+/* ------------------------------------------------------------------ */
+/* Messages outside alerts (delivery.h): the same transfer rules on a handle
+ * the caller runs. */
+
+struct delivery_msg {
+	struct xfer x; /* first: xfer_free(&m->x) frees m */
+};
+
+static struct delivery_msg *msg_new(const char *channel)
+{
+	struct delivery_msg *m = xcalloc(1, sizeof(*m));
+	snprintf(m->x.channel, sizeof(m->x.channel), "%s", channel);
+	m->x.easy = curl_easy_init();
+	curl_easy_setopt(m->x.easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(m->x.easy, CURLOPT_ERRORBUFFER, m->x.errbuf);
+	curl_easy_setopt(m->x.easy, CURLOPT_PRIVATE, m);
+	curl_easy_setopt(m->x.easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(m->x.easy, CURLOPT_CONNECTTIMEOUT_MS, (long)DELIVERY_CONNECT_MS);
+	curl_easy_setopt(m->x.easy, CURLOPT_WRITEFUNCTION, discard);
+	return m;
+}
+
+struct delivery_msg *delivery_msg_webhook(struct store_conn *c, const struct webhook_policy *p,
+					  int64_t member, const char *url, const char *json,
+					  const char *header)
+{
+	struct delivery_msg *m = msg_new("webhook");
+	struct xfer *x = &m->x;
+	CURL *e = x->easy;
+	char *secret = member_secret(c, member);
+	x->body = xstrdup(json);
+	x->len = strlen(json);
+	x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/json");
+	x->hdrs = curl_slist_append(x->hdrs, "User-Agent: atalaya-alerts/0.1");
+	if (header)
+		x->hdrs = curl_slist_append(x->hdrs, header);
+	if (secret) {
+		char sig[80], hdr[120];
+		alert_sign(secret, x->body, x->len, sig);
+		snprintf(hdr, sizeof(hdr), "X-Atalaya-Signature: %s", sig);
+		x->hdrs = curl_slist_append(x->hdrs, hdr);
+		free(secret);
+	}
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	x->policy = p;
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)x->len);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)DELIVERY_TIMEOUT_MS);
+	return m;
+}
+
+struct delivery_msg *delivery_msg_email(const struct config *cfg, const char *to, const char *text)
+{
+	struct delivery_msg *m = msg_new("email");
+	struct xfer *x = &m->x;
+	CURL *e = x->easy;
+	struct buf b;
+	char from[300];
+	snprintf(from, sizeof(from), "<%s>", cfg->smtp_from);
+	buf_init(&b, 1 << 20);
+	buf_addf(&b, "From: %s\r\nTo: <%s>\r\n%s", from, to, text);
+	x->body = buf_detach(&b, &x->len);
+	x->rcpt = curl_slist_append(NULL, to);
+	curl_easy_setopt(e, CURLOPT_URL, cfg->smtp_url);
+	curl_easy_setopt(e, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(e, CURLOPT_MAIL_RCPT, x->rcpt);
+	curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(e, CURLOPT_READFUNCTION, read_body);
+	curl_easy_setopt(e, CURLOPT_READDATA, x);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)DELIVERY_SMTP_TIMEOUT_MS);
+	return m;
+}
+
+void *delivery_msg_handle(struct delivery_msg *m)
+{
+	return m->x.easy;
+}
+
+bool delivery_msg_outcome(struct delivery_msg *m, int res, char *detail, size_t n, bool *final)
+{
+	struct xfer *x = &m->x;
+	*final = false;
+	if (res != CURLE_OK && x->refused) {
+		*final = true; /* the member reads no more than this (see finish) */
+		snprintf(detail, n, "refused by webhook policy");
+		log_warn("event=webhook_refused address=%s reason=\"%s\"", x->refused_addr,
+			 x->refused);
+		return false;
+	}
+	if (res != CURLE_OK) {
+		snprintf(detail, n, "%s",
+			 x->errbuf[0] ? x->errbuf : curl_easy_strerror((CURLcode)res));
+		return false;
+	}
+	if (!strcmp(x->channel, "email")) {
+		snprintf(detail, n, "accepted by the SMTP relay");
+		return true;
+	}
+	long code = 0;
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	snprintf(detail, n, "HTTP %ld%s", code,
+		 code >= 300 && code < 400 ? " (redirects are not followed)" : "");
+	return code >= 200 && code < 300;
+}
+
+void delivery_msg_free(struct delivery_msg *m)
+{
+	if (m)
+		xfer_free(&m->x);
+}

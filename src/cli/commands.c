@@ -9,6 +9,8 @@
 #include "cli/args.h"
 #include "util/caps.h"
 #include "cli/backup_cmds.h"
+#include "cli/check_cmds.h"
+#include "cli/profile_cmds.h"
 #include "cli/client.h"
 #include "serve.h"
 #include "cli/directory_cmds.h"
@@ -184,6 +186,37 @@ static const struct command commands[] = {
      "Alerts raised for your member by reports touching its constituency.",
      "  --open              only alerts not acknowledged\n  --json              print JSON\n",
      "atalaya alerts list --open && atalaya alerts ack 1", cli_alerts_subs, NULL},
+    {"check", NULL, NULL, 0, "communication checks: do the points of contact answer?", NULL,
+     "Challenges points of contact at random times within a window, each with a one-time\n"
+     "code sent through its own channels (webhook, e-mail); a challenge counts as answered\n"
+     "only when the contact's member sends the code back with its API token. Without an\n"
+     "answer in time, the member's next contact is challenged.",
+     "  --contacts SPEC     all, group:ID or member:ID\n"
+     "  --roles R[,R]       policy, technical, law-enforcement, crisis\n"
+     "  --window D          spread of the challenges: 24h, 30m, 5s (0s: all at once)\n"
+     "  --reply-within D    time to answer before escalation\n"
+     "  --exercise          mark every message as an exercise\n"
+     "  --audience LIST     who else sees every State's results (all, group:ID, member:ID)\n"
+     "  --format F          csv or json (report)\n  --member ID         one State (list)\n"
+     "  --json              print JSON\n",
+     "atalaya check start --contacts all --roles crisis --window 24h --reply-within 2h",
+     cli_check_subs, NULL},
+    {"profile", NULL, NULL, 0, "national profiles: show, import, export, measures", NULL,
+     "A member's national profile: strategy and policy documents, legislation, agencies,\n"
+     "its points of contact and the confidence-building measures it implemented, each\n"
+     "field and measure with its own scope (public, private or an audience).",
+     "  --member ID         the profile to import into (yours, or any as admin)\n"
+     "  --format F          json (default) or first (FIRST team information)\n"
+     "  --scope S           public or private: the scope of imported FIRST teams\n",
+     "atalaya profile import profile.json --member 2", cli_profile_subs, NULL},
+    {"progress", NULL, cmd_progress, 0, "the progress report per State and measure",
+     "progress [--format json|csv|html] [--since YYYY-MM-DD]",
+     "Per State: the measures implemented and since when, the answer rate of communication\n"
+     "checks and the median time to acknowledge alerts; only what you may see. HTML is one\n"
+     "self-contained page.",
+     "  --format F          json (default), csv or html\n"
+     "  --since DATE        checks and alerts from this day on\n",
+     "atalaya progress --format html --since 2026-01-01 > progress.html", NULL, NULL},
     {"ingest-mail", NULL, cmd_ingest_mail, EX_TEMPFAIL,
      "submit an abuse report from stdin (a Postfix/Exim pipe transport)",
      "ingest-mail [--timeout SECONDS] < MAIL",

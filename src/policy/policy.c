@@ -17,6 +17,10 @@ static const char *const path_names[POLICY_PATH_COUNT] = {
     [POLICY_RELATED] = "related",
     [POLICY_ALERT] = "alert",
     [POLICY_DNS] = "dns",
+    [POLICY_CHECK_RESULT] = "checks.results",
+    [POLICY_PROFILE_GET] = "profiles.get",
+    [POLICY_PROFILE_EXPORT] = "profiles.export",
+    [POLICY_PROGRESS] = "progress",
 };
 
 const char *policy_path_name(enum policy_path p)

@@ -26,6 +26,10 @@ enum policy_path {
 	POLICY_RELATED,
 	POLICY_ALERT,
 	POLICY_DNS,
+	POLICY_CHECK_RESULT,   /* a State's row of a communication check */
+	POLICY_PROFILE_GET,    /* a field or measure of a national profile */
+	POLICY_PROFILE_EXPORT, /* the same, exported (JSON or FIRST) */
+	POLICY_PROGRESS,       /* the progress report */
 	POLICY_PATH_COUNT
 };
 
