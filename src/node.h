@@ -14,6 +14,7 @@ struct indexer;
 struct metrics;
 struct reports;
 struct request;
+struct requests;
 struct spam;
 
 struct node {
@@ -21,9 +22,10 @@ struct node {
 	struct store *st;
 	struct directory *dir;
 	struct metrics *metrics;
-	struct reports *reports; /* incident exchange (src/report) */
-	struct spam *spam;	 /* anti-spam and DNSBL (src/spam) */
-	struct alert *alert;	 /* early-warning alerts (src/alert) */
+	struct reports *reports;   /* incident exchange (src/report) */
+	struct spam *spam;	   /* anti-spam and DNSBL (src/spam) */
+	struct alert *alert;	   /* early-warning alerts (src/alert) */
+	struct requests *requests; /* requests for assistance (src/request) */
 	/* The observable index, constituencies and the post-commit pipeline
 	 * (src/index/indexer.h): report/ingest.c hands it each report right
 	 * after its transaction commits. NULL when no indexer runs. */

@@ -3,6 +3,7 @@
 #include "alert/routes.h"
 #include "directory/routes.h"
 #include "report/routes.h"
+#include "request/routes.h"
 #include "spam/routes.h"
 #include "util/xalloc.h"
 
@@ -20,6 +21,7 @@ static const struct route *const routes_tables[] = {
     report_routes,
     alert_routes,
     spam_routes,
+    request_routes,
     NULL,
 };
 

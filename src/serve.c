@@ -11,7 +11,8 @@
 #include "node.h"
 #include "routes.h"
 #include "spam/service.h"
-#include "alert/service.h" /* early warning */
+#include "alert/service.h"    /* early warning */
+#include "request/requests.h" /* requests for assistance */
 #include "pipeline.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -724,6 +725,9 @@ int cmd_serve(int argc, char **argv)
 	if (!rc)
 		rc = indexer_new(&node, pipeline_subscribers, &node.indexer, &err);
 	/* end early warning */
+	/* requests for assistance (issue 15): the deadline scan, after alerts */
+	if (!rc)
+		rc = requests_new(&node, &node.requests, &err);
 	if (rc) {
 		log_err("event=start error=\"%s\"", err.message[0] ? err.message : err_str(rc));
 		rc = 1;
@@ -765,7 +769,8 @@ int cmd_serve(int argc, char **argv)
 	indexer_free(node.indexer); /* the pipeline stops before its subscribers */
 	spam_free(node.spam);	    /* anti-spam: DNS threads and expiry stop here */
 	node.spam = NULL;
-	alert_free(node.alert); /* early warning: after the server (streams) */
+	requests_free(node.requests); /* before the alert channels it queues to */
+	alert_free(node.alert);	      /* early warning: after the server (streams) */
 	node.alert = NULL;
 	rc = 0;
 	log_info("event=stopped");
@@ -776,6 +781,7 @@ done:
 	dnsbl_listen_close(&dns_l); /* anti-spam: sockets not handed to the server */
 	indexer_free(node.indexer);
 	spam_free(node.spam);
+	requests_free(node.requests);
 	alert_free(node.alert); /* early warning */
 	metrics_free(node.metrics);
 	directory_free(node.dir);

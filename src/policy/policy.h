@@ -26,6 +26,12 @@ enum policy_path {
 	POLICY_RELATED,
 	POLICY_ALERT,
 	POLICY_DNS,
+	POLICY_REQUEST_LIST,   /* requests (issue 15): listed */
+	POLICY_REQUEST_GET,    /* shown, with its answers (and offers, see requests.md) */
+	POLICY_REQUEST_ACT,    /* acknowledged, answered, offered on */
+	POLICY_REQUEST_NOTICE, /* told through the alert channels and the stream */
+	POLICY_REQUEST_STATS,  /* counted in statistics */
+	POLICY_REQUEST_VIEWS,  /* who saw it: the originator alone */
 	POLICY_PATH_COUNT
 };
 
