@@ -60,7 +60,8 @@ int64_t requests_due_at(struct requests *q, int64_t created, int64_t deadline, i
 			bool overdue_told);
 
 /* Deadline scan figures for operators (GET /api/v1/requests/stats, admin):
- * passes made and the median duration of the last ones, in microseconds. */
+ * passes made, the median duration of the last ones, and the duration and
+ * number of requests of the last pass that had requests due (microseconds). */
 json_t *requests_scan_json(struct requests *q);
 
 #endif

@@ -37,6 +37,7 @@ struct requests {
 	bool stopping, kicked;
 	int64_t passes;
 	int64_t times_us[SCAN_TIMES];
+	int64_t busy_us, busy_requests; /* the last pass that had requests due */
 };
 
 int requests_history(struct store_conn *c, int64_t seq, int64_t now, int64_t member,
@@ -245,14 +246,15 @@ static int overdue(struct requests *q, struct store_conn *c, struct due *r, int6
 	return rc;
 }
 
-/* One pass: every request due by `now`. Returns the next due time (0: none
- * known within the batch). */
-static int64_t scan_pass(struct requests *q, int64_t now)
+/* One pass: every request due by `now` (*handled of them). Returns the next
+ * due time (0: none known within the batch). */
+static int64_t scan_pass(struct requests *q, int64_t now, int *handled)
 {
 	struct store_conn *c = store_reader(q->node->st);
 	struct due rows[SCAN_BATCH];
 	int n = 0;
 	int64_t next = 0;
+	*handled = 0;
 	if (!c)
 		return 0;
 	sqlite3_stmt *s = store_stmt(c, "SELECT seq, originator, created, deadline, reminders, "
@@ -271,6 +273,7 @@ static int64_t scan_pass(struct requests *q, int64_t now)
 		r->audience = xstrdup((const char *)sqlite3_column_text(s, 6));
 	}
 	sqlite3_reset(s);
+	*handled = n;
 	for (int i = 0; i < n; i++) {
 		struct requests_outbox out = {NULL};
 		struct store_conn *w;
@@ -310,10 +313,15 @@ static void *scan_main(void *arg)
 		q->kicked = false;
 		pthread_mutex_unlock(&q->lock);
 		int64_t t0 = time_mono_ns(), now = time_now_ms();
-		int64_t next = scan_pass(q, now);
+		int handled;
+		int64_t next = scan_pass(q, now, &handled);
 		int64_t us = (time_mono_ns() - t0) / 1000;
 		pthread_mutex_lock(&q->lock);
 		q->times_us[q->passes++ % SCAN_TIMES] = us;
+		if (handled) {
+			q->busy_us = us;
+			q->busy_requests = handled;
+		}
 		int64_t wait = SCAN_WAIT_MAX_MS;
 		now = time_now_ms();
 		if (next && next - now < wait)
@@ -349,10 +357,12 @@ json_t *requests_scan_json(struct requests *q)
 	int64_t passes = q->passes;
 	size_t n = passes < SCAN_TIMES ? (size_t)passes : SCAN_TIMES;
 	memcpy(t, q->times_us, sizeof(t));
+	int64_t busy_us = q->busy_us, busy_requests = q->busy_requests;
 	pthread_mutex_unlock(&q->lock);
 	qsort(t, n, sizeof(t[0]), cmp_i64);
-	return json_pack("{sI sI}", "passes", (json_int_t)passes, "median_pass_us",
-			 (json_int_t)(n ? t[n / 2] : 0));
+	return json_pack("{sI sI sI sI}", "passes", (json_int_t)passes, "median_pass_us",
+			 (json_int_t)(n ? t[n / 2] : 0), "last_busy_pass_us", (json_int_t)busy_us,
+			 "last_busy_pass_requests", (json_int_t)busy_requests);
 }
 
 int requests_new(struct node *node, struct requests **out, struct err_detail *err)
