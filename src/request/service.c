@@ -193,17 +193,24 @@ static int remind(struct requests *q, struct store_conn *c, struct due *r, int64
 		  struct requests_outbox *out)
 {
 	struct policy_subject o = {r->originator, r->audience, r->tlp};
-	int64_t members[1024], levels[1024];
-	int n = 0, rc = ERR_OK, escalated = 0, reminded = 0;
+	size_t n = 0, cap = 64;
+	int64_t *members = xmalloc(cap * sizeof(*members)),
+		*levels = xmalloc(cap * sizeof(*levels));
+	int rc = ERR_OK, escalated = 0, reminded = 0;
 	sqlite3_stmt *s = store_stmt(c, "SELECT member, level FROM request_members WHERE "
 					"request = ? AND told_at IS NOT NULL AND acked_at IS NULL");
 	sqlite3_bind_int64(s, 1, r->seq);
-	while (n < 1024 && sqlite3_step(s) == SQLITE_ROW) {
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (n == cap) {
+			cap *= 2;
+			members = xrealloc(members, cap * sizeof(*members));
+			levels = xrealloc(levels, cap * sizeof(*levels));
+		}
 		members[n] = sqlite3_column_int64(s, 0);
 		levels[n++] = sqlite3_column_int64(s, 1);
 	}
 	sqlite3_reset(s);
-	for (int i = 0; i < n && !rc; i++) {
+	for (size_t i = 0; i < n && !rc; i++) {
 		struct principal who = {.member_id = members[i]};
 		bool had = false;
 		if (!policy_may_see(q->node->dir, &who, &o, POLICY_REQUEST_NOTICE))
@@ -223,6 +230,8 @@ static int remind(struct requests *q, struct store_conn *c, struct due *r, int64
 					   out, NULL);
 		}
 	}
+	free(members);
+	free(levels);
 	char detail[200];
 	snprintf(detail, sizeof(detail),
 		 "reminder %" PRId64 " (%d%% of the time to the deadline): %d escalated to their "

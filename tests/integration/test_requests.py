@@ -234,7 +234,7 @@ def test_lifecycle_and_scope(bin_):
 def test_deadline_reminders_escalation_overdue(bin_):
     rec = Receiver()
     rec.failing = False
-    n = Node(bin_, extra_args=["--request-reminders", "50"]).start()
+    n = Node(bin_, extra_args=["--request-reminders", "50,75"]).start()
     try:
         a_id, a_tok = member(n, "Origin", "UY", hooks=[rec.url("/ok/a1")])
         b_id, b_tok = member(n, "Silent", "BR", hooks=[rec.url("/ok/b1"), rec.url("/ok/b2")])
@@ -248,13 +248,18 @@ def test_deadline_reminders_escalation_overdue(bin_):
         eq(n.request("POST", f"/api/v1/requests/{rid}/ack", token=c_tok).status, 200, "C acks")
         q = show(n, a_tok, rid).json()
         eq(q["overdue"], False, "not overdue before its deadline")
-        # the reminder at 50 % escalates B (not acknowledged) to its second contact
-        calls = rec.wait("/ok/b2", timeout=5)
-        eq([e["event"] for e in hook_events(rec, "/ok/b2")], ["escalated"], "escalated")
-        eq(rec.calls("/ok/c2"), [], "C acknowledged: no escalation")
-        # overdue exactly at the deadline: polled, it turns true no earlier than then
         dl = calendar.timegm(time.strptime(deadline[:19], "%Y-%m-%dT%H:%M:%S")) \
             + float(deadline[19:23])
+        # the reminder at 50 % escalates B (not acknowledged) to its second contact; the
+        # one at 75 % finds no third and reminds the second again
+        rec.wait("/ok/b2", timeout=5)
+        eq([e["event"] for e in hook_events(rec, "/ok/b2")], ["escalated"], "escalated")
+        rec.wait("/ok/b2", n=2, timeout=5)
+        eq([e["event"] for e in hook_events(rec, "/ok/b2")], ["escalated", "reminder"],
+           "then reminded")
+        eq([e["event"] for e in hook_events(rec, "/ok/b1")], ["told"], "b1 told once")
+        eq(rec.calls("/ok/c2"), [], "C acknowledged: no escalation")
+        # overdue exactly at the deadline: polled, it turns true no earlier than then
         while time.time() < dl + 2:
             t0 = time.time()
             page = listed(n, a_tok, "?overdue=true")
@@ -269,7 +274,8 @@ def test_deadline_reminders_escalation_overdue(bin_):
         rec.wait("/ok/a1", timeout=5)
         eq([e["event"] for e in hook_events(rec, "/ok/a1")], ["overdue"], "A told")
         whats = [h["what"] for h in show(n, a_tok, rid).json()["history"]]
-        eq(whats, ["opened", "told", "acknowledged", "reminder", "overdue"], "history")
+        eq(whats, ["opened", "told", "acknowledged", "reminder", "reminder", "overdue"],
+           "history")
         # closing as expired: no longer overdue
         r = n.request("POST", f"/api/v1/requests/{rid}/close", {"outcome": "expired"},
                       token=a_tok)
