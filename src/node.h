@@ -22,10 +22,11 @@ struct node {
 	struct store *st;
 	struct directory *dir;
 	struct metrics *metrics;
-	struct reports *reports;   /* incident exchange (src/report) */
-	struct spam *spam;	   /* anti-spam and DNSBL (src/spam) */
-	struct alert *alert;	   /* early-warning alerts (src/alert) */
-	struct requests *requests; /* requests for assistance (src/request) */
+	struct reports *reports; /* incident exchange (src/report) */
+	struct spam *spam;	 /* anti-spam and DNSBL (src/spam) */
+	struct alert *alert;	 /* early-warning alerts (src/alert) */
+	/* requests for assistance (src/request) */
+	struct requests *requests;
 	/* The observable index, constituencies and the post-commit pipeline
 	 * (src/index/indexer.h): report/ingest.c hands it each report right
 	 * after its transaction commits. NULL when no indexer runs. */

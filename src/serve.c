@@ -11,8 +11,8 @@
 #include "node.h"
 #include "routes.h"
 #include "spam/service.h"
-#include "alert/service.h"    /* early warning */
-#include "request/requests.h" /* requests for assistance */
+#include "alert/service.h" /* early warning */
+#include "request/requests.h"
 #include "pipeline.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -769,8 +769,9 @@ int cmd_serve(int argc, char **argv)
 	indexer_free(node.indexer); /* the pipeline stops before its subscribers */
 	spam_free(node.spam);	    /* anti-spam: DNS threads and expiry stop here */
 	node.spam = NULL;
-	requests_free(node.requests); /* before the alert channels it queues to */
-	alert_free(node.alert);	      /* early warning: after the server (streams) */
+	/* requests: before the alert channels it queues to */
+	requests_free(node.requests);
+	alert_free(node.alert); /* early warning: after the server (streams) */
 	node.alert = NULL;
 	rc = 0;
 	log_info("event=stopped");

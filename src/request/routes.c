@@ -431,40 +431,44 @@ static bool bool_arg(struct request *r, const char *name, bool *v)
 
 static void list_requests(struct request *r)
 {
-	/* request_scope finds the requests whose audience names the caller,
-	 * "all", one of its groups, or that it opened; the policy decides on
-	 * each (TLP:RED). */
-	static const char sql[] =
-	    "SELECT " RQ_COLS RQ_FROM
-	    "WHERE r.seq > ?2 AND r.seq IN (SELECT request FROM request_scope WHERE item IN "
-	    "('all', 'owner:' || ?1, 'member:' || ?1) OR item IN (SELECT 'group:' || group_id "
-	    "FROM group_members WHERE member_id = ?1)) AND (?3 = 0 OR r.state <> 'closed') "
-	    "AND (?4 = 0 OR r.originator = ?1) AND (?5 = 0 OR (r.state <> 'closed' AND "
-	    "r.deadline <= ?6)) ORDER BY r.seq";
+	/* The candidates, in seq order: the requests whose audience has "all",
+	 * names the caller or one of its groups, or that it opened. Each arm walks
+	 * request_scope's primary key in order and SQLite merges them as they are
+	 * stepped, so a page costs its own rows, not every request the member may
+	 * see (only the group arm is sorted). The policy decides on each row. */
+	static const char cand_sql[] =
+	    "SELECT request FROM request_scope WHERE item = 'all' AND request > ?2 "
+	    "UNION SELECT request FROM request_scope WHERE item = 'member:' || ?1 AND request > ?2 "
+	    "UNION SELECT request FROM request_scope WHERE item = 'owner:' || ?1 AND request > ?2 "
+	    "UNION SELECT s.request FROM group_members g JOIN request_scope s ON "
+	    "s.item = 'group:' || g.group_id WHERE g.member_id = ?1 AND s.request > ?2 "
+	    "ORDER BY 1";
+	static const char row_sql[] = "SELECT " RQ_COLS RQ_FROM "WHERE r.seq = ?";
 	int64_t limit, after, last = 0, n = 0, now = time_now_ms();
 	bool open, mine, overdue;
 	struct store_conn *c = node_reader(r);
 	if (!c || !http_page_args(r, &limit, &after) || !bool_arg(r, "open", &open) ||
 	    !bool_arg(r, "mine", &mine) || !bool_arg(r, "overdue", &overdue))
 		return;
-	sqlite3_stmt *s = store_stmt(c, sql);
-	sqlite3_bind_int64(s, 1, r->who.member_id);
-	sqlite3_bind_int64(s, 2, after);
-	sqlite3_bind_int(s, 3, open);
-	sqlite3_bind_int(s, 4, mine);
-	sqlite3_bind_int(s, 5, overdue);
-	sqlite3_bind_int64(s, 6, now);
+	sqlite3_stmt *cand = store_stmt(c, cand_sql), *s = store_stmt(c, row_sql);
+	sqlite3_bind_int64(cand, 1, r->who.member_id);
+	sqlite3_bind_int64(cand, 2, after);
 	http_begin_json(r);
 	buf_adds(&r->out, "{\"items\":[");
-	while (n < limit && sqlite3_step(s) == SQLITE_ROW) {
-		if (!may_see(r, s, POLICY_REQUEST_LIST))
-			continue;
-		if (n++)
-			buf_addc(&r->out, ',');
-		row_out(&r->out, s, now);
-		last = sqlite3_column_int64(s, C_SEQ);
+	while (n < limit && sqlite3_step(cand) == SQLITE_ROW) {
+		sqlite3_bind_int64(s, 1, sqlite3_column_int64(cand, 0));
+		if (sqlite3_step(s) == SQLITE_ROW && may_see(r, s, POLICY_REQUEST_LIST) &&
+		    (!open || strcmp((const char *)sqlite3_column_text(s, C_STATE), "closed")) &&
+		    (!mine || sqlite3_column_int64(s, C_ORIG) == r->who.member_id) &&
+		    (!overdue || is_overdue(s, now))) {
+			if (n++)
+				buf_addc(&r->out, ',');
+			row_out(&r->out, s, now);
+			last = sqlite3_column_int64(s, C_SEQ);
+		}
+		sqlite3_reset(s);
 	}
-	sqlite3_reset(s);
+	sqlite3_reset(cand);
 	http_end_page(r, n == limit, last);
 }
 

@@ -317,6 +317,10 @@ def test_exercise_marked_and_excluded(bin_):
                     if l.startswith("Subject:")]
         eq(sorted(s.startswith("Subject: [EXERCISE]") for s in subjects), [False, True],
            f"e-mail subjects: {subjects}")
+        # pages: one at a time, in order, each once
+        p1 = n.request("GET", "/api/v1/requests?limit=1", token=b_tok).json()
+        p2 = n.request("GET", f"/api/v1/requests?limit=1&after={p1['next']}", token=b_tok).json()
+        eq([q["id"] for q in p1["items"] + p2["items"]], [ids[True], ids[False]], "two pages")
         out = cli_ok(n, b_tok, "request", "list")
         lines = {l for l in out.splitlines() if ids[True] in l}
         check(all(l.startswith("[EXERCISE]") for l in lines) and lines, f"CLI list: {out}")
