@@ -62,6 +62,12 @@ class Api:
         return json.loads(out) if out else None
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of process pid so far."""
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def parallel(n_threads, items, fn):
     it = iter(items)
     lock = threading.Lock()
@@ -135,20 +141,25 @@ def main():
         lua = os.path.join(tmp, "auth.lua")
         open(lua, "w").write(f'wrk.headers["Authorization"] = "Bearer {viewer}"\n')
         for limit, target in ((100, TARGET_LIST), (10, TARGET_LIST)):
-            rates = []
+            rates, cpu = [], []
             url = f"http://127.0.0.1:{port}/api/v1/requests?open=true&limit={limit}"
             for _ in range(RUNS):
+                c0 = cpu_seconds(proc.pid)
                 out = subprocess.run(["wrk", "-t2", "-c64", f"-d{DURATION}", "-s", lua, url],
                                      capture_output=True, text=True).stdout
-                m = re.search(r"Requests/sec:\s+([\d.]+)", out)
-                if not m or "Non-2xx" in out:
+                c1 = cpu_seconds(proc.pid)
+                m = re.search(r"([\d]+) requests in", out)
+                rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+                if not m or not rps or "Non-2xx" in out:
                     raise SystemExit(f"bench/requests: wrk: {out}")
-                rates.append(float(m.group(1)))
+                rates.append(float(rps.group(1)))
+                cpu.append((c1 - c0) * 1e6 / int(m.group(1)))
             med = statistics.median(rates)
             print(f"GET /api/v1/requests?open=true&limit={limit} ({min(limit, visible)} items): "
-                  f"median {med:.0f} req/s, {med * min(limit, visible):.0f} rows/s, over {RUNS} "
-                  f"runs {['%.0f' % r for r in rates]} (target >= {target}: "
-                  f"{'OK' if med >= target else 'BELOW'})")
+                  f"median {med:.0f} req/s, {statistics.median(cpu):.0f} us CPU per request "
+                  f"in the node, over {RUNS} runs {['%.0f' % r for r in rates]} (target >= "
+                  f"{target}: {'OK' if med >= target else 'BELOW'}; load average "
+                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
 
         time.sleep(2.5)  # a few idle passes
         st = api.call("GET", "/api/v1/requests/stats", token=admin)["deadline_scan"]
