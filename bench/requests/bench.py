@@ -179,8 +179,8 @@ def main():
                            - time.time()) + 3)
             st = api.call("GET", "/api/v1/requests/stats", token=admin)["deadline_scan"]
             busy.append((st["last_busy_pass_us"] / 1000, st["last_busy_pass_requests"]))
-        print(f"deadline scan, busy passes (an overdue notice per request, one transaction "
-              f"each): {['%.1f ms / %d requests' % b for b in busy]}; median "
+        print(f"deadline scan, busy passes (an overdue notice per request, 32 requests per "
+              f"transaction): {['%.1f ms / %d requests' % b for b in busy]}; median "
               f"{statistics.median(b[0] for b in busy):.1f} ms per pass, "
               f"{statistics.median(b[0] / b[1] for b in busy if b[1]):.3f} ms per due request")
     finally:

@@ -6,8 +6,9 @@
 # to a group as well), then:
 #   - wrk (keep-alive, -t2 -c64, BENCH_DURATION each, BENCH_RUNS runs) on
 #     GET /api/v1/requests?open=true as one member (its page of open requests);
+#   - the same with ?limit=10 (a first screen);
 #   - the deadline scan: the median pass with the 10,000 open requests and
-#     nothing due, and a burst of 1,000 requests whose reminder falls due in
+#     nothing due, and a burst of 1,000 requests whose deadline falls in
 #     the same second (ms for the pass that handles them, from
 #     GET /api/v1/requests/stats as an admin), BENCH_RUNS bursts.
 # Prints medians. Exits 1 only when the benchmark cannot run.

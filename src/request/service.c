@@ -20,6 +20,7 @@
 #define SCAN_BATCH 256	      /* requests handled per pass */
 #define SCAN_WAIT_MAX_MS 1000 /* the scan looks at least this often */
 #define SCAN_TIMES 16	      /* pass durations kept for the median */
+#define SCAN_TX 32	      /* due requests handled per transaction */
 
 struct requests_event {
 	int64_t member, seq;
@@ -255,6 +256,34 @@ static int overdue(struct requests *q, struct store_conn *c, struct due *r, int6
 	return rc;
 }
 
+/* Handles rows[0..n) in one transaction: each gets its next reminder, or its
+ * overdue notice. */
+static int handle(struct requests *q, struct due *rows, int n, int64_t now)
+{
+	struct requests_outbox out = {NULL};
+	struct store_conn *w;
+	int rc = store_write_begin(q->node->st, &w);
+	if (rc)
+		return rc;
+	for (int i = 0; i < n && !rc; i++) {
+		struct due *r = &rows[i];
+		/* a reminder due after the deadline is not sent */
+		if (r->reminders < q->nreminders &&
+		    requests_due_at(q, r->created, r->deadline, r->reminders, false) <
+			r->deadline &&
+		    now < r->deadline)
+			rc = remind(q, w, r, now, &out);
+		else
+			rc = overdue(q, w, r, now, &out);
+	}
+	rc = store_write_end(q->node->st, rc);
+	requests_outbox_flush(q->node, &out, rc == ERR_OK);
+	if (rc)
+		log_err("event=request_scan request=%" PRId64 " requests=%d error=\"%s\"",
+			rows[0].seq, n, err_str(rc));
+	return rc;
+}
+
 /* One pass: every request due by `now` (*handled of them). Returns the next
  * due time (0: none known within the batch). */
 static int64_t scan_pass(struct requests *q, int64_t now, int *handled)
@@ -283,28 +312,17 @@ static int64_t scan_pass(struct requests *q, int64_t now, int *handled)
 	}
 	sqlite3_reset(s);
 	*handled = n;
-	for (int i = 0; i < n; i++) {
-		struct requests_outbox out = {NULL};
-		struct store_conn *w;
-		struct due *r = &rows[i];
-		int rc = store_write_begin(q->node->st, &w);
-		if (!rc) {
-			/* a reminder due after the deadline is not sent */
-			if (r->reminders < q->nreminders &&
-			    requests_due_at(q, r->created, r->deadline, r->reminders, false) <
-				r->deadline &&
-			    now < r->deadline)
-				rc = remind(q, w, r, now, &out);
-			else
-				rc = overdue(q, w, r, now, &out);
-			rc = store_write_end(q->node->st, rc);
-		}
-		requests_outbox_flush(q->node, &out, rc == ERR_OK);
-		if (rc)
-			log_err("event=request_scan request=%" PRId64 " error=\"%s\"", r->seq,
-				err_str(rc));
-		free(r->audience);
+	/* SCAN_TX requests per transaction (one fsync for them all); when one
+	 * fails, its group runs again one request at a time, so that it holds
+	 * back no other */
+	for (int i = 0; i < n; i += SCAN_TX) {
+		int k = n - i < SCAN_TX ? n - i : SCAN_TX;
+		if (handle(q, rows + i, k, now) && k > 1)
+			for (int j = 0; j < k; j++)
+				handle(q, rows + i + j, 1, now);
 	}
+	for (int i = 0; i < n; i++)
+		free(rows[i].audience);
 	if (n == SCAN_BATCH)
 		return now;
 	s = store_stmt(c, "SELECT min(due_at) FROM requests WHERE due_at IS NOT NULL");
