@@ -547,13 +547,19 @@ static json_t *offers_json(struct request *r, struct store_conn *c, int64_t seq,
 	return out;
 }
 
-static json_t *history_json(struct store_conn *c, int64_t seq)
+/* Every change, with who and when; offers being between the originator and
+ * the offerer, another member reads only its own offers' rows. */
+static json_t *history_json(struct request *r, struct store_conn *c, int64_t seq, bool originator)
 {
-	sqlite3_stmt *s = store_stmt(c, "SELECT h.at, h.member, m.name, h.what, h.detail FROM "
-					"request_history h LEFT JOIN members m ON m.id = h.member "
-					"WHERE h.request = ? ORDER BY h.seq");
+	sqlite3_stmt *s =
+	    store_stmt(c, "SELECT h.at, h.member, m.name, h.what, h.detail FROM "
+			  "request_history h LEFT JOIN members m ON m.id = h.member "
+			  "WHERE h.request = ?1 AND (?2 OR h.what NOT LIKE 'offer%' OR "
+			  "h.member = ?3) ORDER BY h.seq");
 	json_t *out = json_array();
 	sqlite3_bind_int64(s, 1, seq);
+	sqlite3_bind_int(s, 2, originator);
+	sqlite3_bind_int64(s, 3, r->who.member_id);
 	while (sqlite3_step(s) == SQLITE_ROW)
 		json_array_append_new(
 		    out, json_pack("{so so so so so}", "at", http_col_time(s, 0), "member",
@@ -637,7 +643,10 @@ static json_t *request_json(struct request *r, struct store_conn *c, sqlite3_stm
 	free(reports);
 	json_object_set_new(j, "answers", answers_json(r, c, seq));
 	json_object_set_new(j, "offers", offers_json(r, c, seq, originator));
-	json_object_set_new(j, "history", history_json(c, seq));
+	json_object_set_new(j, "history", history_json(r, c, seq, originator));
+	if (!originator) /* that someone offered is the originator's business */
+		json_object_set_new(json_object_get(j, "times"), "seconds_to_first_offer",
+				    json_null());
 	if (views) {
 		json_object_set_new(j, "members", members_json(c, seq, created));
 		json_object_set_new(j, "seen_by", views_json(c, seq));

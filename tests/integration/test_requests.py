@@ -190,6 +190,10 @@ def test_lifecycle_and_scope(bin_):
         eq([a["text"] for a in q["answers"]], ["IOCs attached"], "C reads the thread")
         eq(q["answers"][0]["attach"], [rep], "with the attachment C may see")
         eq(q["offers"], [], "offers are between the originator and the offerer")
+        check(not any(h["what"].startswith("offer") for h in q["history"]) and
+              q["times"]["seconds_to_first_offer"] is None, f"nor in C's history: {q}")
+        eq([h["what"] for h in show(n, b_tok, rid).json()["history"]].count("offered"), 1,
+           "B reads its own offer in the history")
         check("seen_by" not in q and "members" not in q, "who saw it is the originator's")
         out = cli_ok(n, a_tok, "request", "accept", rid, "--offer", str(offer))
         check("accepted" in out, f"accept: {out}")
