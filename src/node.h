@@ -15,6 +15,7 @@ struct indexer;
 struct metrics;
 struct reports;
 struct request;
+struct requests;
 struct spam;
 
 struct node {
@@ -26,6 +27,8 @@ struct node {
 	struct spam *spam;	 /* anti-spam and DNSBL (src/spam) */
 	struct alert *alert;	 /* early-warning alerts (src/alert) */
 	struct check *check;	 /* communication checks (src/check) */
+	/* requests for assistance (src/request) */
+	struct requests *requests;
 	/* The observable index, constituencies and the post-commit pipeline
 	 * (src/index/indexer.h): report/ingest.c hands it each report right
 	 * after its transaction commits. NULL when no indexer runs. */

@@ -5,6 +5,7 @@
 #include "profile/routes.h"
 #include "directory/routes.h"
 #include "report/routes.h"
+#include "request/routes.h"
 #include "spam/routes.h"
 #include "util/xalloc.h"
 
@@ -24,6 +25,7 @@ static const struct route *const routes_tables[] = {
     spam_routes,
     check_routes,
     profile_routes,
+    request_routes,
     NULL,
 };
 

@@ -13,6 +13,7 @@
 #include "routes.h"
 #include "spam/service.h"
 #include "alert/service.h" /* early warning */
+#include "request/requests.h"
 #include "pipeline.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -727,6 +728,9 @@ int cmd_serve(int argc, char **argv)
 	/* end early warning */
 	if (!rc) /* communication checks (issue 16): the runner resumes its schedule */
 		rc = check_new(&node, &node.check, &err);
+	/* requests for assistance (issue 15): the deadline scan, after alerts */
+	if (!rc)
+		rc = requests_new(&node, &node.requests, &err);
 	if (rc) {
 		log_err("event=start error=\"%s\"", err.message[0] ? err.message : err_str(rc));
 		rc = 1;
@@ -770,6 +774,8 @@ int cmd_serve(int argc, char **argv)
 	indexer_free(node.indexer); /* the pipeline stops before its subscribers */
 	spam_free(node.spam);	    /* anti-spam: DNS threads and expiry stop here */
 	node.spam = NULL;
+	/* requests: before the alert channels it queues to */
+	requests_free(node.requests);
 	alert_free(node.alert); /* early warning: after the server (streams) */
 	node.alert = NULL;
 	rc = 0;
@@ -782,6 +788,7 @@ done:
 	check_free(node.check);
 	indexer_free(node.indexer);
 	spam_free(node.spam);
+	requests_free(node.requests);
 	alert_free(node.alert); /* early warning */
 	metrics_free(node.metrics);
 	directory_free(node.dir);

@@ -30,6 +30,7 @@
 
 struct xfer {
 	int64_t id, alert, contact, attempts;
+	bool notice; /* a row of notice_deliveries (alert is then its ref) */
 	char channel[8];
 	CURL *easy;
 	struct curl_slist *hdrs;
@@ -89,25 +90,70 @@ int64_t delivery_deadline_ms(struct store_conn *c, struct node *node, int64_t me
 	return secs * 1000;
 }
 
-int delivery_schedule_level(struct store_conn *c, struct node *node, int64_t alert, int64_t member,
-			    int64_t level, int64_t now, bool *had_contact)
+/* The member's contact number `level` in escalation order: its id (0 when
+ * there is none) and, allocated (the caller frees), its webhook URL (NULL when
+ * none), e-mail and name. */
+static int64_t contact_at(struct store_conn *c, int64_t member, int64_t level, char **hook,
+			  char **email, char **name, int64_t *pos)
 {
 	sqlite3_stmt *s = store_stmt(c, "SELECT id, webhook_url, email, escalation_position, name "
 					"FROM contacts WHERE member_id = ? ORDER BY "
 					"escalation_position, id LIMIT 1 OFFSET ?");
-	int64_t contact = 0, pos = 0;
-	char *hook = NULL, *email = NULL, *name = NULL;
+	int64_t contact = 0;
+	*hook = *email = *name = NULL;
 	sqlite3_bind_int64(s, 1, member);
 	sqlite3_bind_int64(s, 2, level);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		contact = sqlite3_column_int64(s, 0);
 		if (sqlite3_column_type(s, 1) != SQLITE_NULL)
-			hook = xstrdup((const char *)sqlite3_column_text(s, 1));
-		email = xstrdup((const char *)sqlite3_column_text(s, 2));
-		pos = sqlite3_column_int64(s, 3);
-		name = xstrdup((const char *)sqlite3_column_text(s, 4));
+			*hook = xstrdup((const char *)sqlite3_column_text(s, 1));
+		*email = xstrdup((const char *)sqlite3_column_text(s, 2));
+		*pos = sqlite3_column_int64(s, 3);
+		*name = xstrdup((const char *)sqlite3_column_text(s, 4));
 	}
 	sqlite3_reset(s);
+	return contact;
+}
+
+int alert_notice_queue(struct store_conn *c, struct node *node, const struct alert_notice *n,
+		       int64_t level, int64_t now, bool *had_contact)
+{
+	char *hook, *email, *name;
+	int64_t pos = 0;
+	int64_t contact = contact_at(c, n->member, level, &hook, &email, &name, &pos);
+	bool smtp = *node->cfg->smtp_url != '\0';
+	int rc = ERR_OK;
+	*had_contact = contact != 0;
+	sqlite3_stmt *s = store_stmt(c, "INSERT INTO notice_deliveries(source, ref, member, "
+					"contact, channel, target, subject, body, next_at) "
+					"VALUES (?,?,?,?,?,?,?,?,?)");
+	for (int k = 0; k < 2 && contact && !rc; k++) {
+		const char *target = k == 0 ? hook : (smtp ? email : NULL);
+		if (!target)
+			continue;
+		sqlite3_bind_text(s, 1, n->source, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, n->ref);
+		sqlite3_bind_int64(s, 3, n->member);
+		sqlite3_bind_int64(s, 4, contact);
+		sqlite3_bind_text(s, 5, k == 0 ? "webhook" : "email", -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, target, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 7, n->subject, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 8, k == 0 ? n->json : n->text, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 9, now);
+		rc = store_step_done(c, s, "notice_insert");
+	}
+	free(hook);
+	free(email);
+	free(name);
+	return rc;
+}
+
+int delivery_schedule_level(struct store_conn *c, struct node *node, int64_t alert, int64_t member,
+			    int64_t level, int64_t now, bool *had_contact)
+{
+	char *hook, *email, *name;
+	int64_t pos = 0;
+	int64_t contact = contact_at(c, member, level, &hook, &email, &name, &pos);
 	*had_contact = contact != 0;
 	if (!contact)
 		return level ? ERR_OK
@@ -124,7 +170,8 @@ int delivery_schedule_level(struct store_conn *c, struct node *node, int64_t ale
 			 ") has no webhook_url and no smtp_url is set: the stream only",
 			 name, pos);
 	int rc = delivery_step(c, alert, now, "notify", contact, NULL, 0, NULL, detail);
-	s = store_stmt(c, "INSERT INTO alert_deliveries(alert, contact, channel, target, next_at) "
+	sqlite3_stmt *s =
+	    store_stmt(c, "INSERT INTO alert_deliveries(alert, contact, channel, target, next_at) "
 			  "VALUES (?,?,?,?,?)");
 	for (int k = 0; k < 2 && !rc; k++) {
 		const char *target = k == 0 ? hook : (smtp ? email : NULL);
@@ -174,10 +221,10 @@ static void xfer_free(struct xfer *x)
 	free(x);
 }
 
-static bool in_flight(struct delivery *d, int64_t id)
+static bool in_flight(struct delivery *d, int64_t id, bool notice)
 {
 	for (struct xfer *x = d->inflight; x; x = x->next)
-		if (x->id == id)
+		if (x->id == id && x->notice == notice)
 			return true;
 	return false;
 }
@@ -198,8 +245,21 @@ static void record_attempt(struct delivery *d, struct xfer *x, bool ok, bool ref
 	int rc = store_write_begin(d->node->st, &c);
 	if (rc)
 		return;
-	sqlite3_stmt *s = store_stmt(c, "UPDATE alert_deliveries SET attempts = ?, next_at = ?, "
-					"state = ? WHERE id = ?");
+	char full[600];
+	if (!ok && !give_up)
+		snprintf(full, sizeof(full), "%.400s; next attempt in %" PRId64 " s", detail,
+			 backoff / 1000);
+	else
+		snprintf(full, sizeof(full), "%.400s", detail);
+	sqlite3_stmt *s =
+	    x->notice ? store_stmt(c, "UPDATE notice_deliveries SET attempts = ?, next_at = ?, "
+				      "state = ?, outcome = ?5, detail = ?6 WHERE id = ?4")
+		      : store_stmt(c, "UPDATE alert_deliveries SET attempts = ?, next_at = ?, "
+				      "state = ? WHERE id = ?");
+	if (x->notice) {
+		sqlite3_bind_text(s, 5, outcome, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, full, -1, SQLITE_TRANSIENT);
+	}
 	sqlite3_bind_int64(s, 1, attempt);
 	sqlite3_bind_int64(s, 2, now + backoff);
 	sqlite3_bind_text(s, 3,
@@ -212,18 +272,13 @@ static void record_attempt(struct delivery *d, struct xfer *x, bool ok, bool ref
 	sqlite3_reset(s);
 	if (src != SQLITE_DONE)
 		rc = store_error(c, src, "delivery_update");
-	char full[600];
-	if (!ok && !give_up)
-		snprintf(full, sizeof(full), "%.400s; next attempt in %" PRId64 " s", detail,
-			 backoff / 1000);
-	else
-		snprintf(full, sizeof(full), "%.400s", detail);
-	if (!rc)
+	if (!rc && !x->notice)
 		rc = delivery_step(c, x->alert, now, "delivery", x->contact, x->channel, attempt,
 				   outcome, full);
 	store_write_end(d->node->st, rc);
-	log_info("event=alert_delivery alert=%" PRId64 " delivery=%" PRId64
-		 " channel=%s attempt=%" PRId64 " outcome=%s detail=\"%s\"",
+	log_info("event=%s %s=%" PRId64 " delivery=%" PRId64 " channel=%s attempt=%" PRId64
+		 " outcome=%s detail=\"%s\"",
+		 x->notice ? "notice_delivery" : "alert_delivery", x->notice ? "ref" : "alert",
 		 x->alert, x->id, x->channel, attempt, outcome, detail);
 }
 
@@ -295,6 +350,64 @@ static char *member_secret(struct store_conn *c, int64_t member)
 	return out;
 }
 
+/* Hands x (its body built: the webhook's JSON, or the whole e-mail with its
+ * headers) to the multi handle: a signed webhook POST with `hdr` ("X-Atalaya-
+ * Alert: 3") among its headers, or an e-mail to `target` through smtp_url. */
+static void start_xfer(struct delivery *d, struct store_conn *c, struct xfer *x, const char *target,
+		       int64_t member, const char *hdr_name, int64_t hdr_value)
+{
+	x->easy = curl_easy_init();
+	CURL *e = x->easy;
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)DELIVERY_CONNECT_MS);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(e, CURLOPT_URL, target);
+	if (!strcmp(x->channel, "webhook")) {
+		char *secret = member_secret(c, member);
+		char hdr[160];
+		x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/json");
+		x->hdrs = curl_slist_append(x->hdrs, "User-Agent: atalaya-alerts/0.1");
+		snprintf(hdr, sizeof(hdr), "%s: %" PRId64, hdr_name, hdr_value);
+		x->hdrs = curl_slist_append(x->hdrs, hdr);
+		snprintf(hdr, sizeof(hdr), "X-Atalaya-Delivery: %" PRId64, x->id);
+		x->hdrs = curl_slist_append(x->hdrs, hdr);
+		if (secret) {
+			char sig[80];
+			alert_sign(secret, x->body, x->len, sig);
+			snprintf(hdr, sizeof(hdr), "X-Atalaya-Signature: %s", sig);
+			x->hdrs = curl_slist_append(x->hdrs, hdr);
+			free(secret);
+		}
+		curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(e, CURLOPT_PROXY, ""); /* none from the environment */
+		x->policy = d->policy;
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)x->len);
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)DELIVERY_TIMEOUT_MS);
+	} else {
+		char from[300];
+		snprintf(from, sizeof(from), "<%s>", d->node->cfg->smtp_from);
+		x->rcpt = curl_slist_append(NULL, target);
+		curl_easy_setopt(e, CURLOPT_URL, d->node->cfg->smtp_url);
+		curl_easy_setopt(e, CURLOPT_MAIL_FROM, from);
+		curl_easy_setopt(e, CURLOPT_MAIL_RCPT, x->rcpt);
+		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, read_body);
+		curl_easy_setopt(e, CURLOPT_READDATA, x);
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)DELIVERY_SMTP_TIMEOUT_MS);
+	}
+	x->next = d->inflight;
+	d->inflight = x;
+	curl_multi_add_handle(d->multi, e);
+}
+
 static void start_one(struct delivery *d, struct store_conn *c, int64_t id, int64_t alert,
 		      int64_t contact, const char *channel, const char *target, int64_t attempts,
 		      int64_t member)
@@ -310,47 +423,14 @@ static void start_one(struct delivery *d, struct store_conn *c, int64_t id, int6
 		xfer_free(x);
 		return;
 	}
-	json_t *msg = json_pack("{ss ss sI sI so}", "type", "atalaya.alert", "node",
-				d->node->node_name ? d->node->node_name : "", "delivery",
-				(json_int_t)id, "attempt", (json_int_t)(attempts + 1), "alert", a);
-	x->easy = curl_easy_init();
-	CURL *e = x->easy;
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)DELIVERY_CONNECT_MS);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(e, CURLOPT_URL, target);
 	if (!strcmp(channel, "webhook")) {
-		char *body = json_dumps(msg, JSON_COMPACT | JSON_SORT_KEYS);
-		char *secret = member_secret(c, member);
-		char hdr[160];
-		x->body = body;
-		x->len = strlen(body);
-		x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/json");
-		x->hdrs = curl_slist_append(x->hdrs, "User-Agent: atalaya-alerts/0.1");
-		snprintf(hdr, sizeof(hdr), "X-Atalaya-Alert: %" PRId64, alert);
-		x->hdrs = curl_slist_append(x->hdrs, hdr);
-		snprintf(hdr, sizeof(hdr), "X-Atalaya-Delivery: %" PRId64, id);
-		x->hdrs = curl_slist_append(x->hdrs, hdr);
-		if (secret) {
-			char sig[80];
-			alert_sign(secret, body, x->len, sig);
-			snprintf(hdr, sizeof(hdr), "X-Atalaya-Signature: %s", sig);
-			x->hdrs = curl_slist_append(x->hdrs, hdr);
-			free(secret);
-		}
-		curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(e, CURLOPT_PROXY, ""); /* none from the environment */
-		x->policy = d->policy;
-		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
-		curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)x->len);
-		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)DELIVERY_TIMEOUT_MS);
+		json_t *msg =
+		    json_pack("{ss ss sI sI sO}", "type", "atalaya.alert", "node",
+			      d->node->node_name ? d->node->node_name : "", "delivery",
+			      (json_int_t)id, "attempt", (json_int_t)(attempts + 1), "alert", a);
+		x->body = json_dumps(msg, JSON_COMPACT | JSON_SORT_KEYS);
+		x->len = strlen(x->body);
+		json_decref(msg);
 	} else {
 		struct buf b;
 		char date[32], from[300];
@@ -391,19 +471,64 @@ static void start_one(struct delivery *d, struct store_conn *c, int64_t id, int6
 				 json_integer_value(json_object_get(a, "indicator_age_days")));
 		buf_addf(&b, "\r\nAcknowledge with: atalaya alerts ack %" PRId64 "\r\n", alert);
 		x->body = buf_detach(&b, &x->len);
-		x->rcpt = curl_slist_append(NULL, target);
-		curl_easy_setopt(e, CURLOPT_URL, d->node->cfg->smtp_url);
-		curl_easy_setopt(e, CURLOPT_MAIL_FROM, from);
-		curl_easy_setopt(e, CURLOPT_MAIL_RCPT, x->rcpt);
-		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(e, CURLOPT_READFUNCTION, read_body);
-		curl_easy_setopt(e, CURLOPT_READDATA, x);
-		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)DELIVERY_SMTP_TIMEOUT_MS);
 	}
-	json_decref(msg);
-	x->next = d->inflight;
-	d->inflight = x;
-	curl_multi_add_handle(d->multi, e);
+	json_decref(a);
+	start_xfer(d, c, x, target, member, "X-Atalaya-Alert", alert);
+}
+
+/* A notice (alert_notice_queue): its body was written when it was queued;
+ * an e-mail gets its headers here. */
+static void start_notice(struct delivery *d, struct store_conn *c, int64_t id, int64_t ref,
+			 int64_t contact, const char *channel, const char *target, int64_t attempts,
+			 int64_t member, const char *subject, const char *body)
+{
+	struct xfer *x = xcalloc(1, sizeof(*x));
+	x->id = id;
+	x->alert = ref;
+	x->notice = true;
+	x->contact = contact;
+	x->attempts = attempts;
+	snprintf(x->channel, sizeof(x->channel), "%s", channel);
+	if (!strcmp(channel, "webhook")) {
+		x->body = xstrdup(body);
+		x->len = strlen(body);
+	} else {
+		struct buf b;
+		buf_init(&b, 1 << 20);
+		buf_addf(&b,
+			 "From: <%s>\r\nTo: <%s>\r\nSubject: %s\r\nX-Atalaya-Notice: %" PRId64
+			 "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n",
+			 d->node->cfg->smtp_from, target, subject, id, body);
+		x->body = buf_detach(&b, &x->len);
+	}
+	start_xfer(d, c, x, target, member, "X-Atalaya-Notice", id);
+}
+
+static void start_notices_due(struct delivery *d, int64_t now)
+{
+	static const char sql[] =
+	    "SELECT id, ref, contact, channel, target, attempts, member, subject, body "
+	    "FROM notice_deliveries WHERE state = 'pending' AND next_at <= ? "
+	    "ORDER BY next_at LIMIT ?";
+	struct store_conn *c = store_reader(d->node->st);
+	if (!c)
+		return;
+	sqlite3_stmt *s = store_stmt(c, sql);
+	int n = 0;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, DELIVERY_BATCH);
+	while (n < DELIVERY_BATCH && sqlite3_step(s) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		if (in_flight(d, id, true))
+			continue;
+		n++;
+		start_notice(d, c, id, sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
+			     (const char *)sqlite3_column_text(s, 3),
+			     (const char *)sqlite3_column_text(s, 4), sqlite3_column_int64(s, 5),
+			     sqlite3_column_int64(s, 6), (const char *)sqlite3_column_text(s, 7),
+			     (const char *)sqlite3_column_text(s, 8));
+	}
+	sqlite3_reset(s);
 }
 
 static void start_due(struct delivery *d, int64_t now)
@@ -426,7 +551,7 @@ static void start_due(struct delivery *d, int64_t now)
 	sqlite3_bind_int(s, 2, DELIVERY_BATCH);
 	while (n < DELIVERY_BATCH && sqlite3_step(s) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(s, 0);
-		if (in_flight(d, id))
+		if (in_flight(d, id, false))
 			continue;
 		rows[n].id = id;
 		rows[n].alert = sqlite3_column_int64(s, 1);
@@ -534,6 +659,13 @@ static int next_wait(struct delivery *d, int64_t now)
 	    sqlite3_column_int64(s, 0) < next)
 		next = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
+	s = store_stmt(c, "SELECT min(next_at) FROM notice_deliveries WHERE state = "
+			  "'pending' AND next_at > ?");
+	sqlite3_bind_int64(s, 1, now);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL &&
+	    sqlite3_column_int64(s, 0) < next)
+		next = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
 	s = store_stmt(c, "SELECT min(escalate_at) FROM alerts WHERE state = 'open'");
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL &&
 	    sqlite3_column_int64(s, 0) < next)
@@ -549,6 +681,7 @@ static void *delivery_main(void *arg)
 		int64_t now = time_now_ms();
 		escalate_due(d, now);
 		start_due(d, now);
+		start_notices_due(d, now);
 		int running = 0, q;
 		curl_multi_perform(d->multi, &running);
 		CURLMsg *m;

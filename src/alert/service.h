@@ -49,6 +49,26 @@ void alert_streams_close(struct alert *w);
  * there is no alert `id`. Reads through `c`. */
 json_t *alert_alert_json(struct store_conn *c, int64_t id, bool steps);
 
+/* A notice: a message another module (requests, src/request) hands to the
+ * alert channels for one member, delivered like alerts (signed webhook,
+ * e-mail through smtp_url, retries, webhook policy), each attempt recorded in
+ * its notice_deliveries row. The caller decided that the member may see it. */
+struct alert_notice {
+	const char *source;  /* "request" */
+	int64_t ref;	     /* the source's row (a request's seq) */
+	int64_t member;	     /* who is told */
+	const char *subject; /* e-mail subject, e.g. "[EXERCISE] [atalaya] request ..." */
+	const char *json;    /* the webhook body (compact JSON) */
+	const char *text;    /* the e-mail text */
+};
+
+/* Inside a write transaction on `c`: queues the notice to the member's
+ * contact number `level` (0-based, escalation order), on its webhook and by
+ * e-mail when smtp_url is set. *had_contact false when the member has no such
+ * contact (nothing queued). Call alert_kick after the commit. */
+int alert_notice_queue(struct store_conn *c, struct node *node, const struct alert_notice *n,
+		       int64_t level, int64_t now, bool *had_contact);
+
 /* Wakes the delivery thread (a new alert, an acknowledgement). */
 void alert_kick(struct alert *w);
 

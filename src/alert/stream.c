@@ -105,9 +105,15 @@ static void *ticker_main(void *arg)
 
 void alert_publish(struct alert_stream *w, int64_t member, uint64_t alert_id, const char *json)
 {
-	size_t n = strlen(json) + 64;
+	alert_publish_event(w, member, alert_id, "alert", json);
+}
+
+void alert_publish_event(struct alert_stream *w, int64_t member, uint64_t alert_id,
+			 const char *event, const char *json)
+{
+	size_t n = strlen(json) + strlen(event) + 64;
 	char *text = xmalloc(n);
-	snprintf(text, n, "id: %" PRIu64 "\nevent: alert\ndata: %s\n\n", alert_id, json);
+	snprintf(text, n, "id: %" PRIu64 "\nevent: %s\ndata: %s\n\n", alert_id, event, json);
 	pthread_mutex_lock(&w->slock);
 	struct sse_event *e = &w->ring[w->next_seq % SSE_RING];
 	free(e->text);

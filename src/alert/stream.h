@@ -23,6 +23,9 @@ void alert_stream_free(struct alert_stream *s);
 
 /* Publishes an event for `member`: `json` is copied. */
 void alert_publish(struct alert_stream *s, int64_t member, uint64_t alert_id, const char *json);
+/* The same with another SSE event name than "alert" ("request"). */
+void alert_publish_event(struct alert_stream *s, int64_t member, uint64_t id, const char *event,
+			 const char *json);
 
 /* A subscriber's cursor: the next event sequence it has not seen. */
 uint64_t alert_stream_head(struct alert_stream *s);

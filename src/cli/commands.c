@@ -15,6 +15,7 @@
 #include "serve.h"
 #include "cli/directory_cmds.h"
 #include "cli/report_cmds.h"
+#include "cli/request_cmds.h"
 #include "cli/warning_cmds.h"
 #include "cli/spam_cmds.h"
 #include "config/settings.h"
@@ -217,6 +218,23 @@ static const struct command commands[] = {
      "  --format F          json (default), csv or html\n"
      "  --since DATE        checks and alerts from this day on\n",
      "atalaya progress --format html --since 2026-01-01 > progress.html", NULL, NULL},
+    {"request", NULL, NULL, 0, "requests for assistance, clarification, capacity", NULL,
+     "Requests with a deadline, shared with the audience their originator chooses (TLP and\n"
+     "audience, as reports). Members whose capabilities fit its needs are told through the\n"
+     "alert channels; reminders escalate to the next contact of a member that has not\n"
+     "acknowledged; a request is overdue from its deadline on.",
+     "  --kind K --title T --text T --deadline 48h|RFC3339 --priority P --tlp TLP\n"
+     "  --audience LIST     all, group:ID|NAME, member:ID, comma-separated\n"
+     "  --report ID --needs a,b --exercise --attach ID --capability C --offer N\n"
+     "  --outcome resolved|declined|expired --open --mine --overdue --json\n",
+     "atalaya request open --kind assistance --title \"DDoS on gub.uy\" --deadline 48h "
+     "--tlp amber --audience group:LAC --needs forensics",
+     cli_request_subs, NULL},
+    {"capabilities", NULL, NULL, 0, "what your member can offer to requests", NULL,
+     "Capabilities (forensics, malware-analysis, training, legal-advice, ...) match your\n"
+     "member to the requests that need them.",
+     "  --member ID\n", "atalaya capabilities set forensics,malware-analysis,training",
+     cli_capabilities_subs, NULL},
     {"ingest-mail", NULL, cmd_ingest_mail, EX_TEMPFAIL,
      "submit an abuse report from stdin (a Postfix/Exim pipe transport)",
      "ingest-mail [--timeout SECONDS] < MAIL",

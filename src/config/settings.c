@@ -2,6 +2,7 @@
 
 #include "alert/webhook.h"
 #include "dns/server.h"
+#include "request/deadline.h"
 #include "util/xalloc.h"
 
 #include <math.h>
@@ -95,6 +96,10 @@ static const struct setting settings[] = {
     {"webhook_allow_networks", SET_STR, OFF(webhook_allow_networks), "", 0, 0,
      "CIDRs (comma-separated) that webhooks may reach although loopback, private, "
      "link-local or reserved"},
+    /* requests for assistance (issue 15) */
+    {"request_reminders", SET_STR, OFF(request_reminders), "50,90", 0, 0,
+     "reminders of a request, in percent of the time to its deadline (comma-separated, "
+     "each escalating to the next contact of a member that has not acknowledged)"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -351,7 +356,8 @@ int config_validate(const struct config *c, struct err_detail *err)
 	webhook_policy_free(wp);
 	if (rc)
 		return rc;
-	return ERR_OK;
+	int reminders[REQUEST_REMINDERS_MAX], nreminders;
+	return request_reminders_parse(c->request_reminders, reminders, &nreminders, err);
 }
 
 void config_print_table(FILE *out)

@@ -56,6 +56,8 @@ struct config {
 	int64_t dns_tcp_connections_max;
 	int64_t dns_tcp_per_address_max;
 	char *webhook_allow_networks;
+	/* requests for assistance (issue 15) */
+	char *request_reminders;
 };
 
 /* Fills every setting with its default. Release with config_release. */

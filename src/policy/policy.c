@@ -21,6 +21,12 @@ static const char *const path_names[POLICY_PATH_COUNT] = {
     [POLICY_PROFILE_GET] = "profiles.get",
     [POLICY_PROFILE_EXPORT] = "profiles.export",
     [POLICY_PROGRESS] = "progress",
+    [POLICY_REQUEST_LIST] = "requests.list",
+    [POLICY_REQUEST_GET] = "requests.get",
+    [POLICY_REQUEST_ACT] = "requests.act",
+    [POLICY_REQUEST_NOTICE] = "requests.notice",
+    [POLICY_REQUEST_STATS] = "requests.stats",
+    [POLICY_REQUEST_VIEWS] = "requests.views",
 };
 
 const char *policy_path_name(enum policy_path p)
@@ -39,8 +45,8 @@ bool policy_may_see(struct directory *d, const struct principal *who,
 		return false;
 	if (who->member_id == o->owner)
 		return true;
-	/* Who accessed a report is the originator's business alone. */
-	if (p == POLICY_REPORT_AUDIT)
+	/* Who accessed a report or a request is the originator's business alone. */
+	if (p == POLICY_REPORT_AUDIT || p == POLICY_REQUEST_VIEWS)
 		return false;
 	if (!o->audience)
 		return false;

@@ -30,6 +30,12 @@ enum policy_path {
 	POLICY_PROFILE_GET,    /* a field or measure of a national profile */
 	POLICY_PROFILE_EXPORT, /* the same, exported (JSON or FIRST) */
 	POLICY_PROGRESS,       /* the progress report */
+	POLICY_REQUEST_LIST,   /* requests (issue 15): listed */
+	POLICY_REQUEST_GET,    /* shown, with its answers (and offers, see requests.md) */
+	POLICY_REQUEST_ACT,    /* acknowledged, answered, offered on */
+	POLICY_REQUEST_NOTICE, /* told through the alert channels and the stream */
+	POLICY_REQUEST_STATS,  /* counted in statistics */
+	POLICY_REQUEST_VIEWS,  /* who saw it: the originator alone */
 	POLICY_PATH_COUNT
 };
 

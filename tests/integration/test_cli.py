@@ -205,7 +205,8 @@ def complete(binary, *words):
 
 
 def test_bash_completion(binary):
-    eq(sorted(complete(binary, "re")), ["report", "reputation", "restore"], "atalaya re<TAB>")
+    eq(sorted(complete(binary, "re")), ["report", "reputation", "request", "restore"],
+       "atalaya re<TAB>")
     eq(sorted(complete(binary, "alerts", "")), ["ack", "list", "secret", "show"],
        "atalaya alerts <TAB>")
     check("--audience" in complete(binary, "report", "submit", "--au"), "report submit --au")
