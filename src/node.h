@@ -15,6 +15,7 @@ struct metrics;
 struct reports;
 struct request;
 struct spam;
+struct taxii;
 
 struct node {
 	struct config *cfg;
@@ -28,7 +29,8 @@ struct node {
 	 * (src/index/indexer.h): report/ingest.c hands it each report right
 	 * after its transaction commits. NULL when no indexer runs. */
 	struct indexer *indexer;
-	char *spool_dir; /* DATA/spool: bodies too large for memory */
+	struct taxii *taxii; /* TAXII 2.1 `next` key and scheduled pulls (src/taxii) */
+	char *spool_dir;     /* DATA/spool: bodies too large for memory */
 	char *node_name;
 };
 

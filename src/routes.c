@@ -4,6 +4,7 @@
 #include "directory/routes.h"
 #include "report/routes.h"
 #include "spam/routes.h"
+#include "taxii/taxii.h"
 #include "util/xalloc.h"
 
 #include <pthread.h>
@@ -20,6 +21,8 @@ static const struct route *const routes_tables[] = {
     report_routes,
     alert_routes,
     spam_routes,
+    taxii_routes,
+    taxii_source_routes,
     NULL,
 };
 

@@ -11,6 +11,7 @@
 #include "node.h"
 #include "routes.h"
 #include "spam/service.h"
+#include "taxii/taxii.h"
 #include "alert/service.h" /* early warning */
 #include "pipeline.h"
 #include "util/log.h"
@@ -723,6 +724,8 @@ int cmd_serve(int argc, char **argv)
 		rc = alert_new(&node, &node.alert, &err);
 	if (!rc)
 		rc = indexer_new(&node, pipeline_subscribers, &node.indexer, &err);
+	if (!rc) /* TAXII 2.1 (issue 18): the `next` key and scheduled pulls */
+		rc = taxii_new(&node, &node.taxii, &err);
 	/* end early warning */
 	if (rc) {
 		log_err("event=start error=\"%s\"", err.message[0] ? err.message : err_str(rc));
@@ -762,6 +765,8 @@ int cmd_serve(int argc, char **argv)
 		log_warn("event=shutdown_timeout requests_cut=%u seconds=%" PRId64, cut,
 			 cfg.shutdown_timeout_seconds);
 	server_stop(srv);
+	taxii_free(node.taxii); /* scheduled pulls stop before the pipeline */
+	node.taxii = NULL;
 	indexer_free(node.indexer); /* the pipeline stops before its subscribers */
 	spam_free(node.spam);	    /* anti-spam: DNS threads and expiry stop here */
 	node.spam = NULL;
@@ -774,6 +779,7 @@ done:
 		close(fd);
 	server_tls_free(tls);
 	dnsbl_listen_close(&dns_l); /* anti-spam: sockets not handed to the server */
+	taxii_free(node.taxii);
 	indexer_free(node.indexer);
 	spam_free(node.spam);
 	alert_free(node.alert); /* early warning */

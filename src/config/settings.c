@@ -95,6 +95,11 @@ static const struct setting settings[] = {
     {"webhook_allow_networks", SET_STR, OFF(webhook_allow_networks), "", 0, 0,
      "CIDRs (comma-separated) that webhooks may reach although loopback, private, "
      "link-local or reserved"},
+    /* TAXII 2.1 (issue 18) */
+    {"taxii_page_max", SET_INT, OFF(taxii_page_max), "1000", 1, 10000,
+     "most objects in one TAXII page (the default and the cap of ?limit=)"},
+    {"taxii_envelope_max", SET_SIZE, OFF(taxii_envelope_max), "16777216", 1024, 1024 * MIB,
+     "largest TAXII envelope, POSTed or pulled, in bytes"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -56,6 +56,9 @@ struct config {
 	int64_t dns_tcp_connections_max;
 	int64_t dns_tcp_per_address_max;
 	char *webhook_allow_networks;
+	/* TAXII 2.1 (issue 18) */
+	int64_t taxii_page_max;
+	int64_t taxii_envelope_max;
 };
 
 /* Fills every setting with its default. Release with config_release. */

@@ -17,6 +17,11 @@ static const char *const path_names[POLICY_PATH_COUNT] = {
     [POLICY_RELATED] = "related",
     [POLICY_ALERT] = "alert",
     [POLICY_DNS] = "dns",
+    [POLICY_TAXII_OBJECTS] = "taxii.objects",
+    [POLICY_TAXII_MANIFEST] = "taxii.manifest",
+    [POLICY_TAXII_OBJECT] = "taxii.object",
+    [POLICY_TAXII_VERSIONS] = "taxii.versions",
+    [POLICY_TAXII_STATUS] = "taxii.status",
 };
 
 const char *policy_path_name(enum policy_path p)
