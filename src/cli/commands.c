@@ -15,6 +15,7 @@
 #include "cli/report_cmds.h"
 #include "cli/warning_cmds.h"
 #include "cli/spam_cmds.h"
+#include "cli/taxii_cmds.h"
 #include "config/settings.h"
 #include "routes.h"
 #include "util/xalloc.h"
@@ -184,6 +185,19 @@ static const struct command commands[] = {
      "Alerts raised for your member by reports touching its constituency.",
      "  --open              only alerts not acknowledged\n  --json              print JSON\n",
      "atalaya alerts list --open && atalaya alerts ack 1", cli_alerts_subs, NULL},
+    {"taxii", NULL, NULL, 0, "TAXII 2.1 sources the node pulls from: add, list, pull", NULL,
+     "Other TAXII 2.1 servers' collections, pulled into reports under the scope you give\n"
+     "(admin). The node's own TAXII server is under /taxii2/ (docs/internals/taxii.md).",
+     "  --collection ID     the source's collection id\n"
+     "  --name NAME         the source's name here (default: the collection id)\n"
+     "  --user U            HTTP Basic user, with --password-file\n"
+     "  --password-file F   file holding the password (read by the daemon at each pull)\n"
+     "  --token-file F      file holding a Bearer token instead\n"
+     "  --audience A        who sees what is pulled: all, group:ID,member:ID (default: us)\n"
+     "  --every DURATION    pull on schedule: 15m, 2h, 1d (default: by hand only)\n",
+     "atalaya taxii add-source https://cti.example.org/api1/ --collection 9ee8 --token-file "
+     "t.txt --audience all --every 15m && atalaya taxii pull 9ee8",
+     cli_taxii_subs, "sources"},
     {"ingest-mail", NULL, cmd_ingest_mail, EX_TEMPFAIL,
      "submit an abuse report from stdin (a Postfix/Exim pipe transport)",
      "ingest-mail [--timeout SECONDS] < MAIL",
