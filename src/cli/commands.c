@@ -192,11 +192,12 @@ static const struct command commands[] = {
      "  --name NAME         the source's name here (default: the collection id)\n"
      "  --user U            HTTP Basic user, with --password-file\n"
      "  --password-file F   file holding the password (read by the daemon at each pull)\n"
-     "  --token-file F      file holding a Bearer token instead\n"
+     "  --source-token-file F  file holding the source's Bearer token instead (--token-file\n"
+     "                      stays the token you use with this node)\n"
      "  --audience A        who sees what is pulled: all, group:ID,member:ID (default: us)\n"
      "  --every DURATION    pull on schedule: 15m, 2h, 1d (default: by hand only)\n",
-     "atalaya taxii add-source https://cti.example.org/api1/ --collection 9ee8 --token-file "
-     "t.txt --audience all --every 15m && atalaya taxii pull 9ee8",
+     "atalaya taxii add-source https://cti.example.org/api1/ --collection 9ee8 "
+     "--source-token-file t.txt --audience all --every 15m && atalaya taxii pull 9ee8",
      cli_taxii_subs, "sources"},
     {"ingest-mail", NULL, cmd_ingest_mail, EX_TEMPFAIL,
      "submit an abuse report from stdin (a Postfix/Exim pipe transport)",

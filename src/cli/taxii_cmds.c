@@ -27,17 +27,18 @@ static int64_t parse_every(const char *s)
 
 static int add_source(struct client *c, int argc, char **argv)
 {
-	const char *url = arg_positional(argc, argv, 0),
+	const char *url = arg_positional(argc, argv, 1),
 		   *coll = arg_value(argc, argv, "--collection");
 	const char *name = arg_value(argc, argv, "--name"),
 		   *every = arg_value(argc, argv, "--every");
 	const char *files[2] = {arg_value(argc, argv, "--password-file"),
-				arg_value(argc, argv, "--token-file")};
+				arg_value(argc, argv, "--source-token-file")};
 	const char *keys[2] = {"password_file", "token_file"};
 	if (!url || !coll) {
-		fprintf(stderr, "usage: atalaya taxii add-source URL --collection ID [--name NAME] "
-				"[--user U --password-file F | --token-file F] [--audience A] "
-				"[--every 15m]\n");
+		fprintf(stderr,
+			"usage: atalaya taxii add-source URL --collection ID [--name NAME] "
+			"[--user U --password-file F | --source-token-file F] [--audience A] "
+			"[--every 15m]\n");
 		return 2;
 	}
 	json_t *body =
@@ -116,7 +117,7 @@ static int list_sources(struct client *c, int argc, char **argv)
 
 static int pull(struct client *c, int argc, char **argv)
 {
-	const char *name = arg_positional(argc, argv, 0);
+	const char *name = arg_positional(argc, argv, 1);
 	char *esc = curl_easy_escape(NULL, name, 0);
 	char path[512];
 	struct buf out;
@@ -149,7 +150,7 @@ static int pull(struct client *c, int argc, char **argv)
 
 static int remove_source(struct client *c, int argc, char **argv)
 {
-	char *esc = curl_easy_escape(NULL, arg_positional(argc, argv, 0), 0);
+	char *esc = curl_easy_escape(NULL, arg_positional(argc, argv, 1), 0);
 	char path[512];
 	snprintf(path, sizeof(path), "/api/v1/taxii/sources/%s", esc);
 	curl_free(esc);
@@ -160,8 +161,8 @@ static int remove_source(struct client *c, int argc, char **argv)
 
 const struct cli_subcommand cli_taxii_subs[] = {
     {"add-source",
-     "add-source URL --collection ID [--name NAME] [--user U --password-file F | --token-file "
-     "F] [--audience A] [--every 15m]",
+     "add-source URL --collection ID [--name NAME] [--user U --password-file F | "
+     "--source-token-file F] [--audience A] [--every 15m]",
      "pull a TAXII 2.1 server's collection (URL: its API root) into reports under the audience", 1,
      NULL, add_source},
     {"sources", "sources [--json]", "the sources, their cursors and last errors", 0, NULL,

@@ -303,10 +303,15 @@ static void get_api_root(struct request *r)
 
 /* --- reading objects --- */
 
+/* An object's TAXII version: its modified, else its created (objects that
+ * are never versioned: marking definitions, SCOs), else 0, answered as its
+ * date_added (TAXII 2.1 section 3.4.1 says so of objects without either). */
+#define OBJ_VERSION "coalesce(nullif(o.modified, 0), nullif(o.created, 0), 0)"
+
 /* The columns every object query reads: the report's subject, the object,
  * its date_added in microseconds. */
 #define OBJ_COLS                                                                                   \
-	"r.seq, r.id, " STORE_SUBJECT_COLS ", o.seq, o.stix_id, o.type, o.modified, o.off, "       \
+	"r.seq, r.id, " STORE_SUBJECT_COLS ", o.seq, o.stix_id, o.type, " OBJ_VERSION ", o.off, "  \
 	"o.len, t.base + o.seq - r.first_object"
 #define OBJ_FROM                                                                                   \
 	" FROM objects o JOIN reports r ON r.seq = o.report JOIN taxii_reports t ON t.report = "   \
@@ -474,6 +479,12 @@ static int append_object(struct reading *g, sqlite3_stmt *s)
 	return buf_add(&g->r->out, g->scratch.data, len);
 }
 
+static int64_t version_ms(sqlite3_stmt *s)
+{
+	int64_t v = sqlite3_column_int64(s, K_MOD);
+	return v ? v : sqlite3_column_int64(s, K_ADDED) / 1000;
+}
+
 /* Writes one row as the endpoint's item. */
 static int emit(struct reading *g, sqlite3_stmt *s)
 {
@@ -498,12 +509,10 @@ static int emit(struct reading *g, sqlite3_stmt *s)
 				 (size_t)sqlite3_column_bytes(s, K_ID));
 		taxii_time_format(added, t);
 		buf_addf(out, ",\"date_added\":\"%s\",\"version\":\"", t);
-		time_format_ms(sqlite3_column_int64(s, K_MOD), t);
+		time_format_ms(version_ms(s), t);
 		buf_addf(out, "%s\",\"media_type\":\"" STIX_MEDIA "\"}", t);
 		return ERR_OK;
-	case EP_VERSIONS:
-		time_format_ms(sqlite3_column_int64(s, K_MOD), t);
-		return buf_addf(out, "\"%s\"", t);
+	case EP_VERSIONS: time_format_ms(version_ms(s), t); return buf_addf(out, "\"%s\"", t);
 	}
 	return ERR_OK;
 }
@@ -543,14 +552,20 @@ static void run_page(struct reading *g, sqlite3_stmt *s)
 		taxii_error(r, 500, "internal error", "an object's bytes are missing; see the log");
 		return;
 	}
-	buf_addf(&r->out, "],\"more\":%s", more ? "true" : "false");
+	if (!g->n && !more) { /* nothing: an empty envelope (as the OASIS reference answers) */
+		buf_reset(&r->out);
+		buf_adds(&r->out, "{}");
+	} else {
+		buf_addf(&r->out, "],\"more\":%s", more ? "true" : "false");
+	}
 	if (more) {
 		char next[TAXII_NEXT_TEXT];
 		taxii_next_encode(taxii_next_key(r->node->taxii), r->who.member_id, g->last_seq,
 				  &g->q, next);
 		buf_addf(&r->out, ",\"next\":\"%s\"", next);
 	}
-	buf_addc(&r->out, '}');
+	if (g->n || more)
+		buf_addc(&r->out, '}');
 	r->status = 200;
 	audit_flush(r, &g->audit, ep_paths[g->ep]);
 	if (r->status == 200)

@@ -453,7 +453,7 @@ static void pull_source(struct request *r)
 		http_error_detail(r, rc, &err);
 		return;
 	}
-	json_t *out = json_pack("{sI sI sI s?s}", "objects", (json_int_t)res.objects, "pages",
+	json_t *out = json_pack("{sI sI sI ss?}", "objects", (json_int_t)res.objects, "pages",
 				(json_int_t)res.pages, "reports", (json_int_t)res.reports,
 				"added_after", res.cursor[0] ? res.cursor : NULL);
 	if (rc) /* what came before the failure is committed: say both */
