@@ -83,7 +83,12 @@ static void *scheduler_main(void *arg)
 			struct taxii_pull_result res;
 			struct err_detail err;
 			err_clear(&err);
-			taxii_pull(t->node, name, &res, &err); /* logs and records its outcome */
+			/* logs and records its outcome; a pull by hand that runs
+			 * already: wait for it rather than spin */
+			if (taxii_pull(t->node, name, &res, &err) == ERR_CONFLICT) {
+				due = false;
+				wait_ms = 1000;
+			}
 		}
 		pthread_mutex_lock(&t->lock);
 		if (due || t->stopping)
@@ -135,6 +140,13 @@ void taxii_free(struct taxii *t)
 	pthread_cond_destroy(&t->wake);
 	sodium_memzero(t->next_key, sizeof(t->next_key));
 	free(t);
+}
+
+void taxii_kick(struct taxii *t)
+{
+	pthread_mutex_lock(&t->lock);
+	pthread_cond_signal(&t->wake);
+	pthread_mutex_unlock(&t->lock);
 }
 
 const unsigned char *taxii_next_key(const struct taxii *t)

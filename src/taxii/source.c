@@ -398,6 +398,8 @@ static void post_source(struct request *r)
 	} else if (rc) {
 		http_error_detail(r, rc, NULL);
 	} else {
+		if (every)
+			taxii_kick(r->node->taxii); /* its first pull is due now */
 		snprintf(r->location, sizeof(r->location), "/api/v1/taxii/sources/%.80s",
 			 str_field(b, "name"));
 		http_json(r, 201,

@@ -21,6 +21,8 @@ int taxii_new(struct node *node, struct taxii **out, struct err_detail *err);
 /* Stops the scheduler (a pull in progress finishes its page) and frees. NULL is fine. */
 void taxii_free(struct taxii *t);
 const unsigned char *taxii_next_key(const struct taxii *t);
+/* A source was added: the scheduler looks at the sources again now. */
+void taxii_kick(struct taxii *t);
 
 extern const struct route taxii_routes[];	 /* the TAXII server, under /taxii2/ */
 extern const struct route taxii_source_routes[]; /* admin: /api/v1/taxii/sources */

@@ -27,8 +27,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	arena_init(&arena);
-	struct taxii_args a = {.endpoint = "objects", .collection = "all", .added_after = f[0],
-			       .limit = f[1], .id = f[2], .type = f[3], .version = f[4],
+	struct taxii_args a = {.endpoint = "objects",
+			       .collection = "all",
+			       .added_after = f[0],
+			       .limit = f[1],
+			       .id = f[2],
+			       .type = f[3],
+			       .version = f[4],
 			       .spec_version = f[5]};
 	err_clear(&err);
 	if (taxii_query_parse(&a, 1000, &arena, &q, &err) == ERR_OK) {

@@ -44,6 +44,7 @@ import os
 import sqlite3
 import sys
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -559,6 +560,20 @@ def test_client_against_a_second_node(bin_):
         check(r.returncode != 0 and "401" in r.stderr, f"error shown: {r.stderr}")
         src = json.loads(down.cli("taxii", "sources", "--json").stdout)
         check("401" in (src[0]["last_error"] or ""), f"error kept: {src}")
+        # on schedule: a source with --every is pulled by the daemon at once, then every period
+        with open(tok, "w") as f:
+            f.write(up.admin_token + "\n")
+        r = down.cli("taxii", "add-source", up.url + ROOT, "--collection", "all", "--name", "sched",
+                     "--source-token-file", tok, "--every", "15m")
+        eq(r.returncode, 0, r.stderr)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            src = {s["name"]: s for s in json.loads(down.cli("taxii", "sources", "--json").stdout)}
+            if src["sched"]["pulled"]:
+                break
+            time.sleep(0.2)
+        eq(src["sched"]["pulled"], 2501, f"the scheduled pull: {src['sched']}")
+        check(src["sched"]["next_pull"] > src["sched"]["last_pull"], "the next one is planned")
         # bad input: a relative file, a bad --every
         eq(down.cli("taxii", "add-source", "ftp://x/", "--collection", "c").returncode, 1, "ftp")
         eq(down.cli("taxii", "add-source", up.url, "--collection", "c", "--every", "soon").returncode,
