@@ -328,6 +328,17 @@ static const char *str_field(json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
+/* Does the URL carry user:password@ before its host? */
+static bool has_userinfo(const char *url)
+{
+	const char *host = strstr(url, "://");
+	if (!host)
+		return false;
+	host += 3;
+	size_t n = strcspn(host, "/?#");
+	return memchr(host, '@', n) != NULL;
+}
+
 static void post_source(struct request *r)
 {
 	static const char sql[] = "INSERT INTO taxii_sources(name, url, collection, username, "
@@ -348,6 +359,11 @@ static void post_source(struct request *r)
 	int rc = ERR_OK;
 	if (strncmp(u, "http://", 7) && strncmp(u, "https://", 8))
 		rc = err_set(&err, ERR_INVALID, "url", "url: '%.100s' is not an http(s) URL", u);
+	else if (has_userinfo(u))
+		rc = err_set(
+		    &err, ERR_INVALID, "url",
+		    "url: no credentials in the URL (they would be stored and logged); give "
+		    "username and password_file, or token_file");
 	else if (pw && tok)
 		rc = err_set(&err, ERR_INVALID, "token_file",
 			     "token_file: give a password file or a token file, not both");

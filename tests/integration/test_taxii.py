@@ -569,13 +569,16 @@ def test_client_against_a_second_node(bin_):
         deadline = time.time() + 30
         while time.time() < deadline:
             src = {s["name"]: s for s in json.loads(down.cli("taxii", "sources", "--json").stdout)}
-            if src["sched"]["pulled"]:
+            if src["sched"]["pulled"] == 2501:
                 break
             time.sleep(0.2)
         eq(src["sched"]["pulled"], 2501, f"the scheduled pull: {src['sched']}")
         check(src["sched"]["next_pull"] > src["sched"]["last_pull"], "the next one is planned")
         # bad input: a relative file, a bad --every
         eq(down.cli("taxii", "add-source", "ftp://x/", "--collection", "c").returncode, 1, "ftp")
+        r = down.cli("taxii", "add-source", "https://u:pw@cti.example.org/api1/", "--collection", "c")
+        check(r.returncode == 1 and "no credentials in the URL" in r.stderr, r.stderr)
+        eq(len(json.loads(down.cli("taxii", "sources", "--json").stdout)), 2, "nothing added")
         eq(down.cli("taxii", "add-source", up.url, "--collection", "c", "--every", "soon").returncode,
            2, "--every soon")
     finally:
