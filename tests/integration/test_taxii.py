@@ -10,7 +10,31 @@ collection, one envelope per object in the order of their date_added. Our
 date_added are the node's own (when they were posted), so the reference's
 literal timestamps become ours: added[i] is the date_added of the i-th object
 posted, and each case below asks what the reference asked at the matching
-point. Cases of test_backends.py that do not apply, and why:
+point. Ported, reference case -> our test:
+  test_server_discovery, test_get_api_root_information(_not_existent),
+    test_get_collections_404, test_get_collection_404 -> test_server_discovery
+  test_get_objects -> test_get_objects; test_get_object, test_get_object_404
+    -> test_get_object; test_get_object_manifests -> test_get_object_manifests
+  test_get_version, test_get_version_added_after, test_get_version_limit,
+    test_get_version_spec_version_* -> test_get_version
+  test_get_objects_added_after, test_get_objects_limit,
+    test_object_pagination_bad_limit_value_400,
+    test_object_pagination_changing_params_400 -> test_get_objects_added_after_and_limit
+  test_get_objects_id, test_get_objects_type, test_objects_version_match_*,
+    test_get_objects_spec_version_*, test_get_objects_match_type_version,
+    test_get_objects_match_type_spec_version -> test_get_objects_match
+  test_get_object_added_after_case1/2, test_get_object_limit,
+    test_get_object_version_single, test_get_object_version_match_all,
+    test_get_object_spec_version_* -> test_get_object_filters
+  test_get_manifest_added_after, test_get_manifest_limit, test_get_manifest_id,
+    test_get_manifest_type, test_get_manifest_version_*,
+    test_manifest_spec_version_* -> test_get_manifest_filters
+  test_add_and_delete_object (add, status, manifest; DELETE refused),
+    test_object_already_present -> test_add_object_and_status
+  test_get_collection_not_existent, test_get_collections_401,
+    test_get_status_401/404, test_get_object_manifest_401/404,
+    test_get_object_401, test_get_or_add_objects_401/404/422 -> test_errors
+Cases of test_backends.py that do not apply, and why:
   test_get_api_root_information (the title is the fixture's "Malware Research
     Group"): our API root's title names the node; checked as "title" present.
   test_get_collections (5 collections of the fixture): our collections are the
