@@ -245,24 +245,25 @@ const char *const store_migrations[] = {
      * report's base plus its place in the report (o.seq - first_object), so
      * it is unique and strictly increasing in seq without a row per object.
      * Existing reports get theirs by the same rule. The status of each TAXII
-     * POST, and the TAXII sources the node pulls from. */
-    "CREATE TABLE taxii_reports ("
+     * POST, and the TAXII sources the node pulls from. Idempotent: a store
+     * whose user_version was set back (tests of earlier steps) runs it again. */
+    "CREATE TABLE IF NOT EXISTS taxii_reports ("
     "  report INTEGER PRIMARY KEY,"
     "  base INTEGER NOT NULL);"
-    "CREATE INDEX taxii_reports_base ON taxii_reports(base);"
-    "INSERT INTO taxii_reports(report, base) "
+    "CREATE INDEX IF NOT EXISTS taxii_reports_base ON taxii_reports(base);"
+    "INSERT OR IGNORE INTO taxii_reports(report, base) "
     "  WITH p AS (SELECT seq, received * 1000 AS f, coalesce(sum(coalesce(last_object - "
     "    first_object + 1, 0)) OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 "
     "    PRECEDING), 0) AS before FROM reports) "
     "  SELECT seq, max(f - before) OVER (ORDER BY seq ROWS UNBOUNDED PRECEDING) + before "
     "  FROM p;"
-    "CREATE TRIGGER taxii_reports_base AFTER INSERT ON reports BEGIN "
+    "CREATE TRIGGER IF NOT EXISTS taxii_reports_base AFTER INSERT ON reports BEGIN "
     "  INSERT INTO taxii_reports(report, base) VALUES (NEW.seq, max(NEW.received * 1000, "
     "    coalesce((SELECT t.base + coalesce(r.last_object - r.first_object + 1, 0) "
     "      FROM taxii_reports t JOIN reports r ON r.seq = t.report "
     "      ORDER BY t.report DESC LIMIT 1), 0)));"
     "END;"
-    "CREATE TABLE taxii_status ("
+    "CREATE TABLE IF NOT EXISTS taxii_status ("
     "  id TEXT PRIMARY KEY,"
     "  member INTEGER NOT NULL,"
     "  collection TEXT NOT NULL,"
@@ -273,7 +274,7 @@ const char *const store_migrations[] = {
     "  failure INTEGER NOT NULL,"
     "  successes TEXT NOT NULL,"
     "  failures TEXT NOT NULL);"
-    "CREATE TABLE taxii_sources ("
+    "CREATE TABLE IF NOT EXISTS taxii_sources ("
     "  name TEXT PRIMARY KEY,"
     "  url TEXT NOT NULL,"
     "  collection TEXT NOT NULL,"
