@@ -330,7 +330,8 @@ struct reading {
 	struct coll c;
 	struct taxii_query q;
 	int64_t after; /* resume after this object seq (from `next` and added_after) */
-	int64_t n, first_us, last_us, last_seq;
+	int64_t n, first_us, last_us;
+	int64_t pos; /* seq of the last row examined */
 	struct audit_list audit;
 	int fd; /* the report file the last object came from */
 	int64_t fd_report;
@@ -404,6 +405,7 @@ static bool reading_start(struct request *r, struct reading *g, enum endpoint ep
 		if (s > g->after)
 			g->after = s;
 	}
+	g->pos = g->after;
 	return true;
 }
 
@@ -496,7 +498,6 @@ static int emit(struct reading *g, sqlite3_stmt *s)
 	if (!g->first_us)
 		g->first_us = added;
 	g->last_us = added;
-	g->last_seq = sqlite3_column_int64(s, K_SEQ);
 	audit_disclosed(g->r, &g->audit, sqlite3_column_int64(s, K_RSEQ),
 			sqlite3_column_int64(s, K_ORIG),
 			g->ep == EP_OBJECTS || g->ep == EP_MANIFEST ? NULL : g->r->param[1]);
@@ -517,11 +518,14 @@ static int emit(struct reading *g, sqlite3_stmt *s)
 	return ERR_OK;
 }
 
-/* Rows looked at, once a page is full, for one more match that makes `more`
- * true; past them `more` is true without proof (the next page may be empty). */
-#define MORE_LOOKAHEAD 10000
+/* Rows one request examines at most. A member that sees few of many objects
+ * gets pages with fewer than `limit` objects (even none), `more` true and a
+ * `next` past the rows examined, instead of one request walking the table. */
+#define SCAN_MAX 200000
 
-/* Runs statement `s` (rows in seq order, OBJ_COLS) into the answer. */
+/* Runs statement `s` (rows in seq order, OBJ_COLS) into the answer. `next`
+ * resumes after the last row examined: every row up to it was emitted or
+ * does not match. */
 static void run_page(struct reading *g, sqlite3_stmt *s)
 {
 	struct request *r = g->r;
@@ -533,19 +537,20 @@ static void run_page(struct reading *g, sqlite3_stmt *s)
 	buf_reset(&r->out);
 	buf_addf(&r->out, "{\"%s\":[", key);
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (g->n == g->q.limit && ++looked > MORE_LOOKAHEAD) {
+		if (++looked > SCAN_MAX) {
 			more = true;
 			break;
 		}
-		if (!visible(g, s, K_ORIG) || !wanted(g, s))
-			continue;
-		if (g->n == g->q.limit) {
-			more = true;
-			break;
+		if (visible(g, s, K_ORIG) && wanted(g, s)) {
+			if (g->n == g->q.limit) {
+				more = true;
+				break;
+			}
+			rc = emit(g, s);
+			if (rc)
+				break;
 		}
-		rc = emit(g, s);
-		if (rc)
-			break;
+		g->pos = sqlite3_column_int64(s, K_SEQ);
 	}
 	sqlite3_reset(s);
 	if (rc) {
@@ -560,8 +565,8 @@ static void run_page(struct reading *g, sqlite3_stmt *s)
 	}
 	if (more) {
 		char next[TAXII_NEXT_TEXT];
-		taxii_next_encode(taxii_next_key(r->node->taxii), r->who.member_id, g->last_seq,
-				  &g->q, next);
+		taxii_next_encode(taxii_next_key(r->node->taxii), r->who.member_id, g->pos, &g->q,
+				  next);
 		buf_addf(&r->out, ",\"next\":\"%s\"", next);
 	}
 	if (g->n || more)
