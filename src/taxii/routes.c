@@ -577,14 +577,27 @@ static void run_page(struct reading *g, sqlite3_stmt *s)
 		finish_page(r, g->first_us, g->last_us);
 }
 
+/* One id's rows after seq ?2, through object_keys. */
+static const char by_id_sql[] =
+    "SELECT " OBJ_COLS " FROM object_keys k CROSS JOIN objects o ON o.seq = k.seq JOIN "
+    "reports r ON r.seq = o.report JOIN taxii_reports t ON t.report = r.seq WHERE "
+    "k.stix_key = stix_key(?1) AND o.stix_id = ?1 AND o.seq > ?2 ORDER BY o.seq";
+
 static void list_rows(struct request *r, enum endpoint ep)
 {
 	static const char sql[] = "SELECT " OBJ_COLS OBJ_FROM "WHERE o.seq > ?1 ORDER BY o.seq";
 	struct reading g;
 	struct store_conn *sc;
 	if (reading_start(r, &g, ep) && (sc = node_reader(r))) {
-		sqlite3_stmt *s = store_stmt(sc, sql);
-		sqlite3_bind_int64(s, 1, g.after);
+		sqlite3_stmt *s;
+		if (g.q.nids == 1) { /* match[id] of one id (the usual case): its versions only */
+			s = store_stmt(sc, by_id_sql);
+			sqlite3_bind_text(s, 1, g.q.ids[0], -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 2, g.after);
+		} else {
+			s = store_stmt(sc, sql);
+			sqlite3_bind_int64(s, 1, g.after);
+		}
 		run_page(&g, s);
 	}
 	reading_release(&g);
@@ -603,10 +616,6 @@ static void get_manifest(struct request *r)
 /* One id's versions, in date_added order (seq). */
 static void id_rows(struct request *r, enum endpoint ep)
 {
-	static const char sql[] =
-	    "SELECT " OBJ_COLS " FROM object_keys k CROSS JOIN objects o ON o.seq = k.seq JOIN "
-	    "reports r ON r.seq = o.report JOIN taxii_reports t ON t.report = r.seq WHERE "
-	    "k.stix_key = stix_key(?1) AND o.stix_id = ?1 AND o.seq > ?2 ORDER BY o.seq";
 	static const char any_sql[] =
 	    "SELECT " STORE_SUBJECT_COLS " FROM object_keys k CROSS JOIN objects o ON o.seq = "
 	    "k.seq JOIN reports r ON r.seq = o.report WHERE k.stix_key = stix_key(?1) AND "
@@ -629,7 +638,7 @@ static void id_rows(struct request *r, enum endpoint ep)
 			    r->param[1], g.c.id);
 		goto out;
 	}
-	s = store_stmt(sc, sql);
+	s = store_stmt(sc, by_id_sql);
 	sqlite3_bind_text(s, 1, r->param[1], -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, g.after);
 	run_page(&g, s);
