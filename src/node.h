@@ -17,6 +17,7 @@ struct reports;
 struct request;
 struct requests;
 struct spam;
+struct taxii;
 
 struct node {
 	struct config *cfg;
@@ -33,7 +34,8 @@ struct node {
 	 * (src/index/indexer.h): report/ingest.c hands it each report right
 	 * after its transaction commits. NULL when no indexer runs. */
 	struct indexer *indexer;
-	char *spool_dir; /* DATA/spool: bodies too large for memory */
+	struct taxii *taxii; /* TAXII 2.1 `next` key and scheduled pulls (src/taxii) */
+	char *spool_dir;     /* DATA/spool: bodies too large for memory */
 	char *node_name;
 };
 

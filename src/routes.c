@@ -7,6 +7,7 @@
 #include "report/routes.h"
 #include "request/routes.h"
 #include "spam/routes.h"
+#include "taxii/taxii.h"
 #include "util/xalloc.h"
 
 #include <pthread.h>
@@ -26,6 +27,8 @@ static const struct route *const routes_tables[] = {
     check_routes,
     profile_routes,
     request_routes,
+    taxii_routes,
+    taxii_source_routes,
     NULL,
 };
 

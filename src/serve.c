@@ -12,6 +12,7 @@
 #include "check/check.h"
 #include "routes.h"
 #include "spam/service.h"
+#include "taxii/taxii.h"
 #include "alert/service.h" /* early warning */
 #include "request/requests.h"
 #include "pipeline.h"
@@ -725,6 +726,8 @@ int cmd_serve(int argc, char **argv)
 		rc = alert_new(&node, &node.alert, &err);
 	if (!rc)
 		rc = indexer_new(&node, pipeline_subscribers, &node.indexer, &err);
+	if (!rc) /* TAXII 2.1 (issue 18): the `next` key and scheduled pulls */
+		rc = taxii_new(&node, &node.taxii, &err);
 	/* end early warning */
 	if (!rc) /* communication checks (issue 16): the runner resumes its schedule */
 		rc = check_new(&node, &node.check, &err);
@@ -771,6 +774,8 @@ int cmd_serve(int argc, char **argv)
 	server_stop(srv);
 	check_free(node.check); /* communication checks: pending deliveries stay in the store */
 	node.check = NULL;
+	taxii_free(node.taxii); /* scheduled pulls stop before the pipeline */
+	node.taxii = NULL;
 	indexer_free(node.indexer); /* the pipeline stops before its subscribers */
 	spam_free(node.spam);	    /* anti-spam: DNS threads and expiry stop here */
 	node.spam = NULL;
@@ -786,6 +791,7 @@ done:
 	server_tls_free(tls);
 	dnsbl_listen_close(&dns_l); /* anti-spam: sockets not handed to the server */
 	check_free(node.check);
+	taxii_free(node.taxii);
 	indexer_free(node.indexer);
 	spam_free(node.spam);
 	requests_free(node.requests);

@@ -18,6 +18,7 @@
 #include "cli/request_cmds.h"
 #include "cli/warning_cmds.h"
 #include "cli/spam_cmds.h"
+#include "cli/taxii_cmds.h"
 #include "config/settings.h"
 #include "routes.h"
 #include "util/xalloc.h"
@@ -235,6 +236,20 @@ static const struct command commands[] = {
      "member to the requests that need them.",
      "  --member ID\n", "atalaya capabilities set forensics,malware-analysis,training",
      cli_capabilities_subs, NULL},
+    {"taxii", NULL, NULL, 0, "TAXII 2.1 sources the node pulls from: add, list, pull", NULL,
+     "Other TAXII 2.1 servers' collections, pulled into reports under the scope you give\n"
+     "(admin). The node's own TAXII server is under /taxii2/ (docs/internals/taxii.md).",
+     "  --collection ID     the source's collection id\n"
+     "  --name NAME         the source's name here (default: the collection id)\n"
+     "  --user U            HTTP Basic user, with --password-file\n"
+     "  --password-file F   file holding the password (read by the daemon at each pull)\n"
+     "  --source-token-file F  file holding the source's Bearer token instead (--token-file\n"
+     "                      stays the token you use with this node)\n"
+     "  --audience A        who sees what is pulled: all, group:ID,member:ID (default: us)\n"
+     "  --every DURATION    pull on schedule: 15m, 2h, 1d (default: by hand only)\n",
+     "atalaya taxii add-source https://cti.example.org/api1/ --collection 9ee8 "
+     "--source-token-file t.txt --audience all --every 15m && atalaya taxii pull 9ee8",
+     cli_taxii_subs, "sources"},
     {"ingest-mail", NULL, cmd_ingest_mail, EX_TEMPFAIL,
      "submit an abuse report from stdin (a Postfix/Exim pipe transport)",
      "ingest-mail [--timeout SECONDS] < MAIL",

@@ -100,6 +100,11 @@ static const struct setting settings[] = {
     {"request_reminders", SET_STR, OFF(request_reminders), "50,90", 0, 0,
      "reminders of a request, in percent of the time to its deadline (comma-separated, "
      "each escalating to the next contact of a member that has not acknowledged)"},
+    /* TAXII 2.1 (issue 18) */
+    {"taxii_page_max", SET_INT, OFF(taxii_page_max), "1000", 1, 10000,
+     "most objects in one TAXII page (the default and the cap of ?limit=)"},
+    {"taxii_envelope_max", SET_SIZE, OFF(taxii_envelope_max), "16777216", 1024, 1024 * MIB,
+     "largest TAXII envelope, POSTed or pulled, in bytes"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -58,6 +58,9 @@ struct config {
 	char *webhook_allow_networks;
 	/* requests for assistance (issue 15) */
 	char *request_reminders;
+	/* TAXII 2.1 (issue 18) */
+	int64_t taxii_page_max;
+	int64_t taxii_envelope_max;
 };
 
 /* Fills every setting with its default. Release with config_release. */

@@ -201,6 +201,23 @@ static bool framing_conflicts(struct request *r)
 	return false;
 }
 
+/* HTTP Basic (RFC 7617) for clients that know no other scheme (TAXII
+ * clients): the password is the token, the user name is not checked.
+ * Returns the token inside `out`, or NULL when the credentials do not decode. */
+static const char *basic_token(const char *b64, char *out, size_t size, size_t *n)
+{
+	size_t len = 0;
+	if (sodium_base642bin((unsigned char *)out, size - 1, b64, strlen(b64), NULL, &len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL))
+		return NULL;
+	out[len] = '\0';
+	char *colon = memchr(out, ':', len);
+	if (!colon)
+		return NULL;
+	*n = len - (size_t)(colon + 1 - out);
+	return colon + 1;
+}
+
 /* Route, authentication, role and size checks: everything that can be
  * decided from the request line and headers, before any body is read. */
 static void prepare(struct server *s, struct request *r)
@@ -223,12 +240,24 @@ static void prepare(struct server *s, struct request *r)
 	}
 	if (!(r->route->flags & ROUTE_PUBLIC)) {
 		const char *auth = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-		if (!auth || strncmp(auth, "Bearer ", 7)) {
+		char basic[512];
+		size_t n = 0;
+		const char *token = NULL;
+		if (auth && !strncmp(auth, "Bearer ", 7)) {
+			token = auth + 7;
+			n = strlen(token);
+		} else if (auth && !strncmp(auth, "Basic ", 6)) {
+			token = basic_token(auth + 6, basic, sizeof(basic), &n);
+		}
+		if (!token) {
 			http_error(r, 401, "unauthorized", NULL,
-				   "missing 'Authorization: Bearer <token>' header");
+				   "missing 'Authorization: Bearer <token>' header (or Basic, "
+				   "with the token as the password)");
 			return;
 		}
-		if (s->o.authenticate(s->o.node, auth + 7, strlen(auth + 7), &r->who)) {
+		int bad = s->o.authenticate(s->o.node, token, n, &r->who);
+		sodium_memzero(basic, sizeof(basic));
+		if (bad) {
 			http_error(r, 401, "unauthorized", NULL, "unknown or revoked token");
 			return;
 		}

@@ -27,6 +27,11 @@ static const char *const path_names[POLICY_PATH_COUNT] = {
     [POLICY_REQUEST_NOTICE] = "requests.notice",
     [POLICY_REQUEST_STATS] = "requests.stats",
     [POLICY_REQUEST_VIEWS] = "requests.views",
+    [POLICY_TAXII_OBJECTS] = "taxii.objects",
+    [POLICY_TAXII_MANIFEST] = "taxii.manifest",
+    [POLICY_TAXII_OBJECT] = "taxii.object",
+    [POLICY_TAXII_VERSIONS] = "taxii.versions",
+    [POLICY_TAXII_STATUS] = "taxii.status",
 };
 
 const char *policy_path_name(enum policy_path p)

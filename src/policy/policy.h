@@ -36,6 +36,11 @@ enum policy_path {
 	POLICY_REQUEST_NOTICE, /* told through the alert channels and the stream */
 	POLICY_REQUEST_STATS,  /* counted in statistics */
 	POLICY_REQUEST_VIEWS,  /* who saw it: the originator alone */
+	POLICY_TAXII_OBJECTS, /* TAXII 2.1 (src/taxii) */
+	POLICY_TAXII_MANIFEST,
+	POLICY_TAXII_OBJECT,
+	POLICY_TAXII_VERSIONS,
+	POLICY_TAXII_STATUS,
 	POLICY_PATH_COUNT
 };
 

@@ -417,6 +417,57 @@ const char *const store_migrations[] = {
     "CREATE INDEX IF NOT EXISTS notice_deliveries_due ON notice_deliveries(next_at) WHERE state = "
     "'pending';"
     "CREATE INDEX IF NOT EXISTS notice_deliveries_ref ON notice_deliveries(source, ref);",
+    /* 9: TAXII 2.1 (issue 18, docs/internals/taxii.md). date_added: each
+     * report gets a base in microseconds, at least its receipt time and past
+     * every object of the report before it; an object's date_added is its
+     * report's base plus its place in the report (o.seq - first_object), so
+     * it is unique and strictly increasing in seq without a row per object.
+     * Existing reports get theirs by the same rule. The status of each TAXII
+     * POST, and the TAXII sources the node pulls from. Idempotent: a store
+     * whose user_version was set back (tests of earlier steps) runs it again. */
+    "CREATE TABLE IF NOT EXISTS taxii_reports ("
+    "  report INTEGER PRIMARY KEY,"
+    "  base INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS taxii_reports_base ON taxii_reports(base);"
+    "INSERT OR IGNORE INTO taxii_reports(report, base) "
+    "  WITH p AS (SELECT seq, received * 1000 AS f, coalesce(sum(coalesce(last_object - "
+    "    first_object + 1, 0)) OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 "
+    "    PRECEDING), 0) AS before FROM reports) "
+    "  SELECT seq, max(f - before) OVER (ORDER BY seq ROWS UNBOUNDED PRECEDING) + before "
+    "  FROM p;"
+    "CREATE TRIGGER IF NOT EXISTS taxii_reports_base AFTER INSERT ON reports BEGIN "
+    "  INSERT INTO taxii_reports(report, base) VALUES (NEW.seq, max(NEW.received * 1000, "
+    "    coalesce((SELECT t.base + coalesce(r.last_object - r.first_object + 1, 0) "
+    "      FROM taxii_reports t JOIN reports r ON r.seq = t.report "
+    "      ORDER BY t.report DESC LIMIT 1), 0)));"
+    "END;"
+    "CREATE TABLE IF NOT EXISTS taxii_status ("
+    "  id TEXT PRIMARY KEY,"
+    "  member INTEGER NOT NULL,"
+    "  collection TEXT NOT NULL,"
+    "  report TEXT,"
+    "  created INTEGER NOT NULL,"
+    "  total INTEGER NOT NULL,"
+    "  success INTEGER NOT NULL,"
+    "  failure INTEGER NOT NULL,"
+    "  successes TEXT NOT NULL,"
+    "  failures TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS taxii_sources ("
+    "  name TEXT PRIMARY KEY,"
+    "  url TEXT NOT NULL,"
+    "  collection TEXT NOT NULL,"
+    "  username TEXT,"
+    "  secret_file TEXT,"
+    "  auth TEXT NOT NULL CHECK (auth IN ('none','basic','bearer')),"
+    "  member INTEGER NOT NULL,"
+    "  audience TEXT NOT NULL,"
+    "  every_seconds INTEGER NOT NULL DEFAULT 0,"
+    "  added_after TEXT,"
+    "  last_pull INTEGER,"
+    "  next_pull INTEGER,"
+    "  pulled INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT,"
+    "  created INTEGER NOT NULL);",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);
