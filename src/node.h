@@ -10,6 +10,7 @@
 #include "store/store.h"
 
 struct alert;
+struct federation;
 struct indexer;
 struct metrics;
 struct reports;
@@ -28,7 +29,8 @@ struct node {
 	 * (src/index/indexer.h): report/ingest.c hands it each report right
 	 * after its transaction commits. NULL when no indexer runs. */
 	struct indexer *indexer;
-	char *spool_dir; /* DATA/spool: bodies too large for memory */
+	struct federation *fed; /* peer nodes, signatures, sync (src/federation) */
+	char *spool_dir;	/* DATA/spool: bodies too large for memory */
 	char *node_name;
 };
 

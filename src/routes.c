@@ -2,6 +2,7 @@
 
 #include "alert/routes.h"
 #include "directory/routes.h"
+#include "federation/routes.h"
 #include "report/routes.h"
 #include "spam/routes.h"
 #include "util/xalloc.h"
@@ -20,6 +21,8 @@ static const struct route *const routes_tables[] = {
     report_routes,
     alert_routes,
     spam_routes,
+    federation_routes,
+    federation_feed_routes,
     NULL,
 };
 

@@ -13,6 +13,7 @@
 #include "spam/service.h"
 #include "alert/service.h" /* early warning */
 #include "pipeline.h"
+#include "federation/federation.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -721,6 +722,10 @@ int cmd_serve(int argc, char **argv)
 	 * store and the indexer thread that runs the post-commit pipeline */
 	if (!rc)
 		rc = alert_new(&node, &node.alert, &err);
+	/* federation (issue 14): the node key and the sync thread; before the
+	 * indexer, whose signing subscriber uses the key */
+	if (!rc)
+		rc = federation_new(&node, &node.fed, &err);
 	if (!rc)
 		rc = indexer_new(&node, pipeline_subscribers, &node.indexer, &err);
 	/* end early warning */
@@ -762,8 +767,12 @@ int cmd_serve(int argc, char **argv)
 		log_warn("event=shutdown_timeout requests_cut=%u seconds=%" PRId64, cut,
 			 cfg.shutdown_timeout_seconds);
 	server_stop(srv);
+	federation_stop(node.fed);  /* no sync hands the indexer a report any more */
 	indexer_free(node.indexer); /* the pipeline stops before its subscribers */
-	spam_free(node.spam);	    /* anti-spam: DNS threads and expiry stop here */
+	node.indexer = NULL;
+	federation_free(node.fed); /* after the indexer: its signing subscriber */
+	node.fed = NULL;
+	spam_free(node.spam); /* anti-spam: DNS threads and expiry stop here */
 	node.spam = NULL;
 	alert_free(node.alert); /* early warning: after the server (streams) */
 	node.alert = NULL;
@@ -774,7 +783,9 @@ done:
 		close(fd);
 	server_tls_free(tls);
 	dnsbl_listen_close(&dns_l); /* anti-spam: sockets not handed to the server */
+	federation_stop(node.fed);
 	indexer_free(node.indexer);
+	federation_free(node.fed);
 	spam_free(node.spam);
 	alert_free(node.alert); /* early warning */
 	metrics_free(node.metrics);

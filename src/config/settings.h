@@ -56,6 +56,9 @@ struct config {
 	int64_t dns_tcp_connections_max;
 	int64_t dns_tcp_per_address_max;
 	char *webhook_allow_networks;
+	/* federation (issue 14) */
+	int64_t federation_sync_interval_ms;
+	int64_t federation_page_bytes;
 };
 
 /* Fills every setting with its default. Release with config_release. */

@@ -17,6 +17,7 @@ static const char *const path_names[POLICY_PATH_COUNT] = {
     [POLICY_RELATED] = "related",
     [POLICY_ALERT] = "alert",
     [POLICY_DNS] = "dns",
+    [POLICY_PEER_FEED] = "federation.feed",
 };
 
 const char *policy_path_name(enum policy_path p)
@@ -31,7 +32,7 @@ bool policy_may_see(struct directory *d, const struct principal *who,
 	 * marked TLP:CLEAR and shared with everyone. */
 	if (p == POLICY_DNS)
 		return o->tlp == TLP_CLEAR && o->audience && strstr(o->audience, "\"all\"");
-	if (!who || (unsigned)p >= POLICY_PATH_COUNT)
+	if (!who || (unsigned)p >= POLICY_PATH_COUNT || p == POLICY_PEER_FEED)
 		return false;
 	if (who->member_id == o->owner)
 		return true;
@@ -44,6 +45,45 @@ bool policy_may_see(struct directory *d, const struct principal *who,
 	if (o->tlp == TLP_RED && !audience_named_only(o->audience))
 		return false;
 	return audience_includes(o->audience, who->member_id, d);
+}
+
+bool policy_peer_may_receive(const struct policy_subject *o, bool local, const char *origin_key,
+			     const char *recipients, const struct policy_peer *p)
+{
+	size_t kn = strlen(p->key);
+	bool named = false;
+	if (!kn || !strcmp(origin_key, p->key))
+		return false;
+	for (const char *r = recipients; (r = strstr(r, p->key)); r += kn)
+		if ((r == recipients || r[-1] == ',') && (r[kn] == ',' || !r[kn]))
+			named = true;
+	if (!named)
+		return false;
+	return !local || (o->audience && audience_names_peer(o->audience, p->id));
+}
+
+int policy_peer_audience(struct directory *d, enum tlp tlp, const char *peer_aud,
+			 int64_t own_member, struct buf *out)
+{
+	buf_reset(out);
+	if (tlp == TLP_AMBER_STRICT) {
+		if (own_member > 0 && audience_includes(peer_aud, own_member, d))
+			return buf_addf(out, "[\"member:%" PRId64 "\"]", own_member);
+		return buf_adds(out, "[]");
+	}
+	if (tlp != TLP_RED)
+		return buf_adds(out, peer_aud);
+	/* canonical text is sorted: keep the "member:" items as they are */
+	buf_addc(out, '[');
+	for (const char *p = peer_aud; (p = strstr(p, "\"member:")); p++) {
+		const char *end = strchr(p + 1, '"');
+		if (!end)
+			break;
+		if (out->len > 1)
+			buf_addc(out, ',');
+		buf_add(out, p, (size_t)(end - p + 1));
+	}
+	return buf_addc(out, ']');
 }
 
 int policy_check_scope(enum tlp tlp, const char *aud, struct err_detail *err)

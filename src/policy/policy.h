@@ -9,6 +9,7 @@
 
 #include "directory/directory.h"
 #include "policy/tlp.h"
+#include "util/buf.h"
 
 /* Every way data leaves the node. */
 enum policy_path {
@@ -26,6 +27,7 @@ enum policy_path {
 	POLICY_RELATED,
 	POLICY_ALERT,
 	POLICY_DNS,
+	POLICY_PEER_FEED, /* to a peer node (src/federation): policy_peer_may_receive */
 	POLICY_PATH_COUNT
 };
 
@@ -42,6 +44,28 @@ struct policy_subject {
 /* `who` NULL means an anonymous caller (DNS). Deny by default. */
 bool policy_may_see(struct directory *d, const struct principal *who,
 		    const struct policy_subject *o, enum policy_path p);
+
+/* A peer node asking for reports (src/federation/feed.c). */
+struct policy_peer {
+	int64_t id;	 /* its id on this node: "peer:ID" in audiences */
+	const char *key; /* its Ed25519 public key, hex */
+};
+
+/* May peer node `p` receive report `o` in its feed? `origin_key` is the node
+ * that signed it and `recipients` the node keys that origin named (signed,
+ * comma-separated hex). A report made here (`local`) goes to a peer its
+ * audience names ("peer:ID"); a report from another node goes on only to a
+ * node its origin named, never back to its origin. */
+bool policy_peer_may_receive(const struct policy_subject *o, bool local, const char *origin_key,
+			     const char *recipients, const struct policy_peer *p);
+
+/* The audience on this node of a report from a peer node: `peer_aud`, the
+ * one this node's admin gave that peer (canonical text), never wider than
+ * the report's TLP allows here: TLP:RED only its members named one by one
+ * (member:ID); AMBER+STRICT only this node's own organisation
+ * (`own_member`), if peer_aud reaches it. Writes canonical text to out. */
+int policy_peer_audience(struct directory *d, enum tlp tlp, const char *peer_aud,
+			 int64_t own_member, struct buf *out);
 
 /* May a submitter give data marked `tlp` the audience `aud`? Returns ERR_OK or
  * ERR_INVALID with the reason (TLP:RED needs named members only). */

@@ -238,6 +238,47 @@ const char *const store_migrations[] = {
     "ALTER TABLE object_keys ADD COLUMN member INTEGER;"
     "UPDATE object_keys SET member = (SELECT r.originator FROM objects o "
     "  JOIN reports r ON r.seq = o.report WHERE o.seq = object_keys.seq);",
+
+    /* 8: federation (issue 14): peer nodes (their pinned key, the audience
+     * their reports get here, the cursor in their feed, what the last syncs
+     * saw) and the origin signature of every report that left or reached a
+     * node; signatures.seq orders the feed offered to peers
+     * (docs/internals/federation.md). */
+    "CREATE TABLE peers ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  url TEXT NOT NULL,"
+    "  public_key TEXT NOT NULL UNIQUE,"
+    "  tls_pin TEXT,"
+    "  audience TEXT NOT NULL DEFAULT '[]',"
+    "  member INTEGER NOT NULL REFERENCES members(id),"
+    "  cursor INTEGER NOT NULL DEFAULT 0,"
+    "  created INTEGER NOT NULL,"
+    "  last_contact INTEGER,"
+    "  last_error TEXT,"
+    "  last_error_at INTEGER,"
+    "  errors INTEGER NOT NULL DEFAULT 0,"
+    "  bytes_in INTEGER NOT NULL DEFAULT 0,"
+    "  reports_in INTEGER NOT NULL DEFAULT 0,"
+    "  lag_reports INTEGER NOT NULL DEFAULT 0,"
+    "  lag_seconds INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE signatures ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  report INTEGER NOT NULL UNIQUE,"
+    "  origin_key TEXT NOT NULL,"
+    "  origin_name TEXT NOT NULL,"
+    "  origin_member INTEGER NOT NULL,"
+    "  origin_report TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  signed_at INTEGER NOT NULL,"
+    "  tlp TEXT NOT NULL,"
+    "  audience TEXT NOT NULL,"
+    "  recipients TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  signature TEXT NOT NULL,"
+    "  via INTEGER,"
+    "  UNIQUE (origin_key, origin_report, version));",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);
