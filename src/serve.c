@@ -724,8 +724,11 @@ int cmd_serve(int argc, char **argv)
 		rc = alert_new(&node, &node.alert, &err);
 	/* federation (issue 14): the node key and the sync thread; before the
 	 * indexer, whose signing subscriber uses the key */
-	if (!rc)
-		rc = federation_new(&node, &node.fed, &err);
+	if (!rc && federation_new(&node, &node.fed, &err)) {
+		/* the node serves its members without it; peers are refused */
+		log_err("event=federation_off error=\"%s\"", err.message);
+		err_clear(&err);
+	}
 	if (!rc)
 		rc = indexer_new(&node, pipeline_subscribers, &node.indexer, &err);
 	/* end early warning */

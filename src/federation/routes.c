@@ -10,8 +10,20 @@
 
 #include <sodium.h>
 
+/* False (after a 503) when the node runs without its key. */
+static bool federation_on(struct request *r)
+{
+	if (r->node->fed)
+		return true;
+	http_error(r, 503, "unavailable", NULL,
+		   "federation is off: the node could not load DATA/node.key (see its log)");
+	return false;
+}
+
 static void get_node(struct request *r)
 {
+	if (!federation_on(r))
+		return;
 	const struct fed_key *k = federation_key(r->node->fed);
 	char fp[FED_FINGERPRINT_TEXT], key[80];
 	char *country = NULL;
@@ -41,7 +53,7 @@ static json_t *peer_json(struct request *r, sqlite3_stmt *s)
 	    http_col_time(s, 7), "last_error", http_col_text(s, 8), "last_error_at",
 	    http_col_time(s, 9), "errors", (json_int_t)sqlite3_column_int64(s, 10), "bytes_in",
 	    (json_int_t)sqlite3_column_int64(s, 11), "bytes_out",
-	    (json_int_t)federation_bytes_out(r->node->fed, id), "reports_in",
+	    (json_int_t)(r->node->fed ? federation_bytes_out(r->node->fed, id) : 0), "reports_in",
 	    (json_int_t)sqlite3_column_int64(s, 12), "lag_reports",
 	    (json_int_t)sqlite3_column_int64(s, 13), "lag_seconds",
 	    (json_int_t)sqlite3_column_int64(s, 14), "tls_pin", http_col_text(s, 15));
@@ -109,8 +121,10 @@ static void post_peer(struct request *r)
 	int64_t id = 0, member = 0, now = time_now_ms();
 	int rc;
 
-	if (!in)
+	if (!in || !federation_on(r)) {
+		json_decref(in);
 		return;
+	}
 	buf_init(&aud, FED_AUDIENCE_MAX);
 	name = json_string_value(json_object_get(in, "name"));
 	url = json_string_value(json_object_get(in, "url"));
@@ -193,6 +207,8 @@ out:
 
 static void post_sync(struct request *r)
 {
+	if (!federation_on(r))
+		return;
 	int rc = federation_sync_peer(r->node->fed, r->id[0]);
 	if (rc == ERR_NOT_FOUND) {
 		http_error(r, 404, "not_found", NULL, "no peer %" PRId64, r->id[0]);

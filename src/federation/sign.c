@@ -49,11 +49,11 @@ static char *recipients_of(struct store_conn *c, const char *aud)
 		qsort(keys, n, sizeof(*keys), cmp_key);
 	buf_init(&out, SIZE_MAX / 2);
 	buf_adds(&out, "");
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		if (!i || strcmp(keys[i], keys[i - 1]))
 			buf_addf(&out, "%s%s", out.len ? "," : "", keys[i]);
+	for (size_t i = 0; i < n; i++)
 		free(keys[i]);
-	}
 	return buf_detach(&out, NULL);
 }
 

@@ -244,7 +244,7 @@ const char *const store_migrations[] = {
      * saw) and the origin signature of every report that left or reached a
      * node; signatures.seq orders the feed offered to peers
      * (docs/internals/federation.md). */
-    "CREATE TABLE peers ("
+    "CREATE TABLE IF NOT EXISTS peers ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
     "  url TEXT NOT NULL,"
@@ -262,7 +262,7 @@ const char *const store_migrations[] = {
     "  reports_in INTEGER NOT NULL DEFAULT 0,"
     "  lag_reports INTEGER NOT NULL DEFAULT 0,"
     "  lag_seconds INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE signatures ("
+    "CREATE TABLE IF NOT EXISTS signatures ("
     "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  report INTEGER NOT NULL UNIQUE,"
     "  origin_key TEXT NOT NULL,"
