@@ -2,6 +2,7 @@
 
 #include "alert/routes.h"
 #include "directory/routes.h"
+#include "federation/contacts.h"
 #include "federation/routes.h"
 #include "report/routes.h"
 #include "spam/routes.h"
@@ -23,6 +24,7 @@ static const struct route *const routes_tables[] = {
     spam_routes,
     federation_routes,
     federation_feed_routes,
+    federation_contact_routes,
     NULL,
 };
 

@@ -24,6 +24,7 @@ struct federation {
 	struct node *node;
 	struct fed_key key;
 	int64_t own_member;	   /* the node's own organisation (init's member): AMBER+STRICT */
+	int64_t last_request_ms;   /* our last request to a peer: each is later (sync_lock) */
 	pthread_mutex_t sync_lock; /* one sync at a time */
 	pthread_mutex_t lock;	   /* what follows */
 	pthread_cond_t wake;

@@ -5,6 +5,7 @@
  * cursor moves past an envelope once it is stored (or known already), so an
  * interrupted sync resumes where it stopped; a refused envelope stops the
  * sync there and is recorded as the peer's last error. sync_lock held. */
+#include "federation/contacts.h"
 #include "federation/internal.h"
 #include "policy/audience.h"
 #include "policy/policy.h"
@@ -165,21 +166,25 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 	return buf_add(ctx, p, size * n) ? 0 : size * n;
 }
 
-/* GETs one feed page into `page`: the HTTP status, or 0 with the reason. */
-static long fetch(struct federation *f, const struct peer_row *p, struct buf *page,
-		  struct err_detail *err)
+/* GETs `path` (the feed from `cursor`, or the shared contacts with cursor 0)
+ * into `page`: the HTTP status, or 0 with the reason. */
+static long fetch(struct federation *f, const struct peer_row *p, const char *path, int64_t cursor,
+		  struct buf *page, struct err_detail *err)
 {
-	static const char path[] = "/api/v1/federation/feed";
 	char url[2048], h_node[96], h_time[64], h_sig[160];
 	unsigned char sig[FED_SIG_BYTES];
 	char sig_hex[FED_SIG_HEX];
 	struct buf msg;
-	int64_t now = time_now_ms();
 	long status = 0;
+	/* peers refuse a request not later than our previous one (replays) */
+	int64_t now = time_now_ms();
+	if (now <= f->last_request_ms)
+		now = f->last_request_ms + 1;
+	f->last_request_ms = now;
 
-	snprintf(url, sizeof(url), "%s%s?cursor=%" PRId64, p->url, path, p->cursor);
+	snprintf(url, sizeof(url), "%s%s?cursor=%" PRId64, p->url, path, cursor);
 	buf_init(&msg, 1 << 16);
-	fed_request_canonical("GET", path, p->cursor, now, p->key, &msg);
+	fed_request_canonical("GET", path, cursor, now, p->key, &msg);
 	fed_key_sign(&f->key, msg.data, msg.len, sig);
 	buf_release(&msg);
 	sodium_bin2hex(sig_hex, sizeof(sig_hex), sig, sizeof(sig));
@@ -248,6 +253,68 @@ static void record_page(struct federation *f, const struct peer_row *p, uint64_t
 	store_write_end(f->node->st, store_step_done(c, s, "peer_sync"));
 }
 
+/* Replaces the contacts peer `p` shares with us by the set it answers now. */
+static int pull_contacts(struct federation *f, const struct peer_row *p, struct buf *page,
+			 struct err_detail *err)
+{
+	json_t *items = NULL, *it;
+	struct store_conn *c;
+	size_t i;
+	buf_reset(page);
+	long status = fetch(f, p, "/api/v1/federation/contacts", 0, page, err);
+	if (status != 200) {
+		if (status)
+			err_set(err, ERR_IO, "status", "%s answered HTTP %ld to contacts: %.200s",
+				p->url, status, page->len ? page->data : "");
+		return err->code ? err->code : ERR_IO;
+	}
+	int rc = fed_contacts_parse(page->data, page->len, &items, err);
+	if (rc)
+		return rc;
+	rc = store_write_begin(f->node->st, &c);
+	if (!rc) {
+		sqlite3_stmt *s = store_stmt(c, "DELETE FROM peer_contacts WHERE peer = ?");
+		sqlite3_bind_int64(s, 1, p->id);
+		rc = store_step_done(c, s, "peer_contacts_clear");
+	}
+	json_array_foreach(items, i, it)
+	{
+		if (rc)
+			break;
+		static const char *const text[] = {"member", "role",  "name",
+						   "email",  "phone", "pgp_fingerprint"};
+		sqlite3_stmt *s = store_stmt(
+		    c, "INSERT OR REPLACE INTO peer_contacts(peer, origin_id, member, role, name, "
+		       "email, phone, pgp_fingerprint, languages, availability, "
+		       "escalation_position, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+		sqlite3_bind_int64(s, 1, p->id);
+		sqlite3_bind_int64(s, 2, json_integer_value(json_object_get(it, "id")));
+		for (int k = 0; k < 6; k++) {
+			json_t *v = json_object_get(it, text[k]);
+			if (json_is_string(v))
+				sqlite3_bind_text(s, 3 + k, json_string_value(v), -1,
+						  SQLITE_TRANSIENT);
+		}
+		char *langs = json_dumps(json_object_get(it, "languages"), JSON_COMPACT);
+		char *avail = json_dumps(json_object_get(it, "availability"),
+					 JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+		sqlite3_bind_text(s, 9, langs, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 10, avail, -1, SQLITE_TRANSIENT);
+		free(langs);
+		free(avail);
+		sqlite3_bind_int64(s, 11,
+				   json_integer_value(json_object_get(it, "escalation_position")));
+		sqlite3_bind_int64(s, 12, json_integer_value(json_object_get(it, "updated")));
+		rc = store_step_done(c, s, "peer_contact_insert");
+	}
+	if (c)
+		rc = store_write_end(f->node->st, rc);
+	json_decref(items);
+	if (rc && !err->message[0])
+		err_set(err, rc, "", "the peer's contacts could not be stored");
+	return rc;
+}
+
 int fed_sync_one(struct federation *f, int64_t peer_id)
 {
 	struct peer_row p = {0};
@@ -266,7 +333,7 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 		bool end = false;
 		err_clear(&err);
 		buf_reset(&page);
-		long status = fetch(f, &p, &page, &err);
+		long status = fetch(f, &p, "/api/v1/federation/feed", p.cursor, &page, &err);
 		if (status != 200) {
 			if (status)
 				err_set(&err, ERR_IO, "status", "%s answered HTTP %ld: %.200s",
@@ -308,6 +375,12 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 				 p.name, stored, page.len, p.cursor);
 		if (rc || !t.more || __atomic_load_n(&f->stop, __ATOMIC_RELAXED))
 			break;
+	}
+	if (!rc) {
+		err_clear(&err);
+		rc = pull_contacts(f, &p, &page, &err);
+		if (rc)
+			record_page(f, &p, 0, 0, NULL, err.message);
 	}
 	if (rc && !err.message[0])
 		err_set(&err, rc, "", "%s", err_str(rc));

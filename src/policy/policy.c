@@ -62,6 +62,11 @@ bool policy_peer_may_receive(const struct policy_subject *o, bool local, const c
 	return !local || (o->audience && audience_names_peer(o->audience, p->id));
 }
 
+bool policy_peer_may_see_contact(const struct policy_subject *o, int64_t peer)
+{
+	return o->audience && audience_names_peer(o->audience, peer);
+}
+
 int policy_peer_audience(struct directory *d, enum tlp tlp, const char *peer_aud,
 			 int64_t own_member, struct buf *out)
 {

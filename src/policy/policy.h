@@ -59,6 +59,11 @@ struct policy_peer {
 bool policy_peer_may_receive(const struct policy_subject *o, bool local, const char *origin_key,
 			     const char *recipients, const struct policy_peer *p);
 
+/* May peer node `peer` (its id here) receive a point of contact `o`? Only
+ * when the contact's audience names it ("peer:ID"); "all" means this node's
+ * members, not its peers. */
+bool policy_peer_may_see_contact(const struct policy_subject *o, int64_t peer);
+
 /* The audience on this node of a report from a peer node: `peer_aud`, the
  * one this node's admin gave that peer (canonical text), never wider than
  * the report's TLP allows here: TLP:RED only its members named one by one

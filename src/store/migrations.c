@@ -242,8 +242,8 @@ const char *const store_migrations[] = {
     /* 8: federation (issue 14): peer nodes (their pinned key, the audience
      * their reports get here, the cursor in their feed, what the last syncs
      * saw) and the origin signature of every report that left or reached a
-     * node; signatures.seq orders the feed offered to peers
-     * (docs/internals/federation.md). */
+     * node; signatures.seq orders the feed offered to peers; the points of
+     * contact peers share with this node (docs/internals/federation.md). */
     "CREATE TABLE IF NOT EXISTS peers ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
@@ -278,7 +278,21 @@ const char *const store_migrations[] = {
     "  size INTEGER NOT NULL,"
     "  signature TEXT NOT NULL,"
     "  via INTEGER,"
-    "  UNIQUE (origin_key, origin_report, version));",
+    "  UNIQUE (origin_key, origin_report, version));"
+    "CREATE TABLE IF NOT EXISTS peer_contacts ("
+    "  peer INTEGER NOT NULL REFERENCES peers(id),"
+    "  origin_id INTEGER NOT NULL,"
+    "  member TEXT NOT NULL,"
+    "  role TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  email TEXT NOT NULL,"
+    "  phone TEXT,"
+    "  pgp_fingerprint TEXT,"
+    "  languages TEXT NOT NULL,"
+    "  availability TEXT NOT NULL,"
+    "  escalation_position INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL,"
+    "  PRIMARY KEY (peer, origin_id)) WITHOUT ROWID;",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

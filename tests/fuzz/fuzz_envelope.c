@@ -1,5 +1,7 @@
-/* Fuzzes the feed page parser (what a peer node sends): envelope lines,
- * their bundles, the trailer; and the canonical form of what parses. */
+/* Fuzzes what a peer node sends: the feed page parser (envelope lines,
+ * their bundles, the trailer; and the canonical form of what parses), and
+ * the shared contacts answer. */
+#include "federation/contacts.h"
 #include "federation/envelope.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,5 +35,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fed_envelope_release(&e);
 	}
 	buf_release(&canon);
+	json_t *items = NULL;
+	err_clear(&err);
+	if (fed_contacts_parse((const char *)data, size, &items, &err) == ERR_OK) {
+		if (!json_is_array(items))
+			__builtin_trap();
+		json_decref(items);
+	} else if (!err.message[0]) {
+		__builtin_trap();
+	}
 	return 0;
 }

@@ -127,6 +127,13 @@ class FakeNode:
                     self.send_response(401)
                     self.end_headers()
                     return
+                if u.path == "/api/v1/federation/contacts":
+                    body = b'{"items":[]}'
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 body = b""
                 last = cursor
                 for seq, line, data in fake.items:
@@ -516,6 +523,41 @@ def test_ring_converges_without_duplicates(bin_):
         cleanup(a, b, c)
 
 
+def test_contacts_shared_with_a_peer(bin_):
+    """A member's contacts whose audience names a peer reach that peer's node,
+    for the members its admin gave the peer; others stay home."""
+    a, b = nodes(bin_, ["CERT-A", "CERT-B"])
+    try:
+        _, tok = a.add_member("CSIRT-A", "UY")
+        m2, t2 = b.add_member("ISP-One", "BR")
+        a_b = add_peer(a, b, "CERT-B")
+        b_a = add_peer(b, a, "CERT-A", [f"member:{m2}"])
+        shared = {"role": "crisis", "name": "Duty officer", "email": "duty@cert.example.org",
+                  "phone": "+598 2 123 4567", "availability": "24/7",
+                  "audience": [f"peer:{a_b}"]}
+        home = dict(shared, name="Local only", audience=["all"])
+        for body in (shared, home):
+            r = a.request("POST", "/api/v1/contacts", body, token=tok)
+            eq(r.status, 201, f"contact: {r}")
+        eq(sync(b, b_a)["last_error"], None, "sync")
+        r = b.request("GET", f"/api/v1/peers/{b_a}/contacts", token=t2)
+        eq(r.status, 200, f"ISP-One reads A's shared contacts: {r}")
+        items = r.json()["items"]
+        eq([(x["member"], x["name"], x["phone"]) for x in items],
+           [("CSIRT-A", "Duty officer", "+598 2 123 4567")], "only the contact shared with B")
+        eq(b.request("GET", f"/api/v1/peers/{b_a}/contacts").status, 404,
+           "B's admin is not in the audience it gave A")
+        # the contact stops being shared: gone at the next sync
+        cid = a.request("GET", "/api/v1/contacts", token=tok).json()["items"][0]["id"]
+        r = a.request("PATCH", f"/api/v1/contacts/{cid}", {"audience": []}, token=tok)
+        eq(r.status, 200, f"unshare: {r}")
+        sync(b, b_a)
+        eq(b.request("GET", f"/api/v1/peers/{b_a}/contacts", token=t2).json()["items"], [],
+           "unshared: removed on B")
+    finally:
+        cleanup(a, b)
+
+
 def test_peer_input_errors(bin_):
     (a,) = nodes(bin_, ["CERT-A"])
     try:
@@ -550,4 +592,5 @@ def test_peer_input_errors(bin_):
 if __name__ == "__main__":
     run([test_three_nodes_scope_alert_and_signature, test_independent_signatures_and_tampering,
          test_scope_red_amber_strict_per_peer_audience, test_kill_during_sync_resumes,
-         test_ring_converges_without_duplicates, test_peer_input_errors], sys.argv[1])
+         test_ring_converges_without_duplicates, test_contacts_shared_with_a_peer,
+         test_peer_input_errors], sys.argv[1])
