@@ -109,13 +109,52 @@ static bool name_valid(const char *s)
 	return true;
 }
 
+/* Checks the fields present in `in` (all of them when creating); answers
+ * 422 and returns false on the first wrong one. The audience's canonical
+ * text goes to `aud` when given. */
+static bool check_peer(struct request *r, json_t *in, struct buf *aud, char hex[FED_KEY_HEX])
+{
+	const char *name = json_string_value(json_object_get(in, "name"));
+	const char *url = json_string_value(json_object_get(in, "url"));
+	const char *pin = json_string_value(json_object_get(in, "tls_pin"));
+	const char *key = json_string_value(json_object_get(in, "public_key"));
+	json_t *a = json_object_get(in, "audience");
+	unsigned char pk[FED_KEY_BYTES];
+	struct err_detail err;
+	int rc;
+
+	err_clear(&err);
+	if (name && !name_valid(name)) {
+		http_error(r, 422, "invalid_field", "name",
+			   "name: letters, digits, '.', '-' and '_' only");
+	} else if (url && strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) {
+		http_error(r, 422, "invalid_field", "url", "url: not an http:// or https:// URL");
+	} else if (url && (url[strlen(url) - 1] == '/' || strchr(url, '?') || strchr(url, ' '))) {
+		http_error(r, 422, "invalid_field", "url",
+			   "url: the node's base URL, without a trailing '/', query or space");
+	} else if (key && !fed_key_parse(key, pk, hex)) {
+		http_error(r, 422, "invalid_field", "public_key",
+			   "public_key: not ed25519:HEX (64 hex digits)");
+	} else if (key && !strcmp(hex, federation_key(r->node->fed)->pk_hex)) {
+		http_error(r, 422, "invalid_field", "public_key",
+			   "public_key: this is the node's own key");
+	} else if (pin && strncmp(pin, "sha256//", 8)) {
+		http_error(r, 422, "invalid_field", "tls_pin",
+			   "tls_pin: not sha256//BASE64 (the peer's TLS public key hash)");
+	} else if (a && (rc = audience_from_json(a, r->node->dir, "audience", aud, &err))) {
+		http_error_detail(r, rc, &err);
+	} else if (a && strstr(aud->data, "\"peer:")) {
+		http_error(r, 422, "invalid_field", "audience",
+			   "audience: members and groups of this node only (all, group:ID, "
+			   "member:ID)");
+	}
+	return !r->status;
+}
+
 static void post_peer(struct request *r)
 {
 	json_t *in = http_decode(r, peer_fields, NPEER, false);
-	const char *name, *url, *pin;
-	unsigned char pk[FED_KEY_BYTES];
 	char hex[FED_KEY_HEX], member_name[80];
-	struct err_detail err;
 	struct buf aud;
 	struct store_conn *c = NULL;
 	int64_t id = 0, member = 0, now = time_now_ms();
@@ -126,38 +165,11 @@ static void post_peer(struct request *r)
 		return;
 	}
 	buf_init(&aud, FED_AUDIENCE_MAX);
-	name = json_string_value(json_object_get(in, "name"));
-	url = json_string_value(json_object_get(in, "url"));
-	pin = json_string_value(json_object_get(in, "tls_pin"));
-	json_t *a = json_object_get(in, "audience"), *none = json_array();
-	err_clear(&err);
-	if (!name_valid(name)) {
-		http_error(r, 422, "invalid_field", "name",
-			   "name: letters, digits, '.', '-' and '_' only");
-	} else if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) {
-		http_error(r, 422, "invalid_field", "url", "url: not an http:// or https:// URL");
-	} else if (url[strlen(url) - 1] == '/' || strchr(url, '?') || strchr(url, ' ')) {
-		http_error(r, 422, "invalid_field", "url",
-			   "url: the node's base URL, without a trailing '/', query or space");
-	} else if (!fed_key_parse(json_string_value(json_object_get(in, "public_key")), pk, hex)) {
-		http_error(r, 422, "invalid_field", "public_key",
-			   "public_key: not ed25519:HEX (64 hex digits)");
-	} else if (!strcmp(hex, federation_key(r->node->fed)->pk_hex)) {
-		http_error(r, 422, "invalid_field", "public_key",
-			   "public_key: this is the node's own key");
-	} else if (pin && strncmp(pin, "sha256//", 8)) {
-		http_error(r, 422, "invalid_field", "tls_pin",
-			   "tls_pin: not sha256//BASE64 (the peer's TLS public key hash)");
-	} else if ((rc = audience_from_json(a ? a : none, r->node->dir, "audience", &aud, &err))) {
-		http_error_detail(r, rc, &err);
-	} else if (strstr(aud.data, "\"peer:")) {
-		http_error(r, 422, "invalid_field", "audience",
-			   "audience: members and groups of this node only (all, group:ID, "
-			   "member:ID)");
-	}
-	json_decref(none);
-	if (r->status)
+	buf_adds(&aud, "[]");
+	if (!check_peer(r, in, &aud, hex))
 		goto out;
+	const char *name = json_string_value(json_object_get(in, "name"));
+	const char *pin = json_string_value(json_object_get(in, "tls_pin"));
 	rc = store_write_begin(r->node->st, &c);
 	if (!rc) {
 		/* The peer's reports need an originator here: a member no one can
@@ -178,7 +190,8 @@ static void post_peer(struct request *r)
 		    store_stmt(c, "INSERT INTO peers(name, url, public_key, tls_pin, "
 				  "audience, member, created) VALUES (?,?,?,?,?,?,?)");
 		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, url, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, json_string_value(json_object_get(in, "url")), -1,
+				  SQLITE_STATIC);
 		sqlite3_bind_text(s, 3, hex, -1, SQLITE_STATIC);
 		if (pin)
 			sqlite3_bind_text(s, 4, pin, -1, SQLITE_STATIC);
@@ -200,6 +213,55 @@ static void post_peer(struct request *r)
 		snprintf(r->location, sizeof(r->location), "/api/v1/peers/%" PRId64, id);
 		answer_peer(r, id, 201);
 	}
+out:
+	buf_release(&aud);
+	json_decref(in);
+}
+
+/* url, audience (for reports that arrive from now on) and tls_pin (null:
+ * none); a new key or name is a new peer. */
+static void patch_peer(struct request *r)
+{
+	static const struct rj_field fields[] = {
+	    {"url", RJ_STRING, 0, 8, 1000},
+	    {"audience", RJ_ANY, 0, 0, 0},
+	    {"tls_pin", RJ_STRING, RJ_NULLABLE, 8, 1000},
+	};
+	json_t *in = http_decode(r, fields, sizeof(fields) / sizeof(fields[0]), true);
+	char hex[FED_KEY_HEX];
+	struct buf aud;
+	struct store_conn *c;
+	int rc;
+	if (!in)
+		return;
+	buf_init(&aud, FED_AUDIENCE_MAX);
+	if (!check_peer(r, in, &aud, hex))
+		goto out;
+	json_t *pin = json_object_get(in, "tls_pin");
+	rc = store_write_begin(r->node->st, &c);
+	if (!rc) {
+		sqlite3_stmt *s = store_stmt(
+		    c,
+		    "UPDATE peers SET url = coalesce(?1, url), audience = coalesce(?2, audience), "
+		    "tls_pin = CASE WHEN ?3 THEN ?4 ELSE tls_pin END WHERE id = ?5");
+		const char *url = json_string_value(json_object_get(in, "url"));
+		if (url)
+			sqlite3_bind_text(s, 1, url, -1, SQLITE_STATIC);
+		if (json_object_get(in, "audience"))
+			sqlite3_bind_text(s, 2, aud.data, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 3, pin != NULL);
+		if (json_is_string(pin))
+			sqlite3_bind_text(s, 4, json_string_value(pin), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 5, r->id[0]);
+		rc = store_step_changed(c, s, "peer_update");
+		rc = store_write_end(r->node->st, rc);
+	}
+	if (rc == ERR_NOT_FOUND)
+		http_error(r, 404, "not_found", NULL, "no peer %" PRId64, r->id[0]);
+	else if (rc)
+		http_error(r, 500, "internal", NULL, "the peer could not be stored");
+	else
+		answer_peer(r, r->id[0], 200);
 out:
 	buf_release(&aud);
 	json_decref(in);
@@ -309,6 +371,8 @@ const struct route federation_routes[] = {
     {"GET", "/api/v1/peers", get_peers, ROUTE_ADMIN, NULL, "peer nodes, with their sync state"},
     {"POST", "/api/v1/peers", post_peer, ROUTE_ADMIN, NULL, "add a peer node (its pinned key)"},
     {"GET", "/api/v1/peers/{id}", get_peer, ROUTE_ADMIN, NULL, "one peer node"},
+    {"PATCH", "/api/v1/peers/{id}", patch_peer, ROUTE_ADMIN, NULL,
+     "change a peer's URL, audience here, or TLS pin"},
     {"POST", "/api/v1/peers/{id}/sync", post_sync, ROUTE_ADMIN, NULL, "pull a peer's feed now"},
     {"GET", "/api/v1/reports/{key}/signature", get_signature, 0, NULL,
      "a report's origin signature, verified again"},

@@ -161,6 +161,17 @@ static int take(struct federation *f, const struct peer_row *via, const struct f
 	return rc;
 }
 
+/* The first bytes of a peer's answer, for an error message: printable ASCII
+ * only (it goes to the log and to `peer list`). */
+static const char *printable(const struct buf *b, char out[201])
+{
+	size_t n = b->len < 200 ? b->len : 200;
+	for (size_t i = 0; i < n; i++)
+		out[i] = b->data[i] >= 0x20 && b->data[i] < 0x7f ? b->data[i] : '?';
+	out[n] = '\0';
+	return out;
+}
+
 static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 {
 	return buf_add(ctx, p, size * n) ? 0 : size * n;
@@ -219,10 +230,21 @@ static long fetch(struct federation *f, const struct peer_row *p, const char *pa
 	return status;
 }
 
-/* What a page did to the peer's row; `error` NULL after a clean page. */
-static void record_page(struct federation *f, const struct peer_row *p, uint64_t bytes,
-			int64_t stored, const struct fed_trailer *t, const char *error)
+/* An error message may quote peer input: kept and logged as one line. */
+static void one_line(char *msg)
 {
+	for (char *q = msg; q && *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f || *q == '"')
+			*q = '?';
+}
+
+/* What a page did to the peer's row; `error` NULL after a clean page (which
+ * clears last_error: it is the last sync's; errors and last_error_at keep
+ * the history). */
+static void record_page(struct federation *f, const struct peer_row *p, uint64_t bytes,
+			int64_t stored, const struct fed_trailer *t, char *error)
+{
+	one_line(error);
 	struct store_conn *c;
 	int64_t now = time_now_ms();
 	if (store_write_begin(f->node->st, &c))
@@ -231,7 +253,7 @@ static void record_page(struct federation *f, const struct peer_row *p, uint64_t
 	    c, "UPDATE peers SET cursor = ?, last_contact = ?, bytes_in = bytes_in + ?, "
 	       "reports_in = reports_in + ?, lag_reports = COALESCE(?, lag_reports), "
 	       "lag_seconds = COALESCE(?, lag_seconds), errors = errors + ?, "
-	       "last_error = COALESCE(?, last_error), "
+	       "last_error = ?, "
 	       "last_error_at = CASE WHEN ? IS NULL THEN last_error_at ELSE ? END WHERE id = ?");
 	sqlite3_bind_int64(s, 1, p->cursor);
 	if (bytes)
@@ -258,14 +280,15 @@ static int pull_contacts(struct federation *f, const struct peer_row *p, struct 
 			 struct err_detail *err)
 {
 	json_t *items = NULL, *it;
-	struct store_conn *c;
+	struct store_conn *c = NULL;
+	char text[201];
 	size_t i;
 	buf_reset(page);
 	long status = fetch(f, p, "/api/v1/federation/contacts", 0, page, err);
 	if (status != 200) {
 		if (status)
-			err_set(err, ERR_IO, "status", "%s answered HTTP %ld to contacts: %.200s",
-				p->url, status, page->len ? page->data : "");
+			err_set(err, ERR_IO, "status", "%s answered HTTP %ld to contacts: %s",
+				p->url, status, printable(page, text));
 		return err->code ? err->code : ERR_IO;
 	}
 	int rc = fed_contacts_parse(page->data, page->len, &items, err);
@@ -281,7 +304,7 @@ static int pull_contacts(struct federation *f, const struct peer_row *p, struct 
 	{
 		if (rc)
 			break;
-		static const char *const text[] = {"member", "role",  "name",
+		static const char *const cols[] = {"member", "role",  "name",
 						   "email",  "phone", "pgp_fingerprint"};
 		sqlite3_stmt *s = store_stmt(
 		    c, "INSERT OR REPLACE INTO peer_contacts(peer, origin_id, member, role, name, "
@@ -290,7 +313,7 @@ static int pull_contacts(struct federation *f, const struct peer_row *p, struct 
 		sqlite3_bind_int64(s, 1, p->id);
 		sqlite3_bind_int64(s, 2, json_integer_value(json_object_get(it, "id")));
 		for (int k = 0; k < 6; k++) {
-			json_t *v = json_object_get(it, text[k]);
+			json_t *v = json_object_get(it, cols[k]);
 			if (json_is_string(v))
 				sqlite3_bind_text(s, 3 + k, json_string_value(v), -1,
 						  SQLITE_TRANSIENT);
@@ -321,6 +344,7 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 	struct store_conn *c = store_reader(f->node->st);
 	struct buf page;
 	struct err_detail err;
+	char text[201];
 	int rc = c ? load_peer(c, peer_id, &p) : ERR_STORE;
 	if (rc)
 		return rc;
@@ -336,8 +360,8 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 		long status = fetch(f, &p, "/api/v1/federation/feed", p.cursor, &page, &err);
 		if (status != 200) {
 			if (status)
-				err_set(&err, ERR_IO, "status", "%s answered HTTP %ld: %.200s",
-					p.url, status, page.len ? page.data : "");
+				err_set(&err, ERR_IO, "status", "%s answered HTTP %ld: %s", p.url,
+					status, printable(&page, text));
 			rc = err.code ? err.code : ERR_IO;
 			record_page(f, &p, 0, 0, NULL, err.message);
 			break;
@@ -358,6 +382,7 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 				p.cursor = e.seq;
 				stored += took;
 			} else {
+				one_line(err.message);
 				log_warn(
 				    "event=peer_refused peer=%s report=%s field=%s error=\"%s\"",
 				    p.name, e.report, err.field, err.message);

@@ -10,6 +10,8 @@ import json
 import os
 import random
 import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
@@ -558,6 +560,61 @@ def test_contacts_shared_with_a_peer(bin_):
         cleanup(a, b)
 
 
+def test_tls_with_a_pinned_key(bin_):
+    """B pulls from A over HTTPS: with A's TLS key pinned it works (A's
+    certificate is self-signed); with another pin, or none, nothing is taken."""
+    a, b = nodes(bin_, ["CERT-A", "CERT-B"])
+    proc = None
+    try:
+        a_key = node_key(a)
+        a_b = add_peer(a, b, "CERT-B")
+        rid = submit(a, [indicator("[ipv4-addr:value = '198.51.100.40']", tlp="green")],
+                     f"peer:{a_b}")
+        wait_signed(a, rid)
+        a.stop()
+        cert, key = os.path.join(a.dir, "tls.crt"), os.path.join(a.dir, "tls.key")
+        out = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                              "-days", "2", "-subj", "/CN=cert-a.example", "-keyout", key,
+                              "-out", cert], capture_output=True, text=True)
+        eq(out.returncode, 0, out.stderr)
+        os.chmod(key, 0o600)
+        pub = subprocess.run(f"openssl x509 -pubkey -noout -in {cert} | openssl pkey -pubin "
+                             "-outform der | openssl dgst -sha256 -binary | base64",
+                             shell=True, capture_output=True, text=True, check=True).stdout.strip()
+        log = open(a.log_path, "ab")
+        proc = subprocess.Popen([bin_, "serve", "--data", a.data, "--listen",
+                                 f"127.0.0.1:{a.port}", "--tls-cert", cert, "--tls-key", key,
+                                 *MANUAL], stdout=log, stderr=log)
+        deadline = time.time() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", a.port), timeout=1).close()
+                break
+            except OSError:
+                check(time.time() < deadline and proc.poll() is None, "HTTPS up")
+                time.sleep(0.1)
+        url = f"https://127.0.0.1:{a.port}"
+        b_a = add_peer(b, None, "CERT-A", ["all"], key=a_key, url=url)
+        for pin, ok in (("sha256//" + "A" * 43 + "=", False), (None, False),
+                        (f"sha256//{pub}", True)):
+            r = b.request("PATCH", f"/api/v1/peers/{b_a}", {"tls_pin": pin})
+            eq(r.status, 200, f"pin {pin}: {r}")
+            eq(r.json()["tls_pin"], pin, "the pin kept")
+            p = sync(b, b_a)
+            if ok:
+                eq(p["last_error"], None, f"pinned: {p}")
+                eq(report_ids(b), [rid], "taken over HTTPS")
+            else:
+                check(p["last_error"] and url in p["last_error"],
+                      f"refused without the right pin: {p}")
+                eq(report_ids(b), [], "nothing taken")
+    finally:
+        if proc:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=20)
+        cleanup(a, b)
+
+
 def test_peer_input_errors(bin_):
     (a,) = nodes(bin_, ["CERT-A"])
     try:
@@ -593,4 +650,4 @@ if __name__ == "__main__":
     run([test_three_nodes_scope_alert_and_signature, test_independent_signatures_and_tampering,
          test_scope_red_amber_strict_per_peer_audience, test_kill_during_sync_resumes,
          test_ring_converges_without_duplicates, test_contacts_shared_with_a_peer,
-         test_peer_input_errors], sys.argv[1])
+         test_tls_with_a_pinned_key, test_peer_input_errors], sys.argv[1])
