@@ -122,10 +122,15 @@ static int take(struct federation *f, const struct peer_row *via, const struct f
 		peer_audience = xstrdup((const char *)sqlite3_column_text(s, 1));
 	}
 	sqlite3_reset(s);
-	if (!peer_audience)
-		return err_set(err, ERR_DENIED, "origin_key",
-			       "%s: its origin node %s is not a peer of this node", e->report,
-			       e->origin_key);
+	if (!peer_audience) {
+		/* forwarded from a node this one does not know: not stored, and it
+		 * must not hold up what follows it in the feed (it is no one's
+		 * fault here; the origin's own feed offers it once it is a peer) */
+		log_warn("event=peer_skipped peer=%s report=%s origin=%s reason=\"its origin is "
+			 "not a peer of this node\"",
+			 via->name, e->report, e->origin_key);
+		return ERR_OK;
+	}
 	buf_init(&aud, FED_AUDIENCE_MAX);
 	int t = tlp_parse(e->tlp);
 	if (!names_key(e->recipients, f->key.pk_hex)) {

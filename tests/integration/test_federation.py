@@ -164,19 +164,21 @@ class FakeNode:
         except (KeyError, ValueError, nacl.exceptions.BadSignatureError):
             return False
 
-    def offer(self, data, recipients, tlp="clear", audience='["peer:1"]', tamper=None):
-        """Signs an envelope for `data`; `tamper(env, data)` may change it after."""
+    def offer(self, data, recipients, tlp="clear", audience='["peer:1"]', tamper=None,
+              origin=None):
+        """Signs an envelope for `data` (as `origin`, another node's key, when
+        forwarding); `tamper(env, data)` may change it after."""
+        key = origin or self.key
         seq = len(self.items) + 1
         rid = f"report--{os.urandom(4).hex()}-{os.urandom(2).hex()}-4{os.urandom(2).hex()[1:]}-" \
               f"a{os.urandom(2).hex()[1:]}-{os.urandom(6).hex()}"
-        env = {"seq": seq, "origin_key": self.pk_hex, "origin_name": self.name,
+        env = {"seq": seq, "origin_key": key.verify_key.encode().hex(), "origin_name": self.name,
                "origin_member": 1, "report": rid, "version": 1,
                "signed_at": int(time.time() * 1000), "tlp": tlp, "audience": audience,
                "recipients": ",".join(sorted(recipients)), "size": len(data)}
         sha = hashlib.sha256(data).digest()
         env["sha256"] = sha.hex()
-        env["signature"] = self.key.sign(canonical(env, sha, self.key.verify_key.encode())
-                                         ).signature.hex()
+        env["signature"] = key.sign(canonical(env, sha, key.verify_key.encode())).signature.hex()
         if tamper:
             env, data = tamper(dict(env), data)
             env["size"] = len(data)
@@ -376,7 +378,19 @@ def test_independent_signatures_and_tampering(bin_):
         m = b.request("GET", "/metrics", token=None).body
         check('atalaya_peer_errors_total{peer="CERT-X"} 3' in m, "metrics count errors")
 
-        # not named among the recipients: refused too
+        # forwarded from an origin B does not know: skipped, and what follows still comes
+        stranger = nacl.signing.SigningKey.generate()
+        far_id = x.offer(dumps(bundle([indicator("[ipv4-addr:value = '192.0.2.80']",
+                                                 tlp="clear")])), [me], origin=stranger)
+        next_id = x.offer(dumps(bundle([indicator("[ipv4-addr:value = '192.0.2.81']",
+                                                  tlp="clear")])), [me])
+        p = sync(b, b_x)
+        eq(p["last_error"], None, f"an unknown origin holds nothing up: {p}")
+        check(next_id in report_ids(b) and far_id not in report_ids(b), "skipped, not stored")
+        check(f"event=peer_skipped peer=CERT-X report={far_id}" in b.read_log(), "logged")
+        before = sorted(report_ids(b))
+
+        # not named among the recipients: refused
         other = nacl.signing.SigningKey.generate().verify_key.encode().hex()
         bad_id = x.offer(dumps(bundle([indicator("[ipv4-addr:value = '192.0.2.79']",
                                                  tlp="clear")])), [other])
