@@ -101,8 +101,9 @@ int fed_trailer_write(const struct fed_trailer *t, struct buf *out)
 {
 	return buf_addf(out,
 			"{\"end\":true,\"cursor\":%" PRId64 ",\"more\":%s,\"pending\":%" PRId64
-			",\"oldest\":%" PRId64 "}\n",
-			t->cursor, t->more ? "true" : "false", t->pending, t->oldest_ms);
+			",\"oldest\":%" PRId64 ",\"contacts\":\"%s\"}\n",
+			t->cursor, t->more ? "true" : "false", t->pending, t->oldest_ms,
+			t->contacts);
 }
 
 /* The integer member `name` of `o`, at least `min`. */
@@ -250,6 +251,11 @@ int fed_feed_next(const char *page, size_t len, size_t *pos, struct fed_envelope
 			rc = get_int(o, "oldest", 0, &t->oldest_ms, err);
 		if (!rc && more < 0)
 			rc = err_set(err, ERR_INVALID, "more", "more: not a boolean");
+		const char *stamp;
+		size_t slen;
+		if (!rc &&
+		    !(rc = get_str(o, "contacts", sizeof(t->contacts) - 1, &stamp, &slen, err)))
+			memcpy(t->contacts, stamp, slen + 1);
 		if (!rc && at != len)
 			rc = err_set(err, ERR_INVALID, "feed", "feed: bytes after the trailer");
 		t->more = more == 1;

@@ -58,6 +58,7 @@ struct fed_trailer {
 	bool more;	   /* another page is ready now */
 	int64_t pending;   /* envelopes after this page */
 	int64_t oldest_ms; /* signed_at of the oldest of them; 0 when none */
+	char contacts[64]; /* changes when the contacts shared with the caller do */
 };
 
 int fed_trailer_write(const struct fed_trailer *t, struct buf *out);

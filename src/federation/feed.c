@@ -183,6 +183,19 @@ static void get_feed(struct request *r)
 		}
 		sqlite3_reset(s);
 	}
+	/* the contacts shared with the caller, as a stamp: it fetches them when
+	 * it changes, so that an empty sync stays one request */
+	char item[40];
+	snprintf(item, sizeof(item), "\"peer:%" PRId64 "\"", peer);
+	s = store_stmt(c, "SELECT COUNT(*), COALESCE(MAX(c.updated), 0), COALESCE(MAX(c.id), 0) "
+			  "FROM contacts c JOIN members m ON m.id = c.member_id "
+			  "WHERE m.deleted IS NULL AND instr(c.audience, ?)");
+	sqlite3_bind_text(s, 1, item, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(t.contacts, sizeof(t.contacts), "%" PRId64 ".%" PRId64 ".%" PRId64,
+			 (int64_t)sqlite3_column_int64(s, 0), (int64_t)sqlite3_column_int64(s, 1),
+			 (int64_t)sqlite3_column_int64(s, 2));
+	sqlite3_reset(s);
 	fed_trailer_write(&t, &r->out);
 	audit_flush(r, &audit, POLICY_PEER_FEED);
 	federation_count_out(f, peer, r->out.len);

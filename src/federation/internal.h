@@ -18,6 +18,7 @@ struct peer_seen {
 	int64_t peer;
 	int64_t last_time;  /* the last feed request accepted from it (replays refused) */
 	uint64_t bytes_out; /* feed bytes it took since start */
+	char contacts[64];  /* the stamp of its shared contacts we hold (pull side) */
 };
 
 struct federation {
@@ -33,6 +34,9 @@ struct federation {
 	struct peer_seen *seen;
 	size_t nseen, capseen;
 };
+
+/* The entry of `peer` (created empty at first use); f->lock held. */
+struct peer_seen *fed_seen(struct federation *f, int64_t peer);
 
 /* Pulls one peer's feed until nothing is new; sync_lock held. */
 int fed_sync_one(struct federation *f, int64_t peer_id);

@@ -118,8 +118,7 @@ int federation_sync_peer(struct federation *f, int64_t peer_id)
 	return rc;
 }
 
-/* The peer's entry (created at its first request); f->lock held. */
-static struct peer_seen *seen(struct federation *f, int64_t peer)
+struct peer_seen *fed_seen(struct federation *f, int64_t peer)
 {
 	for (size_t i = 0; i < f->nseen; i++)
 		if (f->seen[i].peer == peer)
@@ -182,7 +181,7 @@ int federation_check_request(struct federation *f, const char *node_hex, const c
 		return err_set(err, ERR_UNAUTH, "X-Atalaya-Signature",
 			       "X-Atalaya-Signature: does not verify against the peer's key");
 	pthread_mutex_lock(&f->lock);
-	struct peer_seen *p = seen(f, *peer_id);
+	struct peer_seen *p = fed_seen(f, *peer_id);
 	bool replay = t <= p->last_time;
 	if (!replay)
 		p->last_time = t;
@@ -197,7 +196,7 @@ int federation_check_request(struct federation *f, const char *node_hex, const c
 void federation_count_out(struct federation *f, int64_t peer_id, uint64_t bytes)
 {
 	pthread_mutex_lock(&f->lock);
-	seen(f, peer_id)->bytes_out += bytes;
+	fed_seen(f, peer_id)->bytes_out += bytes;
 	pthread_mutex_unlock(&f->lock);
 }
 

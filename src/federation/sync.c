@@ -349,7 +349,7 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 	struct store_conn *c = store_reader(f->node->st);
 	struct buf page;
 	struct err_detail err;
-	char text[201];
+	char text[201], stamp[64] = "";
 	int rc = c ? load_peer(c, peer_id, &p) : ERR_STORE;
 	if (rc)
 		return rc;
@@ -396,8 +396,10 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 			if (rc)
 				break;
 		}
-		if (end)
+		if (end) {
 			p.cursor = t.cursor > p.cursor ? t.cursor : p.cursor;
+			snprintf(stamp, sizeof(stamp), "%s", t.contacts);
+		}
 		record_page(f, &p, page.len, stored, end ? &t : NULL, rc ? err.message : NULL);
 		if (stored)
 			log_info("event=peer_synced peer=%s reports=%" PRId64
@@ -407,10 +409,21 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 			break;
 	}
 	if (!rc) {
+		/* the contacts, when their stamp in the last trailer changed */
+		char held[64];
+		pthread_mutex_lock(&f->lock);
+		snprintf(held, sizeof(held), "%s", fed_seen(f, p.id)->contacts);
+		pthread_mutex_unlock(&f->lock);
 		err_clear(&err);
-		rc = pull_contacts(f, &p, &page, &err);
-		if (rc)
+		if (strcmp(held, stamp))
+			rc = pull_contacts(f, &p, &page, &err);
+		if (rc) {
 			record_page(f, &p, 0, 0, NULL, err.message);
+		} else {
+			pthread_mutex_lock(&f->lock);
+			snprintf(fed_seen(f, p.id)->contacts, sizeof(held), "%s", stamp);
+			pthread_mutex_unlock(&f->lock);
+		}
 	}
 	if (rc && !err.message[0])
 		err_set(&err, rc, "", "%s", err_str(rc));

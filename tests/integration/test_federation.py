@@ -143,7 +143,7 @@ class FakeNode:
                         body += line + b"\n" + data + b"\n"
                         last = seq
                 body += json.dumps({"end": True, "cursor": last, "more": False, "pending": 0,
-                                    "oldest": 0}).encode() + b"\n"
+                                    "oldest": 0, "contacts": "0.0.0"}).encode() + b"\n"
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
