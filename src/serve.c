@@ -722,8 +722,8 @@ int cmd_serve(int argc, char **argv)
 	 * store and the indexer thread that runs the post-commit pipeline */
 	if (!rc)
 		rc = alert_new(&node, &node.alert, &err);
-	/* federation (issue 14): the node key and the sync thread; before the
-	 * indexer, whose signing subscriber uses the key */
+	/* federation (issue 14): the node key, before the indexer, whose signing
+	 * subscriber uses it; its sync thread starts after the indexer */
 	if (!rc && federation_new(&node, &node.fed, &err)) {
 		/* the node serves its members without it; peers are refused */
 		log_err("event=federation_off error=\"%s\"", err.message);
@@ -731,6 +731,8 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (!rc)
 		rc = indexer_new(&node, pipeline_subscribers, &node.indexer, &err);
+	if (!rc)
+		rc = federation_start(node.fed, &err); /* pulls peers' feeds */
 	/* end early warning */
 	if (rc) {
 		log_err("event=start error=\"%s\"", err.message[0] ? err.message : err_str(rc));

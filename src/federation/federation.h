@@ -22,8 +22,12 @@
 
 struct federation;
 
-/* Loads the node key and starts the sync thread. Caller frees. */
+/* Loads the node key. Caller frees. */
 int federation_new(struct node *node, struct federation **out, struct err_detail *err);
+/* Starts the sync thread (it stores what it pulls through the intake, which
+ * hands reports to node->indexer: start it once the indexer runs). NULL or
+ * federation_sync_interval_ms 0: nothing to start. */
+int federation_start(struct federation *f, struct err_detail *err);
 /* Stops the sync thread (a sync in flight ends first). NULL is fine. */
 void federation_stop(struct federation *f);
 /* Stops, then frees (after the indexer: its signing subscriber uses the

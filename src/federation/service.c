@@ -70,18 +70,21 @@ int federation_new(struct node *node, struct federation **out, struct err_detail
 	if (s)
 		sqlite3_reset(s);
 	free(name);
-	if (node->cfg->federation_sync_interval_ms > 0) {
-		if (pthread_create(&f->thread, NULL, sync_thread, f)) {
-			rc = err_set(err, ERR_INTERNAL, "", "cannot start the federation thread");
-			goto fail;
-		}
-		f->started = true;
-	}
 	*out = f;
 	return ERR_OK;
 fail:
 	federation_free(f);
 	return rc;
+}
+
+int federation_start(struct federation *f, struct err_detail *err)
+{
+	if (!f || f->node->cfg->federation_sync_interval_ms <= 0)
+		return ERR_OK;
+	if (pthread_create(&f->thread, NULL, sync_thread, f))
+		return err_set(err, ERR_INTERNAL, "", "cannot start the federation thread");
+	f->started = true;
+	return ERR_OK;
 }
 
 void federation_stop(struct federation *f)
