@@ -174,7 +174,7 @@ static const struct command commands[] = {
      "The node's Ed25519 public key signs every report that leaves it; read its fingerprint\n"
      "out to a peer's admin, who pins the key with `atalaya peer add`.",
      "", "atalaya node show", cli_node_subs, "show"},
-    {"peer", NULL, NULL, 0, "peer nodes (federation): add, list, show, sync", NULL,
+    {"peer", NULL, NULL, 0, "peer nodes (federation): add, list, show, sync, delete", NULL,
      "Peer nodes exchange reports whose audience names them (peer:ID), signed by their\n"
      "origin; each side adds the other with its key. Admin only.",
      "  --key ed25519:HEX   the peer's node key (from its `atalaya node show`)\n"

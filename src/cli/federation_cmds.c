@@ -89,6 +89,15 @@ static int peer_show(struct client *c, int argc, char **argv)
 	return show(c, "GET", path, NULL);
 }
 
+static int peer_delete(struct client *c, int argc, char **argv)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/api/v1/peers/%s", arg_positional(argc, argv, 1));
+	json_t *r = client_json(c, "DELETE", path, NULL);
+	json_decref(r);
+	return r ? 0 : 1;
+}
+
 static int peer_sync(struct client *c, int argc, char **argv)
 {
 	char path[128];
@@ -109,6 +118,8 @@ const struct cli_subcommand cli_peer_subs[] = {
     {"list", "list [--json]", "each peer: last contact, how far behind, bytes, errors", 0, NULL,
      peer_list},
     {"show", "show ID", "one peer", 1, NULL, peer_show},
+    {"delete", "delete ID", "stop trusting a peer node: its key opens nothing here any more", 1,
+     NULL, peer_delete},
     {"sync", "sync ID", "pull the peer's feed now; prints the peer after it", 1, NULL, peer_sync},
     {0},
 };

@@ -6,6 +6,7 @@
 #include "http/answer.h"
 #include "policy/audience.h"
 #include "store/subject.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 
 #include <sodium.h>
@@ -267,6 +268,34 @@ out:
 	json_decref(in);
 }
 
+/* Stops trusting a peer: its key no longer opens this node's feed, its shared
+ * contacts go; the reports it sent stay (with their signatures). */
+static void delete_peer(struct request *r)
+{
+	struct store_conn *c;
+	int rc = store_write_begin(r->node->st, &c);
+	if (!rc) {
+		sqlite3_stmt *s = store_stmt(c, "DELETE FROM peer_contacts WHERE peer = ?");
+		sqlite3_bind_int64(s, 1, r->id[0]);
+		rc = store_step_done(c, s, "peer_contacts_delete");
+		if (!rc) {
+			s = store_stmt(c, "DELETE FROM peers WHERE id = ?");
+			sqlite3_bind_int64(s, 1, r->id[0]);
+			rc = store_step_changed(c, s, "peer_delete");
+		}
+		rc = store_write_end(r->node->st, rc);
+	}
+	if (rc == ERR_NOT_FOUND) {
+		http_error(r, 404, "not_found", NULL, "no peer %" PRId64, r->id[0]);
+	} else if (rc) {
+		http_error(r, 500, "internal", NULL, "the peer could not be removed");
+	} else {
+		directory_reload(r->node->dir, r->node->st); /* peer:ID no longer accepted */
+		log_info("event=peer_deleted peer=%" PRId64, r->id[0]);
+		http_no_content(r);
+	}
+}
+
 static void post_sync(struct request *r)
 {
 	if (!federation_on(r))
@@ -373,6 +402,8 @@ const struct route federation_routes[] = {
     {"GET", "/api/v1/peers/{id}", get_peer, ROUTE_ADMIN, NULL, "one peer node"},
     {"PATCH", "/api/v1/peers/{id}", patch_peer, ROUTE_ADMIN, NULL,
      "change a peer's URL, audience here, or TLS pin"},
+    {"DELETE", "/api/v1/peers/{id}", delete_peer, ROUTE_ADMIN, NULL,
+     "stop trusting a peer node (its reports stay)"},
     {"POST", "/api/v1/peers/{id}/sync", post_sync, ROUTE_ADMIN, NULL, "pull a peer's feed now"},
     {"GET", "/api/v1/reports/{key}/signature", get_signature, 0, NULL,
      "a report's origin signature, verified again"},

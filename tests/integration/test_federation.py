@@ -295,6 +295,11 @@ def test_three_nodes_scope_alert_and_signature(bin_):
         # A's audit names B's member as the receiver, through federation.feed
         out = a.request("GET", f"/api/v1/reports/{rid}/audit").json()["items"]
         check(any(x["path"] == "federation.feed" for x in out), f"audited: {out}")
+        # A stops trusting B: B's key opens nothing on A any more
+        eq(a.request("DELETE", f"/api/v1/peers/{a_b}").status, 204, "peer deleted")
+        p = sync(b, b_a)
+        check(p["last_error"] and "not a peer of this node" in p["last_error"], f"{p}")
+        eq(report_ids(b), [rid], "what B had stays")
     finally:
         cleanup(a, b, c)
 
@@ -656,6 +661,13 @@ def test_peer_input_errors(bin_):
         p = sync(a, 1)
         check(p["last_error"] and "127.0.0.1:1" in p["last_error"], f"unreachable: {p}")
         eq(a.request("POST", "/api/v1/peers/99/sync").status, 404, "unknown peer")
+        out = a.cli("peer", "delete", "1")
+        eq(out.returncode, 0, f"peer delete: {out.stderr}")
+        eq(a.request("GET", "/api/v1/peers").json()["items"], [], "gone")
+        r = a.request("POST", "/api/v1/reports?audience=peer:1", raw=dumps(bundle(
+            [indicator("[ipv4-addr:value = '198.51.100.9']", tlp="clear")])), content_type=STIX)
+        eq(r.status, 422, "a deleted peer is no audience any more")
+        eq(a.request("DELETE", "/api/v1/peers/1").status, 404, "deleted once")
     finally:
         cleanup(a)
 
