@@ -43,8 +43,10 @@ def nodes(bin_, names, extra=MANUAL):
 
 def cleanup(*ns):
     for n in ns:
+        code = n.stop()  # SIGTERM: a clean stop, so that LeakSanitizer reports at exit
         log = n.read_log()
         n.cleanup()
+        check(code in (0, None), f"{n.data}: serve exited {code}")
         bad = [l for l in log.splitlines() if "runtime error" in l or "Sanitizer" in l or
                l.lstrip().startswith("#")]
         check(not bad, f"sanitizer report in {n.data}: " + "\n".join(bad[:30]))
