@@ -14,6 +14,7 @@ const struct fed_key *federation_key(const struct federation *f)
 	return &f->key;
 }
 
+/* One round: each peer in turn (the first 256: a node has a handful). */
 static void sync_all(struct federation *f)
 {
 	struct store_conn *c = store_reader(f->node->st);
