@@ -219,14 +219,17 @@ out:
 	json_decref(in);
 }
 
-/* url, audience (for reports that arrive from now on) and tls_pin (null:
- * none); a new key or name is a new peer. */
+/* url, audience (for reports that arrive from now on), tls_pin (null: none)
+ * and cursor (0: pull the peer's whole feed again, e.g. after it was restored
+ * from a backup; what is here already is skipped); a new key or name is a
+ * new peer. */
 static void patch_peer(struct request *r)
 {
 	static const struct rj_field fields[] = {
 	    {"url", RJ_STRING, 0, 8, 1000},
 	    {"audience", RJ_ANY, 0, 0, 0},
 	    {"tls_pin", RJ_STRING, RJ_NULLABLE, 8, 1000},
+	    {"cursor", RJ_INT, 0, 0, INT64_MAX},
 	};
 	json_t *in = http_decode(r, fields, sizeof(fields) / sizeof(fields[0]), true);
 	char hex[FED_KEY_HEX];
@@ -244,7 +247,8 @@ static void patch_peer(struct request *r)
 		sqlite3_stmt *s = store_stmt(
 		    c,
 		    "UPDATE peers SET url = coalesce(?1, url), audience = coalesce(?2, audience), "
-		    "tls_pin = CASE WHEN ?3 THEN ?4 ELSE tls_pin END WHERE id = ?5");
+		    "tls_pin = CASE WHEN ?3 THEN ?4 ELSE tls_pin END, "
+		    "cursor = coalesce(?6, cursor) WHERE id = ?5");
 		const char *url = json_string_value(json_object_get(in, "url"));
 		if (url)
 			sqlite3_bind_text(s, 1, url, -1, SQLITE_STATIC);
@@ -254,6 +258,8 @@ static void patch_peer(struct request *r)
 		if (json_is_string(pin))
 			sqlite3_bind_text(s, 4, json_string_value(pin), -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 5, r->id[0]);
+		if (json_is_integer(json_object_get(in, "cursor")))
+			sqlite3_bind_int64(s, 6, json_integer_value(json_object_get(in, "cursor")));
 		rc = store_step_changed(c, s, "peer_update");
 		rc = store_write_end(r->node->st, rc);
 	}

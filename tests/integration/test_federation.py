@@ -515,7 +515,7 @@ def test_ring_converges_without_duplicates(bin_):
         a_c = add_peer(a, c, "CERT-C", ["all"])
         add_peer(b, a, "CERT-A", ["all"])
         add_peer(b, c, "CERT-C", ["all"])
-        add_peer(c, a, "CERT-A", ["all"])
+        c_a = add_peer(c, a, "CERT-A", ["all"])
         add_peer(c, b, "CERT-B", ["all"])
         set_up = time.time()  # before, a node may ask one that does not know it yet: 401
         oid = "indicator--" + "1f0e3c1a-5b7e-4c59-8d3e-6a1f2b9c7d10"
@@ -533,6 +533,11 @@ def test_ring_converges_without_duplicates(bin_):
                    revoked in report_ids(c))
         time.sleep(0.5)  # a few more rounds: nothing more may arrive
         eq(sorted(report_ids(b)), sorted([first, b_only, revoked]), "B: each once")
+        # C pulls A's whole feed again (as after A was restored): nothing twice
+        r = c.request("PATCH", f"/api/v1/peers/{c_a}", {"cursor": 0})
+        eq((r.status, r.json()["cursor"]), (200, 0), f"cursor reset: {r}")
+        wait_until("C pulls A again", lambda: c.request(
+            "GET", f"/api/v1/peers/{c_a}").json()["cursor"] > 0)
         eq(sorted(report_ids(c)), sorted([first, revoked]), "C: each once, not B's")
         eq(sorted(report_ids(a)), sorted([first, b_only, revoked]), "A: nothing came back")
         eq(c.request("GET", f"/api/v1/objects/{oid}").status, 410,
