@@ -7,7 +7,7 @@ what=${1:-build}
 build_pkgs="gcc make meson ninja-build pkg-config python3 libmicrohttpd-dev libjansson-dev
  libsqlite3-dev libsodium-dev libcurl4-gnutls-dev libgnutls28-dev libxml2-dev libgmime-3.0-dev
  libidn2-dev libpsl-dev libyajl-dev libpcre2-dev curl ca-certificates openssl"
-test_pkgs="libcmocka-dev dnsutils clang-format unbound"
+test_pkgs="libcmocka-dev dnsutils clang-format unbound python3-nacl"
 bench_pkgs="wrk dnsperf rbldnsd"
 fuzz_pkgs="clang libclang-rt-14-dev"
 

@@ -4,6 +4,7 @@
 #include "node.h"
 #include "routes.h"
 
+#include "federation/federation.h"
 #include "http/metrics.h"
 #include "spam/service.h"
 
@@ -37,6 +38,7 @@ static void get_metrics(struct request *r)
 	r->content_type = "text/plain; version=0.0.4";
 	metrics_render(r->node->metrics, names, store_size_bytes(r->node->st), &r->out);
 	spam_dns_metrics(r->node->spam, &r->out);
+	federation_metrics(r->node, &r->out);
 }
 
 static void get_openapi(struct request *r)

@@ -11,6 +11,7 @@
 
 struct alert;
 struct check;
+struct federation;
 struct indexer;
 struct metrics;
 struct reports;
@@ -34,8 +35,9 @@ struct node {
 	 * (src/index/indexer.h): report/ingest.c hands it each report right
 	 * after its transaction commits. NULL when no indexer runs. */
 	struct indexer *indexer;
-	struct taxii *taxii; /* TAXII 2.1 `next` key and scheduled pulls (src/taxii) */
-	char *spool_dir;     /* DATA/spool: bodies too large for memory */
+	struct taxii *taxii;	/* TAXII 2.1 `next` key and scheduled pulls (src/taxii) */
+	struct federation *fed; /* peer nodes, signatures, sync (src/federation) */
+	char *spool_dir;	/* DATA/spool: bodies too large for memory */
 	char *node_name;
 };
 

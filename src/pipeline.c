@@ -9,10 +9,12 @@
 #include "pipeline.h"
 
 #include "alert/raise.h"
+#include "federation/federation.h"
 #include "spam/feed.h"
 
 const struct index_subscriber *const pipeline_subscribers[] = {
-    &alert_subscriber,	   /* early warning: constituency match, alerts (src/alert) */
-    &spam_feed_subscriber, /* TLP:CLEAR indicators into the DNSBL (src/spam) */
+    &alert_subscriber,		 /* early warning: constituency match, alerts (src/alert) */
+    &spam_feed_subscriber,	 /* TLP:CLEAR indicators into the DNSBL (src/spam) */
+    &federation_sign_subscriber, /* origin signature of reports made here (src/federation) */
     NULL,
 };

@@ -4,6 +4,8 @@
 #include "check/routes.h"
 #include "profile/routes.h"
 #include "directory/routes.h"
+#include "federation/contacts.h"
+#include "federation/routes.h"
 #include "report/routes.h"
 #include "request/routes.h"
 #include "spam/routes.h"
@@ -29,6 +31,9 @@ static const struct route *const routes_tables[] = {
     request_routes,
     taxii_routes,
     taxii_source_routes,
+    federation_routes,
+    federation_feed_routes,
+    federation_contact_routes,
     NULL,
 };
 

@@ -16,6 +16,7 @@
 #include "alert/service.h" /* early warning */
 #include "request/requests.h"
 #include "pipeline.h"
+#include "federation/federation.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -724,10 +725,19 @@ int cmd_serve(int argc, char **argv)
 	 * store and the indexer thread that runs the post-commit pipeline */
 	if (!rc)
 		rc = alert_new(&node, &node.alert, &err);
+	/* federation (issue 14): the node key, before the indexer, whose signing
+	 * subscriber uses it; its sync thread starts after the indexer */
+	if (!rc && federation_new(&node, &node.fed, &err)) {
+		/* the node serves its members without it; peers are refused */
+		log_err("event=federation_off error=\"%s\"", err.message);
+		err_clear(&err);
+	}
 	if (!rc)
 		rc = indexer_new(&node, pipeline_subscribers, &node.indexer, &err);
 	if (!rc) /* TAXII 2.1 (issue 18): the `next` key and scheduled pulls */
 		rc = taxii_new(&node, &node.taxii, &err);
+	if (!rc)
+		rc = federation_start(node.fed, &err); /* pulls peers' feeds */
 	/* end early warning */
 	if (!rc) /* communication checks (issue 16): the runner resumes its schedule */
 		rc = check_new(&node, &node.check, &err);
@@ -776,8 +786,12 @@ int cmd_serve(int argc, char **argv)
 	node.check = NULL;
 	taxii_free(node.taxii); /* scheduled pulls stop before the pipeline */
 	node.taxii = NULL;
+	federation_stop(node.fed);  /* no sync hands the indexer a report any more */
 	indexer_free(node.indexer); /* the pipeline stops before its subscribers */
-	spam_free(node.spam);	    /* anti-spam: DNS threads and expiry stop here */
+	node.indexer = NULL;
+	federation_free(node.fed); /* after the indexer: its signing subscriber */
+	node.fed = NULL;
+	spam_free(node.spam); /* anti-spam: DNS threads and expiry stop here */
 	node.spam = NULL;
 	/* requests: before the alert channels it queues to */
 	requests_free(node.requests);
@@ -792,7 +806,9 @@ done:
 	dnsbl_listen_close(&dns_l); /* anti-spam: sockets not handed to the server */
 	check_free(node.check);
 	taxii_free(node.taxii);
+	federation_stop(node.fed);
 	indexer_free(node.indexer);
+	federation_free(node.fed);
 	spam_free(node.spam);
 	requests_free(node.requests);
 	alert_free(node.alert); /* early warning */

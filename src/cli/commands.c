@@ -14,6 +14,7 @@
 #include "cli/client.h"
 #include "serve.h"
 #include "cli/directory_cmds.h"
+#include "cli/federation_cmds.h"
 #include "cli/report_cmds.h"
 #include "cli/request_cmds.h"
 #include "cli/warning_cmds.h"
@@ -169,10 +170,24 @@ static const struct command commands[] = {
     {"report", NULL, NULL, 0, "incident reports: submit, list, show, bundle, audit", NULL,
      "Incident reports (STIX 2.1 bundles, IODEF documents) shared with the audience their\n"
      "sender chooses; the strictest TLP marking in a bundle is the report's.",
-     "  --audience LIST     all, group:ID, member:ID, comma-separated\n"
+     "  --audience LIST     all, group:ID, member:ID, peer:ID, comma-separated\n"
      "  --content-type T    the file's media type (default from its name)\n"
      "  --since T --from MEMBER --tlp TLP --json   filters and output of list\n",
      "atalaya report submit examples/bundle.json --audience all", cli_report_subs, NULL},
+    {"node", NULL, NULL, 0, "this node's identity: name, country, Ed25519 key", NULL,
+     "The node's Ed25519 public key signs every report that leaves it; read its fingerprint\n"
+     "out to a peer's admin, who pins the key with `atalaya peer add`.",
+     "", "atalaya node show", cli_node_subs, "show"},
+    {"peer", NULL, NULL, 0, "peer nodes (federation): add, list, show, sync, delete", NULL,
+     "Peer nodes exchange reports whose audience names them (peer:ID), signed by their\n"
+     "origin; each side adds the other with its key. Admin only.",
+     "  --key ed25519:HEX   the peer's node key (from its `atalaya node show`)\n"
+     "  --name NAME         the peer's name here\n"
+     "  --audience LIST     who here sees what it sends: all, group:ID, member:ID\n"
+     "  --tls-pin sha256//B64   the peer's TLS public key (https URLs)\n",
+     "atalaya peer add https://cert.br.example:8440 --key ed25519:... --name CERT.br "
+     "--audience group:1",
+     cli_peer_subs, "list"},
     {"constituency", NULL, NULL, 0, "your networks, ASNs and domains (early warning)", NULL,
      "A report that touches your constituency and that you may see raises an alert.",
      "  --cidr NET --asn N --domain SUFFIX   repeatable\n  --member ID\n",

@@ -168,8 +168,22 @@ static int report_audit(struct client *c, int argc, char **argv)
 	return 0;
 }
 
+/* Exit 0 only when the origin's signature still matches the kept bytes. */
+static int report_verify(struct client *c, int argc, char **argv)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "/api/v1/reports/%s/signature", arg_positional(argc, argv, 1));
+	json_t *r = client_json(c, "GET", path, NULL);
+	if (!r)
+		return 1;
+	print_json(r);
+	int rc = json_is_true(json_object_get(r, "verified")) ? 0 : 1;
+	json_decref(r);
+	return rc;
+}
+
 const struct cli_subcommand cli_report_subs[] = {
-    {"submit", "submit FILE [--audience all|group:ID,member:ID] [--content-type T]",
+    {"submit", "submit FILE [--audience all|group:ID,member:ID,peer:ID] [--content-type T]",
      "submit a STIX 2.1 bundle (or an IODEF document, *.xml); no audience: only your member", 1,
      NULL, submit},
     {"list", "list [--since T] [--from MEMBER] [--tlp TLP] [--json]",
@@ -178,5 +192,8 @@ const struct cli_subcommand cli_report_subs[] = {
     {"bundle", "bundle ID", "the report, byte for byte as submitted", 1, NULL, report_bundle},
     {"audit", "audit ID", "who received the report, when, through which path (originator)", 1, NULL,
      report_audit},
+    {"verify", "verify ID",
+     "check the origin node's signature against the bytes and scope kept (exit 1 if not)", 1, NULL,
+     report_verify},
     {0},
 };

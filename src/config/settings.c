@@ -105,6 +105,12 @@ static const struct setting settings[] = {
      "most objects in one TAXII page (the default and the cap of ?limit=)"},
     {"taxii_envelope_max", SET_SIZE, OFF(taxii_envelope_max), "16777216", 1024, 1024 * MIB,
      "largest TAXII envelope, POSTed or pulled, in bytes"},
+    /* federation (issue 14) */
+    {"federation_sync_interval_ms", SET_INT, OFF(federation_sync_interval_ms), "10000", 0, 86400000,
+     "pull every peer's feed this often, ms (0: only on `atalaya peer sync`)"},
+    {"federation_page_bytes", SET_SIZE, OFF(federation_page_bytes), "16777216", 65536, 1024.0 * MIB,
+     "bundle bytes per page of the feed served to peers (a larger report "
+     "still goes whole, alone)"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

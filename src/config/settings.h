@@ -61,6 +61,9 @@ struct config {
 	/* TAXII 2.1 (issue 18) */
 	int64_t taxii_page_max;
 	int64_t taxii_envelope_max;
+	/* federation (issue 14) */
+	int64_t federation_sync_interval_ms;
+	int64_t federation_page_bytes;
 };
 
 /* Fills every setting with its default. Release with config_release. */

@@ -26,6 +26,8 @@ struct snapshot {
 	size_t ngroups;
 	struct pair *memberships; /* (group, member), sorted */
 	size_t nmemberships;
+	int64_t *peers; /* peer node ids (federation), sorted */
+	size_t npeers;
 };
 
 struct directory {
@@ -75,6 +77,7 @@ static void snapshot_release(struct snapshot *s)
 	free(s->members);
 	free(s->groups);
 	free(s->memberships);
+	free(s->peers);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -134,6 +137,7 @@ static int load(struct store *st, struct snapshot *s)
 	static const char members_sql[] = "SELECT id FROM members WHERE deleted IS NULL";
 	static const char groups_sql[] = "SELECT id FROM groups";
 	static const char gm_sql[] = "SELECT group_id, member_id FROM group_members";
+	static const char peers_sql[] = "SELECT id FROM peers";
 	struct store_conn *c = store_reader(st);
 	int rc;
 
@@ -150,6 +154,9 @@ static int load(struct store *st, struct snapshot *s)
 	if (!rc)
 		rc = load_rows(c, gm_sql, (void **)&s->memberships, &s->nmemberships,
 			       sizeof(struct pair), take_pair);
+	if (!rc)
+		rc = load_rows(c, peers_sql, (void **)&s->peers, &s->npeers, sizeof(int64_t),
+			       take_id);
 	if (rc) {
 		snapshot_release(s);
 		return rc;
@@ -163,6 +170,8 @@ static int load(struct store *st, struct snapshot *s)
 		qsort(s->groups, s->ngroups, sizeof(int64_t), cmp_i64);
 	if (s->nmemberships)
 		qsort(s->memberships, s->nmemberships, sizeof(struct pair), cmp_pair);
+	if (s->npeers)
+		qsort(s->peers, s->npeers, sizeof(int64_t), cmp_i64);
 	return ERR_OK;
 }
 
@@ -247,6 +256,15 @@ bool directory_in_group(struct directory *d, int64_t member_id, int64_t group_id
 	pthread_rwlock_rdlock(&d->lock);
 	bool found =
 	    find(&key, d->snap.memberships, d->snap.nmemberships, sizeof(key), cmp_pair) != NULL;
+	pthread_rwlock_unlock(&d->lock);
+	return found;
+}
+
+bool directory_peer_exists(struct directory *d, int64_t peer_id)
+{
+	pthread_rwlock_rdlock(&d->lock);
+	bool found =
+	    find(&peer_id, d->snap.peers, d->snap.npeers, sizeof(int64_t), cmp_i64) != NULL;
 	pthread_rwlock_unlock(&d->lock);
 	return found;
 }

@@ -1,5 +1,5 @@
-/* The directory: an in-memory copy of members (id, role), their live tokens
- * and group memberships, rebuilt from the store after every write to those
+/* The directory: an in-memory copy of members (id, role), their live tokens,
+ * group memberships and peer node ids, rebuilt from the store after every write to those
  * tables. It answers, without touching SQLite, "who presents this token?" and
  * "is member M in group G?" on every request.
  *
@@ -32,5 +32,7 @@ int directory_authenticate(struct directory *d, const char *token, size_t n, str
 bool directory_member_exists(struct directory *d, int64_t member_id);
 bool directory_group_exists(struct directory *d, int64_t group_id);
 bool directory_in_group(struct directory *d, int64_t member_id, int64_t group_id);
+/* A peer node (src/federation), addressed in audiences as "peer:ID". */
+bool directory_peer_exists(struct directory *d, int64_t peer_id);
 
 #endif

@@ -3,7 +3,7 @@
 #include "util/xalloc.h"
 
 struct item {
-	char kind; /* 'a' all, 'g' group, 'm' member */
+	char kind; /* 'a' all, 'g' group, 'm' member, 'p' peer node (federation) */
 	int64_t id;
 };
 
@@ -31,6 +31,9 @@ static bool parse_item(const char *s, size_t n, struct item *it)
 	} else if (n > 7 && !memcmp(s, "member:", 7)) {
 		it->kind = 'm';
 		num = s + 7;
+	} else if (n > 5 && !memcmp(s, "peer:", 5)) {
+		it->kind = 'p';
+		num = s + 5;
 	} else {
 		return false;
 	}
@@ -56,6 +59,9 @@ static int finish(struct item *items, size_t n, struct directory *d, const char 
 		if (items[i].kind == 'm' && !directory_member_exists(d, items[i].id))
 			return err_set(err, ERR_INVALID, field, "%s[%zu]: no member %" PRId64,
 				       field, i, items[i].id);
+		if (items[i].kind == 'p' && !directory_peer_exists(d, items[i].id))
+			return err_set(err, ERR_INVALID, field, "%s[%zu]: no peer %" PRId64, field,
+				       i, items[i].id);
 	}
 	qsort(items, n, sizeof(*items), cmp_item);
 	buf_reset(out);
@@ -69,7 +75,10 @@ static int finish(struct item *items, size_t n, struct directory *d, const char 
 			buf_adds(out, "\"all\"");
 		else
 			buf_addf(out, "\"%s:%" PRId64 "\"",
-				 items[i].kind == 'g' ? "group" : "member", items[i].id);
+				 items[i].kind == 'g'	? "group"
+				 : items[i].kind == 'm' ? "member"
+							: "peer",
+				 items[i].id);
 	}
 	return buf_addc(out, ']');
 }
@@ -85,7 +94,8 @@ int audience_from_json(json_t *arr, struct directory *d, const char *field, stru
 
 	if (!json_is_array(arr))
 		return err_set(err, ERR_INVALID, field,
-			       "%s: must be an array of \"all\", \"group:ID\", \"member:ID\"",
+			       "%s: must be an array of \"all\", \"group:ID\", \"member:ID\", "
+			       "\"peer:ID\"",
 			       field);
 	n = json_array_size(arr);
 	if (n > AUDIENCE_MAX)
@@ -97,9 +107,10 @@ int audience_from_json(json_t *arr, struct directory *d, const char *field, stru
 	{
 		if (!json_is_string(v) ||
 		    !parse_item(json_string_value(v), json_string_length(v), &items[i])) {
-			rc = err_set(err, ERR_INVALID, field,
-				     "%s[%zu]: not \"all\", \"group:ID\" or \"member:ID\"", field,
-				     i);
+			rc = err_set(
+			    err, ERR_INVALID, field,
+			    "%s[%zu]: not \"all\", \"group:ID\", \"member:ID\" or \"peer:ID\"",
+			    field, i);
 			break;
 		}
 	}
@@ -129,8 +140,8 @@ int audience_from_text(const char *list, struct directory *d, const char *field,
 			items = xrealloc(items, (cap *= 2) * sizeof(*items));
 		if (!parse_item(p, len, &items[n])) {
 			rc = err_set(err, ERR_INVALID, field,
-				     "%s[%zu]: '%.*s' is not all, group:ID or member:ID", field, n,
-				     (int)(len > 60 ? 60 : len), p);
+				     "%s[%zu]: '%.*s' is not all, group:ID, member:ID or peer:ID",
+				     field, n, (int)(len > 60 ? 60 : len), p);
 			break;
 		}
 		n++;
@@ -161,6 +172,13 @@ bool audience_includes(const char *aud, int64_t member, struct directory *d)
 		p = end + 1;
 	}
 	return false;
+}
+
+bool audience_names_peer(const char *aud, int64_t peer)
+{
+	char item[40];
+	snprintf(item, sizeof(item), "\"peer:%" PRId64 "\"", peer);
+	return strstr(aud, item) != NULL;
 }
 
 bool audience_named_only(const char *aud)

@@ -1,6 +1,7 @@
 /* The audience notation used wherever a member chooses who sees something:
- * a JSON array of "all", "group:ID", "member:ID"; the empty array means the
- * owner alone. Stored as canonical JSON text: sorted, no duplicates, no
+ * a JSON array of "all", "group:ID", "member:ID", "peer:ID" (a peer node,
+ * src/federation: it receives the report in its feed); the empty array means
+ * the owner alone. Stored as canonical JSON text: sorted, no duplicates, no
  * spaces, e.g. ["group:3","member:7"]. Any thread. */
 #ifndef ATALAYA_AUDIENCE_H
 #define ATALAYA_AUDIENCE_H
@@ -26,6 +27,9 @@ int audience_from_text(const char *list, struct directory *d, const char *field,
 /* Does the canonical `aud` name `member` directly, through "all", or through
  * a group it belongs to? (The owner is handled by the policy module.) */
 bool audience_includes(const char *aud, int64_t member, struct directory *d);
+
+/* Does the canonical `aud` name peer node `peer` ("peer:ID")? */
+bool audience_names_peer(const char *aud, int64_t peer);
 
 /* True when `aud` names only members ("member:ID"), which TLP:RED requires. */
 bool audience_named_only(const char *aud);

@@ -32,6 +32,7 @@ static const char *const path_names[POLICY_PATH_COUNT] = {
     [POLICY_TAXII_OBJECT] = "taxii.object",
     [POLICY_TAXII_VERSIONS] = "taxii.versions",
     [POLICY_TAXII_STATUS] = "taxii.status",
+    [POLICY_PEER_FEED] = "federation.feed",
 };
 
 const char *policy_path_name(enum policy_path p)
@@ -46,7 +47,7 @@ bool policy_may_see(struct directory *d, const struct principal *who,
 	 * marked TLP:CLEAR and shared with everyone. */
 	if (p == POLICY_DNS)
 		return o->tlp == TLP_CLEAR && o->audience && strstr(o->audience, "\"all\"");
-	if (!who || (unsigned)p >= POLICY_PATH_COUNT)
+	if (!who || (unsigned)p >= POLICY_PATH_COUNT || p == POLICY_PEER_FEED)
 		return false;
 	if (who->member_id == o->owner)
 		return true;
@@ -59,6 +60,50 @@ bool policy_may_see(struct directory *d, const struct principal *who,
 	if (o->tlp == TLP_RED && !audience_named_only(o->audience))
 		return false;
 	return audience_includes(o->audience, who->member_id, d);
+}
+
+bool policy_peer_may_receive(const struct policy_subject *o, bool local, const char *origin_key,
+			     const char *recipients, const struct policy_peer *p)
+{
+	size_t kn = strlen(p->key);
+	bool named = false;
+	if (!kn || !strcmp(origin_key, p->key))
+		return false;
+	for (const char *r = recipients; (r = strstr(r, p->key)); r += kn)
+		if ((r == recipients || r[-1] == ',') && (r[kn] == ',' || !r[kn]))
+			named = true;
+	if (!named)
+		return false;
+	return !local || (o->audience && audience_names_peer(o->audience, p->id));
+}
+
+bool policy_peer_may_see_contact(const struct policy_subject *o, int64_t peer)
+{
+	return o->audience && audience_names_peer(o->audience, peer);
+}
+
+int policy_peer_audience(struct directory *d, enum tlp tlp, const char *peer_aud,
+			 int64_t own_member, struct buf *out)
+{
+	buf_reset(out);
+	if (tlp == TLP_AMBER_STRICT) {
+		if (own_member > 0 && audience_includes(peer_aud, own_member, d))
+			return buf_addf(out, "[\"member:%" PRId64 "\"]", own_member);
+		return buf_adds(out, "[]");
+	}
+	if (tlp != TLP_RED)
+		return buf_adds(out, peer_aud);
+	/* canonical text is sorted: keep the "member:" items as they are */
+	buf_addc(out, '[');
+	for (const char *p = peer_aud; (p = strstr(p, "\"member:")); p++) {
+		const char *end = strchr(p + 1, '"');
+		if (!end)
+			break;
+		if (out->len > 1)
+			buf_addc(out, ',');
+		buf_add(out, p, (size_t)(end - p + 1));
+	}
+	return buf_addc(out, ']');
 }
 
 int policy_check_scope(enum tlp tlp, const char *aud, struct err_detail *err)

@@ -9,6 +9,7 @@
 
 #include "directory/directory.h"
 #include "policy/tlp.h"
+#include "util/buf.h"
 
 /* Every way data leaves the node. */
 enum policy_path {
@@ -36,11 +37,12 @@ enum policy_path {
 	POLICY_REQUEST_NOTICE, /* told through the alert channels and the stream */
 	POLICY_REQUEST_STATS,  /* counted in statistics */
 	POLICY_REQUEST_VIEWS,  /* who saw it: the originator alone */
-	POLICY_TAXII_OBJECTS, /* TAXII 2.1 (src/taxii) */
+	POLICY_TAXII_OBJECTS,  /* TAXII 2.1 (src/taxii) */
 	POLICY_TAXII_MANIFEST,
 	POLICY_TAXII_OBJECT,
 	POLICY_TAXII_VERSIONS,
 	POLICY_TAXII_STATUS,
+	POLICY_PEER_FEED, /* to a peer node (src/federation): policy_peer_may_receive */
 	POLICY_PATH_COUNT
 };
 
@@ -57,6 +59,33 @@ struct policy_subject {
 /* `who` NULL means an anonymous caller (DNS). Deny by default. */
 bool policy_may_see(struct directory *d, const struct principal *who,
 		    const struct policy_subject *o, enum policy_path p);
+
+/* A peer node asking for reports (src/federation/feed.c). */
+struct policy_peer {
+	int64_t id;	 /* its id on this node: "peer:ID" in audiences */
+	const char *key; /* its Ed25519 public key, hex */
+};
+
+/* May peer node `p` receive report `o` in its feed? `origin_key` is the node
+ * that signed it and `recipients` the node keys that origin named (signed,
+ * comma-separated hex). A report made here (`local`) goes to a peer its
+ * audience names ("peer:ID"); a report from another node goes on only to a
+ * node its origin named, never back to its origin. */
+bool policy_peer_may_receive(const struct policy_subject *o, bool local, const char *origin_key,
+			     const char *recipients, const struct policy_peer *p);
+
+/* May peer node `peer` (its id here) receive a point of contact `o`? Only
+ * when the contact's audience names it ("peer:ID"); "all" means this node's
+ * members, not its peers. */
+bool policy_peer_may_see_contact(const struct policy_subject *o, int64_t peer);
+
+/* The audience on this node of a report from a peer node: `peer_aud`, the
+ * one this node's admin gave that peer (canonical text), never wider than
+ * the report's TLP allows here: TLP:RED only its members named one by one
+ * (member:ID); AMBER+STRICT only this node's own organisation
+ * (`own_member`), if peer_aud reaches it. Writes canonical text to out. */
+int policy_peer_audience(struct directory *d, enum tlp tlp, const char *peer_aud,
+			 int64_t own_member, struct buf *out);
 
 /* May a submitter give data marked `tlp` the audience `aud`? Returns ERR_OK or
  * ERR_INVALID with the reason (TLP:RED needs named members only). */

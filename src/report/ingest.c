@@ -98,6 +98,7 @@ struct ingest {
 	/* at commit: who submits, and the kept bundle the objects' offsets point into */
 	int64_t originator;
 	const char *main_file;
+	const struct ingest_origin *origin; /* received from a peer node, or NULL */
 };
 
 /* Worker side: parse and validate every object of a batch, in order, and
@@ -626,6 +627,11 @@ static int fsync_dir(const char *dir)
 	return rc;
 }
 
+void ingest_set_origin(struct ingest *in, const struct ingest_origin *o)
+{
+	in->origin = o;
+}
+
 int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 		  struct ingest_result *res, struct err_detail *err)
 {
@@ -658,8 +664,18 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 	}
 	gnutls_hash_output(in->sha, digest);
 	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
-	report_new_uuid(uuid);
-	snprintf(res->id, sizeof(res->id), "report--%s", uuid);
+	if (in->origin) {
+		if (sodium_memcmp(digest, in->origin->sha256, sizeof(digest)) ||
+		    in->tlp != in->origin->tlp) {
+			rc = err_set(&in->first_err, ERR_INVALID, "sha256",
+				     "the bundle's bytes or TLP are not those its origin signed");
+			goto out;
+		}
+		snprintf(res->id, sizeof(res->id), "%s", in->origin->report_id);
+	} else {
+		report_new_uuid(uuid);
+		snprintf(res->id, sizeof(res->id), "report--%s", uuid);
+	}
 	if (bundle_stream_id(in->bs))
 		snprintf(in->bundle_id, sizeof(in->bundle_id), "%s", bundle_stream_id(in->bs));
 	in->counts_json = json_dumps(in->counts, JSON_COMPACT | JSON_SORT_KEYS);
@@ -667,6 +683,14 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 	/* Files first, then the transaction: a crash in between leaves an
 	 * orphan file, never a report without its bytes. */
 	main_file = node_report_file(in->node, res->id, "json");
+	if (in->origin && !access(main_file, F_OK)) {
+		/* a peer's id must never replace the bytes of a report kept here */
+		rc = err_set(&in->first_err, ERR_CONFLICT, "report",
+			     "report: %s is already stored on this node", res->id);
+		free(main_file);
+		main_file = NULL;
+		goto out;
+	}
 	if (in->format == REPORT_IODEF) {
 		orig_file = node_report_file(in->node, res->id, "xml");
 		rc = rename(in->spool_path, orig_file) || rename(in->stix_path, main_file);
@@ -720,6 +744,8 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 			sqlite3_bind_int64(s, 3, seq);
 			rc = store_step_done(c, s, "report_span");
 		}
+		if (!rc && in->origin)
+			rc = in->origin->record(in->origin->ctx, c, seq);
 	}
 	rc = store_write_end(in->node->st, rc);
 	t_done = time_mono_ns();

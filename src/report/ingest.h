@@ -45,6 +45,20 @@ struct ingest_result {
 int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 		  struct ingest_result *res, struct err_detail *err);
 
+/* A report received from a peer node (src/federation): it keeps its
+ * origin's id, its bytes must hash to `sha256` and its TLP be `tlp` (else
+ * ERR_INVALID and nothing is stored), and `record` runs inside the commit's
+ * transaction (the row of the origin's signature). Call before
+ * ingest_commit; `o` and what it points to must outlive it. */
+struct ingest_origin {
+	const char *report_id;
+	const unsigned char *sha256; /* 32 bytes */
+	enum tlp tlp;
+	int (*record)(void *ctx, struct store_conn *c, int64_t report_seq);
+	void *ctx;
+};
+void ingest_set_origin(struct ingest *in, const struct ingest_origin *o);
+
 /* A random (version 4) UUID in its text form. */
 void report_new_uuid(char out[37]);
 

@@ -168,3 +168,28 @@ def run(tests, binary):
             traceback.print_exc()
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
+
+
+# ---- federation (issue 14): several nodes, each its own data dir and port
+
+def node_key(n):
+    """The node's public key, "ed25519:HEX" (GET /api/v1/node)."""
+    r = n.request("GET", "/api/v1/node")
+    assert r.status == 200, r
+    return r.json()["public_key"]
+
+
+def add_peer(n, other, name, audience=(), key=None, url=None):
+    """Makes `other` (a Node, or key + url) a peer of `n`; returns its peer id on n."""
+    body = {"name": name, "url": url or other.url, "public_key": key or node_key(other),
+            "audience": list(audience)}
+    r = n.request("POST", "/api/v1/peers", body)
+    assert r.status == 201, r
+    return r.json()["id"]
+
+
+def sync(n, peer_id):
+    """Pulls peer `peer_id`'s feed now; returns the peer after it."""
+    r = n.request("POST", f"/api/v1/peers/{peer_id}/sync")
+    assert r.status == 200, r
+    return r.json()

@@ -122,6 +122,55 @@ static void who_sees_what(void **state)
 	assert_int_equal(policy_check_scope(TLP_AMBER, "[\"all\"]", &e), ERR_OK);
 }
 
+/* Federation: what goes into a peer's feed, and who sees what a peer sends. */
+static void peers(void **state)
+{
+	struct fixture *f = *state;
+	const char *k1 = "1111111111111111111111111111111111111111111111111111111111111111";
+	const char *k2 = "2222222222222222222222222222222222222222222222222222222222222222";
+	const char *k3 = "3333333333333333333333333333333333333333333333333333333333333333";
+	char rcpt[200], peer_aud[128], wide[128];
+	snprintf(rcpt, sizeof(rcpt), "%s,%s", k1, k2);
+	struct policy_peer p1 = {1, k1}, p2 = {2, k2}, p3 = {3, k3};
+	struct policy_subject local = {f->a, "[\"member:2\",\"peer:1\"]", TLP_AMBER};
+	/* made here: the audience must name the peer, and the signed list its key */
+	assert_true(policy_peer_may_receive(&local, true, k3, rcpt, &p1));
+	assert_false(policy_peer_may_receive(&local, true, k3, rcpt, &p2));
+	assert_false(policy_peer_may_receive(&local, true, k3, rcpt, &p3));
+	/* received: on only to a node the origin named, never back to the origin */
+	assert_true(policy_peer_may_receive(&local, false, k3, rcpt, &p2));
+	assert_false(policy_peer_may_receive(&local, false, k1, rcpt, &p1));
+	assert_false(policy_peer_may_receive(&local, false, k1, k2, &p3));
+	/* a key that is a prefix of an item does not match */
+	struct policy_peer half = {9, "1111"};
+	assert_false(policy_peer_may_receive(&local, false, k3, rcpt, &half));
+
+	/* the audience here of a report from a peer */
+	struct buf out;
+	buf_init(&out, 4096);
+	snprintf(peer_aud, sizeof(peer_aud), "[\"group:%lld\",\"member:%lld\",\"member:%lld\"]",
+		 (long long)f->g, (long long)f->a, (long long)f->c);
+	snprintf(wide, sizeof(wide), "[\"member:%lld\",\"member:%lld\"]", (long long)f->a,
+		 (long long)f->c);
+	assert_int_equal(policy_peer_audience(f->d, TLP_RED, peer_aud, f->a, &out), ERR_OK);
+	assert_string_equal(out.data, wide); /* RED: named members only */
+	assert_int_equal(policy_peer_audience(f->d, TLP_AMBER, peer_aud, f->a, &out), ERR_OK);
+	assert_string_equal(out.data, peer_aud);
+	snprintf(wide, sizeof(wide), "[\"member:%lld\"]", (long long)f->a);
+	assert_int_equal(policy_peer_audience(f->d, TLP_AMBER_STRICT, peer_aud, f->a, &out),
+			 ERR_OK);
+	assert_string_equal(out.data, wide); /* AMBER+STRICT: the node's own member */
+	assert_int_equal(policy_peer_audience(f->d, TLP_AMBER_STRICT, "[]", f->a, &out), ERR_OK);
+	assert_string_equal(out.data, "[]");
+	assert_int_equal(policy_peer_audience(f->d, TLP_RED, "[\"all\"]", f->a, &out), ERR_OK);
+	assert_string_equal(out.data, "[]");
+	/* peer:ID needs a peer of that id */
+	struct err_detail e;
+	assert_int_equal(audience_from_text("peer:1", f->d, "audience", &out, &e), ERR_INVALID);
+	assert_non_null(strstr(e.message, "no peer 1"));
+	buf_release(&out);
+}
+
 static void tlp_markings(void **state)
 {
 	assert_int_equal(
@@ -142,6 +191,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(audience_canonical_and_checked),
 	    cmocka_unit_test(who_sees_what),
+	    cmocka_unit_test(peers),
 	    cmocka_unit_test(tlp_markings),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

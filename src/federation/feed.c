@@ -1,0 +1,208 @@
+/* GET /api/v1/federation/feed?cursor=N: the envelopes a peer node may
+ * receive after `cursor` (a position in this node's signatures table, the
+ * order reports were signed or received here; never a clock), each with its
+ * bundle as stored, then a trailer (envelope.h). Authenticated by the peer's
+ * node key (federation_check_request); every envelope passes
+ * policy_peer_may_receive and is audited. HTTP workers. */
+#include "audit.h"
+#include "federation/internal.h"
+#include "federation/routes.h"
+#include "http/answer.h"
+#include "store/subject.h"
+#include "util/log.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+
+enum {
+	F_SEQ,
+	F_OKEY,
+	F_ONAME,
+	F_OMEMBER,
+	F_OREPORT,
+	F_VERSION,
+	F_SIGNED,
+	F_TLP,
+	F_AUD,
+	F_RCPT,
+	F_SHA,
+	F_SIZE,
+	F_SIG,
+	F_VIA,
+	F_RSEQ,
+	F_RID,
+	F_SUBJECT /* STORE_SUBJECT_COLS */
+};
+
+#define FEED_COLS                                                                                  \
+	"s.seq, s.origin_key, s.origin_name, s.origin_member, s.origin_report, s.version, "        \
+	"s.signed_at, s.tlp, s.audience, s.recipients, s.sha256, s.size, s.signature, s.via, "     \
+	"r.seq, r.id, " STORE_SUBJECT_COLS
+#define FEED_WHERE                                                                                 \
+	" FROM signatures s JOIN reports r ON r.seq = s.report WHERE s.seq > ?1 AND s.seq <= ?2 "  \
+	"AND instr(s.recipients, ?3) AND s.origin_key <> ?3"
+
+/* Appends the bundle file of report `id`, exactly `size` bytes. */
+static int add_bundle(struct request *r, const char *id, int64_t size)
+{
+	char *path = node_report_file(r->node, id, "json");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int rc = ERR_IO;
+	if (fd >= 0 && !fstat(fd, &st) && st.st_size == size &&
+	    !buf_reserve(&r->out, (size_t)size + 1)) {
+		size_t got = 0;
+		while (got < (size_t)size) {
+			ssize_t n = read(fd, r->out.data + r->out.len + got, (size_t)size - got);
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+		if (got == (size_t)size) {
+			r->out.len += got;
+			r->out.data[r->out.len] = '\0';
+			rc = ERR_OK;
+		}
+	}
+	if (rc)
+		log_err("event=feed_bundle path=%s error=\"missing or not %" PRId64 " bytes\"",
+			path, size);
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return rc;
+}
+
+static void envelope_of_row(sqlite3_stmt *s, struct fed_envelope *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->seq = sqlite3_column_int64(s, F_SEQ);
+	snprintf(e->origin_key, sizeof(e->origin_key), "%s",
+		 (const char *)sqlite3_column_text(s, F_OKEY));
+	snprintf(e->origin_name, sizeof(e->origin_name), "%s",
+		 (const char *)sqlite3_column_text(s, F_ONAME));
+	e->origin_member = sqlite3_column_int64(s, F_OMEMBER);
+	snprintf(e->report, sizeof(e->report), "%s",
+		 (const char *)sqlite3_column_text(s, F_OREPORT));
+	e->version = sqlite3_column_int64(s, F_VERSION);
+	e->signed_at = sqlite3_column_int64(s, F_SIGNED);
+	snprintf(e->tlp, sizeof(e->tlp), "%s", (const char *)sqlite3_column_text(s, F_TLP));
+	e->audience = (char *)sqlite3_column_text(s, F_AUD);	/* borrowed */
+	e->recipients = (char *)sqlite3_column_text(s, F_RCPT); /* borrowed */
+	fed_hex_parse((const char *)sqlite3_column_text(s, F_SHA), 64, e->sha256, 32);
+	e->size = (uint64_t)sqlite3_column_int64(s, F_SIZE);
+	fed_hex_parse((const char *)sqlite3_column_text(s, F_SIG), 128, e->sig, FED_SIG_BYTES);
+}
+
+static void get_feed(struct request *r)
+{
+	struct federation *f = r->node->fed;
+	struct err_detail err;
+	struct audit_list audit = {NULL, 0};
+	struct fed_trailer t = {0};
+	int64_t cursor = 0, peer, member, max = 0, n = 0;
+	char peer_key[FED_KEY_HEX];
+	const char *cq = http_query(r, "cursor");
+	char *end = NULL;
+
+	if (cq) {
+		cursor = strtoll(cq, &end, 10);
+		if (*end || end == cq || cursor < 0) {
+			http_error(r, 422, "invalid_field", "cursor",
+				   "cursor: not a position of this node's feed (an integer >= 0)");
+			return;
+		}
+	}
+	err_clear(&err);
+	if (!f || federation_check_request(
+		      f, http_header(r, "X-Atalaya-Node"), http_header(r, "X-Atalaya-Time"),
+		      http_header(r, "X-Atalaya-Signature"), "GET", "/api/v1/federation/feed",
+		      cursor, &peer, &member, &err)) {
+		log_warn("event=feed_refused field=%s error=\"%s\"", err.field, err.message);
+		http_error(r, 401, "unauthorized", err.field, "%s", err.message);
+		return;
+	}
+	unsigned char pk[FED_KEY_BYTES];
+	fed_key_parse(http_header(r, "X-Atalaya-Node"), pk, peer_key);
+	r->who.member_id = member; /* the peer's member here: the audit names it */
+	r->who.role = ROLE_READER;
+	struct store_conn *c = node_reader(r);
+	if (!c)
+		return;
+	sqlite3_stmt *s = store_stmt(c, "SELECT COALESCE(MAX(seq), 0) FROM signatures");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		max = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	struct policy_peer pp = {peer, peer_key};
+	s = store_stmt(c, "SELECT " FEED_COLS FEED_WHERE " ORDER BY s.seq");
+	sqlite3_bind_int64(s, 1, cursor);
+	sqlite3_bind_int64(s, 2, max);
+	sqlite3_bind_text(s, 3, peer_key, -1, SQLITE_STATIC);
+	r->status = 200;
+	r->content_type = "application/x-atalaya-feed";
+	t.cursor = max > cursor ? max : cursor;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct policy_subject subj;
+		struct fed_envelope e;
+		store_subject_from_row(s, F_SUBJECT, &subj);
+		if (!policy_peer_may_receive(&subj, sqlite3_column_type(s, F_VIA) == SQLITE_NULL,
+					     (const char *)sqlite3_column_text(s, F_OKEY),
+					     (const char *)sqlite3_column_text(s, F_RCPT), &pp))
+			continue;
+		if (n == FED_PAGE_REPORTS ||
+		    (int64_t)r->out.len >= r->node->cfg->federation_page_bytes) {
+			t.more = true;
+			break;
+		}
+		envelope_of_row(s, &e);
+		fed_envelope_write(&e, &r->out);
+		buf_addc(&r->out, '\n');
+		if (add_bundle(r, (const char *)sqlite3_column_text(s, F_RID), (int64_t)e.size)) {
+			sqlite3_reset(s);
+			buf_reset(&r->out);
+			http_error(r, 500, "internal", NULL,
+				   "a report's bytes are missing; see the node's log");
+			return;
+		}
+		buf_addc(&r->out, '\n');
+		audit_disclosed(r, &audit, sqlite3_column_int64(s, F_RSEQ),
+				sqlite3_column_int64(s, F_SUBJECT), NULL);
+		t.cursor = e.seq;
+		n++;
+	}
+	sqlite3_reset(s);
+	if (t.more) {
+		s = store_stmt(c, "SELECT COUNT(*), COALESCE(MIN(s.signed_at), 0)" FEED_WHERE);
+		sqlite3_bind_int64(s, 1, t.cursor);
+		sqlite3_bind_int64(s, 2, max);
+		sqlite3_bind_text(s, 3, peer_key, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			t.pending = sqlite3_column_int64(s, 0);
+			t.oldest_ms = sqlite3_column_int64(s, 1);
+		}
+		sqlite3_reset(s);
+	}
+	/* the contacts shared with the caller, as a stamp: it fetches them when
+	 * it changes, so that an empty sync stays one request */
+	char item[40];
+	snprintf(item, sizeof(item), "\"peer:%" PRId64 "\"", peer);
+	s = store_stmt(c, "SELECT COUNT(*), COALESCE(MAX(c.updated), 0), COALESCE(MAX(c.id), 0) "
+			  "FROM contacts c JOIN members m ON m.id = c.member_id "
+			  "WHERE m.deleted IS NULL AND instr(c.audience, ?)");
+	sqlite3_bind_text(s, 1, item, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(t.contacts, sizeof(t.contacts), "%" PRId64 ".%" PRId64 ".%" PRId64,
+			 (int64_t)sqlite3_column_int64(s, 0), (int64_t)sqlite3_column_int64(s, 1),
+			 (int64_t)sqlite3_column_int64(s, 2));
+	sqlite3_reset(s);
+	fed_trailer_write(&t, &r->out);
+	audit_flush(r, &audit, POLICY_PEER_FEED);
+	federation_count_out(f, peer, r->out.len);
+}
+
+const struct route federation_feed_routes[] = {
+    {"GET", "/api/v1/federation/feed", get_feed, ROUTE_PUBLIC, NULL,
+     "a peer node's feed (signed request: X-Atalaya-Node, -Time, -Signature)"},
+    {0},
+};

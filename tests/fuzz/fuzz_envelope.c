@@ -1,0 +1,48 @@
+/* Fuzzes what a peer node sends: the feed page parser (envelope lines,
+ * their bundles, the trailer; and the canonical form of what parses), and
+ * the shared contacts answer. */
+#include "federation/contacts.h"
+#include "federation/envelope.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t pos = 0;
+	struct err_detail err;
+	struct buf canon;
+	buf_init(&canon, (size_t)1 << 24);
+	for (;;) {
+		struct fed_envelope e;
+		struct fed_trailer t;
+		const char *bundle;
+		size_t before = pos;
+		err_clear(&err);
+		int rc = fed_feed_next((const char *)data, size, &pos, &e, &bundle, &t, &err);
+		if (rc) {
+			if (!err.message[0] || pos != before)
+				__builtin_trap(); /* a rejection says why and consumes nothing */
+			break;
+		}
+		if (pos <= before)
+			__builtin_trap(); /* progress on every item */
+		if (!bundle)
+			break;
+		if (bundle < (const char *)data || bundle + e.size > (const char *)data + size)
+			__builtin_trap();
+		fed_canonical(&e, &canon);
+		(void)fed_envelope_verify(&e);
+		fed_envelope_release(&e);
+	}
+	buf_release(&canon);
+	json_t *items = NULL;
+	err_clear(&err);
+	if (fed_contacts_parse((const char *)data, size, &items, &err) == ERR_OK) {
+		if (!json_is_array(items))
+			__builtin_trap();
+		json_decref(items);
+	} else if (!err.message[0]) {
+		__builtin_trap();
+	}
+	return 0;
+}

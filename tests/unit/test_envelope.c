@@ -1,0 +1,133 @@
+/* The signed canonical form against the test vector of
+ * docs/internals/federation.md (made with PyNaCl from the documentation),
+ * and a feed page written then read back. */
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "federation/envelope.h"
+
+#include <sodium.h>
+
+static const char bundle[] =
+    "{\"type\":\"bundle\",\"id\":\"bundle--00000000-0000-4000-8000-000000000000\","
+    "\"objects\":[]}";
+
+/* The vector's envelope, signed by the key whose seed is 32 bytes of 0x01. */
+static void vector(struct fed_envelope *e, struct fed_key *k)
+{
+	unsigned char seed[32];
+	memset(seed, 1, sizeof(seed));
+	crypto_sign_seed_keypair(k->pk, k->sk, seed);
+	sodium_bin2hex(k->pk_hex, sizeof(k->pk_hex), k->pk, sizeof(k->pk));
+	memset(e, 0, sizeof(*e));
+	e->seq = 7;
+	memcpy(e->origin_pk, k->pk, sizeof(k->pk));
+	memcpy(e->origin_key, k->pk_hex, sizeof(k->pk_hex));
+	snprintf(e->origin_name, sizeof(e->origin_name), "CERT-UY");
+	e->origin_member = 1;
+	snprintf(e->report, sizeof(e->report), "report--00000000-0000-4000-8000-000000000001");
+	e->version = 1;
+	e->signed_at = 1796294597008;
+	snprintf(e->tlp, sizeof(e->tlp), "amber");
+	e->audience = strdup("[\"member:3\",\"peer:2\"]");
+	e->recipients = strdup("0202020202020202020202020202020202020202020202020202020202020202");
+	e->size = sizeof(bundle) - 1;
+	crypto_hash_sha256(e->sha256, (const unsigned char *)bundle, e->size);
+}
+
+static void canonical_vector(void **state)
+{
+	struct fed_envelope e;
+	struct fed_key k;
+	struct buf b;
+	unsigned char h[32];
+	char hex[129];
+	vector(&e, &k);
+	assert_string_equal(k.pk_hex,
+			    "8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c");
+	buf_init(&b, 1 << 16);
+	assert_int_equal(fed_canonical(&e, &b), ERR_OK);
+	assert_int_equal(b.len, 283);
+	crypto_hash_sha256(h, (const unsigned char *)b.data, b.len);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	assert_string_equal(hex,
+			    "552a219121f5aaad70345a6ba3345bbd0cf1915031708e8ebd88225983971058");
+	fed_key_sign(&k, b.data, b.len, e.sig);
+	sodium_bin2hex(hex, sizeof(hex), e.sig, sizeof(e.sig));
+	assert_string_equal(hex,
+			    "4f664bc822463ad82cd7a238650f662475bbce1098e91493b5302dbb44c953da"
+			    "083cb4fa75952fcd18a6f0c4deaa837e0fe5b36a054c77e596d2b6a7ba5c830e");
+	assert_true(fed_envelope_verify(&e));
+	/* one bit anywhere: the bundle's hash, the scope, the origin */
+	e.sha256[31] ^= 1;
+	assert_false(fed_envelope_verify(&e));
+	e.sha256[31] ^= 1;
+	e.tlp[0] = 'A';
+	assert_false(fed_envelope_verify(&e));
+	e.tlp[0] = 'a';
+	e.origin_member = 2;
+	assert_false(fed_envelope_verify(&e));
+	buf_release(&b);
+	fed_envelope_release(&e);
+}
+
+static void page_round_trip(void **state)
+{
+	struct fed_envelope e, got;
+	struct fed_key k;
+	struct fed_trailer t = {.cursor = 7, .more = true, .pending = 3, .oldest_ms = 42}, tt;
+	struct err_detail err;
+	struct buf page, c1, c2;
+	const char *data;
+	size_t pos = 0;
+	vector(&e, &k);
+	buf_init(&page, 1 << 16);
+	buf_init(&c1, 1 << 16);
+	buf_init(&c2, 1 << 16);
+	fed_canonical(&e, &c1);
+	fed_key_sign(&k, c1.data, c1.len, e.sig);
+	snprintf(t.contacts, sizeof(t.contacts), "1.2.3");
+	fed_envelope_write(&e, &page);
+	buf_addc(&page, '\n');
+	buf_add(&page, bundle, sizeof(bundle) - 1);
+	buf_addc(&page, '\n');
+	fed_trailer_write(&t, &page);
+	assert_int_equal(fed_feed_next(page.data, page.len, &pos, &got, &data, &tt, &err), ERR_OK);
+	assert_non_null(data);
+	assert_memory_equal(data, bundle, sizeof(bundle) - 1);
+	assert_int_equal(got.seq, 7);
+	fed_canonical(&got, &c2);
+	assert_int_equal(c1.len, c2.len);
+	assert_memory_equal(c1.data, c2.data, c1.len);
+	assert_true(fed_envelope_verify(&got));
+	fed_envelope_release(&got);
+	assert_int_equal(fed_feed_next(page.data, page.len, &pos, &got, &data, &tt, &err), ERR_OK);
+	assert_null(data);
+	assert_int_equal(tt.cursor, 7);
+	assert_true(tt.more);
+	assert_int_equal(tt.pending, 3);
+	assert_string_equal(tt.contacts, "1.2.3");
+	assert_int_equal(pos, page.len);
+	/* a bundle one byte short of its size: refused, nothing consumed */
+	pos = 0;
+	page.len = (size_t)(strchr(page.data, '\n') - page.data) + 1 + sizeof(bundle) - 2;
+	assert_int_equal(fed_feed_next(page.data, page.len, &pos, &got, &data, &tt, &err),
+			 ERR_INVALID);
+	assert_string_equal(err.field, "size");
+	assert_int_equal(pos, 0);
+	buf_release(&page);
+	buf_release(&c1);
+	buf_release(&c2);
+	fed_envelope_release(&e);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(canonical_vector),
+	    cmocka_unit_test(page_round_trip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
