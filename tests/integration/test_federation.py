@@ -27,7 +27,7 @@ except ImportError:  # Debian's python3-nacl lives with /usr/bin/python3
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Node, add_peer, check, eq, node_key, run, sync  # noqa: E402
-from stixgen import bundle, dumps, identity, indicator  # noqa: E402
+from stixgen import bundle, dumps, identity, indicator, ts  # noqa: E402
 
 STIX = "application/stix+json;version=2.1"
 MANUAL = ["--federation-sync-interval-ms", "0"]  # the tests sync by hand unless they say
@@ -489,8 +489,16 @@ def test_kill_during_sync_resumes(bin_):
         add_peer(b, a, "CERT-A", ["all"])
         kills = 0
         for _ in range(3):
-            time.sleep(random.uniform(0.05, 0.3))
-            if len(report_ids(b)) < len(ids):
+            # kill B while it holds some of A's reports, not all: after a random
+            # pause, at the first partial count seen (polled, never a fixed sleep)
+            time.sleep(random.uniform(0.0, 0.05))
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                n = len(report_ids(b))
+                if n > 0:
+                    break
+                time.sleep(0.002)
+            if 0 < len(report_ids(b)) < len(ids):
                 b.stop(signal.SIGKILL)
                 kills += 1
                 b.start()
@@ -527,7 +535,7 @@ def test_ring_converges_without_duplicates(bin_):
                    first in report_ids(c))
         wait_until("B gets the second", lambda: b_only in report_ids(b))
         revoked = submit(a, [indicator("[ipv4-addr:value = '198.51.100.30']", tlp="green",
-                                       oid=oid, modified="2026-11-02T10:00:00.000Z",
+                                       oid=oid, modified=ts(1),
                                        revoked=True)], f"peer:{a_b},peer:{a_c}")
         wait_until("the revocation reaches both", lambda: revoked in report_ids(b) and
                    revoked in report_ids(c))
