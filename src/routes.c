@@ -5,6 +5,8 @@
 #include "report/routes.h"
 #include "spam/routes.h"
 #include "util/xalloc.h"
+#include "web/pages.h"
+#include "web/session.h"
 
 #include <pthread.h>
 
@@ -20,6 +22,8 @@ static const struct route *const routes_tables[] = {
     report_routes,
     alert_routes,
     spam_routes,
+    web_user_routes,
+    web_page_routes,
     NULL,
 };
 

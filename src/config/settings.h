@@ -56,6 +56,12 @@ struct config {
 	int64_t dns_tcp_connections_max;
 	int64_t dns_tcp_per_address_max;
 	char *webhook_allow_networks;
+	/* web interface: sessions and sign-in (src/web/session.c) */
+	int64_t web_session_idle_seconds;
+	int64_t web_session_max_seconds;
+	int64_t web_signin_failures_max;
+	int64_t web_lockout_seconds;
+	int64_t web_address_failures_max;
 };
 
 /* Fills every setting with its default. Release with config_release. */
