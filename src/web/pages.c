@@ -305,8 +305,8 @@ static void post_signin(struct request *r)
 		return;
 	const char *email = form_get(&p.form, "email"), *pw = form_get(&p.form, "password");
 	const char *code = form_get(&p.form, "code");
-	if (!email || !*email || strlen(email) > 254) {
-		signin_form(r, l, 401, "signin.failed", 0);
+	if (!email || !*email || strlen(email) > 254 || !pw || !code) {
+		signin_form(r, l, 422, "signin.failed", 0); /* an incomplete form */
 		return;
 	}
 	int rc = session_signin(r, email, pw, code, &retry);
@@ -371,6 +371,13 @@ static void post_enrol(struct request *r)
 	}
 	if (!read_form(&p))
 		return;
+	if (!form_get(&p.form, "code") || !form_get(&p.form, "password")) {
+		json_t *e =
+		    json_pack("{ss ss}", "message", i18n_text(l, "enrol.badcode"), "field", "code");
+		enrol_form(r, l, 422, e); /* an incomplete form */
+		json_decref(e);
+		return;
+	}
 	int rc = session_enrol(r, form_get(&p.form, "code"), form_get(&p.form, "password"), email,
 			       sizeof(email), b32, sizeof(b32), &err);
 	if (rc == ERR_INVALID || rc == ERR_UNAUTH) {
