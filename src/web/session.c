@@ -183,8 +183,10 @@ int session_find(struct request *r, struct web_session *out)
 		delete_session(r->node->st, hash);
 		return ERR_UNAUTH;
 	}
-	/* The idle clock restarts; written at most every 30 s, not on every page. */
-	if (!rc && now - seen > 30000) {
+	/* The idle clock restarts; written at most every 30 s (or half the idle
+	 * timeout, when shorter), not on every page. */
+	int64_t every = cfg->web_session_idle_seconds * 500;
+	if (!rc && now - seen > (every < 30000 ? every : 30000)) {
 		struct store_conn *w;
 		if (!store_write_begin(r->node->st, &w)) {
 			sqlite3_stmt *u =
