@@ -303,7 +303,7 @@ static enum MHD_Result respond(struct server *s, struct request *r)
 		/* Pages (src/web/): no script or style but the node's own files, no
 		 * framing, no referrer leaking report ids to other sites. */
 		MHD_add_response_header(resp, "Content-Security-Policy", HTTP_PAGE_CSP);
-		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+		MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
 		MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	}
 	if (r->next[0])

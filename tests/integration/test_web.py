@@ -118,7 +118,7 @@ def test_signin_cookie_headers_and_record(binary):
                      "frame-ancestors 'none'"):
             check(part in csp, f"CSP lacks {part}: {csp}")
         eq(page.headers.get("X-Content-Type-Options"), "nosniff", "nosniff")
-        eq(page.headers.get("Referrer-Policy"), "no-referrer", "Referrer-Policy")
+        eq(page.headers.get("Referrer-Policy"), "same-origin", "Referrer-Policy")
         check("<script" not in page.body and "style=" not in page.body and "<style" not in page.body,
               "no inline script or style")
         check(len(page.body.encode()) + len(n.request("GET", "/web/assets/style.css",
