@@ -364,10 +364,13 @@ int session_signin(struct request *r, const char *email, const char *password, c
 		return ERR_DENIED;
 	}
 	pthread_once(&dummy_once, make_dummy);
-	size_t pn = password ? strlen(password) : 0;
-	bool pw_ok = crypto_pwhash_str_verify(hash[0] ? hash : dummy_hash, password ? password : "",
-					      pn) == 0 &&
-		     hash[0] && pn <= PASSWORD_MAX;
+	/* A password past the cap is not hashed at all (the cap is checked first). */
+	size_t pn = password ? strnlen(password, PASSWORD_MAX + 1) : 0;
+	bool too_long = pn > PASSWORD_MAX;
+	bool pw_ok = crypto_pwhash_str_verify(hash[0] ? hash : dummy_hash,
+					      too_long || !password ? "" : password,
+					      too_long ? 0 : pn) == 0 &&
+		     hash[0] && !too_long;
 	bool code_ok = have_totp && totp_check(totp, now / 1000, code);
 	sodium_memzero(totp, sizeof(totp));
 	sodium_memzero(hash, sizeof(hash));

@@ -228,6 +228,8 @@ def test_scope_404_and_audit(binary):
         check("TLP:AMBER" in page.body and "203.0.113.9" in page.body, "scope and objects shown")
         check("<script>alert(1)" not in page.body, "the indicator's name is escaped")
         check("Who received it" not in page.body, "the audit is for the originator only")
+        eq(uc.get(f"/web/reports/{rid}/related").status, 404, "related: outside the audience")
+        eq(ua.get(f"/web/reports/{rid}/related").status, 200, "related: inside")
         audit = n.request("GET", f"/api/v1/reports/{rid}/audit", token=b_tok).json()["items"]
         check({(x["member"]["id"], x["path"]) for x in audit} >= {(a, "reports.get")},
               f"the page's read is audited as the API's: {audit}")

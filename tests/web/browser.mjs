@@ -182,7 +182,8 @@ async function main() {
     check(!(await pc.content()).includes("secret.example"), "nothing of it shown");
 
     // 5. every language: lang, dir, no missing string, axe on every page
-    const pages = ["/web", "/web/reports", `/web/reports/${rb.json.id}`, "/web/submit",
+    const pages = ["/web", "/web/reports", `/web/reports/${rb.json.id}`,
+                   `/web/reports/${rb.json.id}/related`, "/web/submit",
                    "/web/alerts", "/web/contacts?h24=1", "/web/lookup?value=198.51.100.7",
                    "/web/delisting"];
     mkdirSync(SHOTS, { recursive: true });
@@ -219,7 +220,8 @@ async function main() {
         const bad = res.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
         check(bad.length === 0, `${where}: axe ${bad.map((v) => `${v.id} (${v.nodes.length}: ${v.nodes[0].target})`).join(", ")}`);
         if (lang === "en" || lang === "ar") {
-          const name = path === "/web" ? "dashboard" : path.split("?")[0].split("/").slice(2, 4).join("-").replace(/report--.*/, "report");
+          const name = path === "/web" ? "dashboard"
+            : path.split("?")[0].split("/").slice(2).join("-").replace(/report--[^-]*(-[^-]*){4}/, "report");
           await page.screenshot({ path: join(SHOTS, `${lang}-${name}.png`), fullPage: true });
         }
         if (lang === "ar" && path.startsWith("/web/lookup")) {
