@@ -114,6 +114,8 @@ void html_begin(struct buf *out, const struct html_page *p)
 		html_ltr(out, p->user);
 		buf_adds(out, "</span> <button type=\"submit\">");
 		html_esc(out, i18n_text(l, "signout"));
+		buf_adds(out, "</button> <button type=\"submit\" name=\"everywhere\" value=\"1\">");
+		html_esc(out, i18n_text(l, "signout.everywhere"));
 		buf_adds(out, "</button></form>");
 	}
 	buf_adds(out, "</header><main id=\"main\" tabindex=\"-1\"><h1>");

@@ -959,7 +959,7 @@ static bool contact_matches(json_t *c, const char *country, const char *role, bo
 	if (role && *role && strcmp(role, json_string_value(json_object_get(c, "role")) ?: ""))
 		return false;
 	json_t *av = json_object_get(c, "availability");
-	if (h24 && !(json_is_string(av) && !strcmp(json_string_value(av), "24x7")))
+	if (h24 && !(json_is_string(av) && !strcmp(json_string_value(av), "24/7")))
 		return false;
 	if (country && *country) {
 		const char *cc =
@@ -1038,7 +1038,7 @@ static void contacts_page(struct request *r)
 		html_ltr(o, json_string_value(json_object_get(ct, "phone")));
 		buf_adds(o, "</td><td>");
 		json_t *av = json_object_get(ct, "availability");
-		if (json_is_string(av) && !strcmp(json_string_value(av), "24x7"))
+		if (json_is_string(av) && !strcmp(json_string_value(av), "24/7"))
 			text(&p, "contacts.h24");
 		else if (json_is_string(av))
 			html_esc(o, json_string_value(av));

@@ -363,9 +363,42 @@ def test_report_objects_are_paged(binary):
         n.cleanup()
 
 
+def test_directory_lookup_and_delisting_pages(binary):
+    n = node()
+    try:
+        a, a_tok = n.add_member("CERT-A", country="AR")
+        b, b_tok = n.add_member("CERT-B", country="BR")
+        for tok, name, aud in ((a_tok, "Duty A", ["all"]), (b_tok, "Duty B", ["all"]),
+                               (b_tok, "Secret B", [])):
+            r = n.request("POST", "/api/v1/contacts", {
+                "role": "crisis", "name": name, "email": "duty@example.org",
+                "availability": "24/7", "audience": aud}, token=tok)
+            eq(r.status, 201, f"contact: {r}")
+        ua = WebUser(n, a, "a@a.org")
+        ua.signin()
+        page = ua.get("/web/contacts").body
+        check("Duty A" in page and "Duty B" in page, "visible contacts listed")
+        check("Secret B" not in page, "a contact outside its audience is not listed")
+        page = ua.get("/web/contacts?country=BR&h24=1").body
+        check("Duty B" in page and "Duty A" not in page, "search by country and 24/7")
+        r = ua.post("/web/delisting", {"csrf": ua.csrf(), "value": "192.0.2.1",
+                                       "reason": "cleaned"})
+        eq(r.status, 403, "delisting a source outside the constituency")
+        check('id="error-value"' in r.body and 'aria-describedby="error-value"' in r.body,
+              "the API's error is tied to the field")
+        n.request("PUT", "/api/v1/constituency", {"cidrs": ["192.0.2.0/24"]}, token=a_tok)
+        r = ua.post("/web/delisting", {"csrf": ua.csrf(), "value": "192.0.2.1",
+                                       "reason": "cleaned"})
+        eq(r.status, 200, f"a delisting request: {r}")
+        reqs = n.request("GET", "/api/v1/dnsbl/delisting-requests").json()["items"]
+        eq([(x["value"], x["member"]) for x in reqs], [("192.0.2.1", a)], "the request is stored")
+    finally:
+        n.cleanup()
+
+
 if __name__ == "__main__":
     run([test_accounts_roles_and_enrolment, test_signin_cookie_headers_and_record,
          test_csrf_origin_and_signout_everywhere, test_lockout_and_address_budget,
          test_session_expiry, test_scope_404_and_audit, test_submit_with_errors_tied_to_fields,
          test_languages, test_alert_acknowledged_with_a_plain_form,
-         test_report_objects_are_paged], BIN)
+         test_report_objects_are_paged, test_directory_lookup_and_delisting_pages], BIN)

@@ -109,8 +109,9 @@ async function main() {
     const ua = await user(A, "analyst@cert-a.org"), uc = await user(C, "analyst@cert-c.org");
     const uroot = await user({ id: 1 }, "admin@cert-uy.org");
     await api("PUT", "/api/v1/constituency", { cidrs: ["198.51.100.0/24"] }, A.token);
-    await api("POST", "/api/v1/contacts", { role: "crisis", name: "Duty officer",
-      email: "duty@cert-a.org", availability: "24x7", audience: ["all"] }, A.token);
+    const contact = await api("POST", "/api/v1/contacts", { role: "crisis", name: "Duty officer",
+      email: "duty@cert-a.org", availability: "24/7", audience: ["all"] }, A.token);
+    check(contact.status === 201, `contact: ${JSON.stringify(contact.json)}`);
 
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium",
                                       args: ["--no-sandbox", "--disable-dev-shm-usage"] });
