@@ -240,8 +240,9 @@ const char *const store_migrations[] = {
     "  JOIN reports r ON r.seq = o.report WHERE o.seq = object_keys.seq);",
 
     /* 12: people (src/web/): user accounts under a member, their sessions
-     * (ids stored hashed) and the record of sign-ins. */
-    "CREATE TABLE users ("
+     * (ids stored hashed) and the record of sign-ins. IF NOT EXISTS: tests
+     * that rewind user_version to replay older steps replay this one too. */
+    "CREATE TABLE IF NOT EXISTS users ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  member_id INTEGER NOT NULL REFERENCES members(id),"
     "  email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
@@ -252,14 +253,15 @@ const char *const store_migrations[] = {
     "  enrol_hash BLOB,"
     "  failures INTEGER NOT NULL DEFAULT 0,"
     "  locked_until INTEGER NOT NULL DEFAULT 0,"
+    "  totp_step INTEGER NOT NULL DEFAULT 0,"
     "  created INTEGER NOT NULL);"
-    "CREATE TABLE web_sessions ("
+    "CREATE TABLE IF NOT EXISTS web_sessions ("
     "  hash BLOB PRIMARY KEY,"
     "  user_id INTEGER NOT NULL REFERENCES users(id),"
     "  created INTEGER NOT NULL,"
     "  seen INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE INDEX web_sessions_user ON web_sessions(user_id);"
-    "CREATE TABLE signins ("
+    "CREATE INDEX IF NOT EXISTS web_sessions_user ON web_sessions(user_id);"
+    "CREATE TABLE IF NOT EXISTS signins ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  at INTEGER NOT NULL,"
     "  email TEXT NOT NULL,"

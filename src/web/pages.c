@@ -234,8 +234,9 @@ static void next_link(struct page *p, const char *base, json_t *page)
 	const char *next = json_string_value(json_object_get(page, "next"));
 	if (!next)
 		return;
-	buf_addf(&p->r->out, "<p><a class=\"next\" href=\"%s%cafter=", base,
-		 strchr(base, '?') ? '&' : '?');
+	buf_adds(&p->r->out, "<p><a class=\"next\" href=\"");
+	html_esc(&p->r->out, base);
+	buf_adds(&p->r->out, strchr(base, '?') ? "&amp;after=" : "?after=");
 	html_esc(&p->r->out, next);
 	buf_adds(&p->r->out, "\">");
 	text(p, "list.next");
@@ -444,9 +445,10 @@ static void post_language(struct request *r)
 			return;
 		}
 	} else {
-		snprintf(r->cookie, sizeof(r->cookie),
-			 "atalaya_lang=%s; Path=/; Max-Age=31536000; Secure; SameSite=Strict",
-			 i18n_code(l));
+		snprintf(
+		    r->cookie, sizeof(r->cookie),
+		    "atalaya_lang=%s; Path=/; Max-Age=31536000; HttpOnly; Secure; SameSite=Strict",
+		    i18n_code(l));
 	}
 	/* Back to a page of ours only. */
 	const char *back = form_get(&p.form, "back");

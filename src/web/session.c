@@ -291,21 +291,24 @@ static void make_dummy(void)
 		dummy_hash[0] = '\0';
 }
 
-/* Adds a failure to the account (locking it at the limit) or clears them. */
-static void account_outcome(struct request *r, int64_t user_id, bool ok)
+/* Adds a failure to the account (locking it at the limit), or clears them
+ * and spends the TOTP step that signed in. */
+static void account_outcome(struct request *r, int64_t user_id, bool ok, int64_t step)
 {
 	const struct config *cfg = r->node->cfg;
 	struct store_conn *c;
 	if (!user_id || store_write_begin(r->node->st, &c))
 		return;
-	sqlite3_stmt *s =
-	    store_stmt(c, ok ? "UPDATE users SET failures = 0, locked_until = 0 WHERE id = ?1"
-			     : "UPDATE users SET failures = failures + 1, locked_until = CASE WHEN "
-			       "failures + 1 >= ?2 THEN ?3 ELSE locked_until END WHERE id = ?1");
+	sqlite3_stmt *s = store_stmt(
+	    c, ok ? "UPDATE users SET failures = 0, locked_until = 0, totp_step = ?2 WHERE id = ?1"
+		  : "UPDATE users SET failures = failures + 1, locked_until = CASE WHEN "
+		    "failures + 1 >= ?2 THEN ?3 ELSE locked_until END WHERE id = ?1");
 	int rc = ERR_STORE;
 	if (s) {
 		sqlite3_bind_int64(s, 1, user_id);
-		if (!ok) {
+		if (ok)
+			sqlite3_bind_int64(s, 2, step);
+		else {
 			sqlite3_bind_int64(s, 2, cfg->web_signin_failures_max);
 			sqlite3_bind_int64(s, 3, time_now_ms() + cfg->web_lockout_seconds * 1000);
 		}
@@ -318,13 +321,13 @@ int session_signin(struct request *r, const char *email, const char *password, c
 		   int64_t *retry_seconds)
 {
 	static const char sql[] =
-	    "SELECT u.id, u.password_hash, u.totp_secret, u.locked_until FROM users u "
+	    "SELECT u.id, u.password_hash, u.totp_secret, u.locked_until, u.totp_step FROM users u "
 	    "JOIN members m ON m.id = u.member_id AND m.deleted IS NULL WHERE u.email = ?";
 	const struct config *cfg = r->node->cfg;
 	char addr[INET6_ADDRSTRLEN], hash[crypto_pwhash_STRBYTES] = "";
 	uint8_t totp[TOTP_SECRET_LEN];
 	bool have_totp = false;
-	int64_t user_id = 0, locked_until = 0, now = time_now_ms();
+	int64_t user_id = 0, locked_until = 0, last_step = 0, step = 0, now = time_now_ms();
 	int64_t window_ms = cfg->web_lockout_seconds * 1000;
 
 	client_address(r, addr);
@@ -354,6 +357,7 @@ int session_signin(struct request *r, const char *email, const char *password, c
 		if (have_totp)
 			memcpy(totp, sqlite3_column_blob(s, 2), TOTP_SECRET_LEN);
 		locked_until = sqlite3_column_int64(s, 3);
+		last_step = sqlite3_column_int64(s, 4);
 	}
 	sqlite3_reset(s);
 
@@ -371,21 +375,23 @@ int session_signin(struct request *r, const char *email, const char *password, c
 					      too_long || !password ? "" : password,
 					      too_long ? 0 : pn) == 0 &&
 		     hash[0] && !too_long;
-	bool code_ok = have_totp && totp_check(totp, now / 1000, code);
+	bool code_ok = have_totp && totp_check(totp, now / 1000, code, &step);
+	bool replayed = code_ok && step <= last_step; /* a code counts once */
 	sodium_memzero(totp, sizeof(totp));
 	sodium_memzero(hash, sizeof(hash));
-	if (!pw_ok || !code_ok) {
+	if (!pw_ok || !code_ok || replayed) {
 		pthread_mutex_lock(&addr_lock);
 		addr_slot(addr, now, window_ms)->failures++;
 		pthread_mutex_unlock(&addr_lock);
-		account_outcome(r, user_id, false);
+		account_outcome(r, user_id, false, 0);
 		record_signin(r, email, user_id, addr,
-			      !user_id ? "unknown"
-			      : !pw_ok ? "bad_password"
-				       : "bad_code");
+			      !user_id	 ? "unknown"
+			      : !pw_ok	 ? "bad_password"
+			      : replayed ? "reused_code"
+					 : "bad_code");
 		return ERR_UNAUTH;
 	}
-	account_outcome(r, user_id, true);
+	account_outcome(r, user_id, true, step);
 	int rc = start_session(r, user_id);
 	record_signin(r, email, user_id, addr, rc ? "error" : "ok");
 	return rc;

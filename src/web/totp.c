@@ -22,17 +22,23 @@ uint32_t totp_hotp(const uint8_t *key, size_t keylen, uint64_t counter, unsigned
 	return bin % mod;
 }
 
-bool totp_check(const uint8_t key[TOTP_SECRET_LEN], int64_t unix_seconds, const char *code)
+bool totp_check(const uint8_t key[TOTP_SECRET_LEN], int64_t unix_seconds, const char *code,
+		int64_t *step)
 {
 	char want[8], got[8];
 	bool ok = false;
 	if (!code || strlen(code) != 6 || unix_seconds < TOTP_STEP)
 		return false;
 	memcpy(got, code, 7);
+	*step = 0;
 	for (int d = -1; d <= 1; d++) {
-		uint64_t step = (uint64_t)(unix_seconds / TOTP_STEP + d);
-		snprintf(want, sizeof(want), "%06u", totp_hotp(key, TOTP_SECRET_LEN, step, 6));
-		ok |= sodium_memcmp(want, got, 6) == 0;
+		int64_t s = unix_seconds / TOTP_STEP + d;
+		snprintf(want, sizeof(want), "%06u",
+			 totp_hotp(key, TOTP_SECRET_LEN, (uint64_t)s, 6));
+		bool same = sodium_memcmp(want, got, 6) == 0;
+		ok |= same;
+		if (same)
+			*step = s;
 	}
 	return ok;
 }

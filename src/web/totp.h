@@ -18,8 +18,11 @@ uint32_t totp_hotp(const uint8_t *key, size_t keylen, uint64_t counter, unsigned
 
 /* True when `code` (text of 6 digits) is the code of the step holding
  * `unix_seconds` or of the step before or after it (clock drift, RFC 6238
- * 5.2). The comparison does not depend on where the codes differ. */
-bool totp_check(const uint8_t key[TOTP_SECRET_LEN], int64_t unix_seconds, const char *code);
+ * 5.2); *step receives the step it matched, so that the caller can refuse a
+ * code used once already (RFC 6238 5.2). The comparison does not depend on
+ * where the codes differ. */
+bool totp_check(const uint8_t key[TOTP_SECRET_LEN], int64_t unix_seconds, const char *code,
+		int64_t *step);
 
 /* Base32 (RFC 4648 section 6) of key[0..n), unpadded, into out (NUL-ended). */
 void totp_base32(const uint8_t *key, size_t n, char *out, size_t out_size);

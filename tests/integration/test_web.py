@@ -70,7 +70,7 @@ def test_accounts_roles_and_enrolment(binary):
 
         # enrolment: a wrong code, then the right one shows the TOTP secret once
         web = WebUser.__new__(WebUser)
-        web.node, web.cookie = n, None
+        web.node, web.cookie, web.step = n, None, 0
         r = web.post("/web/enrol", {"code": "00" * 12, "password": "a long enough password"})
         eq(r.status, 401, "an unknown enrolment code")
         r = web.post("/web/enrol", {"code": code, "password": "a long enough password"})
@@ -101,6 +101,7 @@ def test_signin_cookie_headers_and_record(binary):
         r = u.signin()
         eq((r.status, r.headers.get("Location")), (303, "/web"), f"sign-in: {r}")
         cookie = r.headers["Set-Cookie"]
+        eq(u.signin(code=totp(u.secret, step=u.step)).status, 401, "a TOTP code used twice")
         for flag in ("HttpOnly", "Secure", "SameSite=Strict", "Path=/"):
             check(flag in cookie.split("; "), f"session cookie lacks {flag}: {cookie}")
         sid = cookie.split(";")[0].split("=", 1)[1]
@@ -125,7 +126,8 @@ def test_signin_cookie_headers_and_record(binary):
                                                       token=None).body.encode()) < 100_000,
               "a first visit (page and stylesheet) is under 100 KB")
         signins = n.request("GET", "/api/v1/signins").json()["items"]
-        eq([s["outcome"] for s in signins], ["bad_code", "bad_password", "ok"], "sign-in record")
+        eq([s["outcome"] for s in signins], ["bad_code", "bad_password", "ok", "reused_code"],
+           "sign-in record")
         eq({s["address"] for s in signins}, {"127.0.0.1"}, "from where")
         eq({s["user"] for s in signins}, {u.id}, "who")
         check("correct horse" not in n.read_log(), "no password in the log")
@@ -173,7 +175,7 @@ def test_lockout_and_address_budget(binary):
     try:
         a, b, c = (WebUser(n, 1, f"{x}@cert.uy") for x in "abc")
         for _ in range(3):
-            eq(a.signin(password="not the password").status, 401, "a failure")
+            eq(a.signin(password="not the password", code="000000").status, 401, "a failure")
         r = a.signin()
         eq(r.status, 429, "the right password on a locked account")
         check("minute" in r.body, "the page says when to try again")

@@ -26,12 +26,15 @@ static void totp_check_takes_the_next_and_previous_step_only(void **state)
 	const uint8_t *key = (const uint8_t *)"12345678901234567890";
 	char code[8];
 	snprintf(code, sizeof(code), "%06u", totp_hotp(key, 20, 1234567890 / 30, 6));
-	assert_true(totp_check(key, 1234567890, code));
-	assert_true(totp_check(key, 1234567890 + 30, code));
-	assert_true(totp_check(key, 1234567890 - 30, code));
-	assert_false(totp_check(key, 1234567890 + 90, code));
-	assert_false(totp_check(key, 1234567890, "12345"));
-	assert_false(totp_check(key, 1234567890, NULL));
+	int64_t step;
+	assert_true(totp_check(key, 1234567890, code, &step));
+	assert_int_equal(step, 1234567890 / 30);
+	assert_true(totp_check(key, 1234567890 + 30, code, &step));
+	assert_int_equal(step, 1234567890 / 30);
+	assert_true(totp_check(key, 1234567890 - 30, code, &step));
+	assert_false(totp_check(key, 1234567890 + 90, code, &step));
+	assert_false(totp_check(key, 1234567890, "12345", &step));
+	assert_false(totp_check(key, 1234567890, NULL, &step));
 }
 
 static void base32_is_rfc4648(void **state)
