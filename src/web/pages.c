@@ -1162,11 +1162,68 @@ static void post_delisting(struct request *r)
 }
 
 /* Admin: the members, groups and people of the node (changes: CLI or API). */
-static void admin_page(struct request *r)
+/* A role's name in the page's language. */
+static void role_text(struct page *p, const char *role)
 {
-	struct page p;
-	if (!open_page(r, &p, "admin.title", "nav.admin", false))
+	char key[32];
+	if (!role || strlen(role) > 16) {
+		html_esc(&p->r->out, role);
 		return;
+	}
+	snprintf(key, sizeof(key), "role.%s", role);
+	text(p, key);
+}
+
+/* The form that adds a person's account (POST /api/v1/users). */
+static void user_form(struct page *p, json_t *members, json_t *error)
+{
+	struct buf *o = &p->r->out;
+	const char *field = json_string_value(json_object_get(error, "field"));
+	size_t i;
+	json_t *it;
+	buf_adds(o, "<section aria-labelledby=\"h-adduser\"><h2 id=\"h-adduser\">");
+	text(p, "admin.adduser");
+	buf_adds(o, "</h2>");
+	if (error)
+		api_error(p, error);
+	buf_adds(o, "<form method=\"post\" action=\"/web/admin/users\" class=\"stack\">");
+	html_csrf(o, &p->h);
+	tag_text(p, "<label for=\"u-member\">", "admin.member", "</label>");
+	buf_addf(o, "<select id=\"u-member\" name=\"member\"%s>",
+		 field && !strcmp(field, "member") ? " aria-describedby=\"error-member\"" : "");
+	json_array_foreach(members, i, it)
+	{
+		buf_addf(o, "<option value=\"%" JSON_INTEGER_FORMAT "\">",
+			 json_integer_value(json_object_get(it, "id")));
+		html_esc(o, json_string_value(json_object_get(it, "name")));
+		buf_adds(o, "</option>");
+	}
+	buf_adds(o, "</select>");
+	tag_text(p, "<label for=\"u-email\">", "signin.email", "</label>");
+	buf_addf(o, "<input id=\"u-email\" name=\"email\" type=\"email\" dir=\"ltr\" required%s>",
+		 field && !strcmp(field, "email") ? " aria-describedby=\"error-email\"" : "");
+	tag_text(p, "<label for=\"u-role\">", "admin.role", "</label>");
+	buf_addf(o, "<select id=\"u-role\" name=\"role\"%s>",
+		 field && !strcmp(field, "role") ? " aria-describedby=\"error-role\"" : "");
+	static const char *const roles[] = {"reader", "analyst", "admin"};
+	for (int k = 0; k < 3; k++) {
+		char key[32];
+		snprintf(key, sizeof(key), "role.%s", roles[k]);
+		buf_addf(o, "<option value=\"%s\"%s>", roles[k], k == 1 ? " selected" : "");
+		text(p, key);
+		buf_adds(o, "</option>");
+	}
+	buf_adds(o, "</select>");
+	tag_text(p, "<button type=\"submit\">", "admin.adduser_submit",
+		 "</button></form></section>");
+}
+
+/* Admin: the members, groups and people of the node, and a form to add a
+ * person (other changes: CLI or API). `created` is the API's answer to that
+ * form (its enrolment code is shown once), `error` its refusal. */
+static void admin_render(struct request *r, struct page *p, int status, json_t *created,
+			 json_t *error)
+{
 	struct buf *o = &r->out;
 	struct web_call m, g, u;
 	web_call(r, "GET", "/api/v1/members", "limit=1000", NULL, NULL, 0, &m);
@@ -1176,18 +1233,18 @@ static void admin_page(struct request *r)
 		web_call_release(&m);
 		web_call_release(&g);
 		web_call_release(&u);
-		not_found(&p);
+		not_found(p);
 		return;
 	}
-	begin(&p, 200);
+	begin(p, status);
 	size_t i;
 	json_t *it;
 	buf_adds(o, "<section aria-labelledby=\"h-members\"><h2 id=\"h-members\">");
-	text(&p, "admin.members");
+	text(p, "admin.members");
 	buf_adds(o, "</h2><table><thead><tr>");
-	tag_text(&p, "<th scope=\"col\">", "admin.name", "</th>");
-	tag_text(&p, "<th scope=\"col\">", "contacts.country", "</th>");
-	tag_text(&p, "<th scope=\"col\">", "admin.role", "</th>");
+	tag_text(p, "<th scope=\"col\">", "admin.name", "</th>");
+	tag_text(p, "<th scope=\"col\">", "contacts.country", "</th>");
+	tag_text(p, "<th scope=\"col\">", "admin.role", "</th>");
 	buf_adds(o, "</tr></thead><tbody>");
 	json_array_foreach(json_object_get(m.json, "items"), i, it)
 	{
@@ -1196,12 +1253,12 @@ static void admin_page(struct request *r)
 		buf_adds(o, "</td><td>");
 		html_ltr(o, json_string_value(json_object_get(it, "country")));
 		buf_adds(o, "</td><td>");
-		html_esc(o, json_string_value(json_object_get(it, "role")));
+		role_text(p, json_string_value(json_object_get(it, "role")));
 		buf_adds(o, "</td></tr>");
 	}
 	buf_adds(o, "</tbody></table></section>");
 	buf_adds(o, "<section aria-labelledby=\"h-groups\"><h2 id=\"h-groups\">");
-	text(&p, "admin.groups");
+	text(p, "admin.groups");
 	buf_adds(o, "</h2><ul>");
 	json_array_foreach(json_object_get(g.json, "items"), i, it)
 	{
@@ -1209,13 +1266,16 @@ static void admin_page(struct request *r)
 		html_esc(o, json_string_value(json_object_get(it, "name")));
 		buf_adds(o, "</li>");
 	}
-	buf_adds(o, "</ul></section>");
+	buf_adds(o, "</ul>");
+	if (!json_array_size(json_object_get(g.json, "items")))
+		tag_text(p, "<p>", "list.empty", "</p>");
+	buf_adds(o, "</section>");
 	buf_adds(o, "<section aria-labelledby=\"h-users\"><h2 id=\"h-users\">");
-	text(&p, "admin.users");
+	text(p, "admin.users");
 	buf_adds(o, "</h2><table><thead><tr>");
-	tag_text(&p, "<th scope=\"col\">", "signin.email", "</th>");
-	tag_text(&p, "<th scope=\"col\">", "admin.member", "</th>");
-	tag_text(&p, "<th scope=\"col\">", "admin.role", "</th>");
+	tag_text(p, "<th scope=\"col\">", "signin.email", "</th>");
+	tag_text(p, "<th scope=\"col\">", "admin.member", "</th>");
+	tag_text(p, "<th scope=\"col\">", "admin.role", "</th>");
 	buf_adds(o, "</tr></thead><tbody>");
 	json_array_foreach(json_object_get(u.json, "items"), i, it)
 	{
@@ -1223,15 +1283,57 @@ static void admin_page(struct request *r)
 		html_ltr(o, json_string_value(json_object_get(it, "email")));
 		buf_addf(o, "</td><td>%" JSON_INTEGER_FORMAT "</td><td>",
 			 json_integer_value(json_object_get(it, "member")));
-		html_esc(o, json_string_value(json_object_get(it, "role")));
+		role_text(p, json_string_value(json_object_get(it, "role")));
 		buf_adds(o, "</td></tr>");
 	}
 	buf_adds(o, "</tbody></table></section>");
-	tag_text(&p, "<p>", "admin.note", "</p>");
-	end(&p);
+	if (created) {
+		buf_adds(o, "<div role=\"status\" class=\"done\"><p>");
+		text(p, "admin.created");
+		buf_adds(o, " ");
+		html_ltr(o, json_string_value(json_object_get(created, "enrolment_code")));
+		buf_adds(o, "</p></div>");
+	}
+	user_form(p, json_object_get(m.json, "items"), error);
+	tag_text(p, "<p>", "admin.note", "</p>");
+	end(p);
 	web_call_release(&m);
 	web_call_release(&g);
 	web_call_release(&u);
+}
+
+static void admin_page(struct request *r)
+{
+	struct page p;
+	if (open_page(r, &p, "admin.title", "nav.admin", false))
+		admin_render(r, &p, 200, NULL, NULL);
+}
+
+static void post_admin_user(struct request *r)
+{
+	struct page p;
+	if (!open_page(r, &p, "admin.title", "nav.admin", true))
+		return;
+	const char *member = form_get(&p.form, "member");
+	int64_t mid = 0;
+	if (!member || !http_parse_id(member, &mid))
+		mid = 0;
+	json_t *body =
+	    json_pack("{sI ss ss}", "member", (json_int_t)mid, "email",
+		      form_get(&p.form, "email") ?: "", "role", form_get(&p.form, "role") ?: "");
+	char *text_body = json_dumps(body, JSON_COMPACT);
+	struct web_call c;
+	web_call(r, "POST", "/api/v1/users", NULL, "application/json", text_body, strlen(text_body),
+		 &c);
+	free(text_body);
+	json_decref(body);
+	if (c.status == 403)
+		not_found(&p);
+	else if (c.status == 201)
+		admin_render(r, &p, 200, c.json, NULL);
+	else
+		admin_render(r, &p, c.status, NULL, web_call_error(&c));
+	web_call_release(&c);
 }
 
 static void asset(struct request *r)
@@ -1274,6 +1376,8 @@ const struct route web_page_routes[] = {
     {"GET", "/web/delisting", get_delisting, PAGE, NULL, "web: request a DNSBL delisting"},
     {"POST", "/web/delisting", post_delisting, PAGE, NULL, "web: request a DNSBL delisting"},
     {"GET", "/web/admin", admin_page, PAGE, NULL, "web: members, groups and people (admin)"},
+    {"POST", "/web/admin/users", post_admin_user, PAGE, NULL,
+     "web: add a person's account (admin)"},
     {"GET", "/web/assets/{key}", asset, PAGE, NULL, "web: the stylesheet"},
     {0},
 };

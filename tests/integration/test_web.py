@@ -365,6 +365,38 @@ def test_report_objects_are_paged(binary):
         n.cleanup()
 
 
+def test_admin_adds_a_person(binary):
+    n = node()
+    try:
+        m, _ = n.add_member("CERT-A", country="AR")
+        root = WebUser(n, 1, "root@cert.uy")
+        root.signin()
+        r = root.post("/web/admin/users", {"csrf": root.csrf("/web/admin"), "member": str(m),
+                                           "email": "not-an-address", "role": "analyst"})
+        eq(r.status, 422, "a bad e-mail")
+        check('id="error-email"' in r.body and 'aria-describedby="error-email"' in r.body,
+              "the error is tied to the e-mail field")
+        r = root.post("/web/admin/users", {"csrf": root.csrf("/web/admin"), "member": str(m),
+                                           "email": "new@cert-a.org", "role": "analyst"})
+        eq(r.status, 200, f"account created: {r.status}")
+        code = re.search(r'role="status".*?<bdi dir="ltr">([0-9a-f]+)</bdi>', r.body).group(1)
+        users = n.request("GET", "/api/v1/users").json()["items"]
+        check(("new@cert-a.org", m, "analyst") in [(u["email"], u["member"], u["role"])
+                                                   for u in users], "stored under its member")
+        anon = WebUser.__new__(WebUser)
+        anon.node, anon.cookie, anon.step = n, None, 0
+        eq(anon.post("/web/enrol", {"code": code, "password": "a long enough password"}).status,
+           200, "the code shown enrols the person")
+        analyst = WebUser(n, m, "x@cert-a.org")
+        analyst.signin()
+        r = analyst.post("/web/admin/users", {"csrf": analyst.csrf(), "member": str(m),
+                                              "email": "y@cert-a.org"})
+        eq(r.status, 404, "an analyst cannot add people")
+        check("y@cert-a.org" not in n.request("GET", "/api/v1/users").body, "nothing stored")
+    finally:
+        n.cleanup()
+
+
 def test_directory_lookup_and_delisting_pages(binary):
     n = node()
     try:
@@ -403,4 +435,5 @@ if __name__ == "__main__":
          test_csrf_origin_and_signout_everywhere, test_lockout_and_address_budget,
          test_session_expiry, test_scope_404_and_audit, test_submit_with_errors_tied_to_fields,
          test_languages, test_alert_acknowledged_with_a_plain_form,
-         test_report_objects_are_paged, test_directory_lookup_and_delisting_pages], BIN)
+         test_report_objects_are_paged, test_admin_adds_a_person,
+         test_directory_lookup_and_delisting_pages], BIN)
