@@ -39,6 +39,7 @@ run: all
 
 test:
 	@sh scripts/deps.sh test
+	@sh scripts/npm-ci.sh
 	@$(MAKE) --no-print-directory $(TESTBUILD)/build.ninja
 	ninja -C $(TESTBUILD)
 	@sh scripts/test.sh $(TESTBUILD)

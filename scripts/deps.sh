@@ -7,7 +7,11 @@ what=${1:-build}
 build_pkgs="gcc make meson ninja-build pkg-config python3 libmicrohttpd-dev libjansson-dev
  libsqlite3-dev libsodium-dev libcurl4-gnutls-dev libgnutls28-dev libxml2-dev libgmime-3.0-dev
  libidn2-dev libpsl-dev libyajl-dev libpcre2-dev curl ca-certificates openssl"
-test_pkgs="libcmocka-dev dnsutils clang-format unbound python3-nacl"
+# nodejs, npm, chromium and the Noto fonts (Arabic, CJK): the web interface's
+# browser test (tests/web), which runs Playwright against Debian's Chromium;
+# python3-nacl: the federation test checks signatures with another library.
+test_pkgs="libcmocka-dev dnsutils clang-format unbound nodejs npm chromium fonts-noto-core
+ fonts-noto-cjk python3-nacl"
 bench_pkgs="wrk dnsperf rbldnsd"
 fuzz_pkgs="clang libclang-rt-14-dev"
 
@@ -35,6 +39,11 @@ for p in $pkgs; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$st" = "installed" ] || missing="$missing $p"
 done
+# NodeSource's nodejs package carries its own npm (and conflicts with Debian's):
+# an npm on the PATH is enough.
+case " $missing " in
+*" npm "*) if command -v npm >/dev/null 2>&1; then missing=$(echo "$missing" | sed 's/ npm\b//'); fi ;;
+esac
 [ -z "$missing" ] && exit 0
 
 echo "atalaya: installing missing Debian packages:$missing"

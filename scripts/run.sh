@@ -25,6 +25,9 @@ atalaya is starting on http://$listen (data in $data)
               dig @${dns%:*} -p ${dns##*:} 2.0.0.127.$zone TXT
               $bin ingest-mail < examples/report.eml      (an ARF abuse report, as a mail pipe would)
               $bin dnsbl import examples/zone.ip4set     (an rbldnsd zone)
+  web:        $bin user add --member 1 --email you@example.org --password-file FILE
+              (prints the TOTP secret for your authenticator app), then open
+              http://localhost:${listen##*:}/web   (six languages; see docs/internals/web.md)
   Tour:       README.md, "Five-minute tour" (the example files are in examples/)
 
 Press Ctrl-C to stop.

@@ -11,6 +11,8 @@
 #include "spam/routes.h"
 #include "taxii/taxii.h"
 #include "util/xalloc.h"
+#include "web/pages.h"
+#include "web/session.h"
 
 #include <pthread.h>
 
@@ -34,6 +36,8 @@ static const struct route *const routes_tables[] = {
     federation_routes,
     federation_feed_routes,
     federation_contact_routes,
+    web_user_routes,
+    web_page_routes,
     NULL,
 };
 

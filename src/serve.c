@@ -2,6 +2,8 @@
  * next to node.h (moved from cli/daemon.c; see serve.h). Main thread. */
 #include "serve.h"
 
+#include "web/i18n.h"
+
 #include "directory/members.h"
 #include "directory/directory.h"
 #include "directory/token.h"
@@ -656,6 +658,12 @@ int cmd_serve(int argc, char **argv)
 		      : !strcmp(cfg.log_level, "error") ? LOG_ERR
 							: LOG_INFO);
 	token_init();
+	struct err_detail i18n_err = {0};
+	if (i18n_init(&i18n_err)) { /* a catalogue built into the binary is broken */
+		log_err("event=i18n_error error=\"%s\"", i18n_err.message);
+		rc = 1;
+		goto done;
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	/* Every thread inherits this mask; the main thread waits for the signals. */
 	sigemptyset(&sigs);

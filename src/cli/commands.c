@@ -20,6 +20,7 @@
 #include "cli/warning_cmds.h"
 #include "cli/spam_cmds.h"
 #include "cli/taxii_cmds.h"
+#include "cli/user_cmds.h"
 #include "config/settings.h"
 #include "routes.h"
 #include "util/xalloc.h"
@@ -155,6 +156,12 @@ static const struct command commands[] = {
      "API tokens: shown once when created, stored hashed, revoked at once.",
      "  --member ID         the member\n  --label L           a label for the token\n",
      "atalaya token add --member 2 --label ingest", cli_token_subs, NULL},
+    {"user", NULL, NULL, 0, "people's accounts for the web interface: add, list, delete", NULL,
+     "A person signs in to the web interface (/web) with an e-mail, a password (Argon2id)\n"
+     "and a TOTP code. Accounts belong to a member, with its role or a lower one.",
+     "  --member ID --email ADDRESS --role R --language xx\n"
+     "  --password-file FILE  set the password (else an enrolment code is printed)\n",
+     "atalaya user add --member 2 --email analyst@cert.br --role analyst", cli_user_subs, NULL},
     {"group", NULL, NULL, 0, "groups of members, used in audiences", NULL,
      "Named sets of members; an audience `group:ID` means its members.",
      "  --name N --description D --member ID\n",

@@ -111,6 +111,17 @@ static const struct setting settings[] = {
     {"federation_page_bytes", SET_SIZE, OFF(federation_page_bytes), "16777216", 65536, 1024.0 * MIB,
      "bundle bytes per page of the feed served to peers (a larger report "
      "still goes whole, alone)"},
+    /* web interface (src/web/session.c) */
+    {"web_session_idle_seconds", SET_INT, OFF(web_session_idle_seconds), "1800", 1, 86400,
+     "a web session ends after this long without a page"},
+    {"web_session_max_seconds", SET_INT, OFF(web_session_max_seconds), "43200", 1, 2592000,
+     "a web session ends this long after its sign-in, however active"},
+    {"web_signin_failures_max", SET_INT, OFF(web_signin_failures_max), "5", 1, 1000,
+     "failed sign-ins in a row that lock an account for web_lockout_seconds"},
+    {"web_lockout_seconds", SET_INT, OFF(web_lockout_seconds), "900", 1, 86400,
+     "how long a locked account stays locked; also the window of the per-address budget"},
+    {"web_address_failures_max", SET_INT, OFF(web_address_failures_max), "20", 1, 100000,
+     "failed sign-ins from one client address per window before it must wait"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

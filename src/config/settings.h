@@ -64,6 +64,12 @@ struct config {
 	/* federation (issue 14) */
 	int64_t federation_sync_interval_ms;
 	int64_t federation_page_bytes;
+	/* web interface: sessions and sign-in (src/web/session.c) */
+	int64_t web_session_idle_seconds;
+	int64_t web_session_max_seconds;
+	int64_t web_signin_failures_max;
+	int64_t web_lockout_seconds;
+	int64_t web_address_failures_max;
 };
 
 /* Fills every setting with its default. Release with config_release. */

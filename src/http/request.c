@@ -81,13 +81,32 @@ void http_no_content(struct request *r)
 	r->content_type = NULL;
 }
 
+/* name=value pairs separated by '&', values taken as they are. */
+static const char *internal_query(struct request *r, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = r->internal_query; p && *p;) {
+		const char *end = strchr(p, '&');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len > n && p[n] == '=' && !memcmp(p, name, n))
+			return arena_strndup(&r->arena, p + n + 1, len - n - 1);
+		p = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
 const char *http_query(struct request *r, const char *name)
 {
+	if (r->internal)
+		return internal_query(r, name);
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *http_header(struct request *r, const char *name)
 {
+	if (r->internal)
+		return strcasecmp(name, MHD_HTTP_HEADER_CONTENT_TYPE) ? NULL
+								      : r->internal_content_type;
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 

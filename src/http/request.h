@@ -72,6 +72,14 @@ struct request {
 	bool queued;		       /* the answer was handed to MHD */
 	bool abort_upload;	       /* the body passed its cap: close the connection */
 	char next[32];		       /* X-Next-Cursor of a paged answer that is not JSON */
+	char cookie[256];	       /* Set-Cookie of the answer (web sessions), or "" */
+
+	/* An internal call: a web page reading through an API route (src/web/
+	 * call.c). Its query string and Content-Type replace the connection's
+	 * (conn is then the page's, for nothing else). */
+	bool internal;
+	const char *internal_query;	   /* "a=1&b=2" (already decoded values), or NULL */
+	const char *internal_content_type; /* or NULL */
 };
 
 /* Answers `status` with `body` (a reference is taken over: the caller gives
@@ -85,7 +93,8 @@ void http_error_detail(struct request *r, int rc, const struct err_detail *err);
 /* 204 No Content. */
 void http_no_content(struct request *r);
 
-/* A query-string argument or NULL. */
+/* A query-string argument or NULL (of the internal call's query string for
+ * an internal call; allocated from the request's arena then). */
 const char *http_query(struct request *r, const char *name);
 /* A request header or NULL. */
 const char *http_header(struct request *r, const char *name);

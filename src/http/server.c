@@ -21,6 +21,9 @@
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 #define TLS_CHAIN_MAX 16
 #define TLS_FILE_MAX ((size_t)1 << 20) /* a PEM certificate chain or key */
+#define HTTP_PAGE_CSP                                                                              \
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "                \
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 /* A certificate chain with its key, as gnutls hands them to a handshake. */
 struct server_tls {
@@ -321,8 +324,17 @@ static enum MHD_Result respond(struct server *s, struct request *r)
 	r->response = NULL;
 	if (r->status == 405)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
-	else if (r->status == 201 && r->location[0])
+	else if ((r->status == 201 || r->status == 303) && r->location[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+	if (r->cookie[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->cookie);
+	if (r->content_type && !strncmp(r->content_type, "text/", 5)) {
+		/* Pages (src/web/): no script or style but the node's own files, no
+		 * framing, no referrer leaking report ids to other sites. */
+		MHD_add_response_header(resp, "Content-Security-Policy", HTTP_PAGE_CSP);
+		MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+		MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	}
 	if (r->next[0])
 		MHD_add_response_header(resp, "X-Next-Cursor", r->next);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");

@@ -525,6 +525,36 @@ const char *const store_migrations[] = {
     "  scope TEXT NOT NULL,"
     "  updated INTEGER NOT NULL,"
     "  PRIMARY KEY (member, measure)) WITHOUT ROWID;",
+
+    /* 12: people (src/web/): user accounts under a member, their sessions
+     * (ids stored hashed) and the record of sign-ins. IF NOT EXISTS: tests
+     * that rewind user_version to replay older steps replay this one too. */
+    "CREATE TABLE IF NOT EXISTS users ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  member_id INTEGER NOT NULL REFERENCES members(id),"
+    "  email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  role TEXT NOT NULL CHECK (role IN ('reader','analyst','admin')),"
+    "  language TEXT,"
+    "  password_hash TEXT,"
+    "  totp_secret BLOB,"
+    "  enrol_hash BLOB,"
+    "  failures INTEGER NOT NULL DEFAULT 0,"
+    "  locked_until INTEGER NOT NULL DEFAULT 0,"
+    "  totp_step INTEGER NOT NULL DEFAULT 0,"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS web_sessions ("
+    "  hash BLOB PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  created INTEGER NOT NULL,"
+    "  seen INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS web_sessions_user ON web_sessions(user_id);"
+    "CREATE TABLE IF NOT EXISTS signins ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at INTEGER NOT NULL,"
+    "  email TEXT NOT NULL,"
+    "  user_id INTEGER,"
+    "  address TEXT NOT NULL,"
+    "  outcome TEXT NOT NULL);",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -139,6 +139,73 @@ class Node:
         return m["id"], m["token"]
 
 
+def totp(secret_b32, at=None, step=None):
+    """RFC 6238 code (HMAC-SHA1, 30 s, 6 digits) of a base32 secret, for the
+    time `at` (default now) or the 30-second `step`."""
+    import base64, hashlib, hmac, struct
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    step = int((at or time.time()) // 30) if step is None else step
+    mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    off = mac[19] & 15
+    return "%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+class WebUser:
+    """A person on the web interface: an account made with the API, a session
+    cookie once signed in, and form posts carrying the page's CSRF token."""
+
+    def __init__(self, node, member, email, password="correct horse battery staple",
+                 role=None):
+        body = {"member": member, "email": email, "password": password}
+        if role:
+            body["role"] = role
+        r = node.request("POST", "/api/v1/users", body)
+        assert r.status == 201, r
+        self.node, self.email, self.password = node, email, password
+        self.id, self.secret = r.json()["id"], r.json()["totp_secret"]
+        self.cookie = None
+        self.step = 0  # the last TOTP step used: the node takes each code once
+
+    def next_code(self):
+        """A code the node has not seen: this step's, or the next one's (the
+        node accepts one step of drift), or it waits for a fresh step."""
+        now = int(time.time() // 30)
+        if self.step > now:
+            time.sleep((self.step + 1) * 30 - time.time() + 0.1)
+            now = int(time.time() // 30)
+        self.step = max(now, self.step + 1)
+        return totp(self.secret, step=self.step)
+
+    def signin(self, password=None, code=None):
+        import urllib.parse
+        form = {"email": self.email, "password": password or self.password,
+                "code": code or self.next_code()}
+        r = self.node.request("POST", "/web/signin", token=None,
+                              raw=urllib.parse.urlencode(form).encode(),
+                              content_type="application/x-www-form-urlencoded")
+        if r.status == 303:
+            self.cookie = r.headers["Set-Cookie"].split(";")[0]
+        return r
+
+    def get(self, path, headers=None):
+        h = {"Cookie": self.cookie} if self.cookie else {}
+        h.update(headers or {})
+        return self.node.request("GET", path, token=None, headers=h)
+
+    def csrf(self, path="/web"):
+        import re
+        m = re.search(r'name="csrf" value="([^"]+)"', self.get(path).body)
+        return m.group(1) if m else None
+
+    def post(self, path, form, headers=None):
+        import urllib.parse
+        h = {"Cookie": self.cookie} if self.cookie else {}
+        h.update(headers or {})
+        return self.node.request("POST", path, token=None, headers=h,
+                                 raw=urllib.parse.urlencode(form).encode(),
+                                 content_type="application/x-www-form-urlencoded")
+
+
 class Failure(Exception):
     pass
 

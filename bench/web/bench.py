@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""The web benchmark's body (see run.sh): setup, measures, medians."""
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
+from harness import Node, WebUser  # noqa: E402
+
+BUILD = sys.argv[1]
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+OBJECTS = int(os.environ.get("BENCH_OBJECTS", "100000"))
+
+
+def die(msg):
+    print(f"bench/web: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def wrk(url, cookie):
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(f'wrk.headers["Cookie"] = "{cookie}"\n')
+        script = f.name
+    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{DURATION}", "--latency", "-s", script, url],
+                         capture_output=True, text=True).stdout
+    os.unlink(script)
+    if "Non-2xx" in out:
+        die(f"non-2xx answers from {url}:\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(\w+)", out)
+    ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+    return rps, ms
+
+
+def main():
+    binary = os.path.join(BUILD, "atalaya")
+    if not os.access(binary, os.X_OK):
+        die(f"{binary} not found; run make first")
+    if not shutil.which("wrk"):
+        die("wrk is needed (Debian package wrk; make bench installs it)")
+    n = Node(binary, extra_args=["--access-log", "false"])
+    try:
+        n.start()
+        u = WebUser(n, 1, "bench@cert.uy")
+        gen = subprocess.run([sys.executable, os.path.join(HERE, "..", "gen_bundle.py"),
+                              str(OBJECTS)], capture_output=True, check=True).stdout
+        t0 = time.time()
+        r = n.request("POST", "/api/v1/reports?audience=all", raw=gen,
+                      content_type="application/stix+json;version=2.1")
+        if r.status != 201:
+            die(f"report: {r}")
+        rid = r.json()["id"]
+        # the indexer works through the report after its commit: measure once it is done
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            m = n.request("GET", "/api/v1/lookup?value=10.0.0.0").json()
+            if m and any(x.get("report") == rid for x in m.get("matches", [])):
+                break
+            time.sleep(0.5)
+        print(f"setup: a report of {OBJECTS} objects ({len(gen) / 1e6:.1f} MB) stored and indexed in "
+              f"{time.time() - t0:.1f} s")
+
+        # first visit: the sign-in page and the stylesheet, then the dashboard
+        css = len(n.request("GET", "/web/assets/style.css", token=None).body.encode())
+        signin = len(n.request("GET", "/web/signin", token=None).body.encode())
+        if u.signin().status != 303:
+            die("sign-in failed")
+        dash = u.get("/web")
+        if dash.status != 200:
+            die(f"dashboard: {dash.status}")
+        print(f"first visit: sign-in page {signin} B + stylesheet {css} B = {signin + css} B; "
+              f"dashboard {len(dash.body.encode())} B (ceiling 100000 B, uncompressed)")
+
+        times = []
+        for _ in range(7):
+            t0 = time.perf_counter()
+            page = u.get(f"/web/reports/{rid}")
+            times.append((time.perf_counter() - t0) * 1000)
+            if page.status != 200 or page.body.count("<tr><td><bdi") < 50:
+                die(f"report page: {page.status}")
+        print(f"report of {OBJECTS} objects, first page: median {statistics.median(times):.1f} ms "
+              f"({len(page.body.encode())} B; ceiling 1000 ms)")
+
+        base = n.url
+        for name, path in (("dashboard", "/web"), ("report page", f"/web/reports/{rid}")):
+            runs = [wrk(base + path, u.cookie) for _ in range(RUNS)]
+            rps = statistics.median(r[0] for r in runs)
+            p99 = statistics.median(r[1] for r in runs)
+            print(f"{name}: median {rps:.0f} pages/s, p99 {p99:.2f} ms "
+                  f"(wrk -t2 -c32 -d{DURATION}, {RUNS} runs, session cookie)")
+    finally:
+        n.cleanup()
+
+
+if __name__ == "__main__":
+    main()
