@@ -130,6 +130,8 @@ static void post_check(struct request *r)
 	json_array_append_new(a, json_string(self));
 	buf_reset(&aud);
 	int rc = audience_from_json(a, r->node->dir, "audience", &aud, &err);
+	if (!rc)
+		rc = audience_local_only(aud.data, "audience", "check results", &err);
 	json_decref(a);
 	if (rc) {
 		http_error_detail(r, rc, &err);

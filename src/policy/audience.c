@@ -181,6 +181,17 @@ bool audience_names_peer(const char *aud, int64_t peer)
 	return strstr(aud, item) != NULL;
 }
 
+int audience_local_only(const char *aud, const char *field, const char *what,
+			struct err_detail *err)
+{
+	if (!strstr(aud, "\"peer:"))
+		return ERR_OK;
+	return err_set(err, ERR_INVALID, field,
+		       "%s: names a peer node, but %s stay on this node (only reports and "
+		       "points of contact travel to peers): name members and groups",
+		       field, what);
+}
+
 bool audience_named_only(const char *aud)
 {
 	return !strstr(aud, "\"all\"") && !strstr(aud, "\"group:");

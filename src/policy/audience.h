@@ -31,6 +31,12 @@ bool audience_includes(const char *aud, int64_t member, struct directory *d);
 /* Does the canonical `aud` name peer node `peer` ("peer:ID")? */
 bool audience_names_peer(const char *aud, int64_t peer);
 
+/* ERR_OK unless the canonical `aud` names a peer node: for data that does
+ * not travel to peers (requests, check results, profiles), where a peer in
+ * the audience would be a promise nobody keeps. `what` names that data. */
+int audience_local_only(const char *aud, const char *field, const char *what,
+			struct err_detail *err);
+
 /* True when `aud` names only members ("member:ID"), which TLP:RED requires. */
 bool audience_named_only(const char *aud);
 

@@ -89,7 +89,8 @@ static int scope_canonical(struct request *r, json_t *scope, const char *field, 
 	if (json_is_string(scope))
 		return buf_adds(out,
 				strcmp(json_string_value(scope), "public") ? "[]" : "[\"all\"]");
-	return audience_from_json(scope, r->node->dir, field, out, err);
+	int rc = audience_from_json(scope, r->node->dir, field, out, err);
+	return rc ? rc : audience_local_only(out->data, field, "profiles", err);
 }
 
 static int put_field(struct request *r, struct store_conn *c, int64_t member, const char *name,

@@ -354,6 +354,7 @@ static void open_request(struct request *r)
 	if (request_deadline_parse(dl, strlen(dl), now, "deadline", &deadline, &err) ||
 	    audience_from_json(json_object_get(in, "audience"), r->node->dir, "audience", &aud,
 			       &err) ||
+	    audience_local_only(aud.data, "audience", "requests", &err) ||
 	    policy_check_scope((enum tlp)tlp, aud.data, &err)) {
 		http_error_detail(r, ERR_INVALID, &err);
 		goto out;

@@ -63,6 +63,11 @@ def test_profile_scopes_through_every_path(binary):
             "role": "crisis", "name": "B duty", "email": "duty@b.example.org",
             "availability": "24/7"}, token=b_tok).json()["id"]
 
+        # a peer node: profiles do not travel to peers, so naming one is refused
+        r = n.request("POST", "/api/v1/peers", {"name": "far", "url": "http://127.0.0.1:1",
+                                                "public_key": "ed25519:" + "ab" * 32})
+        eq(r.status, 201, f"a peer: {r}")
+        peer = r.json()["id"]
         # bad documents change nothing and name the place
         for body, field in (
                 ({"measures": {"gge26c": {"status": "implemented", "since": "2019-02-29"}}},
@@ -72,6 +77,8 @@ def test_profile_scopes_through_every_path(binary):
                  "fields.strategy.value[0]"),
                 ({"fields": {"contacts": {"value": [b_contact]}}}, "fields.contacts.value"),
                 ({"fields": {"agencies": {"value": [], "scope": ["group:999"]}}},
+                 "fields.agencies.scope"),
+                ({"fields": {"agencies": {"value": [], "scope": [f"peer:{peer}"]}}},
                  "fields.agencies.scope")):
             r = n.request("PUT", f"/api/v1/profiles/{a_id}", body, token=a_tok)
             eq(r.status, 422, f"{field}: {r}")

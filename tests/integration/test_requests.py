@@ -108,13 +108,18 @@ def test_lifecycle_and_scope(bin_):
             [indicator("[ipv4-addr:value = '192.0.2.2']", tlp="green")])), token=d_tok,
             content_type="application/stix+json;version=2.1").json()["id"]
 
+        # a peer node: requests do not travel to peers, so naming one is refused
+        r = n.request("POST", "/api/v1/peers", {"name": "far", "url": "http://127.0.0.1:1",
+                                                "public_key": "ed25519:" + "ab" * 32})
+        eq(r.status, 201, f"a peer: {r}")
+        peer = r.json()["id"]
         # bad input: a clear error naming the field, and nothing stored
         base = {"kind": "assistance", "title": "t", "deadline": "48h", "tlp": "amber",
                 "audience": [f"group:{gid}"]}
         for field, value in [("kind", "help"), ("deadline", "soon"), ("deadline", "0s"),
                              ("tlp", "purple"), ("audience", ["group:999"]),
                              ("reports", [d_rep]), ("needs", ["Forensics!"]),
-                             ("priority", "urgent")]:
+                             ("priority", "urgent"), ("audience", [f"peer:{peer}"])]:
             r = n.request("POST", "/api/v1/requests", dict(base, **{field: value}), token=a_tok)
             eq(r.status, 422, f"{field}={value!r}: {r}")
             eq(r.json()["error"]["field"], field, f"{field} is named: {r}")
