@@ -336,6 +336,8 @@ struct reading {
 	int fd; /* the report file the last object came from */
 	int64_t fd_report;
 	struct buf scratch;
+	int64_t origin_report; /* the report whose x_atalaya_origin `origin` holds */
+	struct buf origin;
 };
 
 static bool visible(struct reading *g, sqlite3_stmt *s, int col)
@@ -386,6 +388,7 @@ static bool reading_start(struct request *r, struct reading *g, enum endpoint ep
 	g->ep = ep;
 	g->fd = -1;
 	buf_init(&g->scratch, SIZE_MAX / 2);
+	buf_init(&g->origin, SIZE_MAX / 2);
 	if (!begin(r) || !coll_find(r, &g->c))
 		return false;
 	err_clear(&err);
@@ -414,6 +417,7 @@ static void reading_release(struct reading *g)
 	if (g->fd >= 0)
 		close(g->fd);
 	buf_release(&g->scratch);
+	buf_release(&g->origin);
 }
 
 /* Is this row the first / last visible version of its id in the collection?
@@ -457,7 +461,46 @@ static bool wanted(struct reading *g, sqlite3_stmt *s)
 	return taxii_version_wanted(q, sqlite3_column_int64(s, K_MOD), first, last);
 }
 
-/* Appends the object's bytes, read from its report's kept bundle file. */
+/* The origin node's signature of the report (federation.md), as the custom
+ * property x_atalaya_origin: the envelope fields of the feed, from which the
+ * signed canonical form is rebuilt. Empty when the report has none (yet: a
+ * report made here is signed moments after its commit). Cached per report. */
+static int origin_property(struct reading *g, int64_t report)
+{
+	static const char sql[] =
+	    "SELECT origin_key, origin_name, origin_member, origin_report, version, signed_at, "
+	    "tlp, audience, recipients, sha256, size, signature FROM signatures WHERE report = ?";
+	static const char *const keys[] = {
+	    "origin_key", "origin_name", "origin_member", "report", "version", "signed_at",
+	    "tlp",	  "audience",	 "recipients",	  "sha256", "size",    "signature"};
+	if (g->origin_report == report)
+		return ERR_OK;
+	g->origin_report = report;
+	buf_reset(&g->origin);
+	sqlite3_stmt *s = store_stmt(store_reader(g->r->node->st), sql);
+	sqlite3_bind_int64(s, 1, report);
+	int rc = ERR_OK;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		rc = buf_adds(&g->origin, ",\"x_atalaya_origin\":{");
+		for (int i = 0; i < 12 && !rc; i++) {
+			rc = buf_addf(&g->origin, "%s\"%s\":", i ? "," : "", keys[i]);
+			if (!rc && sqlite3_column_type(s, i) == SQLITE_INTEGER)
+				rc = buf_addf(&g->origin, "%lld",
+					      (long long)sqlite3_column_int64(s, i));
+			else if (!rc)
+				rc = buf_add_json_str(&g->origin,
+						      (const char *)sqlite3_column_text(s, i),
+						      (size_t)sqlite3_column_bytes(s, i));
+		}
+		if (!rc)
+			rc = buf_addc(&g->origin, '}');
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Appends the object's bytes, read from its report's kept bundle file, with
+ * its report's origin signature spliced in before the closing brace. */
 static int append_object(struct reading *g, sqlite3_stmt *s)
 {
 	int64_t report = sqlite3_column_int64(s, K_RSEQ);
@@ -478,7 +521,17 @@ static int append_object(struct reading *g, sqlite3_stmt *s)
 		return ERR_IO;
 	if (pread(g->fd, g->scratch.data, len, sqlite3_column_int64(s, K_OFF)) != (ssize_t)len)
 		return ERR_IO;
-	return buf_add(&g->r->out, g->scratch.data, len);
+	if (origin_property(g, report))
+		return ERR_IO;
+	const char *b = g->scratch.data;
+	size_t end = len;
+	while (end > 0 && b[end - 1] != '}')
+		end--;
+	if (!g->origin.len || end == 0)
+		return buf_add(&g->r->out, b, len);
+	if (buf_add(&g->r->out, b, end - 1) || buf_add(&g->r->out, g->origin.data, g->origin.len))
+		return ERR_IO;
+	return buf_add(&g->r->out, b + end - 1, len - end + 1);
 }
 
 static int64_t version_ms(sqlite3_stmt *s)

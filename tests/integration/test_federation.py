@@ -333,6 +333,17 @@ def test_independent_signatures_and_tampering(bin_):
             raise AssertionError("a changed bundle verified")
         except nacl.exceptions.BadSignatureError:
             pass
+        # the same signature rides on each object served over TAXII (x_atalaya_origin)
+        oid = json.loads(data)["objects"][0]["id"]
+        r = b.request("GET", f"/taxii2/api/collections/all/objects/{oid}/",
+                      headers={"Accept": "application/taxii+json;version=2.1"})
+        eq(r.status, 200, f"TAXII object: {r}")
+        o = json.loads(r.body)["objects"][0]["x_atalaya_origin"]
+        eq((o["report"], o["sha256"], o["signature"]),
+           (rid, hashlib.sha256(data).hexdigest(), s["signature"]), f"TAXII origin: {o}")
+        opk = bytes.fromhex(o["origin_key"].split(":")[-1])
+        nacl.signing.VerifyKey(opk).verify(canonical(o, bytes.fromhex(o["sha256"]), opk),
+                                           bytes.fromhex(o["signature"]))
 
         # the fake node X offers B four reports; B pins X's key
         x.server_key = node_key(b).split(":")[1]
