@@ -365,7 +365,8 @@ static bool find6(const struct tab *t, const uint8_t *key, uint32_t *v)
 	return false;
 }
 
-static bool findn(const struct dnsbl *bl, const struct tab *t, const char *key, uint32_t *v)
+/* The first place in name table t whose key is not below `key`. */
+static size_t lower_bound_name(const struct dnsbl *bl, const struct tab *t, const char *key)
 {
 	const uint32_t *k = t->keys;
 	size_t lo = 0, hi = t->n;
@@ -378,6 +379,14 @@ static bool findn(const struct dnsbl *bl, const struct tab *t, const char *key, 
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+static bool findn(const struct dnsbl *bl, const struct tab *t, const char *key, uint32_t *v)
+{
+	const uint32_t *k = t->keys;
+	size_t lo = lower_bound_name(bl, t, key);
+
 	if (lo < t->n && strcmp(pool_str(bl, k[lo]), key) == 0) {
 		*v = t->vals[lo];
 		return true;
@@ -408,16 +417,8 @@ static bool reverse_name(const char *name, char *out)
 static bool has_prefix(const struct dnsbl *bl, const struct tab *t, const char *prefix, size_t plen)
 {
 	const uint32_t *k = t->keys;
-	size_t lo = 0, hi = t->n;
+	size_t lo = lower_bound_name(bl, t, prefix);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(pool_str(bl, k[mid]), prefix) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (int seen = 0; lo < t->n && seen < 64; lo++, seen++) {
 		if (strncmp(pool_str(bl, k[lo]), prefix, plen) != 0)
 			return false;

@@ -1,62 +1,18 @@
 #include "taxii/query.h"
+#include "util/timeutil.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static bool digits(const char *s, int n, int *out)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
 int taxii_time_parse(const char *s, int64_t *us)
 {
-	int y, mo, d, h, mi, sec;
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (strlen(s) < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
-	    s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
-	    !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
-	    !digits(s + 17, 2, &sec))
+	/* RFC 3339 in UTC, at most nanoseconds (TAXII 2.1 section 3.2) */
+	const char *dot = strlen(s) > 19 && s[19] == '.' ? s + 20 : NULL;
+	if (dot && strspn(dot, "0123456789") > 9)
 		return ERR_INVALID;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60)
-		return ERR_INVALID;
-	const char *p = s + 19;
-	int64_t frac = 0;
-	if (*p == '.') {
-		int n = 0;
-		for (p++; *p >= '0' && *p <= '9'; p++, n++)
-			if (n < 6)
-				frac = frac * 10 + (*p - '0');
-		if (n == 0 || n > 9)
-			return ERR_INVALID;
-		for (; n < 6; n++)
-			frac *= 10;
-	}
-	if ((*p != 'Z' && *p != 'z') || p[1])
-		return ERR_INVALID;
-	int64_t secs =
-	    days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + (sec > 59 ? 59 : sec);
-	*us = secs * 1000000 + frac;
-	return ERR_OK;
+	return time_parse_rfc3339_us(s, strlen(s), 1, us);
 }
 
 void taxii_time_format(int64_t us, char out[32])

@@ -95,7 +95,17 @@ static int64_t days_from_civil(int y, int m, int d)
 
 int time_parse_rfc3339(const char *s, size_t n, int utc_only, int64_t *ms)
 {
-	int Y, M, D, h, mi, sec, frac_ms = 0;
+	int64_t us;
+	int rc = time_parse_rfc3339_us(s, n, utc_only, &us);
+	if (!rc) /* floor: a time before 1970 keeps its millisecond */
+		*ms = us >= 0 ? us / 1000 : -((-us + 999) / 1000);
+	return rc;
+}
+
+int time_parse_rfc3339_us(const char *s, size_t n, int utc_only, int64_t *us)
+{
+	int Y, M, D, h, mi, sec;
+	int64_t frac_us = 0;
 	size_t i = 19;
 	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
@@ -109,9 +119,9 @@ int time_parse_rfc3339(const char *s, size_t n, int utc_only, int64_t *ms)
 		return ERR_INVALID;
 	if (s[i] == '.') {
 		size_t start = ++i;
-		int scale = 100;
+		int scale = 100000;
 		while (i < n && s[i] >= '0' && s[i] <= '9') {
-			frac_ms += (s[i] - '0') * scale;
+			frac_us += (s[i] - '0') * scale;
 			scale /= 10;
 			i++;
 		}
@@ -135,6 +145,6 @@ int time_parse_rfc3339(const char *s, size_t n, int utc_only, int64_t *ms)
 	if (sec == 60)
 		sec = 59; /* a leap second sorts with the second before it */
 	int64_t t = days_from_civil(Y, M, D) * 86400 + h * 3600 + mi * 60 + sec - offset_min * 60;
-	*ms = t * 1000 + frac_ms;
+	*us = t * 1000000 + frac_us;
 	return ERR_OK;
 }

@@ -14,5 +14,8 @@ void time_format_ms(int64_t ms, char out[32]);
  * `utc_only`, only the "Z" form is accepted (STIX requires it).
  * Returns ERR_OK or ERR_INVALID. */
 int time_parse_rfc3339(const char *s, size_t n, int utc_only, int64_t *ms);
+/* The same in microseconds (TAXII's date_added); digits past them are read
+ * and dropped. */
+int time_parse_rfc3339_us(const char *s, size_t n, int utc_only, int64_t *us);
 
 #endif

@@ -497,26 +497,35 @@ static void report_rows(struct page *p, json_t *items)
 		tag_text(p, "<p>", "list.empty", "</p>");
 }
 
-static void list_reports_page(struct request *r)
+/* A page of the API's list at `api` (PAGE_SIZE items after ?after=), drawn
+ * by `rows`, with a link to the next page at `web`: the reports and alerts. */
+static void paged_list(struct request *r, const char *title, const char *nav, const char *api,
+		       const char *web, void (*rows)(struct page *p, json_t *items))
 {
 	struct page p;
 	char q[64];
-	if (!open_page(r, &p, "reports.title", "nav.reports", false))
+	if (!open_page(r, &p, title, nav, false))
 		return;
 	const char *after = query_id(r, "after");
 	snprintf(q, sizeof(q), "limit=%d%s%s", PAGE_SIZE, after ? "&after=" : "",
 		 after ? after : "");
 	struct web_call c;
-	web_call(r, "GET", "/api/v1/reports", q, NULL, NULL, 0, &c);
+	web_call(r, "GET", api, q, NULL, NULL, 0, &c);
 	begin(&p, 200);
 	if (c.status != 200)
 		api_error(&p, web_call_error(&c));
 	else {
-		report_rows(&p, json_object_get(c.json, "items"));
-		next_link(&p, "/web/reports", c.json);
+		rows(&p, json_object_get(c.json, "items"));
+		next_link(&p, web, c.json);
 	}
 	end(&p);
 	web_call_release(&c);
+}
+
+static void list_reports_page(struct request *r)
+{
+	paged_list(r, "reports.title", "nav.reports", "/api/v1/reports", "/web/reports",
+		   report_rows);
 }
 
 /* One STIX object as a row: type, id, and what it says (pattern, value, name). */
@@ -871,26 +880,15 @@ static void alert_rows(struct page *p, json_t *items, bool forms)
 		tag_text(p, "<p>", "list.empty", "</p>");
 }
 
+static void ackable_alert_rows(struct page *p, json_t *items)
+{
+	alert_rows(p, items, true);
+}
+
 static void alerts_page(struct request *r)
 {
-	struct page p;
-	char q[64];
-	if (!open_page(r, &p, "alerts.title", "nav.alerts", false))
-		return;
-	const char *after = query_id(r, "after");
-	snprintf(q, sizeof(q), "limit=%d%s%s", PAGE_SIZE, after ? "&after=" : "",
-		 after ? after : "");
-	struct web_call c;
-	web_call(r, "GET", "/api/v1/alerts", q, NULL, NULL, 0, &c);
-	begin(&p, 200);
-	if (c.status != 200)
-		api_error(&p, web_call_error(&c));
-	else {
-		alert_rows(&p, json_object_get(c.json, "items"), true);
-		next_link(&p, "/web/alerts", c.json);
-	}
-	end(&p);
-	web_call_release(&c);
+	paged_list(r, "alerts.title", "nav.alerts", "/api/v1/alerts", "/web/alerts",
+		   ackable_alert_rows);
 }
 
 static void post_ack(struct request *r)
