@@ -460,6 +460,16 @@ static void post_language(struct request *r)
 
 /* --- reports --- */
 
+/* A link to a report's page, its id kept left to right in any language. */
+static void report_link(struct buf *o, const char *id)
+{
+	buf_adds(o, "<a href=\"/web/reports/");
+	html_esc(o, id);
+	buf_adds(o, "\">");
+	html_ltr(o, id);
+	buf_adds(o, "</a>");
+}
+
 static void report_rows(struct page *p, json_t *items)
 {
 	struct buf *o = &p->r->out;
@@ -475,11 +485,9 @@ static void report_rows(struct page *p, json_t *items)
 	json_array_foreach(items, i, it)
 	{
 		const char *id = json_string_value(json_object_get(it, "id"));
-		buf_adds(o, "<tr><td><a href=\"/web/reports/");
-		html_esc(o, id);
-		buf_adds(o, "\">");
-		html_ltr(o, id);
-		buf_adds(o, "</a></td><td>");
+		buf_adds(o, "<tr><td>");
+		report_link(o, id);
+		buf_adds(o, "</td><td>");
 		html_esc(o, json_string_value(
 				json_object_get(json_object_get(it, "originator"), "name")));
 		buf_adds(o, "</td><td>");
@@ -679,11 +687,9 @@ static void related_page(struct request *r)
 	}
 	struct buf *o = &r->out;
 	begin(&p, 200);
-	buf_adds(o, "<p><a href=\"/web/reports/");
-	html_esc(o, id);
-	buf_adds(o, "\">");
-	html_ltr(o, id);
-	buf_adds(o, "</a></p><ul>");
+	buf_adds(o, "<p>");
+	report_link(o, id);
+	buf_adds(o, "</p><ul>");
 	size_t i, n = 0;
 	json_t *it;
 	json_array_foreach(json_object_get(rel.json, "items"), i, it)
@@ -692,11 +698,9 @@ static void related_page(struct request *r)
 		if (!rid)
 			continue;
 		n++;
-		buf_adds(o, "<li><a href=\"/web/reports/");
-		html_esc(o, rid);
-		buf_adds(o, "\">");
-		html_ltr(o, rid);
-		buf_adds(o, "</a></li>");
+		buf_adds(o, "<li>");
+		report_link(o, rid);
+		buf_adds(o, "</li>");
 	}
 	buf_adds(o, "</ul>");
 	if (!n)
@@ -838,11 +842,9 @@ static void alert_rows(struct page *p, json_t *items, bool forms)
 		const char *rid = json_string_value(json_object_get(rep, "id"));
 		buf_addf(o, "<tr><td>%" JSON_INTEGER_FORMAT "</td><td>", id);
 		when(p, json_string_value(json_object_get(a, "created")));
-		buf_adds(o, "</td><td><a href=\"/web/reports/");
-		html_esc(o, rid);
-		buf_adds(o, "\">");
-		html_ltr(o, rid);
-		buf_adds(o, "</a> ");
+		buf_adds(o, "</td><td>");
+		report_link(o, rid);
+		buf_adds(o, " ");
 		tlp_badge(p, json_string_value(json_object_get(rep, "tlp")));
 		buf_adds(o, " ");
 		html_esc(o, json_string_value(json_object_get(rep, "originator_name")));
@@ -1096,11 +1098,9 @@ static void lookup_page(struct request *r)
 				if (!rid)
 					continue;
 				n++;
-				buf_adds(o, "<li><a href=\"/web/reports/");
-				html_esc(o, rid);
-				buf_adds(o, "\">");
-				html_ltr(o, rid);
-				buf_adds(o, "</a></li>");
+				buf_adds(o, "<li>");
+				report_link(o, rid);
+				buf_adds(o, "</li>");
 			}
 			buf_adds(o, "</ul>");
 			if (!n)
