@@ -447,7 +447,9 @@ const char *const store_migrations[] = {
     "  detail TEXT);"
     "CREATE INDEX IF NOT EXISTS notice_deliveries_due ON notice_deliveries(next_at) WHERE state = "
     "'pending';"
-    "CREATE INDEX IF NOT EXISTS notice_deliveries_ref ON notice_deliveries(source, ref);",
+    "CREATE INDEX IF NOT EXISTS notice_deliveries_ref ON notice_deliveries(source, ref);"
+    /* a member's groups without scanning every membership (its requests' list) */
+    "CREATE INDEX IF NOT EXISTS group_members_member ON group_members(member_id, group_id);",
 
     /* 11: communication checks (src/check: a check, each targeted contact's
      * target row with its random send time, one challenge per contact
