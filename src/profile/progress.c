@@ -1,10 +1,9 @@
 /* The progress report (progress.h). The figures of each State come from
  * three places, each behind its own scope: the profile's measures (each its
  * scope), the communication checks (the check's audience, check/results.h)
- * and the alerts' acknowledgement times (the scope of the profile field
- * "response_times"; private when the State did not set it). Requests for
- * assistance are another module (issue 15) that this node does not have: the
- * report says so instead of a figure. */
+ * and the times to acknowledge alerts and requests for assistance (the scope
+ * of the profile field "response_times"; private when the State did not set
+ * it). Exercise requests are left out, as from the requests' statistics. */
 #include "profile/progress.h"
 
 #include "check/results.h"
@@ -15,12 +14,18 @@
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
-#define REQUESTS_NOTE "not available: requests for assistance (issue 15) are not part of this node"
+/* A member's times to acknowledge (ms, ascending) since `since`: alerts from
+ * their raising, requests from when the member was told. */
+static const char alert_acks_sql[] = "SELECT acked_at - created FROM alerts WHERE member = ? "
+				     "AND acked_at IS NOT NULL AND created >= ? ORDER BY 1";
+static const char request_acks_sql[] =
+    "SELECT m.acked_at - m.told_at FROM request_members m JOIN requests r ON r.seq = m.request "
+    "WHERE m.member = ? AND m.acked_at IS NOT NULL AND m.told_at IS NOT NULL AND m.told_at >= ? "
+    "AND r.exercise = 0 ORDER BY 1";
 
-static json_t *alerts_json(struct store_conn *c, int64_t member, int64_t since)
+static json_t *acks_json(struct store_conn *c, const char *sql, int64_t member, int64_t since)
 {
-	sqlite3_stmt *s = store_stmt(c, "SELECT acked_at - created FROM alerts WHERE member = ? "
-					"AND acked_at IS NOT NULL AND created >= ? ORDER BY 1");
+	sqlite3_stmt *s = store_stmt(c, sql);
 	int64_t *v = NULL;
 	size_t n = 0, cap = 0;
 	sqlite3_bind_int64(s, 1, member);
@@ -78,24 +83,23 @@ static json_t *report_json(struct request *r, struct store_conn *c, int64_t sinc
 			}
 		}
 		json_decref(p);
+		bool times = profile_field_visible(r->node, c, &r->who, member, "response_times",
+						   POLICY_PROGRESS);
 		check_results_member(r->node, c, &r->who, member, since, &checks, &targets,
 				     &answered);
-		json_t *st =
-		    json_pack("{sI ss ss so sI so so s{sb ss}}", "member", (json_int_t)member,
-			      "name", (const char *)sqlite3_column_text(s, 1), "country",
-			      (const char *)sqlite3_column_text(s, 2), "measures", measures,
-			      "implemented", (json_int_t)implemented, "checks",
-			      checks ? json_pack("{sI sI sI sf}", "checks", (json_int_t)checks,
-						 "targets", (json_int_t)targets, "answered",
-						 (json_int_t)answered, "answered_share",
-						 targets ? (double)answered / (double)targets : 0.0)
-				     : json_null(),
-			      "alerts",
-			      profile_field_visible(r->node, c, &r->who, member, "response_times",
-						    POLICY_PROGRESS)
-				  ? alerts_json(c, member, since)
-				  : json_null(),
-			      "requests", "available", 0, "note", REQUESTS_NOTE);
+		json_t *st = json_pack(
+		    "{sI ss ss so sI so so so}", "member", (json_int_t)member, "name",
+		    (const char *)sqlite3_column_text(s, 1), "country",
+		    (const char *)sqlite3_column_text(s, 2), "measures", measures, "implemented",
+		    (json_int_t)implemented, "checks",
+		    checks ? json_pack("{sI sI sI sf}", "checks", (json_int_t)checks, "targets",
+				       (json_int_t)targets, "answered", (json_int_t)answered,
+				       "answered_share",
+				       targets ? (double)answered / (double)targets : 0.0)
+			   : json_null(),
+		    "alerts", times ? acks_json(c, alert_acks_sql, member, since) : json_null(),
+		    "requests",
+		    times ? acks_json(c, request_acks_sql, member, since) : json_null());
 		json_array_append_new(states, st);
 	}
 	sqlite3_reset(s);
@@ -131,17 +135,24 @@ static void html_text(struct buf *b, const char *s)
 	}
 }
 
-/* The cells of one State: answered share, median ack, then each measure. */
-static void cells(json_t *st, char share[16], char ack[16])
+static void median_cell(json_t *st, const char *what, char out[16])
 {
-	json_t *ch = json_object_get(st, "checks"), *al = json_object_get(st, "alerts");
-	json_t *med = json_object_get(al, "median_ack_seconds");
+	json_t *med = json_object_get(json_object_get(st, what), "median_ack_seconds");
+	snprintf(out, 16, "%s", "");
+	if (json_is_real(med))
+		snprintf(out, 16, "%.1f", json_real_value(med));
+}
+
+/* The cells of one State: answered share, median acks of alerts and
+ * requests (then each measure, measure_cell). */
+static void cells(json_t *st, char share[16], char ack[16], char rack[16])
+{
+	json_t *ch = json_object_get(st, "checks");
 	snprintf(share, 16, "%s", "");
-	snprintf(ack, 16, "%s", "");
 	if (ch)
 		snprintf(share, 16, "%.4f", json_real_value(json_object_get(ch, "answered_share")));
-	if (json_is_real(med))
-		snprintf(ack, 16, "%.1f", json_real_value(med));
+	median_cell(st, "alerts", ack);
+	median_cell(st, "requests", rack);
 }
 
 static void measure_cell(json_t *st, const char *id, char out[64])
@@ -159,20 +170,21 @@ static void write_csv(struct buf *b, json_t *rep)
 {
 	size_t i;
 	json_t *st;
-	buf_adds(b, "member,name,country,implemented,check_answered_share,alert_ack_median_s");
+	buf_adds(b, "member,name,country,implemented,check_answered_share,alert_ack_median_s,"
+		    "request_ack_median_s");
 	for (const struct profile_measure *m = profile_measures; m->id; m++)
 		buf_addf(b, ",%s", m->id);
 	buf_adds(b, "\r\n");
 	json_array_foreach(json_object_get(rep, "states"), i, st)
 	{
-		char share[16], ack[16], cell[64];
-		cells(st, share, ack);
+		char share[16], ack[16], rack[16], cell[64];
+		cells(st, share, ack, rack);
 		buf_addf(b, "%" JSON_INTEGER_FORMAT ",",
 			 json_integer_value(json_object_get(st, "member")));
 		csv_text(b, json_string_value(json_object_get(st, "name")));
-		buf_addf(b, ",%s,%" JSON_INTEGER_FORMAT ",%s,%s",
+		buf_addf(b, ",%s,%" JSON_INTEGER_FORMAT ",%s,%s,%s",
 			 json_string_value(json_object_get(st, "country")),
-			 json_integer_value(json_object_get(st, "implemented")), share, ack);
+			 json_integer_value(json_object_get(st, "implemented")), share, ack, rack);
 		for (const struct profile_measure *m = profile_measures; m->id; m++) {
 			measure_cell(st, m->id, cell);
 			buf_addc(b, ',');
@@ -196,13 +208,14 @@ static void write_html(struct buf *b, json_t *rep)
 		    "</style></head><body><h1>Progress report</h1><p>Generated ");
 	html_text(b, json_string_value(json_object_get(rep, "generated")));
 	if (json_is_string(json_object_get(rep, "since"))) {
-		buf_adds(b, "; checks and alerts since ");
+		buf_adds(b, "; checks, alerts and requests since ");
 		html_text(b, json_string_value(json_object_get(rep, "since")));
 	}
 	buf_adds(b, ". Only what you may see is shown; an empty cell is not reported or not "
-		    "visible to you. Requests for assistance: " REQUESTS_NOTE ".</p>"
+		    "visible to you.</p>"
 		    "<table><thead><tr><th>State</th><th>country</th><th>measures "
-		    "implemented</th><th>check answer rate</th><th>median alert ack (s)</th>");
+		    "implemented</th><th>check answer rate</th><th>median alert ack (s)</th>"
+		    "<th>median request ack (s)</th>");
 	for (const struct profile_measure *m = profile_measures; m->id; m++) {
 		buf_adds(b, "<th title=\"");
 		html_text(b, m->title);
@@ -211,14 +224,15 @@ static void write_html(struct buf *b, json_t *rep)
 	buf_adds(b, "</tr></thead><tbody>\n");
 	json_array_foreach(json_object_get(rep, "states"), i, st)
 	{
-		char share[16], ack[16], cell[64];
-		cells(st, share, ack);
+		char share[16], ack[16], rack[16], cell[64];
+		cells(st, share, ack, rack);
 		buf_adds(b, "<tr><td>");
 		html_text(b, json_string_value(json_object_get(st, "name")));
 		buf_adds(b, "</td><td>");
 		html_text(b, json_string_value(json_object_get(st, "country")));
-		buf_addf(b, "</td><td>%" JSON_INTEGER_FORMAT "</td><td>%s</td><td>%s</td>",
-			 json_integer_value(json_object_get(st, "implemented")), share, ack);
+		buf_addf(b,
+			 "</td><td>%" JSON_INTEGER_FORMAT "</td><td>%s</td><td>%s</td><td>%s</td>",
+			 json_integer_value(json_object_get(st, "implemented")), share, ack, rack);
 		for (const struct profile_measure *m = profile_measures; m->id; m++) {
 			json_t *ms = json_object_get(json_object_get(st, "measures"), m->id);
 			measure_cell(st, m->id, cell);

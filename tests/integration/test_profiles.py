@@ -126,7 +126,8 @@ def test_profile_scopes_through_every_path(binary):
             eq(sorted(row["measures"]), measures, f"{who}: measures in the progress report")
             eq(row["alerts"] is not None, "response_times" in fields,
                f"{who}: alert figures follow the scope of response_times")
-            eq(row["requests"]["available"], False, "requests: said not available")
+            eq(row["requests"] is not None, "response_times" in fields,
+               f"{who}: request figures follow the scope of response_times")
             csv = n.cli("progress", "--format", "csv", token=tok).stdout
             line = next(l for l in csv.splitlines() if l.startswith(f"{a_id},"))
             eq("implemented since 2008-08-11" in line, "itu45b" in measures,
@@ -203,9 +204,31 @@ def test_profile_scopes_through_every_path(binary):
             eq(row["alerts"]["acknowledged"], 1, "one acknowledged alert")
             med = row["alerts"]["median_ack_seconds"]
             check(1.0 <= med <= 3.0, f"median time to acknowledge: {med}")
+        # a request for assistance A acknowledges (an exercise one does not count)
+        rids = []
+        for exercise in (False, True):
+            r = n.request("POST", "/api/v1/requests", {
+                "kind": "assistance", "title": "help", "deadline": "48h", "tlp": "amber",
+                "audience": [f"member:{a_id}"], "exercise": exercise}, token=b_tok)
+            eq(r.status, 201, f"request: {r}")
+            rids.append(r.json()["id"])
+        time.sleep(1.0)
+        for rid in rids:
+            eq(n.request("POST", f"/api/v1/requests/{rid}/ack", token=a_tok).status, 200,
+               "request ack")
+        for tok in (a_tok, b_tok):
+            row = next(s for s in n.request("GET", "/api/v1/progress?since=2020-01-01",
+                                            token=tok).json()["states"]
+                       if s["member"] == a_id)
+            eq(row["requests"]["acknowledged"], 1, "one acknowledged request (no exercise)")
+            med = row["requests"]["median_ack_seconds"]
+            check(1.0 <= med <= 3.0, f"median time to acknowledge a request: {med}")
+        csv = n.cli("progress", "--format", "csv", token=a_tok).stdout
+        check("request_ack_median_s" in csv.splitlines()[0], "the CSV has the column")
         row = next(s for s in n.request("GET", "/api/v1/progress?since=2999-01-01",
                                         token=a_tok).json()["states"] if s["member"] == a_id)
-        eq((row["alerts"]["acknowledged"], row["checks"]), (0, None), "since excludes")
+        eq((row["alerts"]["acknowledged"], row["requests"]["acknowledged"], row["checks"]),
+           (0, 0, None), "since excludes")
         r = n.request("GET", "/api/v1/progress?since=yesterday", token=a_tok)
         eq((r.status, r.json()["error"]["field"]), (422, "since"), "bad since")
     except Exception:
