@@ -1,5 +1,7 @@
 /* Groups: named sets of members (a region, a bilateral pair) used in
- * audiences as "group:ID". Admins manage them; every member can read them. */
+ * audiences as "group:ID", and of peer nodes (federation: the group reaches
+ * them as it reaches its members). Admins manage them; every member can read
+ * them. */
 #include "http/answer.h"
 #include "node.h"
 #include "directory/routes.h"
@@ -10,6 +12,7 @@ static const struct rj_field group_fields[] = {
     {"name", RJ_STRING, RJ_REQUIRED, 1, 200},
     {"description", RJ_STRING, 0, 0, 2000},
     {"members", RJ_INT_ARRAY, 0, 0, 10000},
+    {"peers", RJ_INT_ARRAY, 0, 0, 1000},
 };
 #define NGROUP (sizeof(group_fields) / sizeof(group_fields[0]))
 
@@ -35,38 +38,63 @@ static json_t *load_group(struct store_conn *c, int64_t id)
 		json_array_append_new(members, json_integer(sqlite3_column_int64(s, 0)));
 	sqlite3_reset(s);
 	json_object_set_new(g, "members", members);
+	json_t *peers = json_array();
+	s = store_stmt(c, "SELECT peer_id FROM group_peers WHERE group_id = ? ORDER BY peer_id");
+	sqlite3_bind_int64(s, 1, id);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(peers, json_integer(sqlite3_column_int64(s, 0)));
+	sqlite3_reset(s);
+	json_object_set_new(g, "peers", peers);
 	return g;
 }
 
-/* Replaces the member set of group `id`; every member must exist. */
-static int set_members(struct request *r, struct store_conn *c, int64_t id, json_t *members)
+/* Replaces the members (`peers` false) or the peer nodes of group `id` with
+ * the ids of `items`, each of which must exist. */
+static int set_items(struct request *r, struct store_conn *c, int64_t id, json_t *items, bool peers)
 {
+	const char *field = peers ? "peers" : "members";
 	size_t i;
 	json_t *m;
-	sqlite3_stmt *s = store_stmt(c, "DELETE FROM group_members WHERE group_id = ?");
+	sqlite3_stmt *s = store_stmt(c, peers ? "DELETE FROM group_peers WHERE group_id = ?"
+					      : "DELETE FROM group_members WHERE group_id = ?");
 	sqlite3_bind_int64(s, 1, id);
 	int src = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (src != SQLITE_DONE)
-		return store_error(c, src, "group_members_clear");
-	json_array_foreach(members, i, m)
+		return store_error(c, src, "group_items_clear");
+	json_array_foreach(items, i, m)
 	{
-		if (!directory_member_exists(r->node->dir, json_integer_value(m))) {
-			http_error(r, 422, "invalid_field", "members",
-				   "members[%zu]: no member %" JSON_INTEGER_FORMAT, i,
-				   json_integer_value(m));
+		int64_t v = json_integer_value(m);
+		if (peers ? !directory_peer_exists(r->node->dir, v)
+			  : !directory_member_exists(r->node->dir, v)) {
+			http_error(r, 422, "invalid_field", field, "%s[%zu]: no %s %" PRId64, field,
+				   i, peers ? "peer" : "member", v);
 			return ERR_INVALID;
 		}
-		s = store_stmt(
-		    c, "INSERT OR IGNORE INTO group_members(group_id, member_id) VALUES (?,?)");
+		s = store_stmt(c, peers
+				      ? "INSERT OR IGNORE INTO group_peers(group_id, peer_id) "
+					"VALUES (?,?)"
+				      : "INSERT OR IGNORE INTO group_members(group_id, member_id) "
+					"VALUES (?,?)");
 		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int64(s, 2, json_integer_value(m));
+		sqlite3_bind_int64(s, 2, v);
 		src = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (src != SQLITE_DONE)
-			return store_error(c, src, "group_members_add");
+			return store_error(c, src, "group_items_add");
 	}
 	return ERR_OK;
+}
+
+/* The members and peers `in` gives, if any. */
+static int set_members(struct request *r, struct store_conn *c, int64_t id, json_t *in)
+{
+	int rc = ERR_OK;
+	if (json_object_get(in, "members"))
+		rc = set_items(r, c, id, json_object_get(in, "members"), false);
+	if (!rc && json_object_get(in, "peers"))
+		rc = set_items(r, c, id, json_object_get(in, "peers"), true);
+	return rc;
 }
 
 /* Answers a write's outcome: 409 for a duplicate name, the group otherwise. */
@@ -116,7 +144,7 @@ static void post_group(struct request *r)
 		rc = store_error(c, src, "group_insert");
 	if (!rc) {
 		id = sqlite3_last_insert_rowid(store_db(c));
-		rc = set_members(r, c, id, json_object_get(in, "members"));
+		rc = set_members(r, c, id, in);
 	}
 	rc = store_write_end(r->node->st, rc);
 	finish(r, rc, id, in, 201);
@@ -183,8 +211,8 @@ static void patch_group(struct request *r)
 	sqlite3_bind_int64(s, 3, time_now_ms());
 	sqlite3_bind_int64(s, 4, id);
 	rc = store_step_changed(c, s, "group_update");
-	if (!rc && json_object_get(in, "members"))
-		rc = set_members(r, c, id, json_object_get(in, "members"));
+	if (!rc)
+		rc = set_members(r, c, id, in);
 	rc = store_write_end(r->node->st, rc);
 	finish(r, rc, id, in, 200);
 	json_decref(in);

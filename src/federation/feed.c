@@ -134,7 +134,14 @@ static void get_feed(struct request *r)
 	if (sqlite3_step(s) == SQLITE_ROW)
 		max = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
-	struct policy_peer pp = {peer, peer_key};
+	int64_t groups[64];
+	size_t ngroups = 0;
+	s = store_stmt(c, "SELECT group_id FROM group_peers WHERE peer_id = ? ORDER BY group_id");
+	sqlite3_bind_int64(s, 1, peer);
+	while (ngroups < 64 && sqlite3_step(s) == SQLITE_ROW)
+		groups[ngroups++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	struct policy_peer pp = {peer, peer_key, groups, ngroups};
 	s = store_stmt(c, "SELECT " FEED_COLS FEED_WHERE " ORDER BY s.seq");
 	sqlite3_bind_int64(s, 1, cursor);
 	sqlite3_bind_int64(s, 2, max);

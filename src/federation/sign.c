@@ -32,7 +32,9 @@ static int cmp_key(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The keys of the peers "peer:ID" names in `aud`: sorted, comma-separated. */
+/* The keys of the peers `aud` names, as "peer:ID" or through "group:ID" of
+ * groups holding them (as they are when the report is signed): sorted,
+ * comma-separated. */
 static char *recipients_of(struct store_conn *c, const char *aud)
 {
 	char *keys[1024];
@@ -42,6 +44,14 @@ static char *recipients_of(struct store_conn *c, const char *aud)
 	for (const char *p = aud; (p = strstr(p, "\"peer:")) && n < 1024; p += 6) {
 		sqlite3_bind_int64(s, 1, strtoll(p + 6, NULL, 10));
 		if (sqlite3_step(s) == SQLITE_ROW)
+			keys[n++] = xstrdup((const char *)sqlite3_column_text(s, 0));
+		sqlite3_reset(s);
+	}
+	s = store_stmt(c, "SELECT p.public_key FROM group_peers g JOIN peers p ON p.id = g.peer_id "
+			  "WHERE g.group_id = ?");
+	for (const char *p = aud; (p = strstr(p, "\"group:")) && n < 1024; p += 7) {
+		sqlite3_bind_int64(s, 1, strtoll(p + 7, NULL, 10));
+		while (n < 1024 && sqlite3_step(s) == SQLITE_ROW)
 			keys[n++] = xstrdup((const char *)sqlite3_column_text(s, 0));
 		sqlite3_reset(s);
 	}

@@ -174,10 +174,10 @@ bool audience_includes(const char *aud, int64_t member, struct directory *d)
 	return false;
 }
 
-bool audience_names_peer(const char *aud, int64_t peer)
+bool audience_names(const char *aud, const char *kind, int64_t id)
 {
-	char item[40];
-	snprintf(item, sizeof(item), "\"peer:%" PRId64 "\"", peer);
+	char item[48];
+	snprintf(item, sizeof(item), "\"%.8s:%" PRId64 "\"", kind, id);
 	return strstr(aud, item) != NULL;
 }
 

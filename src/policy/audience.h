@@ -28,8 +28,8 @@ int audience_from_text(const char *list, struct directory *d, const char *field,
  * a group it belongs to? (The owner is handled by the policy module.) */
 bool audience_includes(const char *aud, int64_t member, struct directory *d);
 
-/* Does the canonical `aud` name peer node `peer` ("peer:ID")? */
-bool audience_names_peer(const char *aud, int64_t peer);
+/* Does the canonical `aud` name item `kind`:`id` itself ("peer:3", "group:2")? */
+bool audience_names(const char *aud, const char *kind, int64_t id);
 
 /* ERR_OK unless the canonical `aud` names a peer node: for data that does
  * not travel to peers (requests, check results, profiles), where a peer in

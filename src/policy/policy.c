@@ -74,12 +74,19 @@ bool policy_peer_may_receive(const struct policy_subject *o, bool local, const c
 			named = true;
 	if (!named)
 		return false;
-	return !local || (o->audience && audience_names_peer(o->audience, p->id));
+	if (!local)
+		return true;
+	if (!o->audience)
+		return false;
+	for (size_t i = 0; i < p->ngroups; i++)
+		if (audience_names(o->audience, "group", p->groups[i]))
+			return true;
+	return audience_names(o->audience, "peer", p->id);
 }
 
 bool policy_peer_may_see_contact(const struct policy_subject *o, int64_t peer)
 {
-	return o->audience && audience_names_peer(o->audience, peer);
+	return o->audience && audience_names(o->audience, "peer", peer);
 }
 
 int policy_peer_audience(struct directory *d, enum tlp tlp, const char *peer_aud,

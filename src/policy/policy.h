@@ -62,15 +62,17 @@ bool policy_may_see(struct directory *d, const struct principal *who,
 
 /* A peer node asking for reports (src/federation/feed.c). */
 struct policy_peer {
-	int64_t id;	 /* its id on this node: "peer:ID" in audiences */
-	const char *key; /* its Ed25519 public key, hex */
+	int64_t id;	       /* its id on this node: "peer:ID" in audiences */
+	const char *key;       /* its Ed25519 public key, hex */
+	const int64_t *groups; /* the groups holding it: "group:ID" reaches it too */
+	size_t ngroups;
 };
 
 /* May peer node `p` receive report `o` in its feed? `origin_key` is the node
  * that signed it and `recipients` the node keys that origin named (signed,
  * comma-separated hex). A report made here (`local`) goes to a peer its
- * audience names ("peer:ID"); a report from another node goes on only to a
- * node its origin named, never back to its origin. */
+ * audience names ("peer:ID", or "group:ID" of a group holding the peer); a report from another node
+ * goes on only to a node its origin named, never back to its origin. */
 bool policy_peer_may_receive(const struct policy_subject *o, bool local, const char *origin_key,
 			     const char *recipients, const struct policy_peer *p);
 

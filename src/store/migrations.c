@@ -557,6 +557,13 @@ const char *const store_migrations[] = {
     "  user_id INTEGER,"
     "  address TEXT NOT NULL,"
     "  outcome TEXT NOT NULL);",
+
+    /* 13: peer nodes in groups (federation.md): "group:ID" in a report's
+     * audience reaches the peers the group holds, as its members. */
+    "CREATE TABLE IF NOT EXISTS group_peers ("
+    "  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+    "  peer_id INTEGER NOT NULL REFERENCES peers(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (group_id, peer_id)) WITHOUT ROWID;",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

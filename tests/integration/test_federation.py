@@ -660,6 +660,48 @@ def test_tls_with_a_pinned_key(bin_):
         cleanup(a, b)
 
 
+def test_peers_in_groups(bin_):
+    """A group holds peer nodes as it holds members: "group:ID" in a report's
+    audience reaches the peers in it (fixed when the report is signed), and
+    no other."""
+    a, b, c = nodes(bin_, ["CERT-A", "CERT-B", "CERT-C"])
+    try:
+        a_b, a_c = add_peer(a, b, "CERT-B"), add_peer(a, c, "CERT-C")
+        b_a, c_a = add_peer(b, a, "CERT-A", ["all"]), add_peer(c, a, "CERT-A", ["all"])
+        m, _ = a.add_member("ISP-A", "UY")
+        r = a.request("POST", "/api/v1/groups", {"name": "LAC", "members": [m],
+                                                 "peers": [a_b]})
+        eq(r.status, 201, f"a group with a peer: {r}")
+        g = r.json()
+        eq((g["members"], g["peers"]), ([m], [a_b]), "the group shows its peers")
+        for body in ({"name": "X", "peers": [99]}, {"name": "X", "peers": ["x"]}):
+            r = a.request("POST", "/api/v1/groups", body)
+            eq((r.status, r.json()["error"]["field"]), (422, "peers"), f"{body}: {r}")
+        rid = submit(a, [indicator("[ipv4-addr:value = '198.51.100.61']", tlp="amber")],
+                     f"group:{g['id']}")
+        s = wait_signed(a, rid)
+        eq(s["recipients"], node_key(b).split(":")[1], "the group's peer is named, alone")
+        sync(b, b_a)
+        sync(c, c_a)
+        eq(report_ids(b), [rid], "B, in the group, has it")
+        eq(report_ids(c), [], "C, outside it, does not")
+        # a peer added to the group later does not widen what was signed before
+        r = a.request("PATCH", f"/api/v1/groups/{g['id']}", {"peers": [a_b, a_c]})
+        eq((r.status, r.json()["peers"]), (200, [a_b, a_c]), f"C added: {r}")
+        sync(c, c_a)
+        eq(report_ids(c), [], "the earlier report stays B's alone")
+        rid2 = submit(a, [indicator("[ipv4-addr:value = '198.51.100.62']", tlp="amber")],
+                      f"group:{g['id']}")
+        wait_signed(a, rid2)
+        sync(c, c_a)
+        eq(report_ids(c), [rid2], "a later one reaches C too")
+        # deleting a peer takes it out of its groups
+        eq(a.request("DELETE", f"/api/v1/peers/{a_c}").status, 204, "peer deleted")
+        eq(a.request("GET", f"/api/v1/groups/{g['id']}").json()["peers"], [a_b], "out")
+    finally:
+        cleanup(a, b, c)
+
+
 def test_peer_input_errors(bin_):
     (a,) = nodes(bin_, ["CERT-A"])
     try:
@@ -702,4 +744,4 @@ if __name__ == "__main__":
     run([test_three_nodes_scope_alert_and_signature, test_independent_signatures_and_tampering,
          test_scope_red_amber_strict_per_peer_audience, test_kill_during_sync_resumes,
          test_ring_converges_without_duplicates, test_contacts_shared_with_a_peer,
-         test_tls_with_a_pinned_key, test_peer_input_errors], sys.argv[1])
+         test_peers_in_groups, test_tls_with_a_pinned_key, test_peer_input_errors], sys.argv[1])

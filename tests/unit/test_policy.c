@@ -131,7 +131,7 @@ static void peers(void **state)
 	const char *k3 = "3333333333333333333333333333333333333333333333333333333333333333";
 	char rcpt[200], peer_aud[128], wide[128];
 	snprintf(rcpt, sizeof(rcpt), "%s,%s", k1, k2);
-	struct policy_peer p1 = {1, k1}, p2 = {2, k2}, p3 = {3, k3};
+	struct policy_peer p1 = {1, k1, NULL, 0}, p2 = {2, k2, NULL, 0}, p3 = {3, k3, NULL, 0};
 	struct policy_subject local = {f->a, "[\"member:2\",\"peer:1\"]", TLP_AMBER};
 	/* made here: the audience must name the peer, and the signed list its key */
 	assert_true(policy_peer_may_receive(&local, true, k3, rcpt, &p1));
@@ -142,8 +142,15 @@ static void peers(void **state)
 	assert_false(policy_peer_may_receive(&local, false, k1, rcpt, &p1));
 	assert_false(policy_peer_may_receive(&local, false, k1, k2, &p3));
 	/* a key that is a prefix of an item does not match */
-	struct policy_peer half = {9, "1111"};
+	struct policy_peer half = {9, "1111", NULL, 0};
 	assert_false(policy_peer_may_receive(&local, false, k3, rcpt, &half));
+	/* made here for a group: the peers the group holds (p2 in group 5) */
+	const int64_t g5[] = {5}, g6[] = {6};
+	struct policy_subject grouped = {f->a, "[\"group:5\"]", TLP_AMBER};
+	struct policy_peer in5 = {2, k2, g5, 1}, in6 = {2, k2, g6, 1};
+	assert_true(policy_peer_may_receive(&grouped, true, k3, rcpt, &in5));
+	assert_false(policy_peer_may_receive(&grouped, true, k3, rcpt, &in6));
+	assert_false(policy_peer_may_receive(&grouped, true, k3, rcpt, &p2));
 
 	/* the audience here of a report from a peer */
 	struct buf out;
