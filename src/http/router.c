@@ -68,3 +68,16 @@ enum router_match router_find(const struct route *routes, size_t n, struct reque
 	}
 	return path_seen ? ROUTER_BAD_METHOD : ROUTER_NO_PATH;
 }
+
+bool http_role_allowed(struct request *r)
+{
+	if ((r->route->flags & ROUTE_ADMIN) && r->who.role != ROLE_ADMIN) {
+		http_error(r, 403, "forbidden", NULL, "this needs the admin role");
+		return false;
+	}
+	if ((r->route->flags & ROUTE_WRITE) && r->who.role == ROLE_READER) {
+		http_error(r, 403, "forbidden", NULL, "this needs the analyst or admin role");
+		return false;
+	}
+	return true;
+}

@@ -15,4 +15,9 @@ enum router_match { ROUTER_FOUND, ROUTER_NO_PATH, ROUTER_BAD_METHOD };
 enum router_match router_find(const struct route *routes, size_t n, struct request *r,
 			      const char *method, const char *path, char *allow, size_t allow_size);
 
+/* Does the caller's role (r->who) meet r->route's (ROUTE_ADMIN, ROUTE_WRITE)?
+ * Answers 403 itself when not. The server and the web's in-process calls
+ * both ask here. */
+bool http_role_allowed(struct request *r);
+
 #endif

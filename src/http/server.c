@@ -265,15 +265,8 @@ static void prepare(struct server *s, struct request *r)
 			return;
 		}
 		r->authenticated = true;
-		if ((r->route->flags & ROUTE_ADMIN) && r->who.role != ROLE_ADMIN) {
-			http_error(r, 403, "forbidden", NULL, "this needs the admin role");
+		if (!http_role_allowed(r))
 			return;
-		}
-		if ((r->route->flags & ROUTE_WRITE) && r->who.role == ROLE_READER) {
-			http_error(r, 403, "forbidden", NULL,
-				   "this needs the analyst or admin role");
-			return;
-		}
 	}
 	const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl) {

@@ -7,14 +7,8 @@
 static void run(struct request *sub, const char *body, size_t n)
 {
 	const struct route *rt = sub->route;
-	if ((rt->flags & ROUTE_ADMIN) && sub->who.role != ROLE_ADMIN) {
-		http_error(sub, 403, "forbidden", NULL, "this needs the admin role");
+	if (!http_role_allowed(sub))
 		return;
-	}
-	if ((rt->flags & ROUTE_WRITE) && sub->who.role == ROLE_READER) {
-		http_error(sub, 403, "forbidden", NULL, "this needs the analyst or admin role");
-		return;
-	}
 	if (rt->flags & ROUTE_STREAM) {
 		if (n > (uint64_t)sub->limits->report_body_max) {
 			http_error(sub, 413, "too_large", NULL, "request body over the limit");
