@@ -416,11 +416,12 @@ static void post_answer(struct request *r)
 static void get_answer(struct request *r)
 {
 	http_json(r, 200,
-		  json_pack("{ss ss ss ss}", "answered", "no: opening this link does not answer",
+		  json_pack("{ss ss ss ss ss}", "answered", "no: opening this link does not answer",
 			    "how",
 			    "POST /api/v1/checks/answer with {\"code\":\"<the code>\"} and your "
 			    "member's API token (Authorization: Bearer ...)",
-			    "cli", "atalaya check answer CODE", "why",
+			    "cli", "atalaya check answer CODE", "web",
+			    "sign in at /web/check and type the code", "why",
 			    "a communication check counts only an authenticated answer, so that a "
 			    "link prefetcher or an automatic reply does not look like a person"));
 }

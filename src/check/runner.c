@@ -244,7 +244,7 @@ static char *message_json(struct check *k, int64_t check, int64_t challenge, boo
 			  int64_t reply_ms, const char *code)
 {
 	const struct config *cfg = k->node->cfg;
-	char base[256], url[400], link[480];
+	char base[256], url[400], link[480], page[300];
 	if (*cfg->public_url)
 		snprintf(base, sizeof(base), "%s", cfg->public_url);
 	else
@@ -254,13 +254,14 @@ static char *message_json(struct check *k, int64_t check, int64_t challenge, boo
 	while (bl && base[bl - 1] == '/')
 		base[--bl] = '\0';
 	snprintf(url, sizeof(url), "%s/api/v1/checks/answer", base);
+	snprintf(page, sizeof(page), "%s/web/check", base);
 	snprintf(link, sizeof(link), "%s?code=%s", url, code);
 	json_t *m = json_pack(
-	    "{ss ss sI sI sb ss sI ss s{ss ss s{ss} ss ss}}", "type", "atalaya.check", "node",
+	    "{ss ss sI sI sb ss sI ss s{ss ss s{ss} ss ss ss}}", "type", "atalaya.check", "node",
 	    k->node->node_name ? k->node->node_name : "", "check", (json_int_t)check, "challenge",
 	    (json_int_t)challenge, "exercise", exercise, "code", code, "reply_within_seconds",
 	    (json_int_t)(reply_ms / 1000), "link", link, "answer", "method", "POST", "url", url,
-	    "body", "code", code, "cli", "atalaya check answer CODE", "note",
+	    "body", "code", code, "cli", "atalaya check answer CODE", "web", page, "note",
 	    "answer with your member's API token (Authorization: Bearer); opening the link "
 	    "does not answer");
 	char *out = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
@@ -286,13 +287,15 @@ static char *message_mail(struct check *k, int64_t check, bool exercise, int64_t
 		 "%sThis is a communication check of node %s (%s): it checks that this point of "
 		 "contact answers.\r\n\r\nYour code: %s\r\n\r\nAnswer within %" PRId64
 		 " seconds, signed in with your member's API token:\r\n"
-		 "  atalaya check answer %s\r\nor POST %s with {\"code\":\"%s\"}.\r\n"
+		 "  atalaya check answer %s\r\nor POST %s with {\"code\":\"%s\"},\r\n"
+		 "or type the code at %s after signing in.\r\n"
 		 "Opening %s shows these instructions and does not answer.\r\n",
 		 exercise ? "EXERCISE. " : "", k->node->node_name ? k->node->node_name : "", date,
 		 json_string_value(json_object_get(m, "code")), reply_ms / 1000,
 		 json_string_value(json_object_get(m, "code")),
 		 json_string_value(json_object_get(json_object_get(m, "answer"), "url")),
 		 json_string_value(json_object_get(m, "code")),
+		 json_string_value(json_object_get(json_object_get(m, "answer"), "web")),
 		 json_string_value(json_object_get(m, "link")));
 	json_decref(m);
 	size_t n;

@@ -1159,6 +1159,54 @@ static void post_delisting(struct request *r)
 	web_call_release(&c);
 }
 
+/* Answering a communication check: the code of the challenge, sent with the
+ * signed-in person's member (the only answer that counts, check/). */
+static void check_form(struct page *p, int status, json_t *error, bool done)
+{
+	struct buf *o = &p->r->out;
+	begin(p, status);
+	if (done)
+		tag_text(p, "<p role=\"status\">", "check.done", "</p>");
+	if (error)
+		api_error(p, error);
+	const char *field = json_string_value(json_object_get(error, "field"));
+	buf_adds(o, "<form method=\"post\" action=\"/web/check\" class=\"stack\">");
+	html_csrf(o, &p->h);
+	tag_text(p, "<label for=\"code\">", "check.code", "</label>");
+	buf_addf(o,
+		 "<input id=\"code\" name=\"code\" dir=\"ltr\" autocomplete=\"off\" "
+		 "required%s>",
+		 field && !strcmp(field, "code") ? " aria-describedby=\"error-code\"" : "");
+	tag_text(p, "<button type=\"submit\">", "check.submit", "</button></form>");
+	end(p);
+}
+
+static void get_check(struct request *r)
+{
+	struct page p;
+	if (open_page(r, &p, "check.title", "nav.check", false))
+		check_form(&p, 200, NULL, false);
+}
+
+static void post_check(struct request *r)
+{
+	struct page p;
+	if (!open_page(r, &p, "check.title", "nav.check", true))
+		return;
+	json_t *body = json_pack("{ss}", "code", form_get(&p.form, "code") ?: "");
+	char *text_body = json_dumps(body, JSON_COMPACT);
+	struct web_call c;
+	web_call(r, "POST", "/api/v1/checks/answer", NULL, "application/json", text_body,
+		 strlen(text_body), &c);
+	free(text_body);
+	json_decref(body);
+	if (c.status == 200)
+		check_form(&p, 200, NULL, true);
+	else
+		check_form(&p, c.status, web_call_error(&c), false);
+	web_call_release(&c);
+}
+
 /* Admin: the members, groups and people of the node (changes: CLI or API). */
 /* A role's name in the page's language. */
 static void role_text(struct page *p, const char *role)
@@ -1371,6 +1419,8 @@ const struct route web_page_routes[] = {
     {"POST", "/web/alerts/{id}/ack", post_ack, PAGE, NULL, "web: acknowledge an alert"},
     {"GET", "/web/contacts", contacts_page, PAGE, NULL, "web: points-of-contact directory"},
     {"GET", "/web/lookup", lookup_page, PAGE, NULL, "web: look up an address or domain"},
+    {"GET", "/web/check", get_check, PAGE, NULL, "web: answer a communication check"},
+    {"POST", "/web/check", post_check, PAGE, NULL, "web: answer a communication check"},
     {"GET", "/web/delisting", get_delisting, PAGE, NULL, "web: request a DNSBL delisting"},
     {"POST", "/web/delisting", post_delisting, PAGE, NULL, "web: request a DNSBL delisting"},
     {"GET", "/web/admin", admin_page, PAGE, NULL, "web: members, groups and people (admin)"},

@@ -6,10 +6,12 @@ expiry (idle and absolute), sign-out everywhere, scope (a member outside a
 report's audience gets 404 for its page, and reads are audited as through the
 API), report upload with the API's errors tied to their field, escaping, the
 six languages, and acknowledging an alert with a plain form."""
+import http.server
 import json
 import re
 import sqlite3
 import sys
+import threading
 import time
 import urllib.parse
 
@@ -430,10 +432,67 @@ def test_directory_lookup_and_delisting_pages(binary):
         n.cleanup()
 
 
+def test_check_answered_on_the_page(binary):
+    """A communication check's code typed into the page after signing in is
+    the member's authenticated answer; another member's person cannot use it."""
+    n = node()
+    got = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):
+            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        a, a_tok = n.add_member("CERT-A", country="AR")
+        b, _ = n.add_member("CERT-B", country="BR")
+        r = n.request("POST", "/api/v1/contacts", {
+            "role": "crisis", "name": "Duty A", "email": "duty@a.example.org",
+            "availability": "24/7",
+            "webhook_url": f"http://127.0.0.1:{srv.server_address[1]}/hook"}, token=a_tok)
+        eq(r.status, 201, f"contact: {r}")
+        r = n.request("POST", "/api/v1/checks", {"contacts": f"member:{a}", "roles": ["crisis"],
+                                                  "window": "0s", "reply_within": "1h"})
+        eq(r.status, 201, f"check: {r}")
+        check_id = r.json()["id"]
+        deadline = time.time() + 10
+        while time.time() < deadline and not got:
+            time.sleep(0.05)
+        check(got, "the challenge reached the contact's webhook")
+        code = got[0]["code"]
+        check(got[0]["answer"]["web"].endswith("/web/check"), f"the message names the page: {got}")
+        ub = WebUser(n, b, "b@b.org")
+        ub.signin()
+        r = ub.post("/web/check", {"csrf": ub.csrf(), "code": code})
+        eq(r.status, 404, f"another member's person: {r}")
+        check('aria-describedby="error-code"' in r.body, "the error is tied to the field")
+        ua = WebUser(n, a, "a@a.org")
+        ua.signin()
+        page = ua.get("/web/check")
+        eq(page.status, 200, "the page")
+        check('name="code"' in page.body and 'href="/web/check"' in page.body,
+              "the form, and the page in the navigation")
+        r = ua.post("/web/check", {"csrf": ua.csrf(), "code": code})
+        eq(r.status, 200, f"answered: {r}")
+        check('role="status"' in r.body, "the page says it was recorded")
+        st = n.request("GET", f"/api/v1/checks/{check_id}").json()
+        eq(st["overall"]["answered"], 1, f"the check counts it: {st['overall']}")
+    finally:
+        srv.shutdown()
+        n.cleanup()
+
+
 if __name__ == "__main__":
     run([test_accounts_roles_and_enrolment, test_signin_cookie_headers_and_record,
          test_csrf_origin_and_signout_everywhere, test_lockout_and_address_budget,
          test_session_expiry, test_scope_404_and_audit, test_submit_with_errors_tied_to_fields,
          test_languages, test_alert_acknowledged_with_a_plain_form,
          test_report_objects_are_paged, test_admin_adds_a_person,
-         test_directory_lookup_and_delisting_pages], BIN)
+         test_directory_lookup_and_delisting_pages, test_check_answered_on_the_page], BIN)

@@ -186,7 +186,7 @@ async function main() {
     const pages = ["/web", "/web/reports", `/web/reports/${rb.json.id}`,
                    `/web/reports/${rb.json.id}/related`, "/web/submit",
                    "/web/alerts", "/web/contacts?h24=1", "/web/lookup?value=198.51.100.7",
-                   "/web/delisting"];
+                   "/web/delisting", "/web/check"];
     mkdirSync(SHOTS, { recursive: true });
     const anon = await (await browser.newContext({ baseURL: base })).newPage();
     const proot = await signin(uroot);
