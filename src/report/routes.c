@@ -176,14 +176,21 @@ static bool parse_time_arg(struct request *r, const char *name, int64_t *ms)
 
 static void list_reports(struct request *r)
 {
+	/* oldest first (the default), or newest first with ?order=newest, where
+	 * the cursor `after` is the last seq seen going back */
 	static const char sql[] =
 	    "SELECT " REPORT_COLS REPORT_FROM "WHERE r.seq > ?1 AND r.received > ?2 AND (?3 = 0 OR "
 	    "r.originator = ?3) AND (?4 < 0 OR r.tlp = ?4) ORDER BY r.seq";
+	static const char newest_sql[] =
+	    "SELECT " REPORT_COLS REPORT_FROM "WHERE (?1 = 0 OR r.seq < ?1) AND r.received > ?2 "
+	    "AND (?3 = 0 OR r.originator = ?3) AND (?4 < 0 OR r.tlp = ?4) ORDER BY r.seq DESC";
 	int64_t limit, after, since, from = 0, last = 0;
 	int tlp = -1;
 	struct audit_list audit = {NULL, 0};
 	struct store_conn *c = node_reader(r);
 	const char *f = http_query(r, "from"), *t = http_query(r, "tlp");
+	const char *order = http_query(r, "order");
+	bool newest = order && !strcmp(order, "newest");
 
 	if (!c || !http_page_args(r, &limit, &after) || !parse_time_arg(r, "since", &since))
 		return;
@@ -196,7 +203,12 @@ static void list_reports(struct request *r)
 			   "tlp: '%s' is not clear, green, amber, amber+strict, red or none", t);
 		return;
 	}
-	sqlite3_stmt *s = store_stmt(c, sql);
+	if (order && !newest && strcmp(order, "oldest")) {
+		http_error(r, 422, "invalid_field", "order",
+			   "order: '%.32s' is not oldest or newest", order);
+		return;
+	}
+	sqlite3_stmt *s = store_stmt(c, newest ? newest_sql : sql);
 	json_t *items = json_array();
 	sqlite3_bind_int64(s, 1, after);
 	sqlite3_bind_int64(s, 2, since);

@@ -926,7 +926,7 @@ static void dashboard(struct request *r)
 	struct web_call al, rep;
 	web_call(r, "GET", "/api/v1/alerts", "open=true&limit=20", NULL, NULL, 0, &al);
 	time_format_ms(time_now_ms() - 7LL * 86400000, since);
-	snprintf(q, sizeof(q), "limit=20&since=%s", since);
+	snprintf(q, sizeof(q), "limit=20&order=newest&since=%s", since);
 	web_call(r, "GET", "/api/v1/reports", q, NULL, NULL, 0, &rep);
 	begin(&p, 200);
 	/* Sections of later capabilities (requests with deadlines, checks

@@ -218,6 +218,24 @@ def test_caps_answer_and_export_pages(bin_):
         check("position" in r.json()["error"]["message"], r.body)
         r = n.request("GET", "/api/v1/reports?tlp=amber+strict", token=btok)
         eq(r.status, 200, "an unencoded + in tlp=amber+strict")
+        # newest first, paged backwards; the default stays oldest first
+        for i in range(3):
+            eq(submit(n, dumps(bundle([indicator(f"[ipv4-addr:value = '192.0.2.{i + 1}']")])),
+                      "all").status, 201, "another report")
+        ids = [x["id"] for x in n.request("GET", "/api/v1/reports?limit=1000",
+                                           token=btok).json()["items"]]
+        check(len(ids) >= 3, f"reports to page: {ids}")
+        got, after = [], ""
+        for _ in range(len(ids)):
+            page = n.request("GET", f"/api/v1/reports?order=newest&limit=2{after}",
+                             token=btok).json()
+            got += [x["id"] for x in page["items"]]
+            if not page["next"]:
+                break
+            after = "&after=" + page["next"]
+        eq(got, ids[::-1], "order=newest pages back through every report once")
+        r = n.request("GET", "/api/v1/reports?order=random", token=btok)
+        eq((r.status, r.json()["error"]["field"]), (422, "order"), "a bad order")
     finally:
         n.cleanup()
 
