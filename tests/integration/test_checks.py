@@ -302,7 +302,7 @@ def test_email_challenge_and_bounce(binary):
         deadline = time.time() + 5
         while time.time() < deadline:
             st = node.request("GET", "/api/v1/checks/1/report").json()["overall"]
-            if st["bounced"]:
+            if st["bounced"] and st["reached"]:  # the two deliveries end in either order
                 break
             time.sleep(0.05)
         eq((st["reached"], st["bounced"], st["answered"]), (1, 1, 0),
