@@ -1111,6 +1111,24 @@ static void lookup_page(struct request *r)
 	end(&p);
 }
 
+/* A form's POST: `body` (taken) to the API route `api` as the signed-in
+ * person; then the form again, saying it was done when the API answered `ok`,
+ * else with the API's error tied to its field. */
+static void form_to_api(struct page *p, const char *api, json_t *body, int ok,
+			void (*form)(struct page *p, int status, json_t *error, bool done))
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+	struct web_call c;
+	web_call(p->r, "POST", api, NULL, "application/json", text, strlen(text), &c);
+	free(text);
+	json_decref(body);
+	if (c.status == ok)
+		form(p, 200, NULL, true);
+	else
+		form(p, c.status, web_call_error(&c), false);
+	web_call_release(&c);
+}
+
 static void delisting_form(struct page *p, int status, json_t *error, bool done)
 {
 	struct buf *o = &p->r->out;
@@ -1144,19 +1162,10 @@ static void post_delisting(struct request *r)
 	struct page p;
 	if (!open_page(r, &p, "delisting.title", "nav.delisting", true))
 		return;
-	json_t *body = json_pack("{ss ss}", "value", form_get(&p.form, "value") ?: "", "reason",
-				 form_get(&p.form, "reason") ?: "");
-	char *text_body = json_dumps(body, JSON_COMPACT);
-	struct web_call c;
-	web_call(r, "POST", "/api/v1/dnsbl/delisting-requests", NULL, "application/json", text_body,
-		 strlen(text_body), &c);
-	free(text_body);
-	json_decref(body);
-	if (c.status == 201)
-		delisting_form(&p, 200, NULL, true);
-	else
-		delisting_form(&p, c.status, web_call_error(&c), false);
-	web_call_release(&c);
+	form_to_api(&p, "/api/v1/dnsbl/delisting-requests",
+		    json_pack("{ss ss}", "value", form_get(&p.form, "value") ?: "", "reason",
+			      form_get(&p.form, "reason") ?: ""),
+		    201, delisting_form);
 }
 
 /* Answering a communication check: the code of the challenge, sent with the
@@ -1193,18 +1202,8 @@ static void post_check(struct request *r)
 	struct page p;
 	if (!open_page(r, &p, "check.title", "nav.check", true))
 		return;
-	json_t *body = json_pack("{ss}", "code", form_get(&p.form, "code") ?: "");
-	char *text_body = json_dumps(body, JSON_COMPACT);
-	struct web_call c;
-	web_call(r, "POST", "/api/v1/checks/answer", NULL, "application/json", text_body,
-		 strlen(text_body), &c);
-	free(text_body);
-	json_decref(body);
-	if (c.status == 200)
-		check_form(&p, 200, NULL, true);
-	else
-		check_form(&p, c.status, web_call_error(&c), false);
-	web_call_release(&c);
+	form_to_api(&p, "/api/v1/checks/answer",
+		    json_pack("{ss}", "code", form_get(&p.form, "code") ?: ""), 200, check_form);
 }
 
 /* Admin: the members, groups and people of the node (changes: CLI or API). */
