@@ -243,16 +243,8 @@ static bool in_flight(struct check *k, int64_t id)
 static char *message_json(struct check *k, int64_t check, int64_t challenge, bool exercise,
 			  int64_t reply_ms, const char *code)
 {
-	const struct config *cfg = k->node->cfg;
 	char base[256], url[400], link[480], page[300];
-	if (*cfg->public_url)
-		snprintf(base, sizeof(base), "%s", cfg->public_url);
-	else
-		snprintf(base, sizeof(base), "%s://%s", *cfg->tls_cert ? "https" : "http",
-			 cfg->listen);
-	size_t bl = strlen(base);
-	while (bl && base[bl - 1] == '/')
-		base[--bl] = '\0';
+	config_base_url(k->node->cfg, base, sizeof(base));
 	snprintf(url, sizeof(url), "%s/api/v1/checks/answer", base);
 	snprintf(page, sizeof(page), "%s/web/check", base);
 	snprintf(link, sizeof(link), "%s?code=%s", url, code);

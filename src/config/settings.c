@@ -415,3 +415,14 @@ void config_print_sample(FILE *out)
 			s->type == SET_STR ? "\"" : "", s->def, s->type == SET_STR ? "\"" : "");
 	}
 }
+
+void config_base_url(const struct config *c, char *out, size_t n)
+{
+	if (*c->public_url)
+		snprintf(out, n, "%s", c->public_url);
+	else
+		snprintf(out, n, "%s://%s", *c->tls_cert ? "https" : "http", c->listen);
+	size_t len = strlen(out);
+	while (len && out[len - 1] == '/')
+		out[--len] = '\0';
+}

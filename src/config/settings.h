@@ -92,6 +92,10 @@ int config_apply_flags(struct config *c, int *argc, char **argv, struct err_deta
 /* Cross-setting checks (TLS needs both files, zone needs a DNS address...). */
 int config_validate(const struct config *c, struct err_detail *err);
 
+/* The URL users reach the node at, for links in what it sends (DNS TXT
+ * answers, challenges): public_url, else http(s)://listen; no trailing '/'. */
+void config_base_url(const struct config *c, char *out, size_t n);
+
 /* Writes the table (name, type, default, bounds, help) for `--help`. */
 void config_print_table(FILE *out);
 

@@ -706,14 +706,7 @@ static void dns_config(const struct config *cfg, char *url, size_t urlsz,
 		       struct dnsbl_server_config *sc)
 {
 	char base[200];
-	if (*cfg->public_url)
-		snprintf(base, sizeof(base), "%s", cfg->public_url);
-	else
-		snprintf(base, sizeof(base), "%s://%s", *cfg->tls_cert ? "https" : "http",
-			 cfg->listen);
-	size_t bl = strlen(base);
-	while (bl && base[bl - 1] == '/')
-		base[--bl] = '\0';
+	config_base_url(cfg, base, sizeof(base));
 	snprintf(url, urlsz, "%s/api/v1/reputation?value=%%s", base);
 	if (strchr(base, '%') || strlen(url) > 200)
 		url[0] = '\0';

@@ -1111,6 +1111,25 @@ static void lookup_page(struct request *r)
 	end(&p);
 }
 
+/* The top of a form page: the page begun, `done_key`'s message (if not
+ * NULL) or the API's `error`, and the form opened towards `action` with its
+ * CSRF token. Returns the field the error names, or NULL. */
+static const char *form_head(struct page *p, int status, json_t *error, const char *done_key,
+			     const char *action)
+{
+	struct buf *o = &p->r->out;
+	begin(p, status);
+	if (done_key)
+		tag_text(p, "<p role=\"status\">", done_key, "</p>");
+	if (error)
+		api_error(p, error);
+	buf_adds(o, "<form method=\"post\" action=\"");
+	buf_adds(o, action);
+	buf_adds(o, "\" class=\"stack\">");
+	html_csrf(o, &p->h);
+	return json_string_value(json_object_get(error, "field"));
+}
+
 /* A form's POST: `body` (taken) to the API route `api` as the signed-in
  * person; then the form again, saying it was done when the API answered `ok`,
  * else with the API's error tied to its field. */
@@ -1132,14 +1151,8 @@ static void form_to_api(struct page *p, const char *api, json_t *body, int ok,
 static void delisting_form(struct page *p, int status, json_t *error, bool done)
 {
 	struct buf *o = &p->r->out;
-	begin(p, status);
-	if (done)
-		tag_text(p, "<p role=\"status\">", "delisting.done", "</p>");
-	if (error)
-		api_error(p, error);
-	const char *field = json_string_value(json_object_get(error, "field"));
-	buf_adds(o, "<form method=\"post\" action=\"/web/delisting\" class=\"stack\">");
-	html_csrf(o, &p->h);
+	const char *field =
+	    form_head(p, status, error, done ? "delisting.done" : NULL, "/web/delisting");
 	tag_text(p, "<label for=\"value\">", "delisting.value", "</label>");
 	buf_addf(o, "<input id=\"value\" name=\"value\" dir=\"ltr\" required%s>",
 		 field && !strcmp(field, "value") ? " aria-describedby=\"error-value\"" : "");
@@ -1173,14 +1186,7 @@ static void post_delisting(struct request *r)
 static void check_form(struct page *p, int status, json_t *error, bool done)
 {
 	struct buf *o = &p->r->out;
-	begin(p, status);
-	if (done)
-		tag_text(p, "<p role=\"status\">", "check.done", "</p>");
-	if (error)
-		api_error(p, error);
-	const char *field = json_string_value(json_object_get(error, "field"));
-	buf_adds(o, "<form method=\"post\" action=\"/web/check\" class=\"stack\">");
-	html_csrf(o, &p->h);
+	const char *field = form_head(p, status, error, done ? "check.done" : NULL, "/web/check");
 	tag_text(p, "<label for=\"code\">", "check.code", "</label>");
 	buf_addf(o,
 		 "<input id=\"code\" name=\"code\" dir=\"ltr\" autocomplete=\"off\" "
