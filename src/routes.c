@@ -12,6 +12,7 @@
 #include "taxii/taxii.h"
 #include "util/xalloc.h"
 #include "web/pages.h"
+#include "web/pages_admin.h"
 #include "web/session.h"
 
 #include <pthread.h>
@@ -38,6 +39,7 @@ static const struct route *const routes_tables[] = {
     federation_contact_routes,
     web_user_routes,
     web_page_routes,
+    web_admin_routes,
     NULL,
 };
 
