@@ -122,6 +122,9 @@ static const struct setting settings[] = {
      "how long a locked account stays locked; also the window of the per-address budget"},
     {"web_address_failures_max", SET_INT, OFF(web_address_failures_max), "20", 1, 100000,
      "failed sign-ins from one client address per window before it must wait"},
+    {"web_upload_max", SET_SIZE, OFF(web_upload_max), "33554432", MIB, 1024.0 * MIB,
+     "largest report file uploaded through the web page, in bytes (held in memory while "
+     "it is checked; only a signed-in person's upload is read past its first chunk)"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -69,6 +69,7 @@ struct config {
 	int64_t web_session_max_seconds;
 	int64_t web_signin_failures_max;
 	int64_t web_lockout_seconds;
+	int64_t web_upload_max;
 	int64_t web_address_failures_max;
 };
 

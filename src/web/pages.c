@@ -442,6 +442,12 @@ static void related_page(struct request *r)
 
 static const char *const audiences[] = {"all", "originator", NULL};
 
+/* The web upload's cap in whole megabytes (10^6 bytes, as the hint says MB). */
+static int64_t upload_max_mb(struct request *r)
+{
+	return r->node->cfg->web_upload_max / 1000000;
+}
+
 static void submit_form(struct page *p, int status, json_t *error)
 {
 	struct buf *o = &p->r->out;
@@ -454,7 +460,9 @@ static void submit_form(struct page *p, int status, json_t *error)
 		    "class=\"stack\">");
 	html_csrf(o, &p->h);
 	page_tag_text(p, "<label for=\"file\">", "submit.file", "</label>");
-	page_tag_text(p, "<p class=\"hint\" id=\"file-hint\">", "submit.file_hint", "</p>");
+	page_tag_text(p, "<p class=\"hint\" id=\"file-hint\">", "submit.file_hint", " ");
+	i18n_plural_html(o, p->h.lang, "submit.size_hint", upload_max_mb(p->r));
+	buf_adds(o, "</p>");
 	buf_adds(o, "<input id=\"file\" name=\"file\" type=\"file\" required "
 		    "accept=\".json,.xml,application/json,application/xml\" "
 		    "aria-describedby=\"file-hint");
@@ -506,6 +514,53 @@ static const char *upload_type(const struct form_field *f)
 	if (dot && !strcasecmp(dot, ".xml"))
 		return "application/xml";
 	return "application/stix+json;version=2.1";
+}
+
+/* The upload's body as it arrives: only a signed-in person's is read past
+ * its first chunk, into memory up to web_upload_max (larger than the
+ * body_max of other forms: bundles are often megabytes). */
+static int submit_body(struct request *r, const char *data, size_t n)
+{
+	int64_t max = r->node->cfg->web_upload_max;
+	if (r->body.max != (size_t)max) { /* the first chunk */
+		struct page p = {.r = r};
+		int rc = session_find(r, &p.s);
+		if (rc) {
+			r->abort_upload = true;
+			if (rc == ERR_UNAUTH)
+				http_error(r, 401, "unauthorized", NULL,
+					   "sign in before uploading a report");
+			else
+				http_error_detail(r, rc, NULL);
+			return rc;
+		}
+		buf_release(&r->body);
+		buf_init(&r->body, (size_t)max);
+		const char *cl = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > (unsigned long long)max) {
+			/* Said at once, in the page: the rest is read and dropped. */
+			p.h = (struct html_page){.lang = page_lang(r, &p.s),
+						 .title_key = "submit.title",
+						 .nav = "nav.submit",
+						 .csrf = p.s.csrf,
+						 .user = p.s.email,
+						 .here = "/web/submit",
+						 .admin = p.s.who.role == ROLE_ADMIN};
+			json_t *e = json_pack("{ss ss}", "message", page_t(&p, "submit.too_large"),
+					      "field", "file");
+			submit_form(&p, 413, e);
+			json_decref(e);
+			return ERR_TOO_LARGE;
+		}
+	}
+	if (buf_add(&r->body, data, n)) {
+		r->abort_upload = true; /* longer than it said, or no length */
+		http_error(r, 413, "too_large", "file",
+			   "the upload is over the limit of %" PRId64 " bytes (web_upload_max)",
+			   max);
+		return ERR_TOO_LARGE;
+	}
+	return ERR_OK;
 }
 
 static void post_submit(struct request *r)
@@ -938,7 +993,8 @@ const struct route web_page_routes[] = {
     {"GET", "/web/reports/{key}", report_page, PAGE, NULL, "web: a report"},
     {"GET", "/web/reports/{key}/related", related_page, PAGE, NULL, "web: related reports"},
     {"GET", "/web/submit", get_submit, PAGE, NULL, "web: submit a report"},
-    {"POST", "/web/submit", post_submit, PAGE, NULL, "web: submit a report (upload)"},
+    {"POST", "/web/submit", post_submit, PAGE | ROUTE_STREAM, submit_body,
+     "web: submit a report (upload)"},
     {"GET", "/web/alerts", alerts_page, PAGE, NULL, "web: alerts"},
     {"POST", "/web/alerts/{id}/ack", post_ack, PAGE, NULL, "web: acknowledge an alert"},
     {"GET", "/web/contacts", contacts_page, PAGE, NULL, "web: points-of-contact directory"},

@@ -290,6 +290,52 @@ def test_submit_with_errors_tied_to_fields(binary):
         n.cleanup()
 
 
+def test_upload_larger_than_other_forms(binary):
+    """A bundle is often megabytes: the upload is held to web_upload_max, not
+    to the body_max of other forms; over it, the page says so (413) and stores
+    nothing; without a session nothing past the first chunk is read."""
+    n = node("--body-max", "65536", "--web-upload-max", "1048576")
+    try:
+        m, _ = n.add_member("CERT-A", country="AR")
+        u = WebUser(n, m, "a@a.org")
+        u.signin()
+        token = u.csrf("/web/submit")
+        check("Files up to 1 MB." in u.get("/web/submit").body, "the page gives the cap")
+
+        def bundle_of(count, tag):
+            return dumps(bundle([indicator(f"[domain-name:value = 'h{i}.{tag}.example']",
+                                           tlp="green") for i in range(count)]))
+        mid = bundle_of(300, "mid")
+        check(65536 < len(mid) < 1048576, f"a bundle between the two caps: {len(mid)}")
+        body, ctype = multipart({"csrf": token, "audience": "all"},
+                                {"file": ("m.json", "application/json", mid)})
+        r = n.request("POST", "/web/submit", token=None, raw=body, content_type=ctype,
+                      headers={"Cookie": u.cookie})
+        eq(r.status, 303, f"an upload over body_max, under web_upload_max: {r.status}")
+
+        big = bundle_of(5000, "big")
+        check(len(big) > 1048576, f"a bundle over web_upload_max: {len(big)}")
+        body, ctype = multipart({"csrf": token, "audience": "all"},
+                                {"file": ("b.json", "application/json", big)})
+        r = n.request("POST", "/web/submit", token=None, raw=body, content_type=ctype,
+                      headers={"Cookie": u.cookie})
+        eq(r.status, 413, "over web_upload_max")
+        check('id="error-file"' in r.body and "atalaya report submit" in r.body,
+              "the page says the file is too large, tied to the file field")
+
+        body, ctype = multipart({"csrf": token, "audience": "all"},
+                                {"file": ("m.json", "application/json", bundle_of(300, "anon"))})
+        try:  # refused at its first chunk: the connection closes, or 401 if all was sent
+            r = n.request("POST", "/web/submit", token=None, raw=body, content_type=ctype)
+            eq(r.status, 401, "an upload without a session")
+        except OSError:
+            pass
+        items = n.request("GET", "/api/v1/reports").json()["items"]
+        eq(len(items), 1, "only the upload within the cap is stored")
+    finally:
+        n.cleanup()
+
+
 def test_languages(binary):
     n = node()
     try:
@@ -495,4 +541,5 @@ if __name__ == "__main__":
          test_session_expiry, test_scope_404_and_audit, test_submit_with_errors_tied_to_fields,
          test_languages, test_alert_acknowledged_with_a_plain_form,
          test_report_objects_are_paged, test_admin_adds_a_person,
-         test_directory_lookup_and_delisting_pages, test_check_answered_on_the_page], BIN)
+         test_directory_lookup_and_delisting_pages, test_check_answered_on_the_page,
+         test_upload_larger_than_other_forms], BIN)
