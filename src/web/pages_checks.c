@@ -405,7 +405,7 @@ static void check_page(struct request *r)
 			  ? "checks.running"
 			  : "checks.finished");
 	buf_adds(o, "</dd></dl>");
-	page_tag_text(&p, "<p>", "checks.report", "");
+	page_tag_text(&p, "<p class=\"links\">", "checks.report", "");
 	buf_addf(o,
 		 " <a href=\"/web/checks/%" PRId64 "/report?format=csv\">CSV</a> · "
 		 "<a href=\"/web/checks/%" PRId64 "/report?format=json\">JSON</a></p>",

@@ -134,7 +134,7 @@ static void measures_view(struct page *p, json_t *measures, json_t *catalogue)
 static void export_links(struct page *p, const char *base)
 {
 	struct buf *o = &p->r->out;
-	buf_adds(o, "<p>");
+	buf_adds(o, "<p class=\"links\">");
 	page_text(p, "profile.export");
 	buf_addf(o, " <a href=\"%s?format=json\">", base);
 	page_text(p, "profile.export_json");
@@ -166,7 +166,8 @@ static void profile_page(struct request *r)
 	html_ltr(o, json_string_value(json_object_get(c.json, "country")));
 	buf_adds(o, ")</p>");
 	if (r->id[0] == p.s.who.member_id)
-		page_tag_text(&p, "<p><a href=\"/web/profile\">", "profile.edit_link", "</a></p>");
+		page_tag_text(&p, "<p class=\"links\"><a href=\"/web/profile\">",
+			      "profile.edit_link", "</a></p>");
 	json_t *fields = json_object_get(c.json, "fields");
 	for (int k = 0; doc_fields[k]; k++) {
 		buf_addf(o, "<section aria-labelledby=\"h-%s\"><h2 id=\"h-%s\">", doc_fields[k],
@@ -204,8 +205,8 @@ static void profile_page(struct request *r)
 				 json_integer_value(id));
 		}
 		buf_adds(o, "</ul>");
-		page_tag_text(&p, "<p><a href=\"/web/contacts\">", "profile.contacts_link",
-			      "</a></p>");
+		page_tag_text(&p, "<p class=\"links\"><a href=\"/web/contacts\">",
+			      "profile.contacts_link", "</a></p>");
 	} else
 		page_tag_text(&p, "<p>", "profile.not_shown", "</p>");
 	buf_adds(o, "</section><section aria-labelledby=\"h-measures\"><h2 id=\"h-measures\">");
@@ -544,7 +545,8 @@ static void edit_render(struct page *p, int status, json_t *shown, json_t *error
 		page_tag_text(p, "<p role=\"status\" class=\"done\">", "profile.saved", "</p>");
 	if (error)
 		page_api_error(p, error);
-	buf_addf(o, "<p><a href=\"/web/profiles/%" PRId64 "\">", p->s.who.member_id);
+	buf_addf(o, "<p class=\"links\"><a href=\"/web/profiles/%" PRId64 "\">",
+		 p->s.who.member_id);
 	page_text(p, "profile.view_link");
 	buf_adds(o, "</a></p>");
 	page_tag_text(p, "<p class=\"hint\">", "profile.sections_hint", "</p>");
@@ -982,7 +984,7 @@ static void progress_page(struct request *r)
 		web_call_release(&c);
 		return;
 	}
-	buf_adds(o, "<p>");
+	buf_adds(o, "<p class=\"links\">");
 	page_text(&p, "progress.export");
 	buf_addf(o,
 		 " <a href=\"/web/progress/export?format=csv%s%s\">CSV</a> · "

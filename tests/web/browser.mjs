@@ -182,11 +182,22 @@ async function main() {
     check(resp.status() === 404, `outside the audience: ${resp.status()}`);
     check(!(await pc.content()).includes("secret.example"), "nothing of it shown");
 
+    // profiles, progress and checks (issue 16's pages): some data to draw
+    const prof = await api("PUT", `/api/v1/profiles/${A.id}`, { fields: { strategy: { scope: "public",
+      value: [{ title: "Estrategia nacional", date: "2021-03-01", link: "https://gob.example/e.pdf" }] } },
+      measures: { gge26c: { status: "implemented", since: "2019-05-01", scope: "public" } } }, A.token);
+    check(prof.status === 200, `profile: ${JSON.stringify(prof.json)}`);
+    const chk = await api("POST", "/api/v1/checks", { contacts: `member:${A.id}`, roles: ["crisis"],
+      window: "1h", reply_within: "2h" });
+    check(chk.status === 201, `check: ${JSON.stringify(chk.json)}`);
+
     // 5. every language: lang, dir, no missing string, axe on every page
     const pages = ["/web", "/web/reports", `/web/reports/${rb.json.id}`,
                    `/web/reports/${rb.json.id}/related`, "/web/submit",
                    "/web/alerts", "/web/contacts?h24=1", "/web/lookup?value=198.51.100.7",
-                   "/web/delisting", "/web/check"];
+                   "/web/delisting", "/web/check",
+                   "/web/profile", `/web/profiles/${A.id}`, "/web/progress"];
+    const adminPages = ["/web/admin", "/web/checks", `/web/checks/${chk.json.id}`];
     mkdirSync(SHOTS, { recursive: true });
     const anon = await (await browser.newContext({ baseURL: base })).newPage();
     const proot = await signin(uroot);
@@ -204,7 +215,8 @@ async function main() {
       await proot.locator("#lang-select").selectOption(lang);
       await proot.locator("form.lang button").click();
       await proot.waitForLoadState();
-      const targets = [[anon, "/web/signin"], ...pages.map((p) => [pa, p]), [proot, "/web/admin"]];
+      const targets = [[anon, "/web/signin"], ...pages.map((p) => [pa, p]),
+                       ...adminPages.map((p) => [proot, p])];
       for (const [page, path] of targets) {
         const r = await page.goto(path);
         const where = `${lang} ${path}`;
