@@ -290,12 +290,14 @@ static void scope_label(struct page *p, const char *name)
 	page_tag_text(p, open, "profile.scope", "</label>");
 }
 
-static void section_open(struct page *p, const char *id, const char *title_key)
+/* A section's form; `full`: as wide as the page (the measures' table). */
+static void section_open(struct page *p, const char *id, const char *title_key, bool full)
 {
 	struct buf *o = &p->r->out;
 	buf_addf(o, "<section aria-labelledby=\"h-%s\"><h2 id=\"h-%s\">", id, id);
 	page_text(p, title_key);
-	buf_adds(o, "</h2><form method=\"post\" action=\"/web/profile\" class=\"stack\">");
+	buf_addf(o, "</h2><form method=\"post\" action=\"/web/profile\" class=\"stack%s\">",
+		 full ? " full" : "");
 	html_csrf(o, &p->h);
 	/* whose profile: the API, not the page, refuses another member's */
 	buf_addf(o, "<input type=\"hidden\" name=\"member\" value=\"%" PRId64 "\">",
@@ -317,7 +319,7 @@ static void documents_form(struct page *p, const char *name, json_t *field, cons
 	json_t *list = json_object_get(field, "value");
 	size_t n = json_array_size(list);
 	snprintf(key, sizeof(key), "profile.field.%s", name);
-	section_open(p, name, key);
+	section_open(p, name, key, false);
 	snprintf(api, sizeof(api), "fields.%s.value", name);
 	buf_adds(o, "<table><thead><tr><th scope=\"col\"><span class=\"visually-hidden\">");
 	page_text(p, "profile.row");
@@ -367,7 +369,7 @@ static void agencies_form(struct page *p, json_t *field, const char *efield)
 	struct buf *o = &p->r->out;
 	json_t *list = json_object_get(field, "value");
 	size_t n = json_array_size(list);
-	section_open(p, "agencies", "profile.field.agencies");
+	section_open(p, "agencies", "profile.field.agencies", false);
 	for (size_t i = 0; i < n + AGENCY_BLANKS && i < ROWS_MAX; i++) {
 		json_t *a = json_array_get(list, i);
 		char item[64];
@@ -410,7 +412,7 @@ static void contacts_form(struct page *p, json_t *fields, json_t *contacts, cons
 	json_t *chosen = json_object_get(json_object_get(fields, "contacts"), "value");
 	size_t i, shown = 0;
 	json_t *c;
-	section_open(p, "contacts", "profile.field.contacts");
+	section_open(p, "contacts", "profile.field.contacts", false);
 	buf_adds(o, "<input type=\"hidden\" name=\"contacts.form\" value=\"1\">");
 	buf_adds(o, "<fieldset><legend>");
 	page_text(p, "profile.contacts_pick");
@@ -467,7 +469,7 @@ static void measures_form(struct page *p, json_t *measures, json_t *catalogue, c
 	struct buf *o = &p->r->out;
 	size_t i;
 	json_t *c;
-	section_open(p, "measures", "profile.measures");
+	section_open(p, "measures", "profile.measures", true);
 	buf_adds(o, "<div class=\"wide\"><table><thead><tr>");
 	page_tag_text(p, "<th scope=\"col\">", "profile.measure", "</th>");
 	page_tag_text(p, "<th scope=\"col\" id=\"c-status\">", "profile.status", "</th>");
