@@ -303,7 +303,7 @@ static void contact_rows(struct page *p, json_t *states, json_int_t reply_within
 	buf_adds(o, "</caption><thead><tr>");
 	page_tag_text(p, "<th scope=\"col\">", "progress.state", "</th>");
 	page_tag_text(p, "<th scope=\"col\">", "checks.contact", "</th>");
-	page_tag_text(p, "<th scope=\"col\">", "checks.state", "</th>");
+	page_tag_text(p, "<th scope=\"col\">", "checks.outcome", "</th>");
 	page_tag_text(p, "<th scope=\"col\">", "checks.reached", "</th>");
 	page_tag_text(p, "<th scope=\"col\">", "checks.level", "</th>");
 	page_tag_text(p, "<th scope=\"col\">", "checks.challenged", "</th>");
@@ -391,11 +391,11 @@ static void check_page(struct request *r)
 		page_text(&p, key);
 	}
 	buf_adds(o, "</dd><dt>");
-	page_text(&p, "checks.window");
+	page_text(&p, "checks.window_short");
 	buf_adds(o, "</dt><dd>");
 	duration(o, json_integer_value(json_object_get(j, "window_ms")));
 	buf_adds(o, "</dd><dt>");
-	page_text(&p, "checks.reply_within");
+	page_text(&p, "checks.reply_short");
 	buf_adds(o, "</dt><dd>");
 	duration(o, reply);
 	buf_adds(o, "</dd><dt>");
