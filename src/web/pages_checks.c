@@ -5,8 +5,11 @@
 #include "web/pages_checks.h"
 
 #include "web/call.h"
+#include "web/chart.h"
 #include "web/page.h"
+#include "util/xalloc.h"
 
+#include <math.h>
 #include <string.h>
 
 static const char *const roles[] = {"crisis", "technical", "policy", "law-enforcement", NULL};
@@ -67,6 +70,37 @@ static void figure_cells(struct page *p, json_t *fig)
 	buf_adds(&p->r->out, "<td class=\"num\">");
 	seconds(p, json_object_get(fig, "p50_ms"));
 	buf_adds(&p->r->out, "</td>");
+}
+
+/* Whole percent of a State's targets that `key` (reached, answered) counts. */
+static int64_t percent(json_t *st, const char *key)
+{
+	json_int_t t = json_integer_value(json_object_get(st, "targets"));
+	json_int_t v = json_integer_value(json_object_get(st, key));
+	return t > 0 ? (int64_t)llround(100.0 * (double)v / (double)t) : 0;
+}
+
+/* Reachability and answers per State as charts; the per-State table below
+ * them has the same percentages. */
+static void state_charts(struct page *p, json_t *states)
+{
+	static const char *const keys[] = {"reached", "answered"};
+	static const char *const captions[] = {"checks.chart_reached", "checks.chart_answered"};
+	size_t n = json_array_size(states), i;
+	json_t *st;
+	if (!n)
+		return;
+	struct chart_bar *b = xcalloc(n, sizeof(*b));
+	for (int k = 0; k < 2; k++) {
+		json_array_foreach(states, i, st)
+		{
+			snprintf(b[i].label, sizeof(b[i].label), "%s",
+				 json_string_value(json_object_get(st, "name")));
+			b[i].value = percent(st, keys[k]);
+		}
+		chart_bars(p, keys[k], captions[k], b, n, 100, false);
+	}
+	free(b);
 }
 
 static void check_rows(struct page *p, json_t *items)
@@ -410,12 +444,15 @@ static void check_page(struct request *r)
 		 " <a href=\"/web/checks/%" PRId64 "/report?format=csv\">CSV</a> · "
 		 "<a href=\"/web/checks/%" PRId64 "/report?format=json\">JSON</a></p>",
 		 r->id[0], r->id[0]);
-	buf_adds(o, "<div class=\"wide\"><table><caption>");
+	state_charts(&p, json_object_get(j, "states"));
+	buf_adds(o, "<div class=\"wide\"><table id=\"check-states\"><caption>");
 	page_text(&p, "checks.per_state");
 	buf_adds(o, "</caption><thead><tr>");
 	page_tag_text(&p, "<th scope=\"col\">", "progress.state", "</th>");
 	figure_heads(&p);
 	page_tag_text(&p, "<th scope=\"col\">", "checks.p95", "</th>");
+	page_tag_text(&p, "<th scope=\"col\">", "checks.reached_pct", "</th>");
+	page_tag_text(&p, "<th scope=\"col\">", "checks.answered_pct", "</th>");
 	buf_adds(o, "</tr></thead><tbody>");
 	json_t *st;
 	json_array_foreach(json_object_get(j, "states"), i, st)
@@ -428,6 +465,10 @@ static void check_page(struct request *r)
 		figure_cells(&p, st);
 		buf_adds(o, "<td class=\"num\">");
 		seconds(&p, json_object_get(st, "p95_ms"));
+		buf_adds(o, "</td><td class=\"num\">");
+		i18n_number(o, p.h.lang, percent(st, "reached"));
+		buf_adds(o, "</td><td class=\"num\">");
+		i18n_number(o, p.h.lang, percent(st, "answered"));
 		buf_adds(o, "</td></tr>");
 	}
 	buf_adds(o, "</tbody><tfoot><tr><th scope=\"row\">");
@@ -435,7 +476,12 @@ static void check_page(struct request *r)
 	buf_adds(o, "</th>");
 	figure_cells(&p, json_object_get(j, "overall"));
 	buf_adds(o, "<td class=\"num\">");
-	seconds(&p, json_object_get(json_object_get(j, "overall"), "p95_ms"));
+	json_t *all = json_object_get(j, "overall");
+	seconds(&p, json_object_get(all, "p95_ms"));
+	buf_adds(o, "</td><td class=\"num\">");
+	i18n_number(o, p.h.lang, percent(all, "reached"));
+	buf_adds(o, "</td><td class=\"num\">");
+	i18n_number(o, p.h.lang, percent(all, "answered"));
 	buf_adds(o, "</td></tr></tfoot></table></div>");
 	contact_rows(&p, json_object_get(j, "states"), reply);
 	page_end(&p);

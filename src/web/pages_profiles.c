@@ -5,6 +5,7 @@
 #include "web/pages_profiles.h"
 
 #include "web/call.h"
+#include "web/chart.h"
 #include "web/page.h"
 
 #include "util/xalloc.h"
@@ -754,74 +755,6 @@ static void post_edit(struct request *r)
 
 /* --- the progress report as charts --- */
 
-/* One bar: its label (in the person's language) and its value, in tenths
- * when the chart says so. */
-struct bar {
-	char label[200];
-	int64_t value;
-};
-
-#define CHART_W 720	/* viewBox units */
-#define CHART_LABEL 300 /* the labels' side */
-#define CHART_VALUE 70	/* room for the value after the longest bar */
-#define CHART_ROW 24
-#define CHART_BAR 16
-
-static void figure(struct page *p, int64_t v, bool tenths)
-{
-	if (tenths)
-		page_tenths(p, v);
-	else
-		i18n_number(&p->r->out, p->h.lang, v);
-}
-
-/* A horizontal bar chart as inline SVG (no script, no style attribute:
- * presentation attributes and classes of style.css). Named by its caption
- * (role="img"); the table that follows it holds the same figures. In a
- * right-to-left language it is mirrored: labels on the right, bars growing
- * to the left. */
-static void bar_chart(struct page *p, const char *id, const char *caption_key, const struct bar *b,
-		      size_t n, int64_t max, bool tenths)
-{
-	struct buf *o = &p->r->out;
-	bool rtl = p->h.lang == LANG_AR;
-	int64_t h = (int64_t)n * CHART_ROW + 8, area = CHART_W - CHART_LABEL - CHART_VALUE;
-	buf_addf(o, "<figure><figcaption id=\"fc-%s\">", id);
-	page_text(p, caption_key);
-	buf_addf(o,
-		 "</figcaption><svg class=\"chart\" role=\"img\" aria-labelledby=\"fc-%s\" "
-		 "viewBox=\"0 0 %d %" PRId64 "\" direction=\"ltr\">",
-		 id, CHART_W, h);
-	int64_t axis = rtl ? CHART_W - CHART_LABEL : CHART_LABEL;
-	buf_addf(o,
-		 "<line class=\"axis\" x1=\"%" PRId64 "\" y1=\"0\" x2=\"%" PRId64 "\" y2=\"%" PRId64
-		 "\"/>",
-		 axis, axis, h);
-	for (size_t i = 0; i < n; i++) {
-		int64_t y = (int64_t)i * CHART_ROW + 4;
-		int64_t w = max > 0 ? b[i].value * area / max : 0;
-		if (w < 0)
-			w = 0;
-		int64_t bx = rtl ? axis - w : axis;
-		buf_addf(o,
-			 "<text class=\"label\" x=\"%" PRId64 "\" y=\"%" PRId64
-			 "\" text-anchor=\"%s\">",
-			 rtl ? axis + 6 : axis - 6, y + 13, rtl ? "start" : "end");
-		html_esc(o, b[i].label);
-		buf_addf(o,
-			 "</text><rect class=\"bar\" x=\"%" PRId64 "\" y=\"%" PRId64
-			 "\" width=\"%" PRId64 "\" height=\"%d\"/>",
-			 bx, y, w, CHART_BAR);
-		buf_addf(o,
-			 "<text class=\"value\" x=\"%" PRId64 "\" y=\"%" PRId64
-			 "\" text-anchor=\"%s\">",
-			 rtl ? bx - 4 : bx + w + 4, y + 13, rtl ? "end" : "start");
-		figure(p, b[i].value, tenths);
-		buf_adds(o, "</text>");
-	}
-	buf_adds(o, "</svg></figure>");
-}
-
 /* The catalogue text of a measure as a chart label. */
 static void measure_label(struct page *p, const char *id, char *out, size_t cap)
 {
@@ -836,14 +769,14 @@ static void measures_chart(struct page *p, json_t *rep)
 	json_t *cat = json_object_get(rep, "measures"), *m;
 	size_t n = json_array_size(cat), i;
 	int64_t states = (int64_t)json_array_size(json_object_get(rep, "states"));
-	struct bar *b = xcalloc(n ? n : 1, sizeof(*b));
+	struct chart_bar *b = xcalloc(n ? n : 1, sizeof(*b));
 	json_array_foreach(cat, i, m)
 	{
 		measure_label(p, json_string_value(json_object_get(m, "id")), b[i].label,
 			      sizeof(b[i].label));
 		b[i].value = json_integer_value(json_object_get(m, "implemented"));
 	}
-	bar_chart(p, "measures", "progress.chart_measures", b, n, states, false);
+	chart_bars(p, "measures", "progress.chart_measures", b, n, states, false);
 	free(b);
 	buf_adds(o, "<table><caption>");
 	page_text(p, "progress.table_measures");
@@ -890,7 +823,7 @@ static void state_chart(struct page *p, json_t *states, int which, const char *i
 			const char *caption_key)
 {
 	size_t n = json_array_size(states), k = 0, i;
-	struct bar *b = xcalloc(n ? n : 1, sizeof(*b));
+	struct chart_bar *b = xcalloc(n ? n : 1, sizeof(*b));
 	int64_t max = which == 0 ? 100 : 1;
 	json_t *st;
 	json_array_foreach(states, i, st)
@@ -904,7 +837,7 @@ static void state_chart(struct page *p, json_t *states, int which, const char *i
 		k++;
 	}
 	if (k)
-		bar_chart(p, id, caption_key, b, k, max, which != 0);
+		chart_bars(p, id, caption_key, b, k, max, which != 0);
 	free(b);
 }
 
@@ -940,7 +873,7 @@ static void states_table(struct page *p, json_t *states)
 			if (!state_figure(st, w, &v))
 				buf_adds(o, "—");
 			else
-				figure(p, v, w != 0);
+				chart_figure(p, v, w != 0);
 		}
 		buf_adds(o, "</td></tr>");
 	}

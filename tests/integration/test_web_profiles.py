@@ -242,6 +242,7 @@ def test_progress_page_shows_the_api_figures(binary):
                                                   "window": "0s", "reply_within": "1h",
                                                   "audience": ["all"]})
         eq(r.status, 201, f"check {r}")
+        check_id = r.json()["id"]
         deadline = time.time() + 15
         while time.time() < deadline and len(Hook.got) < 3:
             time.sleep(0.05)
@@ -287,6 +288,21 @@ def test_progress_page_shows_the_api_figures(binary):
         shares = {s["name"]: (s["checks"] or {}).get("answered_share") for s in api["states"]}
         check(sorted(v for v in shares.values() if v is not None) in ([0.0, 0.5], [0.0, 1.0]),
               f"the check's answer rates: {shares}")
+        # the check's page: reachability and answers per State, charts and table
+        pg = ub.get(f"/web/checks/{check_id}")
+        eq(pg.status, 200, "the check's page for B (audience all)")
+        check('aria-labelledby="fc-reached"' in pg.body and 'aria-labelledby="fc-answered"'
+              in pg.body, "the check's charts")
+        ck = n.request("GET", f"/api/v1/checks/{check_id}", token=b_tok).json()
+        table = re.search(r'<table id="check-states">.*?</table>', pg.body, re.S).group(0)
+        for st in ck["states"]:
+            row = next(x for x in re.findall(r"<tr>.*?</tr>", table) if st["name"] in x)
+            got = cells(row)
+            eq((int(got[1]), int(got[2]), int(got[3])),
+               (st["targets"], st["reached"], st["answered"]), f"{st['name']}: counts")
+            eq((int(got[-2]), int(got[-1])),
+               (round(100 * st["reached"] / st["targets"]),
+                round(100 * st["answered"] / st["targets"])), f"{st['name']}: percentages")
         # the exports are the API's own
         csv = ub.get("/web/progress/export?format=csv")
         eq((csv.status, csv.body),
