@@ -132,6 +132,42 @@ static void measures_view(struct page *p, json_t *measures, json_t *catalogue)
 		page_tag_text(p, "<p>", "profile.not_shown", "</p>");
 }
 
+/* The profile's points of contact: those the person may see in the
+ * directory (GET /api/v1/contacts) by name, the others by number. */
+static void contacts_view(struct page *p, json_t *ids)
+{
+	struct buf *o = &p->r->out;
+	struct web_call c;
+	size_t i, k;
+	json_t *id, *it;
+	web_call(p->r, "GET", "/api/v1/contacts", "limit=1000", NULL, NULL, 0, &c);
+	buf_adds(o, "<ul>");
+	json_array_foreach(ids, i, id)
+	{
+		json_t *found = NULL;
+		json_array_foreach(json_object_get(c.json, "items"), k, it)
+		{
+			if (json_integer_value(json_object_get(it, "id")) == json_integer_value(id))
+				found = it;
+		}
+		buf_adds(o, "<li>");
+		if (found) {
+			html_esc(o, json_string_value(json_object_get(found, "name")));
+			buf_adds(o, " (");
+			html_esc(o, json_string_value(json_object_get(found, "role")));
+			buf_adds(o, ") ");
+			html_ltr(o, json_string_value(json_object_get(found, "email")));
+		} else {
+			page_text(p, "profile.contact");
+			buf_addf(o, " <bdi dir=\"ltr\">#%" JSON_INTEGER_FORMAT "</bdi>",
+				 json_integer_value(id));
+		}
+		buf_adds(o, "</li>");
+	}
+	buf_adds(o, "</ul>");
+	web_call_release(&c);
+}
+
 static void export_links(struct page *p, const char *base)
 {
 	struct buf *o = &p->r->out;
@@ -195,17 +231,7 @@ static void profile_page(struct request *r)
 	buf_adds(o, "</h2>");
 	json_t *ct = json_object_get(json_object_get(fields, "contacts"), "value");
 	if (json_array_size(ct)) {
-		size_t i;
-		json_t *id;
-		buf_adds(o, "<ul>");
-		json_array_foreach(ct, i, id)
-		{
-			buf_adds(o, "<li>");
-			page_text(&p, "profile.contact");
-			buf_addf(o, " <bdi dir=\"ltr\">#%" JSON_INTEGER_FORMAT "</bdi></li>",
-				 json_integer_value(id));
-		}
-		buf_adds(o, "</ul>");
+		contacts_view(&p, ct);
 		page_tag_text(&p, "<p class=\"links\"><a href=\"/web/contacts\">",
 			      "profile.contacts_link", "</a></p>");
 	} else

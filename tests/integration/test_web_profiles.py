@@ -67,6 +67,20 @@ def test_edit_own_profile_and_read_it_back(binary):
             "agencies.0.country": "AR", "agencies.scope": "audience",
             "agencies.audience": f"member:{b}"})
         eq(r.status, 200, f"agencies saved: {re.findall(r'role=.alert.*?</div>', r.body)}")
+        shared = n.request("POST", "/api/v1/contacts", {
+            "role": "crisis", "name": "Guardia CERT.ar", "email": "guardia@cert.example",
+            "availability": "24/7", "audience": ["all"]}, token=a_tok).json()["id"]
+        own = n.request("POST", "/api/v1/contacts", {
+            "role": "policy", "name": "Hidden desk", "email": "desk@cert.example",
+            "availability": "24/7"}, token=a_tok).json()["id"]
+        page = ua.get("/web/profile").body
+        check(f'name="contact-{shared}"' in page and f'name="contact-{own}"' in page,
+              "the member's contacts to pick")
+        r = ua.post("/web/profile", {
+            "csrf": csrf, "member": str(a), "contacts.form": "1", f"contact-{shared}": "1",
+            f"contact-{own}": "1", "contacts.scope": "public",
+            "response_times.value": "we answer within the hour", "response_times.scope": "public"})
+        eq(r.status, 200, f"contacts saved: {re.findall(r'role=.alert.*?</div>', r.body)}")
         form = {"csrf": csrf, "member": str(a)}
         for m in ("gge26c", "itu45g", "itu45a"):
             form[f"m.{m}.status"] = ""
@@ -88,6 +102,8 @@ def test_edit_own_profile_and_read_it_back(binary):
         eq(p["measures"]["gge26c"], {"status": "implemented", "since": "2019-05-01",
                                      "note": "24/7 crisis line", "scope": "public"}, "gge26c")
         eq(p["measures"]["itu45g"]["status"], "planned", "itu45g")
+        eq(p["fields"]["contacts"], {"value": [shared, own], "scope": "public"}, "contacts")
+        eq(p["fields"]["response_times"]["value"], "we answer within the hour", "the note")
         check("itu45a" not in p["measures"], "a measure left 'not stated' is not stored")
         page = ua.get("/web/profile").body
         check('value="Estrategia Nacional de Ciberseguridad"' in page, "the form shows it again")
@@ -102,6 +118,8 @@ def test_edit_own_profile_and_read_it_back(binary):
         check("secret draft" not in r.body and "Planned" not in r.body,
               "B sees neither the private legislation nor the private measure")
         check("24/7 crisis line" in r.body, "the public measure's note")
+        check("Guardia CERT.ar" in r.body and f"#{own}" in r.body and "Hidden desk" not in r.body,
+              "a contact B may see by name, the other by number only")
         check('href="/web/profile"' in r.body and "Edit my State" not in r.body,
               "no edit link on another State's profile")
         ex = ub.get(f"/web/profiles/{a}/export?format=json")
