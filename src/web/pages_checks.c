@@ -108,7 +108,7 @@ static void check_rows(struct page *p, json_t *items)
 	struct buf *o = &p->r->out;
 	size_t i;
 	json_t *c;
-	buf_adds(o, "<div class=\"wide\"><table><thead><tr>");
+	buf_adds(o, "<div class=\"wide\" tabindex=\"0\"><table><thead><tr>");
 	page_tag_text(p, "<th scope=\"col\">", "checks.id", "</th>");
 	page_tag_text(p, "<th scope=\"col\">", "checks.created", "</th>");
 	page_tag_text(p, "<th scope=\"col\">", "checks.contacts", "</th>");
@@ -332,7 +332,7 @@ static void contact_rows(struct page *p, json_t *states, json_int_t reply_within
 	struct buf *o = &p->r->out;
 	size_t i, j;
 	json_t *st, *t;
-	buf_adds(o, "<div class=\"wide\"><table><caption>");
+	buf_adds(o, "<div class=\"wide\" tabindex=\"0\"><table><caption>");
 	page_text(p, "checks.per_contact");
 	buf_adds(o, "</caption><thead><tr>");
 	page_tag_text(p, "<th scope=\"col\">", "progress.state", "</th>");
@@ -445,7 +445,7 @@ static void check_page(struct request *r)
 		 "<a href=\"/web/checks/%" PRId64 "/report?format=json\">JSON</a></p>",
 		 r->id[0], r->id[0]);
 	state_charts(&p, json_object_get(j, "states"));
-	buf_adds(o, "<div class=\"wide\"><table id=\"check-states\"><caption>");
+	buf_adds(o, "<div class=\"wide\" tabindex=\"0\"><table id=\"check-states\"><caption>");
 	page_text(&p, "checks.per_state");
 	buf_adds(o, "</caption><thead><tr>");
 	page_tag_text(&p, "<th scope=\"col\">", "progress.state", "</th>");

@@ -497,7 +497,7 @@ static void measures_form(struct page *p, json_t *measures, json_t *catalogue, c
 	size_t i;
 	json_t *c;
 	section_open(p, "measures", "profile.measures", true);
-	buf_adds(o, "<div class=\"wide\"><table><thead><tr>");
+	buf_adds(o, "<div class=\"wide\" tabindex=\"0\"><table><thead><tr>");
 	page_tag_text(p, "<th scope=\"col\">", "profile.measure", "</th>");
 	page_tag_text(p, "<th scope=\"col\" id=\"c-status\">", "profile.status", "</th>");
 	page_tag_text(p, "<th scope=\"col\" id=\"c-since\">", "profile.since", "</th>");
@@ -872,7 +872,7 @@ static void states_table(struct page *p, json_t *states)
 	struct buf *o = &p->r->out;
 	size_t i;
 	json_t *st;
-	buf_adds(o, "<div class=\"wide\"><table id=\"progress-states\"><caption>");
+	buf_adds(o, "<div class=\"wide\" tabindex=\"0\"><table id=\"progress-states\"><caption>");
 	page_text(p, "progress.table_states");
 	buf_adds(o, "</caption><thead><tr>");
 	page_tag_text(p, "<th scope=\"col\">", "progress.state", "</th>");

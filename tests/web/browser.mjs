@@ -237,6 +237,19 @@ async function main() {
             : path.split("?")[0].split("/").slice(2).join("-").replace(/report--[^-]*(-[^-]*){4}/, "report");
           await page.screenshot({ path: join(SHOTS, `${lang}-${name}.png`), fullPage: true });
         }
+        if ((lang === "ar" || lang === "en") && path === "/web/progress") {
+          // the chart mirrors in Arabic: labels right of the bars there, left in English
+          const m = await page.evaluate(() => {
+            const bar = [...document.querySelectorAll("svg.chart rect.bar")]
+              .find((e) => e.getBBox().width > 0);
+            if (!bar) return null;
+            const l = bar.previousElementSibling.getBoundingClientRect();
+            const b = bar.getBoundingClientRect();
+            return { label: [l.left, l.right], bar: [b.left, b.right] };
+          });
+          check(m && (lang === "ar" ? m.label[0] >= m.bar[1] - 1 : m.label[1] <= m.bar[0] + 1),
+                `${where}: chart labels on the ${lang === "ar" ? "right" : "left"}: ${JSON.stringify(m)}`);
+        }
         if (lang === "ar" && path.startsWith("/web/lookup")) {
           const ip = page.locator("h2 bdi", { hasText: "198.51.100.7" });
           check(await ip.evaluate((e) => getComputedStyle(e).direction) === "ltr",
