@@ -62,6 +62,7 @@ static struct request *sub_run(struct request *page, const char *method, const c
 
 static void sub_free(struct request *sub)
 {
+	json_decref(sub->internal_json);
 	if (sub->route_cleanup)
 		sub->route_cleanup(sub);
 	if (sub->response)
@@ -77,7 +78,9 @@ void web_call(struct request *page, const char *method, const char *path, const 
 {
 	struct request *sub = sub_run(page, method, path, query, content_type, body, n);
 	out->status = sub->status;
-	out->json = sub->out.len ? json_loadb(sub->out.data, sub->out.len, 0, NULL) : NULL;
+	/* text when the route wrote it (an error, CSV), else http_json's value */
+	out->json = sub->out.len ? json_loadb(sub->out.data, sub->out.len, 0, NULL)
+				 : json_incref(sub->internal_json);
 	sub_free(sub);
 }
 
@@ -87,7 +90,12 @@ void web_call_pass(struct request *page, const char *path, const char *query)
 	page->status = sub->status;
 	page->content_type = sub->content_type; /* the routes' types are static strings */
 	buf_reset(&page->out);
-	buf_add(&page->out, sub->out.data, sub->out.len);
+	if (!sub->out.len && sub->internal_json) {
+		char *text = json_dumps(sub->internal_json, JSON_COMPACT);
+		buf_adds(&page->out, text ? text : "");
+		free(text);
+	} else
+		buf_add(&page->out, sub->out.data, sub->out.len);
 	sub_free(sub);
 }
 
