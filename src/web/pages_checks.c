@@ -457,9 +457,9 @@ static void check_page(struct request *r)
 	json_t *st;
 	json_array_foreach(json_object_get(j, "states"), i, st)
 	{
-		buf_adds(o, "<tr><th scope=\"row\">");
+		buf_adds(o, "<tr><th scope=\"row\"><bdi>");
 		html_esc(o, json_string_value(json_object_get(st, "name")));
-		buf_adds(o, " (");
+		buf_adds(o, "</bdi> (");
 		html_ltr(o, json_string_value(json_object_get(st, "country")));
 		buf_adds(o, ")</th>");
 		figure_cells(&p, st);

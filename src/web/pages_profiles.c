@@ -197,9 +197,9 @@ static void profile_page(struct request *r)
 	}
 	web_call(r, "GET", "/api/v1/profile-measures", NULL, NULL, NULL, 0, &cat);
 	page_begin(&p, 200);
-	buf_adds(o, "<p class=\"lead\">");
+	buf_adds(o, "<p class=\"lead\"><bdi>"); /* a Latin name keeps its place in Arabic */
 	html_esc(o, json_string_value(json_object_get(c.json, "name")));
-	buf_adds(o, " (");
+	buf_adds(o, "</bdi> (");
 	html_ltr(o, json_string_value(json_object_get(c.json, "country")));
 	buf_adds(o, ")</p>");
 	if (r->id[0] == p.s.who.member_id)
