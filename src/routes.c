@@ -13,6 +13,8 @@
 #include "util/xalloc.h"
 #include "web/pages.h"
 #include "web/pages_admin.h"
+#include "web/pages_checks.h"
+#include "web/pages_profiles.h"
 #include "web/session.h"
 
 #include <pthread.h>
@@ -40,6 +42,8 @@ static const struct route *const routes_tables[] = {
     web_user_routes,
     web_page_routes,
     web_admin_routes,
+    web_profile_routes,
+    web_check_routes,
     NULL,
 };
 

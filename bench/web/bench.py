@@ -96,8 +96,39 @@ def main():
             p99 = statistics.median(r[1] for r in runs)
             print(f"{name}: median {rps:.0f} pages/s, p99 {p99:.2f} ms "
                   f"(wrk -t2 -c32 -d{DURATION}, {RUNS} runs, session cookie)")
+        progress_pages(n, u)
     finally:
         n.cleanup()
+
+
+STATES = int(os.environ.get("BENCH_STATES", "193"))
+
+
+def progress_pages(n, u):
+    """The progress report as charts and the profile form (issue 16's pages)
+    for STATES members, each with a public profile of four measures."""
+    statuses = ("implemented", "in-progress", "planned", "not-implemented")
+    for i in range(STATES):
+        r = n.request("POST", "/api/v1/members", {"name": f"CERT-{i:03d}", "country": "BR",
+                                                  "role": "analyst", "kind": "national-cert"})
+        if r.status != 201:
+            die(f"member: {r}")
+        doc = {"measures": {m: {"status": statuses[(i + k) % 4], "since": "2020-01-01",
+                                "scope": "public"}
+                            for k, m in enumerate(("gge26a", "gge26c", "itu45g", "itu45i"))}}
+        if n.request("PUT", f"/api/v1/profiles/{r.json()['id']}", doc).status != 200:
+            die("profile")
+    page = u.get("/web/progress")
+    if page.status != 200 or page.body.count("<tr data-member=") < STATES:
+        die(f"progress page: {page.status}")
+    print(f"progress page for {STATES} States: {len(page.body.encode())} B")
+    base = n.url
+    for name, path in (("progress page", "/web/progress"), ("profile form", "/web/profile")):
+        runs = [wrk(base + path, u.cookie) for _ in range(RUNS)]
+        rps = statistics.median(r[0] for r in runs)
+        p99 = statistics.median(r[1] for r in runs)
+        print(f"{name}: median {rps:.0f} pages/s, p99 {p99:.2f} ms "
+              f"(wrk -t2 -c32 -d{DURATION}, {RUNS} runs, session cookie)")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,11 @@ void http_json(struct request *r, int status, json_t *body)
 	r->status = status;
 	r->content_type = "application/json";
 	buf_reset(&r->out);
+	if (r->internal) { /* a web page reads the value itself: no encoding */
+		json_decref(r->internal_json);
+		r->internal_json = body;
+		return;
+	}
 	char *text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	if (!text) {

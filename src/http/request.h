@@ -80,6 +80,7 @@ struct request {
 	bool internal;
 	const char *internal_query;	   /* "a=1&b=2" (already decoded values), or NULL */
 	const char *internal_content_type; /* or NULL */
+	json_t *internal_json;		   /* http_json's answer, kept unencoded for the page */
 };
 
 /* Answers `status` with `body` (a reference is taken over: the caller gives

@@ -28,8 +28,11 @@ static void run(struct request *sub, const char *body, size_t n)
 		http_error(sub, 500, "internal", NULL, "the route gave no answer");
 }
 
-void web_call(struct request *page, const char *method, const char *path, const char *query,
-	      const char *content_type, const char *body, size_t n, struct web_call *out)
+/* The sub-request of METHOD PATH as the page's user, run; free with
+ * sub_free. */
+static struct request *sub_run(struct request *page, const char *method, const char *path,
+			       const char *query, const char *content_type, const char *body,
+			       size_t n)
 {
 	size_t nroutes;
 	const struct route *routes = routes_all(&nroutes);
@@ -54,9 +57,12 @@ void web_call(struct request *page, const char *method, const char *path, const 
 		http_error(sub, 404, "not_found", NULL, "no route %s %s", method, path);
 	else
 		run(sub, body, n);
+	return sub;
+}
 
-	out->status = sub->status;
-	out->json = sub->out.len ? json_loadb(sub->out.data, sub->out.len, 0, NULL) : NULL;
+static void sub_free(struct request *sub)
+{
+	json_decref(sub->internal_json);
 	if (sub->route_cleanup)
 		sub->route_cleanup(sub);
 	if (sub->response)
@@ -65,6 +71,32 @@ void web_call(struct request *page, const char *method, const char *path, const 
 	buf_release(&sub->out);
 	arena_release(&sub->arena);
 	free(sub);
+}
+
+void web_call(struct request *page, const char *method, const char *path, const char *query,
+	      const char *content_type, const char *body, size_t n, struct web_call *out)
+{
+	struct request *sub = sub_run(page, method, path, query, content_type, body, n);
+	out->status = sub->status;
+	/* text when the route wrote it (an error, CSV), else http_json's value */
+	out->json = sub->out.len ? json_loadb(sub->out.data, sub->out.len, 0, NULL)
+				 : json_incref(sub->internal_json);
+	sub_free(sub);
+}
+
+void web_call_pass(struct request *page, const char *path, const char *query)
+{
+	struct request *sub = sub_run(page, "GET", path, query, NULL, NULL, 0);
+	page->status = sub->status;
+	page->content_type = sub->content_type; /* the routes' types are static strings */
+	buf_reset(&page->out);
+	if (!sub->out.len && sub->internal_json) {
+		char *text = json_dumps(sub->internal_json, JSON_COMPACT);
+		buf_adds(&page->out, text ? text : "");
+		free(text);
+	} else
+		buf_add(&page->out, sub->out.data, sub->out.len);
+	sub_free(sub);
 }
 
 void web_call_release(struct web_call *c)

@@ -20,6 +20,11 @@ void web_call(struct request *page, const char *method, const char *path, const 
 	      const char *content_type, const char *body, size_t n, struct web_call *out);
 void web_call_release(struct web_call *c);
 
+/* Answers the page's request with the API's own answer to GET PATH?query
+ * (status, type, body): the exports (CSV, JSON) a person downloads from a
+ * page, which a browser cannot fetch from the API without a token. */
+void web_call_pass(struct request *page, const char *path, const char *query);
+
 /* The error of a failed call: {"code","message","field"}; NULL when none. */
 json_t *web_call_error(const struct web_call *c);
 

@@ -205,6 +205,23 @@ void page_not_found(struct page *p)
 	page_end(p);
 }
 
+void page_forbidden(struct page *p, json_t *error)
+{
+	p->h.title_key = "forbidden.title";
+	page_begin(p, 403);
+	page_tag_text(p, "<p>", "forbidden.text", "</p>");
+	if (error)
+		page_api_error(p, error);
+	page_end(p);
+}
+
+void page_tenths(struct page *p, int64_t tenths)
+{
+	i18n_number(&p->r->out, p->h.lang, tenths / 10);
+	page_text(p, "number.decimal");
+	i18n_number(&p->r->out, p->h.lang, tenths % 10);
+}
+
 /* A link to the next page of a list when the API gave a cursor. */
 void page_next_link(struct page *p, const char *base, json_t *page)
 {

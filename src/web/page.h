@@ -53,6 +53,12 @@ void page_audience(struct page *p, json_t *aud);
 void page_api_error(struct page *p, json_t *e);
 /* The whole answer: 404 with the not-found page. */
 void page_not_found(struct page *p);
+/* The whole answer: 403 with the API's refusal (a form of another member,
+ * or a role that may not do it). */
+void page_forbidden(struct page *p, json_t *error);
+/* A number given in tenths ("12.3"), with the locale's digits and decimal
+ * separator (the catalogue's "number.decimal"). */
+void page_tenths(struct page *p, int64_t tenths);
 /* A link to the next page of a list when the API's answer `page` has a cursor. */
 void page_next_link(struct page *p, const char *base, json_t *page);
 /* An id from the query (?name=): digits only, or NULL. */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "web/chart.h"
 #include "web/form.h"
 #include "web/html.h"
 #include "web/i18n.h"
@@ -102,6 +103,40 @@ static void numbers_and_dates_per_locale(void **state)
 	buf_release(&b);
 }
 
+/* A bar chart's geometry (labels start side, bars from the axis) and its
+ * mirror in Arabic; figures in tenths with the locale's separator. */
+static void charts_mirror_in_arabic_and_tenths_per_locale(void **state)
+{
+	struct err_detail err = {0};
+	struct request r;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(i18n_init(&err), ERR_OK);
+	buf_init(&r.out, 1 << 16);
+	struct page p = {.r = &r, .h = {.lang = LANG_EN}};
+	const struct chart_bar b[] = {{"x<y", 5}};
+	chart_bars(&p, "t", "progress.title", b, 1, 10, false);
+	assert_non_null(
+	    strstr(r.out.data, "<svg class=\"chart\" role=\"img\" aria-labelledby=\"fc-t\""));
+	assert_non_null(strstr(r.out.data, "<figcaption id=\"fc-t\">Progress report</figcaption>"));
+	assert_non_null(strstr(r.out.data, "x=\"294\" y=\"17\" text-anchor=\"end\">x&lt;y</text>"));
+	assert_non_null(strstr(r.out.data, "<rect class=\"bar\" x=\"300\" y=\"4\" width=\"175\""));
+	buf_reset(&r.out);
+	p.h.lang = LANG_AR; /* axis at 720 - 300: labels right of it, the bar left */
+	chart_bars(&p, "t", "progress.title", b, 1, 10, false);
+	assert_non_null(
+	    strstr(r.out.data, "x=\"426\" y=\"17\" text-anchor=\"start\">x&lt;y</text>"));
+	assert_non_null(strstr(r.out.data, "<rect class=\"bar\" x=\"245\" y=\"4\" width=\"175\""));
+	assert_non_null(strstr(r.out.data, "text-anchor=\"end\">٥</text>"));
+	buf_reset(&r.out);
+	page_tenths(&p, 123);
+	assert_string_equal(r.out.data, "١٢٫٣");
+	buf_reset(&r.out);
+	p.h.lang = LANG_FR;
+	page_tenths(&p, 1234507);
+	assert_string_equal(r.out.data, "123\u202f450,7");
+	buf_release(&r.out);
+}
+
 static void negotiation_honours_q_values(void **state)
 {
 	assert_int_equal(i18n_negotiate("de-DE,fr;q=0.5,ar;q=0.8"), LANG_AR);
@@ -163,6 +198,7 @@ int main(void)
 	    cmocka_unit_test(catalogues_are_complete),
 	    cmocka_unit_test(plural_rules_follow_cldr),
 	    cmocka_unit_test(numbers_and_dates_per_locale),
+	    cmocka_unit_test(charts_mirror_in_arabic_and_tenths_per_locale),
 	    cmocka_unit_test(negotiation_honours_q_values),
 	    cmocka_unit_test(html_escapes_everything_that_matters),
 	    cmocka_unit_test(forms_parse),

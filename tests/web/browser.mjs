@@ -182,11 +182,22 @@ async function main() {
     check(resp.status() === 404, `outside the audience: ${resp.status()}`);
     check(!(await pc.content()).includes("secret.example"), "nothing of it shown");
 
+    // profiles, progress and checks (issue 16's pages): some data to draw
+    const prof = await api("PUT", `/api/v1/profiles/${A.id}`, { fields: { strategy: { scope: "public",
+      value: [{ title: "Estrategia nacional", date: "2021-03-01", link: "https://gob.example/e.pdf" }] } },
+      measures: { gge26c: { status: "implemented", since: "2019-05-01", scope: "public" } } }, A.token);
+    check(prof.status === 200, `profile: ${JSON.stringify(prof.json)}`);
+    const chk = await api("POST", "/api/v1/checks", { contacts: `member:${A.id}`, roles: ["crisis"],
+      window: "1h", reply_within: "2h" });
+    check(chk.status === 201, `check: ${JSON.stringify(chk.json)}`);
+
     // 5. every language: lang, dir, no missing string, axe on every page
     const pages = ["/web", "/web/reports", `/web/reports/${rb.json.id}`,
                    `/web/reports/${rb.json.id}/related`, "/web/submit",
                    "/web/alerts", "/web/contacts?h24=1", "/web/lookup?value=198.51.100.7",
-                   "/web/delisting", "/web/check"];
+                   "/web/delisting", "/web/check",
+                   "/web/profile", `/web/profiles/${A.id}`, "/web/progress"];
+    const adminPages = ["/web/admin", "/web/checks", `/web/checks/${chk.json.id}`];
     mkdirSync(SHOTS, { recursive: true });
     const anon = await (await browser.newContext({ baseURL: base })).newPage();
     const proot = await signin(uroot);
@@ -204,7 +215,8 @@ async function main() {
       await proot.locator("#lang-select").selectOption(lang);
       await proot.locator("form.lang button").click();
       await proot.waitForLoadState();
-      const targets = [[anon, "/web/signin"], ...pages.map((p) => [pa, p]), [proot, "/web/admin"]];
+      const targets = [[anon, "/web/signin"], ...pages.map((p) => [pa, p]),
+                       ...adminPages.map((p) => [proot, p])];
       for (const [page, path] of targets) {
         const r = await page.goto(path);
         const where = `${lang} ${path}`;
@@ -224,6 +236,19 @@ async function main() {
           const name = path === "/web" ? "dashboard"
             : path.split("?")[0].split("/").slice(2).join("-").replace(/report--[^-]*(-[^-]*){4}/, "report");
           await page.screenshot({ path: join(SHOTS, `${lang}-${name}.png`), fullPage: true });
+        }
+        if ((lang === "ar" || lang === "en") && path === "/web/progress") {
+          // the chart mirrors in Arabic: labels right of the bars there, left in English
+          const m = await page.evaluate(() => {
+            const bar = [...document.querySelectorAll("svg.chart rect.bar")]
+              .find((e) => e.getBBox().width > 0);
+            if (!bar) return null;
+            const l = bar.previousElementSibling.getBoundingClientRect();
+            const b = bar.getBoundingClientRect();
+            return { label: [l.left, l.right], bar: [b.left, b.right] };
+          });
+          check(m && (lang === "ar" ? m.label[0] >= m.bar[1] - 1 : m.label[1] <= m.bar[0] + 1),
+                `${where}: chart labels on the ${lang === "ar" ? "right" : "left"}: ${JSON.stringify(m)}`);
         }
         if (lang === "ar" && path.startsWith("/web/lookup")) {
           const ip = page.locator("h2 bdi", { hasText: "198.51.100.7" });
