@@ -47,7 +47,7 @@ static const struct nav_entry {
     {"nav.submit", "/web/submit", false},	{"nav.alerts", "/web/alerts", false},
     {"nav.contacts", "/web/contacts", false},	{"nav.lookup", "/web/lookup", false},
     {"nav.delisting", "/web/delisting", false}, {"nav.check", "/web/check", false},
-    {"nav.admin", "/web/admin", true},
+    {"nav.requests", "/web/requests", false},	{"nav.admin", "/web/admin", true},
 };
 
 void html_csrf(struct buf *out, const struct html_page *p)

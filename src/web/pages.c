@@ -8,6 +8,7 @@
 #include "util/timeutil.h"
 #include "web/call.h"
 #include "web/page.h"
+#include "web/pages_requests.h"
 #include "web/totp.h"
 
 #include <strings.h>
@@ -660,6 +661,8 @@ static void dashboard(struct request *r)
 	page_begin(&p, 200);
 	/* Sections of later capabilities (requests with deadlines, checks
 	 * waiting for an answer) go here, each from its own module. */
+	web_requests_deadlines(&p);
+	web_requests_checks_waiting(&p);
 	buf_adds(o, "<section aria-labelledby=\"h-open\"><h2 id=\"h-open\">");
 	i18n_plural_html(o, p.h.lang, "dashboard.open_alerts",
 			 (int64_t)json_array_size(json_object_get(al.json, "items")));
