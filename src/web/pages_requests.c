@@ -634,6 +634,7 @@ static void offers(struct page *p, json_t *rq, bool originator, bool closed)
 		value_text(p, "requests.offer", state);
 		if (originator && !closed && state && !strcmp(state, "pending")) {
 			static const char *const acts[] = {"accept", "decline"};
+			buf_adds(o, "<div class=\"offer-actions\">");
 			for (int k = 0; k < 2; k++) {
 				char action[64], key[40];
 				snprintf(action, sizeof(action),
@@ -651,6 +652,7 @@ static void offers(struct page *p, json_t *rq, bool originator, bool closed)
 				page_text(p, key);
 				buf_adds(o, "</button></form>");
 			}
+			buf_adds(o, "</div>");
 		}
 		buf_adds(o, "</td></tr>");
 	}
@@ -679,11 +681,14 @@ static void history(struct page *p, json_t *items)
 			page_text(p, "requests.node");
 		buf_adds(o, "</td><td>");
 		value_text(p, "requests.what", jstr(it, "what"));
-		/* what a person wrote (a closing note) or named (an offer's
-		 * capability): the node's own rows are said by `what` alone */
-		if (jstr(it, "detail") && json_is_integer(json_object_get(it, "member"))) {
+		/* the closing note is what a person wrote; the node's own details
+		 * (counts, offer numbers) are English and said by `what` alone */
+		const char *what = jstr(it, "what"), *detail = jstr(it, "detail");
+		if (detail && what &&
+		    (!strcmp(what, "resolved") || !strcmp(what, "declined") ||
+		     !strcmp(what, "expired"))) {
 			buf_adds(o, ": ");
-			html_esc(o, jstr(it, "detail"));
+			html_esc(o, detail);
 		}
 		buf_adds(o, "</td></tr>");
 	}
@@ -773,8 +778,8 @@ static void actions(struct page *p, json_t *rq, bool originator, const struct ac
 		form_open(p, id, "offer");
 		ef = form_error(p, ae, "offer", field, sizeof(field));
 		text_input(p, "offer-capability", "capability", "requests.offer.capability",
-			   "requests.form.needs_hint", ef, posted(p, ae, "offer", "capability"),
-			   "required dir=\"ltr\"");
+			   "requests.offer.capability_hint", ef,
+			   posted(p, ae, "offer", "capability"), "required dir=\"ltr\"");
 		textarea(p, "offer-text", "text", "requests.offer.text", ef,
 			 posted(p, ae, "offer", "text"), false);
 		page_tag_text(p, "<button type=\"submit\">", "requests.offer.submit",
