@@ -146,12 +146,15 @@ static const char *one_of(const char *v, const char *const *set)
 }
 
 static void select_field(struct page *p, const char *id, const char *name, const char *label,
-			 const char *prefix, const char *const *values, const char *chosen)
+			 const char *prefix, const char *const *values, const char *chosen,
+			 const char *error_field)
 {
 	struct buf *o = &p->r->out;
 	buf_addf(o, "<div class=\"field\"><label for=\"%s\">", id);
 	page_text(p, label);
-	buf_addf(o, "</label> <select id=\"%s\" name=\"%s\">", id, name);
+	buf_addf(o, "</label> <select id=\"%s\" name=\"%s\"", id, name);
+	described_by(o, NULL, error_field, id);
+	buf_adds(o, ">");
 	for (int i = 0; values[i]; i++) {
 		char key[64];
 		snprintf(key, sizeof(key), "%s.%s", prefix, values[i]);
@@ -207,11 +210,11 @@ static void list_page(struct request *r)
 	page_tag_text(&p, "<p><a href=\"/web/requests/new\">", "requests.new", "</a></p>");
 	buf_adds(o, "<form method=\"get\" action=\"/web/requests\" class=\"filters\">");
 	select_field(&p, "f-which", "which", "requests.filter.which", "requests.which", whiches,
-		     which);
+		     which, NULL);
 	checkbox(&p, "f-open", "open", "1", open, "requests.filter.open", NULL);
 	checkbox(&p, "f-overdue", "overdue", "1", overdue, "requests.filter.overdue", NULL);
 	select_field(&p, "f-order", "order", "requests.filter.order", "requests.order", orders,
-		     order);
+		     order, NULL);
 	page_tag_text(&p, "<button type=\"submit\">", "requests.filter.apply", "</button></form>");
 	if (c.status != 200) {
 		page_api_error(&p, web_call_error(&c));
@@ -311,7 +314,7 @@ static void new_form(struct page *p, int status, json_t *error)
 	const struct form *f = &p->form;
 	const char *field = page_form_head(p, status, error, NULL, "/web/requests/new");
 	select_field(p, "kind", "kind", "requests.form.kind", "requests.kind", kinds,
-		     form_get(f, "kind"));
+		     form_get(f, "kind"), field);
 	text_input(p, "title", "title", "requests.form.title", NULL, field, form_get(f, "title"),
 		   "required maxlength=\"200\"");
 	buf_adds(o, "<label for=\"text\">");
@@ -322,12 +325,12 @@ static void new_form(struct page *p, int status, json_t *error)
 	html_esc(o, form_get(f, "text"));
 	buf_adds(o, "</textarea>");
 	select_field(p, "priority", "priority", "requests.form.priority", "requests.priority",
-		     priorities, form_get(f, "priority"));
+		     priorities, form_get(f, "priority"), field);
 	text_input(p, "deadline", "deadline", "requests.form.deadline",
 		   "requests.form.deadline_hint", field, form_get(f, "deadline"),
 		   "required dir=\"ltr\" autocomplete=\"off\"");
-	select_field(p, "tlp", "tlp", "requests.form.tlp", "requests.tlp", tlps,
-		     form_get(f, "tlp"));
+	select_field(p, "tlp", "tlp", "requests.form.tlp", "requests.tlp", tlps, form_get(f, "tlp"),
+		     field);
 	audience_fieldset(p, f, field);
 	text_input(p, "needs", "needs", "requests.form.needs", "requests.form.needs_hint", field,
 		   form_get(f, "needs"), "dir=\"ltr\" autocomplete=\"off\"");
