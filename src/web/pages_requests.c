@@ -719,8 +719,11 @@ static void members(struct page *p, json_t *rq)
 		json_int_t m = json_integer_value(json_object_get(it, "member"));
 		json_t *view = NULL, *v;
 		size_t k;
-		json_array_foreach(
-		    seen, k, v) if (json_integer_value(json_object_get(v, "member")) == m) view = v;
+		json_array_foreach(seen, k, v)
+		{
+			if (json_integer_value(json_object_get(v, "member")) == m)
+				view = v;
+		}
 		buf_adds(o, "<tr><td>");
 		html_esc(o, jstr(it, "name"));
 		buf_adds(o, "</td><td>");
