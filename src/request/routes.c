@@ -475,26 +475,30 @@ static bool list_row_matches(struct request *r, sqlite3_stmt *s, const struct li
 static void list_by_deadline(struct request *r, struct store_conn *c, const struct list_filter *f,
 			     int64_t limit, int64_t after)
 {
+	/* only (deadline, seq) go through the sorter; each row is read after */
 	static const char sql[] =
-	    "SELECT " RQ_LIST_COLS RQ_FROM
-	    "WHERE r.seq IN (SELECT request FROM request_scope WHERE item IN ('all', "
-	    "'member:' || ?1, 'owner:' || ?1) UNION SELECT s.request FROM group_members g JOIN "
-	    "request_scope s ON s.item = 'group:' || g.group_id WHERE g.member_id = ?1) "
-	    "AND (?2 = 0 OR r.state <> 'closed') ORDER BY r.deadline, r.seq";
+	    "SELECT seq FROM requests WHERE seq IN (SELECT request FROM request_scope WHERE "
+	    "item IN ('all', 'member:' || ?1, 'owner:' || ?1) UNION SELECT s.request FROM "
+	    "group_members g JOIN request_scope s ON s.item = 'group:' || g.group_id WHERE "
+	    "g.member_id = ?1) AND (?2 = 0 OR state <> 'closed') ORDER BY deadline, seq";
+	static const char row_sql[] = "SELECT " RQ_LIST_COLS RQ_FROM "WHERE r.seq = ?";
 	int64_t n = 0, skipped = 0, now = time_now_ms();
-	sqlite3_stmt *s = store_stmt(c, sql);
-	sqlite3_bind_int64(s, 1, r->who.member_id);
-	sqlite3_bind_int(s, 2, f->open);
+	sqlite3_stmt *cand = store_stmt(c, sql), *s = store_stmt(c, row_sql);
+	sqlite3_bind_int64(cand, 1, r->who.member_id);
+	sqlite3_bind_int(cand, 2, f->open);
 	http_begin_json(r);
 	buf_adds(&r->out, "{\"items\":[");
-	while (n < limit && sqlite3_step(s) == SQLITE_ROW) {
-		if (!list_row_matches(r, s, f, now) || skipped++ < after)
-			continue;
-		if (n++)
-			buf_addc(&r->out, ',');
-		row_out(&r->out, s, now);
+	while (n < limit && sqlite3_step(cand) == SQLITE_ROW) {
+		sqlite3_bind_int64(s, 1, sqlite3_column_int64(cand, 0));
+		if (sqlite3_step(s) == SQLITE_ROW && list_row_matches(r, s, f, now) &&
+		    skipped++ >= after) {
+			if (n++)
+				buf_addc(&r->out, ',');
+			row_out(&r->out, s, now);
+		}
+		sqlite3_reset(s);
 	}
-	sqlite3_reset(s);
+	sqlite3_reset(cand);
 	http_end_page(r, n == limit, after + n);
 }
 
