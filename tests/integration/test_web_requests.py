@@ -151,6 +151,22 @@ def test_lifecycle_through_the_forms(binary):
         r = ua.post(f"/web/requests/{rid}/offers/{offer['id']}/accept", {"csrf": ua.csrf()})
         eq(r.status, 303, "A accepts")
         eq(api(n, a_tok, rid)["offers"][0]["state"], "accepted", "accepted through the API")
+        r = ub.post(f"/web/requests/{rid}/offer",
+                    {"csrf": ub.csrf(), "capability": "Not a name!", "text": "x"})
+        eq(r.status, 422, "a capability that is not a name")
+        check('id="error-offer-capability"' in r.body and 'value="Not a name!"' in r.body,
+              "tied to the capability field, what was typed kept")
+        r = ub.post(f"/web/requests/{rid}/offer",
+                    {"csrf": ub.csrf(), "capability": "malware-analysis", "text": ""})
+        eq(r.status, 303, "a second offer")
+        second = api(n, a_tok, rid)["offers"][1]["id"]
+        r = ua.post(f"/web/requests/{rid}/offers/{second}/decline", {"csrf": ua.csrf()})
+        eq(r.status, 303, "A declines it")
+        eq([o["state"] for o in api(n, a_tok, rid)["offers"]], ["accepted", "declined"],
+           "the offers' states through the API")
+        r = ua.post(f"/web/requests/{rid}/offers/{second}/accept", {"csrf": ua.csrf()})
+        eq(r.status, 404, "a decided offer is no longer pending")
+        check('role="alert"' in r.body and TITLE in r.body, "the page says why")
         r = ua.post(f"/web/requests/{rid}/close", {"csrf": ua.csrf(), "outcome": "never"})
         eq(r.status, 422, "an unknown outcome")
         check('id="error-close-outcome"' in r.body, "tied to the outcome field")
@@ -279,6 +295,20 @@ def test_deadlines_overdue_and_order(binary):
             check(soon not in [x["id"] for x in ids(q, c_tok)["items"]], f"C, list {q}")
         page = ub.get("/web/requests?order=deadline&overdue=1").body
         check("Passed deadline" in page and "Near deadline" not in page, "the page's filters")
+
+        # the page is paged (50 a page), its next link keeping the filters
+        for i in range(48):
+            open_api(f"Bulk {i:02d}", f"{i + 3}h", ["all"])
+        for order in ("newest", "deadline"):
+            page = ub.get(f"/web/requests?which=all&order={order}&open=1").body
+            seen = set(re.findall(r'href="/web/requests/(request--[0-9a-f-]+)"', page))
+            m = re.search(r'class="next" href="([^"]+)"', page)
+            check(m and "order=" + order in m.group(1) and "open=1" in m.group(1),
+                  f"{order}: a next page link with the filters: {m and m.group(1)}")
+            page2 = ub.get(m.group(1).replace("&amp;", "&")).body
+            seen2 = set(re.findall(r'href="/web/requests/(request--[0-9a-f-]+)"', page2))
+            eq((len(seen), len(seen2), seen & seen2), (50, 2, set()),
+               f"{order}: 52 open requests on two pages")
     finally:
         clean(n)
 
