@@ -498,6 +498,55 @@ static void duration(struct page *p, json_t *seconds)
 	page_text(p, unit);
 }
 
+/* The name of `id` in the API's list `items` (members, groups), or NULL. */
+static const char *name_of(json_t *items, int64_t id)
+{
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it)
+	{
+		if (json_integer_value(json_object_get(it, "id")) == id)
+			return jstr(it, "name");
+	}
+	return NULL;
+}
+
+/* A request's addressees by name (the members' and groups' lists the API
+ * gives the person); an item it cannot name stays as written. */
+static void addressees(struct page *p, json_t *aud)
+{
+	struct web_call g = {0}, m = {0};
+	size_t i;
+	json_t *v;
+	if (!json_array_size(aud)) {
+		page_text(p, "audience.originator");
+		return;
+	}
+	web_call(p->r, "GET", "/api/v1/groups", "limit=1000", NULL, NULL, 0, &g);
+	web_call(p->r, "GET", "/api/v1/members", "limit=1000", NULL, NULL, 0, &m);
+	json_array_foreach(aud, i, v)
+	{
+		const char *item = json_string_value(v), *name = NULL;
+		int64_t id = 0;
+		if (i)
+			buf_adds(&p->r->out, ", ");
+		if (item && !strcmp(item, "all")) {
+			page_text(p, "audience.all");
+			continue;
+		}
+		if (item && !strncmp(item, "member:", 7) && http_parse_id(item + 7, &id))
+			name = name_of(json_object_get(m.json, "items"), id);
+		else if (item && !strncmp(item, "group:", 6) && http_parse_id(item + 6, &id))
+			name = name_of(json_object_get(g.json, "items"), id);
+		if (name)
+			html_esc(&p->r->out, name);
+		else
+			html_ltr(&p->r->out, item);
+	}
+	web_call_release(&g);
+	web_call_release(&m);
+}
+
 static void meta(struct page *p, json_t *rq)
 {
 	struct buf *o = &p->r->out;
@@ -521,7 +570,7 @@ static void meta(struct page *p, json_t *rq)
 	page_tag_text(p, "</dd><dt>", "requests.col.addressees", "</dt><dd>");
 	page_tlp_badge(p, jstr(rq, "tlp"));
 	buf_adds(o, " ");
-	page_audience(p, json_object_get(rq, "audience"));
+	addressees(p, json_object_get(rq, "audience"));
 	buf_adds(o, "</dd>");
 	if (json_array_size(json_object_get(rq, "needs"))) {
 		page_tag_text(p, "<dt>", "requests.field.needs", "</dt><dd>");

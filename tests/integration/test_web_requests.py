@@ -113,6 +113,8 @@ def test_lifecycle_through_the_forms(binary):
         check('id="ack"' in page.body and 'action="/web/requests/' + rid + '/offer"' in page.body,
               "B may acknowledge and offer")
         check("/close" not in page.body, "only the requester closes")
+        check(re.search(r"TLP:AMBER</bdi></span> CERT-B</dd>", page.body),
+              "the addressee by name")
         r = ub.post(f"/web/requests/{rid}/ack", {})
         eq(r.status, 403, "an action without the CSRF token")
         eq(api(n, a_tok, rid)["state"], "open", "nothing changed without the token")
