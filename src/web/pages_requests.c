@@ -964,6 +964,8 @@ static json_t *answer_body(const struct form *f)
 	json_t *attach = split_list(form_get(f, "attach"));
 	if (b && attach)
 		json_object_set_new(b, "attach", attach);
+	else
+		json_decref(attach);
 	return b;
 }
 
@@ -977,8 +979,14 @@ static json_t *close_body(const struct form *f)
 {
 	json_t *b = json_pack("{ss}", "outcome", form_get(f, "outcome") ?: "");
 	const char *text = form_get(f, "text");
-	if (b && text && *text)
-		json_object_set_new(b, "text", lines(text));
+	json_t *note = text && *text ? lines(text) : NULL;
+	if (!b || (text && *text && !note)) { /* not UTF-8: refused, not closed without it */
+		json_decref(b);
+		json_decref(note);
+		return NULL;
+	}
+	if (note)
+		json_object_set_new(b, "text", note);
 	return b;
 }
 

@@ -368,6 +368,44 @@ def test_checks_waiting_on_the_dashboard(binary):
         clean(n)
 
 
+def test_values_not_utf8_refused(binary):
+    """A form or query value that is not UTF-8 (%FF: no browser sends one)
+    is refused and the node stays up; before, the web's forms and the
+    lookup page passed json_pack's NULL on and the daemon crashed."""
+    n = Node(binary).start()
+    try:
+        a, a_tok = n.add_member("CERT-A", "AR")
+        b, _ = n.add_member("CERT-B", "BR")
+        ua, root = person(n, a, "ana@a.org"), person(n, 1, "root@cert.uy")
+        rid = n.request("POST", "/api/v1/requests", {
+            "kind": "assistance", "title": TITLE, "deadline": "1h", "tlp": "green",
+            "audience": [f"member:{b}"]}, token=a_tok).json()["id"]
+
+        def post(u, path, raw):
+            return n.request("POST", path, token=None, headers={"Cookie": u.cookie},
+                             raw=f"csrf={u.csrf()}&{raw}".encode(),
+                             content_type="application/x-www-form-urlencoded")
+
+        for u, path, raw in ((ua, "/web/requests/new",
+                              "kind=assistance&title=%FF&deadline=1h&tlp=amber&audience=all"),
+                             (ua, f"/web/requests/{rid}/answer", "text=%FF"),
+                             (ua, f"/web/requests/{rid}/close", "outcome=resolved&text=%FF"),
+                             (ua, "/web/delisting", "value=%FF&reason=x"),
+                             (ua, "/web/check", "code=%FF"),
+                             (root, "/web/admin/users", f"member={a}&email=%FF&role=analyst")):
+            r = post(u, path, raw)
+            eq(r.status, 400, f"{path}: {r}")
+            eq(n.request("GET", "/api/v1/health").status, 200, f"the node is up after {path}")
+        r = ua.get("/web/lookup?value=%FF")
+        eq(r.status, 200, "the lookup page")
+        check('id="error-value"' in r.body, "says the value is not text, tied to the field")
+        got = api(n, a_tok, rid)
+        eq((got["state"], got["answers"], count(n, a_tok)), ("open", [], 1), "nothing stored")
+    finally:
+        clean(n)
+
+
 if __name__ == "__main__":
     run([test_lifecycle_through_the_forms, test_bad_forms_store_nothing,
-         test_deadlines_overdue_and_order, test_checks_waiting_on_the_dashboard], BIN)
+         test_deadlines_overdue_and_order, test_checks_waiting_on_the_dashboard,
+         test_values_not_utf8_refused], BIN)
