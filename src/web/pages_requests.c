@@ -674,7 +674,8 @@ static void offers(struct page *p, json_t *rq, bool originator, bool closed)
 	{
 		json_int_t id = json_integer_value(json_object_get(it, "id"));
 		const char *state = jstr(it, "state");
-		buf_adds(o, "<tr><td>");
+		/* the member's cell names the offer its buttons decide */
+		buf_addf(o, "<tr><td id=\"offer-%" JSON_INTEGER_FORMAT "\">", id);
 		html_esc(o, jstr(json_object_get(it, "member"), "name"));
 		buf_adds(o, "</td><td>");
 		page_when(p, jstr(it, "at"));
@@ -699,8 +700,8 @@ static void offers(struct page *p, json_t *rq, bool originator, bool closed)
 				html_csrf(o, &p->h);
 				buf_addf(o,
 					 "<button type=\"submit\" id=\"%s-%" JSON_INTEGER_FORMAT
-					 "\">",
-					 acts[k], id);
+					 "\" aria-describedby=\"offer-%" JSON_INTEGER_FORMAT "\">",
+					 acts[k], id, id);
 				page_text(p, key);
 				buf_adds(o, "</button></form>");
 			}
