@@ -15,6 +15,7 @@
 #include "web/pages_admin.h"
 #include "web/pages_checks.h"
 #include "web/pages_profiles.h"
+#include "web/pages_requests.h"
 #include "web/session.h"
 
 #include <pthread.h>
@@ -44,6 +45,7 @@ static const struct route *const routes_tables[] = {
     web_admin_routes,
     web_profile_routes,
     web_check_routes,
+    web_request_routes,
     NULL,
 };
 

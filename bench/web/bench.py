@@ -18,6 +18,7 @@ BUILD = sys.argv[1]
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 OBJECTS = int(os.environ.get("BENCH_OBJECTS", "100000"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 
 
 def die(msg):
@@ -68,6 +69,17 @@ def main():
         print(f"setup: a report of {OBJECTS} objects ({len(gen) / 1e6:.1f} MB) stored and indexed in "
               f"{time.time() - t0:.1f} s")
 
+        # requests for assistance from another member to all, deadlines 1 to 48 h
+        # ahead: the dashboard shows the 10 nearest, the requests page 50
+        _, btok = n.add_member("CERT-B", "BR")
+        for i in range(REQUESTS):
+            r = n.request("POST", "/api/v1/requests", {
+                "kind": "assistance", "title": f"Request {i}", "deadline": f"{i % 48 + 1}h",
+                "tlp": "green", "audience": ["all"]}, token=btok)
+            if r.status != 201:
+                die(f"request: {r}")
+        print(f"setup: {REQUESTS} open requests for assistance addressed to all")
+
         # first visit: the sign-in page and the stylesheet, then the dashboard
         css = len(n.request("GET", "/web/assets/style.css", token=None).body.encode())
         signin = len(n.request("GET", "/web/signin", token=None).body.encode())
@@ -90,7 +102,8 @@ def main():
               f"({len(page.body.encode())} B; ceiling 1000 ms)")
 
         base = n.url
-        for name, path in (("dashboard", "/web"), ("report page", f"/web/reports/{rid}")):
+        for name, path in (("dashboard", "/web"), ("report page", f"/web/reports/{rid}"),
+                           ("requests page", "/web/requests")):
             runs = [wrk(base + path, u.cookie) for _ in range(RUNS)]
             rps = statistics.median(r[0] for r in runs)
             p99 = statistics.median(r[1] for r in runs)

@@ -335,6 +335,45 @@ static void list_checks(struct request *r)
 	http_page(r, items, limit, last);
 }
 
+/* GET /checks/waiting: the challenges sent to the caller's own member that
+ * still wait for its answer (target state 'open'), newest first, each with
+ * the contact it reached and when the reply is due before escalation. A
+ * challenge not sent yet is not listed: its time is the check's secret. */
+static void list_waiting(struct request *r)
+{
+	int64_t limit, after, last = 0;
+	struct store_conn *c = node_reader(r);
+	if (!c || !http_page_args(r, &limit, &after))
+		return;
+	sqlite3_stmt *s = store_stmt(
+	    c, "SELECT t.id, t.check_id, ch.created, ch.exercise, ch.audience, t.contact, "
+	       "k.name, coalesce(t.reached_at, t.issued_at), t.escalate_at, t.level "
+	       "FROM check_targets t JOIN checks ch ON ch.id = t.check_id LEFT JOIN contacts k "
+	       "ON k.id = t.contact WHERE t.member = ?1 AND t.state = 'open' AND "
+	       "(?2 = 0 OR t.id < ?2) ORDER BY t.id DESC");
+	json_t *items = json_array();
+	sqlite3_bind_int64(s, 1, r->who.member_id);
+	sqlite3_bind_int64(s, 2, after);
+	while ((int64_t)json_array_size(items) < limit && sqlite3_step(s) == SQLITE_ROW) {
+		struct policy_subject o = {.owner = r->who.member_id,
+					   .audience = (const char *)sqlite3_column_text(s, 4),
+					   .tlp = TLP_NONE};
+		last = sqlite3_column_int64(s, 0);
+		if (!policy_may_see(r->node->dir, &r->who, &o, POLICY_CHECK_RESULT))
+			continue;
+		json_array_append_new(
+		    items, json_pack("{sI sI so sb s{sI so} so so sI}", "target", (json_int_t)last,
+				     "check", (json_int_t)sqlite3_column_int64(s, 1), "created",
+				     http_col_time(s, 2), "exercise", sqlite3_column_int(s, 3) != 0,
+				     "contact", "id", (json_int_t)sqlite3_column_int64(s, 5),
+				     "name", http_col_text(s, 6), "challenged", http_col_time(s, 7),
+				     "reply_by", http_col_time(s, 8), "level",
+				     (json_int_t)sqlite3_column_int64(s, 9)));
+	}
+	sqlite3_reset(s);
+	http_page(r, items, limit, last);
+}
+
 static const struct rj_field answer_fields[] = {
     {"code", RJ_STRING, RJ_REQUIRED, 1, 64},
 };
@@ -431,6 +470,8 @@ const struct route check_routes[] = {
      "start a communication check (admin)"},
     {"GET", "/api/v1/checks", list_checks, 0, NULL,
      "communication checks the caller may see (?member=ID: a State's history)"},
+    {"GET", "/api/v1/checks/waiting", list_waiting, 0, NULL,
+     "challenges sent to the caller's member still waiting for its answer"},
     {"POST", "/api/v1/checks/answer", post_answer, 0, NULL,
      "answer a challenge with its one-time code (your member's token)"},
     {"GET", "/api/v1/checks/answer", get_answer, ROUTE_PUBLIC, NULL,

@@ -42,6 +42,15 @@ static const char *type_name(enum rj_type t)
 	return "?";
 }
 
+/* Text without control characters but line feeds and tabs (RJ_LINES). */
+static bool valid_lines(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+			return false;
+	return true;
+}
+
 static int check_field(const struct rj_field *f, json_t *v, struct err_detail *err)
 {
 	size_t i;
@@ -63,7 +72,9 @@ static int check_field(const struct rj_field *f, json_t *v, struct err_detail *e
 				       "%s: length must be %" PRId64 " to %" PRId64 " bytes",
 				       f->name, f->min, f->max);
 		if (strlen(json_string_value(v)) != json_string_length(v) ||
-		    (json_string_length(v) && !valid_text(json_string_value(v), (size_t)f->max)))
+		    (json_string_length(v) &&
+		     !(f->flags & RJ_LINES ? valid_lines(json_string_value(v))
+					   : valid_text(json_string_value(v), (size_t)f->max))))
 			return err_set(err, ERR_INVALID, f->name,
 				       "%s: control characters are not allowed", f->name);
 		return ERR_OK;

@@ -24,6 +24,7 @@ enum rj_type {
 
 #define RJ_REQUIRED 1u /* must be present when creating (not when patching) */
 #define RJ_NULLABLE 2u /* null is accepted (clears the value when patching) */
+#define RJ_LINES 4u    /* RJ_STRING: line breaks and tabs allowed (a text a person wrote) */
 
 struct rj_field {
 	const char *name;

@@ -183,7 +183,10 @@ static void row_out(struct buf *b, sqlite3_stmt *s, int64_t now)
 	add_time(b, ",\"deadline\":", sqlite3_column_int64(s, C_DEADLINE));
 	buf_adds(b, ",\"tlp\":\"");
 	buf_adds(b, tlp_name((enum tlp)sqlite3_column_int(s, C_TLP)));
-	buf_adds(b, "\",\"originator\":{\"id\":");
+	buf_adds(b, "\",\"audience\":"); /* canonical JSON text already */
+	buf_add(b, (const char *)sqlite3_column_text(s, C_AUD),
+		(size_t)sqlite3_column_bytes(s, C_AUD));
+	buf_adds(b, ",\"originator\":{\"id\":");
 	buf_adds(b, p);
 	add_text(b, ",\"name\":", s, C_ONAME);
 	buf_adds(b, "}}");
@@ -309,7 +312,7 @@ static void open_request(struct request *r)
 	static const struct rj_field fields[] = {
 	    {"kind", RJ_STRING, RJ_REQUIRED, 1, 32},
 	    {"title", RJ_STRING, RJ_REQUIRED, 1, 200},
-	    {"text", RJ_STRING, 0, 0, REQUEST_TEXT_MAX},
+	    {"text", RJ_STRING, RJ_LINES, 0, REQUEST_TEXT_MAX},
 	    {"deadline", RJ_STRING, RJ_REQUIRED, 1, 64},
 	    {"priority", RJ_STRING, 0, 1, 16},
 	    {"tlp", RJ_STRING, RJ_REQUIRED, 1, 16},
@@ -450,13 +453,63 @@ static bool bool_arg(struct request *r, const char *name, bool *v)
 	return true;
 }
 
+/* The list's filters, one row: ?open, ?mine (opened by the caller's member),
+ * ?addressed (not opened by it: its audience names the member, one of its
+ * groups or all), ?overdue. */
+struct list_filter {
+	bool open, mine, addressed, overdue;
+};
+
+static bool list_row_matches(struct request *r, sqlite3_stmt *s, const struct list_filter *f,
+			     int64_t now)
+{
+	bool own = sqlite3_column_int64(s, C_ORIG) == r->who.member_id;
+	return may_see(r, s, POLICY_REQUEST_LIST) &&
+	       (!f->open || strcmp((const char *)sqlite3_column_text(s, C_STATE), "closed")) &&
+	       (!f->mine || own) && (!f->addressed || !own) && (!f->overdue || is_overdue(s, now));
+}
+
+/* ?order=deadline: nearest deadline first. The candidates are all gathered
+ * and sorted (a member's requests, not the node's), so `after` counts the
+ * rows already given rather than naming the last one. */
+static void list_by_deadline(struct request *r, struct store_conn *c, const struct list_filter *f,
+			     int64_t limit, int64_t after)
+{
+	/* only (deadline, seq) go through the sorter; each row is read after */
+	static const char sql[] =
+	    "SELECT seq FROM requests WHERE seq IN (SELECT request FROM request_scope WHERE "
+	    "item IN ('all', 'member:' || ?1, 'owner:' || ?1) UNION SELECT s.request FROM "
+	    "group_members g JOIN request_scope s ON s.item = 'group:' || g.group_id WHERE "
+	    "g.member_id = ?1) AND (?2 = 0 OR state <> 'closed') ORDER BY deadline, seq";
+	static const char row_sql[] = "SELECT " RQ_LIST_COLS RQ_FROM "WHERE r.seq = ?";
+	int64_t n = 0, skipped = 0, now = time_now_ms();
+	sqlite3_stmt *cand = store_stmt(c, sql), *s = store_stmt(c, row_sql);
+	sqlite3_bind_int64(cand, 1, r->who.member_id);
+	sqlite3_bind_int(cand, 2, f->open);
+	http_begin_json(r);
+	buf_adds(&r->out, "{\"items\":[");
+	while (n < limit && sqlite3_step(cand) == SQLITE_ROW) {
+		sqlite3_bind_int64(s, 1, sqlite3_column_int64(cand, 0));
+		if (sqlite3_step(s) == SQLITE_ROW && list_row_matches(r, s, f, now) &&
+		    skipped++ >= after) {
+			if (n++)
+				buf_addc(&r->out, ',');
+			row_out(&r->out, s, now);
+		}
+		sqlite3_reset(s);
+	}
+	sqlite3_reset(cand);
+	http_end_page(r, n == limit, after + n);
+}
+
 static void list_requests(struct request *r)
 {
-	/* The candidates, in seq order: the requests whose audience has "all",
-	 * names the caller or one of its groups, or that it opened. Each arm walks
-	 * request_scope's primary key in order and SQLite merges them as they are
-	 * stepped, so a page costs its own rows, not every request the member may
-	 * see (only the group arm is sorted). The policy decides on each row. */
+	/* The candidates, in seq order (newest first with ?order=newest): the
+	 * requests whose audience has "all", names the caller or one of its
+	 * groups, or that it opened. Each arm walks request_scope's primary key
+	 * in order and SQLite merges them as they are stepped, so a page costs
+	 * its own rows, not every request the member may see (only the group arm
+	 * is sorted). The policy decides on each row. */
 	static const char cand_sql[] =
 	    "SELECT request FROM request_scope WHERE item = 'all' AND request > ?2 "
 	    "UNION SELECT request FROM request_scope WHERE item = 'member:' || ?1 AND request > ?2 "
@@ -464,24 +517,42 @@ static void list_requests(struct request *r)
 	    "UNION SELECT s.request FROM group_members g JOIN request_scope s ON "
 	    "s.item = 'group:' || g.group_id WHERE g.member_id = ?1 AND s.request > ?2 "
 	    "ORDER BY 1";
+	static const char newest_sql[] =
+	    "SELECT request FROM request_scope WHERE item = 'all' AND (?2 = 0 OR request < ?2) "
+	    "UNION SELECT request FROM request_scope WHERE item = 'member:' || ?1 AND "
+	    "(?2 = 0 OR request < ?2) UNION SELECT request FROM request_scope WHERE "
+	    "item = 'owner:' || ?1 AND (?2 = 0 OR request < ?2) UNION SELECT s.request FROM "
+	    "group_members g JOIN request_scope s ON s.item = 'group:' || g.group_id WHERE "
+	    "g.member_id = ?1 AND (?2 = 0 OR s.request < ?2) ORDER BY 1 DESC";
 	static const char row_sql[] = "SELECT " RQ_LIST_COLS RQ_FROM "WHERE r.seq = ?";
 	int64_t limit, after, last = 0, n = 0, now = time_now_ms();
-	bool open, mine, overdue;
+	struct list_filter f;
 	struct store_conn *c = node_reader(r);
-	if (!c || !http_page_args(r, &limit, &after) || !bool_arg(r, "open", &open) ||
-	    !bool_arg(r, "mine", &mine) || !bool_arg(r, "overdue", &overdue))
+	const char *order = http_query(r, "order");
+	if (!c || !http_page_args(r, &limit, &after) || !bool_arg(r, "open", &f.open) ||
+	    !bool_arg(r, "mine", &f.mine) || !bool_arg(r, "addressed", &f.addressed) ||
+	    !bool_arg(r, "overdue", &f.overdue))
 		return;
-	sqlite3_stmt *cand = store_stmt(c, cand_sql), *s = store_stmt(c, row_sql);
+	if (order && strcmp(order, "oldest") && strcmp(order, "newest") &&
+	    strcmp(order, "deadline")) {
+		http_error(r, 422, "invalid_field", "order",
+			   "order: '%.32s' is not oldest, newest or deadline", order);
+		return;
+	}
+	if (order && !strcmp(order, "deadline")) {
+		list_by_deadline(r, c, &f, limit, after);
+		return;
+	}
+	bool newest = order && !strcmp(order, "newest");
+	sqlite3_stmt *cand = store_stmt(c, newest ? newest_sql : cand_sql),
+		     *s = store_stmt(c, row_sql);
 	sqlite3_bind_int64(cand, 1, r->who.member_id);
 	sqlite3_bind_int64(cand, 2, after);
 	http_begin_json(r);
 	buf_adds(&r->out, "{\"items\":[");
 	while (n < limit && sqlite3_step(cand) == SQLITE_ROW) {
 		sqlite3_bind_int64(s, 1, sqlite3_column_int64(cand, 0));
-		if (sqlite3_step(s) == SQLITE_ROW && may_see(r, s, POLICY_REQUEST_LIST) &&
-		    (!open || strcmp((const char *)sqlite3_column_text(s, C_STATE), "closed")) &&
-		    (!mine || sqlite3_column_int64(s, C_ORIG) == r->who.member_id) &&
-		    (!overdue || is_overdue(s, now))) {
+		if (sqlite3_step(s) == SQLITE_ROW && list_row_matches(r, s, &f, now)) {
 			if (n++)
 				buf_addc(&r->out, ',');
 			row_out(&r->out, s, now);
@@ -823,7 +894,7 @@ static int tell(struct request *r, struct store_conn *w, int64_t seq, int64_t to
 static void post_answer(struct request *r)
 {
 	static const struct rj_field fields[] = {
-	    {"text", RJ_STRING, RJ_REQUIRED, 1, REQUEST_TEXT_MAX},
+	    {"text", RJ_STRING, RJ_REQUIRED | RJ_LINES, 1, REQUEST_TEXT_MAX},
 	    {"attach", RJ_STRING_ARRAY, 0, 0, REQUEST_LINKS_MAX},
 	};
 	struct store_conn *c = node_reader(r), *w;
@@ -870,7 +941,7 @@ static void post_offer(struct request *r)
 {
 	static const struct rj_field fields[] = {
 	    {"capability", RJ_STRING, RJ_REQUIRED, 1, CAPABILITY_NAME_MAX},
-	    {"text", RJ_STRING, 0, 0, REQUEST_TEXT_MAX},
+	    {"text", RJ_STRING, RJ_LINES, 0, REQUEST_TEXT_MAX},
 	};
 	struct store_conn *c = node_reader(r), *w;
 	struct target t;
@@ -985,7 +1056,7 @@ static void close_request(struct request *r)
 {
 	static const struct rj_field fields[] = {
 	    {"outcome", RJ_STRING, RJ_REQUIRED, 1, 16},
-	    {"text", RJ_STRING, 0, 0, 2000},
+	    {"text", RJ_STRING, RJ_LINES, 0, 2000},
 	};
 	struct store_conn *c = node_reader(r), *w;
 	struct target t;
@@ -1203,7 +1274,8 @@ done:
 
 const struct route request_routes[] = {
     {"GET", "/api/v1/requests", list_requests, 0, NULL,
-     "requests the caller may see (?open=true&mine=true&overdue=true)"},
+     "requests the caller may see (?open, mine, addressed, overdue=true; "
+     "order=oldest|newest|deadline)"},
     {"POST", "/api/v1/requests", open_request, ROUTE_WRITE, NULL,
      "open a request for assistance, clarification or capacity"},
     {"GET", "/api/v1/requests/stats", request_stats, 0, NULL,

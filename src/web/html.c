@@ -47,8 +47,9 @@ static const struct nav_entry {
     {"nav.submit", "/web/submit", false},	{"nav.alerts", "/web/alerts", false},
     {"nav.contacts", "/web/contacts", false},	{"nav.lookup", "/web/lookup", false},
     {"nav.delisting", "/web/delisting", false}, {"nav.check", "/web/check", false},
-    {"nav.profile", "/web/profile", false},	{"nav.progress", "/web/progress", false},
-    {"nav.checks", "/web/checks", true},	{"nav.admin", "/web/admin", true},
+    {"nav.requests", "/web/requests", false},	{"nav.profile", "/web/profile", false},
+    {"nav.progress", "/web/progress", false},	{"nav.checks", "/web/checks", true},
+    {"nav.admin", "/web/admin", true},
 };
 
 void html_csrf(struct buf *out, const struct html_page *p)

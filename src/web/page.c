@@ -305,6 +305,10 @@ const char *page_form_head(struct page *p, int status, json_t *error, const char
 void page_form_to_api(struct page *p, const char *api, json_t *body, int ok,
 		      void (*form)(struct page *p, int status, json_t *error, bool done))
 {
+	if (!body) { /* a value that is not UTF-8 (json_pack refuses it): no browser sends one */
+		http_error(p->r, 400, "bad_request", NULL, "the form is not UTF-8 text");
+		return;
+	}
 	char *text = json_dumps(body, JSON_COMPACT);
 	struct web_call c;
 	web_call(p->r, "POST", api, NULL, "application/json", text, strlen(text), &c);

@@ -8,6 +8,7 @@
 #include "util/timeutil.h"
 #include "web/call.h"
 #include "web/page.h"
+#include "web/pages_requests.h"
 #include "web/totp.h"
 
 #include <strings.h>
@@ -715,6 +716,8 @@ static void dashboard(struct request *r)
 	page_begin(&p, 200);
 	/* Sections of later capabilities (requests with deadlines, checks
 	 * waiting for an answer) go here, each from its own module. */
+	web_requests_deadlines(&p);
+	web_requests_checks_waiting(&p);
 	buf_adds(o, "<section aria-labelledby=\"h-open\"><h2 id=\"h-open\">");
 	i18n_plural_html(o, p.h.lang, "dashboard.open_alerts",
 			 (int64_t)json_array_size(json_object_get(al.json, "items")));
@@ -853,9 +856,14 @@ static void lookup_page(struct request *r)
 	buf_adds(o, "<input id=\"value\" name=\"value\" dir=\"ltr\" required value=\"");
 	html_esc(o, value);
 	page_tag_text(&p, "\"><button type=\"submit\">", "lookup.submit", "</button></form>");
-	if (value && *value) {
+	json_t *body = value && *value ? json_pack("[s]", value) : NULL;
+	if (value && *value && !body) { /* not UTF-8 (json_pack refuses it) */
+		json_t *e =
+		    json_pack("{ss ss}", "message", "value: not UTF-8 text", "field", "value");
+		page_api_error(&p, e);
+		json_decref(e);
+	} else if (value && *value) {
 		/* The JSON form of the API, so that any value (a URL with '&') passes. */
-		json_t *body = json_pack("[s]", value);
 		char *text_body = json_dumps(body, JSON_COMPACT);
 		struct web_call c;
 		web_call(r, "POST", "/api/v1/lookup", NULL, "application/json", text_body,

@@ -166,6 +166,10 @@ static void post_admin_user(struct request *r)
 	json_t *body =
 	    json_pack("{sI ss ss}", "member", (json_int_t)mid, "email",
 		      form_get(&p.form, "email") ?: "", "role", form_get(&p.form, "role") ?: "");
+	if (!body) { /* a value that is not UTF-8: no browser sends one */
+		http_error(r, 400, "bad_request", NULL, "the form is not UTF-8 text");
+		return;
+	}
 	char *text_body = json_dumps(body, JSON_COMPACT);
 	struct web_call c;
 	web_call(r, "POST", "/api/v1/users", NULL, "application/json", text_body, strlen(text_body),

@@ -70,12 +70,41 @@ static void depth_scan_skips_strings(void **state)
 	assert_int_equal(reqjson_depth(esc, strlen(esc), 10), 1);
 }
 
+/* A text a person wrote (RJ_LINES) keeps its line breaks and tabs; other
+ * control characters are refused there too, and elsewhere a line break is. */
+static void lines_where_allowed(void **state)
+{
+	static const struct rj_field text[] = {
+	    {"text", RJ_STRING, RJ_LINES, 0, 100},
+	    {"title", RJ_STRING, 0, 0, 100},
+	};
+	struct {
+		const char *in;
+		int rc;
+	} cases[] = {
+	    {"{\"text\":\"a\\nb\\tc\"}", ERR_OK},      {"{\"text\":\"a\\rb\"}", ERR_INVALID},
+	    {"{\"text\":\"a\\u0007b\"}", ERR_INVALID}, {"{\"text\":\"a\\u007fb\"}", ERR_INVALID},
+	    {"{\"title\":\"a\\nb\"}", ERR_INVALID},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct err_detail e;
+		json_t *out = NULL;
+		err_clear(&e);
+		int rc =
+		    reqjson_decode(cases[i].in, strlen(cases[i].in), 8, text, 2, false, &out, &e);
+		json_decref(out);
+		if (rc != cases[i].rc)
+			fail_msg("case %zu: %d, expected %d (%s)", i, rc, cases[i].rc, e.message);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(accepts_good_input),
 	    cmocka_unit_test(names_what_is_wrong),
 	    cmocka_unit_test(depth_scan_skips_strings),
+	    cmocka_unit_test(lines_where_allowed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

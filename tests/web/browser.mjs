@@ -190,13 +190,26 @@ async function main() {
     const chk = await api("POST", "/api/v1/checks", { contacts: `member:${A.id}`, roles: ["crisis"],
       window: "1h", reply_within: "2h" });
     check(chk.status === 201, `check: ${JSON.stringify(chk.json)}`);
+    // requests for assistance: one B asks A (A may acknowledge, answer, offer),
+    // one A asks B with B's answer and offer (A may accept, decline, close)
+    const rqB = await api("POST", "/api/v1/requests", { kind: "assistance", title: "Phishing wave",
+      text: "Ministries receive mails\nwith a fake login page.", deadline: "48h", tlp: "amber",
+      audience: [`member:${A.id}`] }, B.token);
+    const rqA = await api("POST", "/api/v1/requests", { kind: "capacity", title: "Forensics help",
+      deadline: "2s", tlp: "green", audience: ["all"], exercise: true }, A.token);
+    check(rqB.status === 201 && rqA.status === 201, `requests: ${rqB.status} ${rqA.status}`);
+    await api("POST", `/api/v1/requests/${rqA.json.id}/answers`, { text: "We can help." }, B.token);
+    await api("POST", `/api/v1/requests/${rqA.json.id}/offers`,
+      { capability: "forensics", text: "Two analysts" }, B.token);
 
     // 5. every language: lang, dir, no missing string, axe on every page
     const pages = ["/web", "/web/reports", `/web/reports/${rb.json.id}`,
                    `/web/reports/${rb.json.id}/related`, "/web/submit",
                    "/web/alerts", "/web/contacts?h24=1", "/web/lookup?value=198.51.100.7",
                    "/web/delisting", "/web/check",
-                   "/web/profile", `/web/profiles/${A.id}`, "/web/progress"];
+                   "/web/profile", `/web/profiles/${A.id}`, "/web/progress",
+                   "/web/requests", "/web/requests/new", `/web/requests/${rqB.json.id}`,
+                   `/web/requests/${rqA.json.id}`];
     const adminPages = ["/web/admin", "/web/checks", `/web/checks/${chk.json.id}`];
     mkdirSync(SHOTS, { recursive: true });
     const anon = await (await browser.newContext({ baseURL: base })).newPage();
