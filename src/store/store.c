@@ -11,8 +11,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define STMT_CACHE 96
-
 /* WAL frames are copied back into the database file by a thread of the store
  * (the checkpointer, with its own connection), not by the COMMIT of the
  * request that crossed SQLite's autocheckpoint threshold: that copy is as
@@ -24,13 +22,19 @@
 #define CKPT_RETRY_MS 1000
 #define CKPT_WAIT_MS 250
 
+/* Prepared statements of a connection, by the address of their SQL text
+ * (each a static string of its call site): an open-addressing table that
+ * grows, so every statement is prepared once whatever their number. */
+struct stmt_slot {
+	const char *sql;
+	sqlite3_stmt *stmt;
+};
+
 struct store_conn {
 	sqlite3 *db;
-	struct {
-		const char *sql;
-		sqlite3_stmt *stmt;
-	} cache[STMT_CACHE];
-	int ncache;
+	struct stmt_slot *slots;
+	size_t nslots; /* a power of two, or 0 */
+	size_t nstmts;
 	struct store_conn *next;
 };
 
@@ -125,9 +129,11 @@ static int open_conn(const char *path, struct store_conn *c, int readonly, int64
 
 static void close_conn(struct store_conn *c)
 {
-	for (int i = 0; i < c->ncache; i++)
-		sqlite3_finalize(c->cache[i].stmt);
-	c->ncache = 0;
+	for (size_t i = 0; i < c->nslots; i++)
+		sqlite3_finalize(c->slots[i].stmt);
+	free(c->slots);
+	c->slots = NULL;
+	c->nslots = c->nstmts = 0;
 	sqlite3_close(c->db);
 	c->db = NULL;
 }
@@ -387,30 +393,47 @@ sqlite3 *store_db(struct store_conn *c)
 	return c->db;
 }
 
+/* The slot of `sql` in a table of n slots (n a power of two): its own, or
+ * the empty one where it would go. */
+static struct stmt_slot *stmt_slot(struct stmt_slot *slots, size_t n, const char *sql)
+{
+	size_t i = (size_t)(((uintptr_t)sql >> 3) * 0x9E3779B97F4A7C15ULL >> 20) & (n - 1);
+	while (slots[i].sql && slots[i].sql != sql)
+		i = (i + 1) & (n - 1);
+	return &slots[i];
+}
+
+static void stmt_table_grow(struct store_conn *c)
+{
+	size_t n = c->nslots ? c->nslots * 2 : 256;
+	struct stmt_slot *slots = xcalloc(n, sizeof(*slots));
+	for (size_t i = 0; i < c->nslots; i++)
+		if (c->slots[i].sql)
+			*stmt_slot(slots, n, c->slots[i].sql) = c->slots[i];
+	free(c->slots);
+	c->slots = slots;
+	c->nslots = n;
+}
+
 sqlite3_stmt *store_stmt(struct store_conn *c, const char *sql)
 {
-	sqlite3_stmt *s = NULL;
-
-	{
-		for (int i = 0; i < c->ncache; i++) {
-			if (c->cache[i].sql == sql) {
-				s = c->cache[i].stmt;
-				sqlite3_reset(s);
-				sqlite3_clear_bindings(s);
-				return s;
-			}
-		}
+	if (2 * (c->nstmts + 1) > c->nslots)
+		stmt_table_grow(c);
+	struct stmt_slot *slot = stmt_slot(c->slots, c->nslots, sql);
+	if (slot->sql) {
+		sqlite3_reset(slot->stmt);
+		sqlite3_clear_bindings(slot->stmt);
+		return slot->stmt;
 	}
+	sqlite3_stmt *s = NULL;
 	if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
 		log_err("event=sqlite_prepare error=\"%s\" sql=\"%.80s\"", sqlite3_errmsg(c->db),
 			sql);
 		return NULL;
 	}
-	if (c->ncache < STMT_CACHE) {
-		c->cache[c->ncache].sql = sql;
-		c->cache[c->ncache].stmt = s;
-		c->ncache++;
-	}
+	slot->sql = sql;
+	slot->stmt = s;
+	c->nstmts++;
 	return s;
 }
 
