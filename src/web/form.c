@@ -44,6 +44,49 @@ static int decode(struct arena *a, const char *s, size_t n, const char **out, si
 	return ERR_OK;
 }
 
+/* True when s[0..n) is UTF-8 text (RFC 3629: no overlong form, no surrogate,
+ * nothing past U+10FFFF) without NUL: what the API's JSON takes, so a page
+ * never hands it a value it would refuse. */
+static bool utf8_text(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned c = s[i];
+		size_t len;
+		unsigned lo = 0x80, hi = 0xBF;
+		if (c == 0)
+			return false;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			len = 2;
+		else if (c >= 0xE0 && c <= 0xEF)
+			len = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+		else if (c >= 0xF0 && c <= 0xF4)
+			len = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+		else
+			return false;
+		if (n - i < len || s[i + 1] < lo || s[i + 1] > hi)
+			return false;
+		for (size_t k = 2; k < len; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xBF)
+				return false;
+		i += len;
+	}
+	return true;
+}
+
+/* A field's name, and its value unless it is a file, must be text. */
+static int field_text(const struct form_field *f, size_t name_len, struct err_detail *err)
+{
+	if (!utf8_text((const unsigned char *)f->name, name_len))
+		return err_set(err, ERR_INVALID, "body", "body: a field name is not UTF-8 text");
+	if (!f->filename && !utf8_text((const unsigned char *)f->value, f->len))
+		return err_set(err, ERR_INVALID, f->name, "%.64s: not UTF-8 text", f->name);
+	return ERR_OK;
+}
+
 static int add_field(struct form *f, struct err_detail *err)
 {
 	if (f->n == FORM_FIELDS_MAX)
@@ -70,7 +113,8 @@ int form_parse_urlencoded(struct arena *a, const char *body, size_t n, struct fo
 			struct form_field *f = &out->f[out->n];
 			if ((rc = decode(a, body + i, split - i, &f->name, &nl, err)) ||
 			    (rc = decode(a, body + split + (eq ? 1 : 0), end - split - (eq ? 1 : 0),
-					 &f->value, &f->len, err)))
+					 &f->value, &f->len, err)) ||
+			    (rc = field_text(f, nl, err)))
 				return rc;
 			out->n++;
 		}
@@ -179,6 +223,8 @@ int form_parse_multipart(struct arena *a, const char *content_type, const char *
 		memcpy(v, data, f->len);
 		v[f->len] = '\0';
 		f->value = v;
+		if (f->name && (rc = field_text(f, strlen(f->name), err)))
+			return rc;
 		out->n++;
 		p = next + dl;
 	}

@@ -189,6 +189,46 @@ static void forms_parse(void **state)
 	arena_release(&a);
 }
 
+/* Text fields are UTF-8 without NUL (what the API's JSON takes); a file's
+ * bytes are its own. */
+static void form_text_is_utf8(void **state)
+{
+	(void)state;
+	struct arena a;
+	struct form f;
+	arena_init(&a);
+	static const char *const good[] = {"v=%C3%A9t%C3%A9", "v=%E4%B8%AD", "v=%F0%9F%98%80",
+					   "v=%D8%B9%D8%B1%D8%A8%D9%8A", "v=%EF%BF%BF"};
+	static const char *const bad[] = {"v=%FF",
+					  "v=%C0%AF" /* overlong */,
+					  "v=%ED%A0%80" /* surrogate */,
+					  "v=%F4%90%80%80" /* past U+10FFFF */,
+					  "v=%E4%B8" /* cut */,
+					  "v=a%00b",
+					  "%FF=1" /* the name */};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct err_detail err = {0};
+		assert_int_equal(form_parse_urlencoded(&a, good[i], strlen(good[i]), &f, &err),
+				 ERR_OK);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct err_detail err = {0};
+		assert_int_equal(form_parse_urlencoded(&a, bad[i], strlen(bad[i]), &f, &err),
+				 ERR_INVALID);
+		assert_non_null(strstr(err.message, "UTF-8"));
+	}
+	const char m[] =
+	    "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x\"\r\n\r\n"
+	    "\xff\x00\xfe\r\n--B\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n"
+	    "\xff\r\n--B--\r\n";
+	struct err_detail err = {0};
+	assert_int_equal(
+	    form_parse_multipart(&a, "multipart/form-data; boundary=B", m, sizeof(m) - 1, &f, &err),
+	    ERR_INVALID);
+	assert_string_equal(err.field, "note"); /* the file's bytes passed; the text did not */
+	arena_release(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +242,7 @@ int main(void)
 	    cmocka_unit_test(negotiation_honours_q_values),
 	    cmocka_unit_test(html_escapes_everything_that_matters),
 	    cmocka_unit_test(forms_parse),
+	    cmocka_unit_test(form_text_is_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
