@@ -13,6 +13,7 @@
 #include "util/xalloc.h"
 #include "web/pages.h"
 #include "web/pages_admin.h"
+#include "web/pages_peers.h"
 #include "web/session.h"
 
 #include <pthread.h>
@@ -40,6 +41,7 @@ static const struct route *const routes_tables[] = {
     web_user_routes,
     web_page_routes,
     web_admin_routes,
+    web_peer_routes,
     NULL,
 };
 

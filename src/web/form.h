@@ -11,7 +11,7 @@
 #include "util/arena.h"
 #include "util/err.h"
 
-#define FORM_FIELDS_MAX 32
+#define FORM_FIELDS_MAX 256 /* a group's member checkboxes: up to every State */
 
 struct form_field {
 	const char *name;

@@ -47,7 +47,8 @@ static const struct nav_entry {
     {"nav.submit", "/web/submit", false},	{"nav.alerts", "/web/alerts", false},
     {"nav.contacts", "/web/contacts", false},	{"nav.lookup", "/web/lookup", false},
     {"nav.delisting", "/web/delisting", false}, {"nav.check", "/web/check", false},
-    {"nav.admin", "/web/admin", true},
+    {"nav.admin", "/web/admin", true},		{"nav.peers", "/web/admin/peers", true},
+    {"nav.taxii", "/web/admin/taxii", true},
 };
 
 void html_csrf(struct buf *out, const struct html_page *p)
