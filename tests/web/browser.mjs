@@ -187,6 +187,15 @@ async function main() {
                    `/web/reports/${rb.json.id}/related`, "/web/submit",
                    "/web/alerts", "/web/contacts?h24=1", "/web/lookup?value=198.51.100.7",
                    "/web/delisting", "/web/check"];
+    // the admin's pages, with a peer, a TAXII source and a group to show (their forms:
+    // tests/integration/test_web_admin.py)
+    await api("POST", "/api/v1/peers", { name: "CERT.br", url: "https://cert.br.example:8440",
+      public_key: `ed25519:${"ab".repeat(32)}`, audience: ["all"] });
+    await api("POST", "/api/v1/taxii/sources", { name: "feed", url: "https://taxii.example/api1/",
+      collection: "c1" });
+    const grp = (await api("POST", "/api/v1/groups", { name: "LAC", members: [A.id, B.id] })).json;
+    const adminPages = ["/web/admin/peers", "/web/admin/taxii", `/web/admin/members/${A.id}`,
+                        `/web/admin/groups/${grp.id}`, "/web/admin/groups/new"];
     mkdirSync(SHOTS, { recursive: true });
     const anon = await (await browser.newContext({ baseURL: base })).newPage();
     const proot = await signin(uroot);
@@ -204,7 +213,8 @@ async function main() {
       await proot.locator("#lang-select").selectOption(lang);
       await proot.locator("form.lang button").click();
       await proot.waitForLoadState();
-      const targets = [[anon, "/web/signin"], ...pages.map((p) => [pa, p]), [proot, "/web/admin"]];
+      const targets = [[anon, "/web/signin"], ...pages.map((p) => [pa, p]), [proot, "/web/admin"],
+                       ...adminPages.map((p) => [proot, p])];
       for (const [page, path] of targets) {
         const r = await page.goto(path);
         const where = `${lang} ${path}`;
@@ -233,6 +243,25 @@ async function main() {
           check(box && h2 && box.x + box.width >= h2.x + h2.width - 2, "Arabic mirrors: right-aligned");
         }
       }
+    }
+    // the enrolment page's QR code: an image with a name, in English and in Arabic
+    for (const lang of ["en", "ar"]) {
+      const code = (await api("POST", "/api/v1/users", { member: A.id,
+        email: `enrol-${lang}@cert-a.org` })).json.enrolment_code;
+      const pe = await (await browser.newContext({ baseURL: base, locale: lang })).newPage();
+      await pe.goto("/web/enrol");
+      await pe.locator("#code").fill(code);
+      await pe.locator("#password").fill(PASSWORD);
+      await Promise.all([pe.waitForLoadState(), pe.locator("main form button").click()]);
+      const qr = pe.getByRole("img");
+      check(await qr.count() === 1 && (await qr.getAttribute("aria-label")).length > 10,
+            `${lang} enrolment: one QR code with an accessible name`);
+      await pe.evaluate(AXE);
+      const res = await pe.evaluate(() => window.axe.run(document,
+        { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } }));
+      const bad = res.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+      check(bad.length === 0, `${lang} enrolment: axe ${bad.map((v) => v.id).join(", ")}`);
+      await pe.screenshot({ path: join(SHOTS, `${lang}-enrol-qr.png`), fullPage: true });
     }
     const small = await pa.evaluate(() => [...document.querySelectorAll("a, button, input, select")]
       .filter((e) => e.offsetParent && e.getBoundingClientRect().height < 24 && e.type !== "hidden")
