@@ -252,7 +252,9 @@ async function main() {
       await pe.goto("/web/enrol");
       await pe.locator("#code").fill(code);
       await pe.locator("#password").fill(PASSWORD);
-      await Promise.all([pe.waitForLoadState(), pe.locator("main form button").click()]);
+      await Promise.all([pe.waitForResponse((r) => r.request().method() === "POST"),
+                         pe.locator("main form button").click()]);
+      await pe.waitForLoadState();
       const qr = pe.getByRole("img");
       check(await qr.count() === 1 && (await qr.getAttribute("aria-label")).length > 10,
             `${lang} enrolment: one QR code with an accessible name`);
@@ -263,6 +265,24 @@ async function main() {
       check(bad.length === 0, `${lang} enrolment: axe ${bad.map((v) => v.id).join(", ")}`);
       await pe.screenshot({ path: join(SHOTS, `${lang}-enrol-qr.png`), fullPage: true });
     }
+    // a deletion's second step, as a keyboard user reaches it: the box, then the button
+    await proot.goto("/web/admin/peers");
+    await Promise.all([proot.waitForResponse((r) => r.url().endsWith("/delete")),
+                       proot.locator("form[action$='/delete'] button").first().click()]);
+    await proot.waitForLoadState();
+    check(await proot.locator("#confirm").count() === 1, "the deletion asks for confirmation");
+    await proot.evaluate(AXE);
+    const conf = await proot.evaluate(() => window.axe.run(document,
+      { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } }));
+    const badConf = conf.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    check(badConf.length === 0, `confirmation page: axe ${badConf.map((v) => v.id).join(", ")}`);
+    await proot.locator("#confirm").focus();
+    await proot.keyboard.press("Space");
+    await Promise.all([proot.waitForResponse((r) => r.url().endsWith("/delete")),
+                       proot.locator("main form button").press("Enter")]);
+    await proot.waitForLoadState();
+    const peers = (await api("GET", "/api/v1/peers")).json.items;
+    check(peers.length === 0, `the peer removed with the keyboard: ${peers.length}`);
     const small = await pa.evaluate(() => [...document.querySelectorAll("a, button, input, select")]
       .filter((e) => e.offsetParent && e.getBoundingClientRect().height < 24 && e.type !== "hidden")
       .map((e) => e.outerHTML.slice(0, 60)));
