@@ -66,7 +66,7 @@ json_t *admin_error(struct page *p, const char *field, const char *key)
 
 /* Deletions take two steps, without script: the first post asks, the second
  * (with the box ticked) acts. The form's other fields are carried along. */
-bool admin_confirmed(struct page *p, const char *what, const char *back)
+bool admin_confirmed(struct page *p, const char *what, const char *back, const char *button_key)
 {
 	const char *confirm = form_get(&p->form, "confirm");
 	if (confirm && !strcmp(confirm, "yes"))
@@ -104,7 +104,7 @@ bool admin_confirmed(struct page *p, const char *what, const char *back)
 		 "value=\"yes\" required");
 	admin_describedby(p, error ? "confirm" : NULL, "confirm");
 	page_tag_text(p, "><label for=\"confirm\">", "admin.confirm_yes", "</label></div>");
-	page_tag_text(p, "<button type=\"submit\">", "admin.delete", "</button></form>");
+	page_tag_text(p, "<button type=\"submit\">", button_key, "</button></form>");
 	buf_adds(o, "<p><a href=\"");
 	html_esc(o, back);
 	page_tag_text(p, "\">", "admin.cancel", "</a></p>");
@@ -372,7 +372,7 @@ static void post_user_enrolment(struct request *r)
 	if (!admin_open(r, &p, "admin.title", "nav.admin", true))
 		return;
 	user_email(&p, r->id[0], email, sizeof(email));
-	if (!admin_confirmed(&p, email, "/web/admin"))
+	if (!admin_confirmed(&p, email, "/web/admin", "admin.reset"))
 		return;
 	snprintf(path, sizeof(path), "/api/v1/users/%" PRId64 "/enrolment", r->id[0]);
 	admin_call(&p, "POST", path, NULL, &c);
@@ -392,7 +392,7 @@ static void post_user_delete(struct request *r)
 	if (!admin_open(r, &p, "admin.title", "nav.admin", true))
 		return;
 	user_email(&p, r->id[0], email, sizeof(email));
-	if (!admin_confirmed(&p, email, "/web/admin"))
+	if (!admin_confirmed(&p, email, "/web/admin", "admin.delete"))
 		return;
 	snprintf(path, sizeof(path), "/api/v1/users/%" PRId64, r->id[0]);
 	admin_call(&p, "DELETE", path, NULL, &c);
@@ -612,7 +612,8 @@ static void post_member_delete(struct request *r)
 	}
 	char back[64];
 	snprintf(back, sizeof(back), "/web/admin/members/%" PRId64, r->id[0]);
-	bool go = admin_confirmed(&p, json_string_value(json_object_get(m.json, "name")), back);
+	bool go = admin_confirmed(&p, json_string_value(json_object_get(m.json, "name")), back,
+				  "admin.delete");
 	web_call_release(&m);
 	if (!go)
 		return;
@@ -831,7 +832,8 @@ static void post_group_delete(struct request *r)
 	if (!admin_open(r, &p, "admin.group_title", "nav.admin", true) || !load_group(&p, &g))
 		return;
 	snprintf(back, sizeof(back), "/web/admin/groups/%" PRId64, r->id[0]);
-	bool go = admin_confirmed(&p, json_string_value(json_object_get(g.json, "name")), back);
+	bool go = admin_confirmed(&p, json_string_value(json_object_get(g.json, "name")), back,
+				  "admin.delete");
 	if (go) {
 		snprintf(path, sizeof(path), "/api/v1/groups/%" PRId64, r->id[0]);
 		admin_call(&p, "DELETE", path, NULL, &c);

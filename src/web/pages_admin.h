@@ -30,8 +30,9 @@ void admin_input(struct page *p, const char *id, const char *name, const char *l
 /* A one-button form posting to `action` (an escaped path). */
 void admin_button(struct page *p, const char *action, const char *label_key);
 /* A deletion's second step: unless the form carries the ticked confirmation,
- * answers with a page that asks for it (naming `what`) and returns false. */
-bool admin_confirmed(struct page *p, const char *what, const char *back);
+ * answers with a page that asks for it (naming `what`, its button saying
+ * `button_key`) and returns false. */
+bool admin_confirmed(struct page *p, const char *what, const char *back, const char *button_key);
 /* "a, b, c" into a JSON array of the trimmed non-empty items. */
 json_t *admin_list(const char *text);
 /* An error of the page's own (not the API's), in the API's form. */

@@ -226,7 +226,7 @@ static void post_peer_delete(struct request *r)
 		return;
 	}
 	bool go = admin_confirmed(&p, json_string_value(json_object_get(g.json, "name")),
-				  "/web/admin/peers");
+				  "/web/admin/peers", "admin.delete");
 	web_call_release(&g);
 	if (!go)
 		return;
@@ -451,7 +451,7 @@ static void post_source_delete(struct request *r)
 		page_not_found(&p);
 		return;
 	}
-	if (!admin_confirmed(&p, form_get(&p.form, "name"), "/web/admin/taxii"))
+	if (!admin_confirmed(&p, form_get(&p.form, "name"), "/web/admin/taxii", "admin.delete"))
 		return;
 	admin_call(&p, "DELETE", path, NULL, &c);
 	if (c.status == 204)

@@ -172,8 +172,8 @@ def test_people(binary):
 
         # reset: confirmed, a new code shown once; her session and password end
         r = post(w, f"/web/admin/users/{ana.id}/enrolment", {})
-        check(r.status == 200 and "ana@cert.br" in r.body and 'name="confirm"' in r.body,
-              "the reset asks first, naming the account")
+        check(r.status == 200 and "ana@cert.br" in r.body and 'name="confirm"' in r.body
+              and ">Reset enrolment</button>" in r.body, "the reset asks first, naming the account")
         eq(ana.get("/web").status, 200, "nothing reset yet")
         r = post(w, f"/web/admin/users/{ana.id}/enrolment", {"confirm": "yes"})
         eq(r.status, 200, "reset")
