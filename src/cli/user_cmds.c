@@ -5,6 +5,7 @@
 #include "cli/client.h"
 #include "util/buf.h"
 
+#include <signal.h>
 #include <sodium.h>
 #include <termios.h>
 #include <unistd.h>
@@ -38,6 +39,15 @@ static bool read_line(FILE *f, char out[PASSWORD_FILE_MAX + 1])
 	return true;
 }
 
+static struct termios saved_tty; /* put back if a signal ends the prompt */
+
+static void restore_tty(int sig)
+{
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty); /* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* The password typed at the terminal, twice, without echo; from a pipe,
  * its first line. False (after saying why) when the two differ or none. */
 static bool prompt_password(char out[PASSWORD_FILE_MAX + 1])
@@ -50,6 +60,10 @@ static bool prompt_password(char out[PASSWORD_FILE_MAX + 1])
 		fprintf(stderr, "atalaya: no password on standard input\n");
 		return false;
 	}
+	struct sigaction sa = {.sa_handler = restore_tty}, prev_int, prev_term;
+	saved_tty = old;
+	sigaction(SIGINT, &sa, &prev_int); /* Ctrl-C must not leave the terminal mute */
+	sigaction(SIGTERM, &sa, &prev_term);
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ECHONL; /* the Enter still moves to the next line */
@@ -61,6 +75,8 @@ static bool prompt_password(char out[PASSWORD_FILE_MAX + 1])
 		ok = read_line(stdin, again);
 	}
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	sigaction(SIGINT, &prev_int, NULL);
+	sigaction(SIGTERM, &prev_term, NULL);
 	if (ok && strcmp(out, again)) {
 		fprintf(stderr, "atalaya: the two passwords differ; nothing was changed\n");
 		ok = false;

@@ -13,9 +13,11 @@ import pty
 import re
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 
 from harness import Node, WebUser, add_peer, check, eq, node_key, run
@@ -431,6 +433,21 @@ def test_cli_password_prompt(binary):
         check(pw not in shown, "the password is not echoed")
         eq([u["email"] for u in n.request("GET", "/api/v1/users").json()["items"]], [],
            "no account made")
+        # Ctrl-C at the prompt: the program ends and the terminal echoes again
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execve(argv[0], argv, env)
+        shown, deadline = b"", time.time() + 30
+        while b"Password" not in shown and time.time() < deadline:
+            if select.select([fd], [], [], 0.5)[0]:
+                shown += os.read(fd, 4096)
+        check(not termios.tcgetattr(fd)[3] & termios.ECHO, "no echo while it asks")
+        os.write(fd, b"\x03")
+        _, status = os.waitpid(pid, 0)
+        check(os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT,
+              f"ended by Ctrl-C: {status}")
+        check(termios.tcgetattr(fd)[3] & termios.ECHO, "the terminal echoes again")
+        os.close(fd)
         rc, shown = pty_run(argv, env, [pw, pw])
         check(rc == 0 and "TOTP secret" in shown, f"the same twice: {rc} {shown!r}")
         check(pw not in shown, "the password is not echoed")
