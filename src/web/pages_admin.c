@@ -219,11 +219,76 @@ static void member_name(struct buf *o, json_t *members, json_int_t id)
 	buf_addf(o, "%" JSON_INTEGER_FORMAT, id);
 }
 
-/* Admin: the members, groups and people of the node, and a form to add a
- * person. `done` is a message of what was just done; `code` an enrolment
- * code to show once (after `code_key`); `error` the API's refusal. */
+/* A member's form: `m` NULL for a new one (on /web/admin; `error` is shown
+ * in it), else its edit form. The fields `error` names are tied to it. */
+static void member_form(struct page *p, json_t *m, json_t *error)
+{
+	const char *field = json_string_value(json_object_get(error, "field"));
+	static const char *const kinds[] = {"national-cert", "government", "isp", "organisation"};
+	struct buf *o = &p->r->out;
+	json_int_t id = json_integer_value(json_object_get(m, "id"));
+	const char *kind = json_string_value(json_object_get(m, "kind"));
+	char langs[256] = "", ack[32] = "";
+	size_t i, n = 0;
+	json_t *it;
+	json_array_foreach(json_object_get(m, "languages"), i, it)
+	{
+		int k = snprintf(langs + n, sizeof(langs) - n, "%s%s", i ? ", " : "",
+				 json_string_value(it));
+		if (k < 0 || (size_t)k >= sizeof(langs) - n)
+			break;
+		n += (size_t)k;
+	}
+	if (json_is_integer(json_object_get(m, "ack_deadline_seconds")))
+		snprintf(ack, sizeof(ack), "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(m, "ack_deadline_seconds")));
+	buf_adds(o, "<section aria-labelledby=\"h-member\"><h2 id=\"h-member\">");
+	page_text(p, m ? "admin.member_edit" : "admin.member_add");
+	buf_adds(o, "</h2>");
+	if (error && !m)
+		page_api_error(p, error);
+	if (m)
+		buf_addf(o,
+			 "<form method=\"post\" class=\"stack\" "
+			 "action=\"/web/admin/members/%" JSON_INTEGER_FORMAT "\">",
+			 id);
+	else
+		buf_adds(o, "<form method=\"post\" class=\"stack\" action=\"/web/admin/members\">");
+	html_csrf(o, &p->h);
+	admin_input(p, "m-name", "name", "admin.name",
+		    json_string_value(json_object_get(m, "name")), "required", field);
+	page_tag_text(p, "<label for=\"m-kind\">", "admin.kind", "</label>");
+	buf_adds(o, "<select id=\"m-kind\" name=\"kind\"");
+	admin_describedby(p, field, "kind");
+	buf_adds(o, ">");
+	for (int k = 0; k < 4; k++) {
+		char key[40];
+		snprintf(key, sizeof(key), "kind.%s", kinds[k]);
+		buf_addf(o, "<option value=\"%s\"%s>", kinds[k],
+			 kind && !strcmp(kind, kinds[k]) ? " selected" : "");
+		page_text(p, key);
+		buf_adds(o, "</option>");
+	}
+	buf_adds(o, "</select>");
+	admin_input(p, "m-country", "country", "contacts.country",
+		    json_string_value(json_object_get(m, "country")),
+		    "dir=\"ltr\" maxlength=\"2\" required", field);
+	page_tag_text(p, "<label for=\"m-role\">", "admin.role", "</label>");
+	role_select(p, "m-role", m ? json_string_value(json_object_get(m, "role")) : "analyst",
+		    field);
+	admin_input(p, "m-languages", "languages", "admin.languages", langs, "dir=\"ltr\"", field);
+	admin_input(p, "m-ack", "ack_deadline_seconds", "admin.ack_deadline", ack,
+		    "type=\"number\" min=\"10\" dir=\"ltr\"", field);
+	page_tag_text(p, "<button type=\"submit\">", m ? "admin.save" : "admin.member_add_submit",
+		      "</button></form></section>");
+}
+
+/* Admin: the members, groups and people of the node, and forms to add a
+ * member or a person. `done` is a message of what was just done; `code` a
+ * secret to show once (after `code_key`); `error` the API's refusal of the
+ * form `form` ("member", "user"), or of a row's button (NULL). */
 static void admin_render(struct page *p, int status, const char *done, const char *code_key,
-			 const char *code, json_t *error)
+			 const char *code, json_t *error, const char *form)
 {
 	struct request *r = p->r;
 	struct buf *o = &r->out;
@@ -239,8 +304,8 @@ static void admin_render(struct page *p, int status, const char *done, const cha
 		page_tag_text(p, "<p role=\"status\" class=\"done\">", done, "</p>");
 	if (code)
 		secret_once(p, code_key, code);
-	if (error && !json_object_get(error, "field"))
-		page_api_error(p, error); /* one of a row's buttons; the form's are below */
+	if (error && !form)
+		page_api_error(p, error); /* one of a row's buttons; the forms' are below */
 	size_t i;
 	json_t *it;
 	buf_adds(o, "<section aria-labelledby=\"h-members\"><h2 id=\"h-members\">");
@@ -262,6 +327,7 @@ static void admin_render(struct page *p, int status, const char *done, const cha
 		buf_adds(o, "</td></tr>");
 	}
 	buf_adds(o, "</tbody></table></section>");
+	member_form(p, NULL, form && !strcmp(form, "member") ? error : NULL);
 	buf_adds(o, "<section aria-labelledby=\"h-groups\"><h2 id=\"h-groups\">");
 	page_text(p, "admin.groups");
 	buf_adds(o, "</h2><ul>");
@@ -306,7 +372,7 @@ static void admin_render(struct page *p, int status, const char *done, const cha
 	}
 	buf_adds(o, "</tbody></table>");
 	page_tag_text(p, "<p class=\"hint\">", "admin.reset_hint", "</p></section>");
-	user_form(p, members, json_object_get(error, "field") ? error : NULL);
+	user_form(p, members, form && !strcmp(form, "user") ? error : NULL);
 	page_end(p);
 	web_call_release(&m);
 	web_call_release(&g);
@@ -317,7 +383,7 @@ static void admin_page(struct request *r)
 {
 	struct page p;
 	if (admin_open(r, &p, "admin.title", "nav.admin", false))
-		admin_render(&p, 200, NULL, NULL, NULL, NULL);
+		admin_render(&p, 200, NULL, NULL, NULL, NULL, NULL);
 }
 
 /* The id of the form's field `name`, 0 when it is not one. */
@@ -341,9 +407,10 @@ static void post_admin_user(struct request *r)
 		   &c);
 	if (c.status == 201)
 		admin_render(&p, 200, NULL, "admin.created",
-			     json_string_value(json_object_get(c.json, "enrolment_code")), NULL);
+			     json_string_value(json_object_get(c.json, "enrolment_code")), NULL,
+			     NULL);
 	else
-		admin_render(&p, c.status, NULL, NULL, NULL, web_call_error(&c));
+		admin_render(&p, c.status, NULL, NULL, NULL, web_call_error(&c), "user");
 	web_call_release(&c);
 }
 
@@ -378,9 +445,10 @@ static void post_user_enrolment(struct request *r)
 	admin_call(&p, "POST", path, NULL, &c);
 	if (c.status == 200)
 		admin_render(&p, 200, NULL, "admin.reset_done",
-			     json_string_value(json_object_get(c.json, "enrolment_code")), NULL);
+			     json_string_value(json_object_get(c.json, "enrolment_code")), NULL,
+			     NULL);
 	else
-		admin_render(&p, c.status, NULL, NULL, NULL, web_call_error(&c));
+		admin_render(&p, c.status, NULL, NULL, NULL, web_call_error(&c), NULL);
 	web_call_release(&c);
 }
 
@@ -397,66 +465,13 @@ static void post_user_delete(struct request *r)
 	snprintf(path, sizeof(path), "/api/v1/users/%" PRId64, r->id[0]);
 	admin_call(&p, "DELETE", path, NULL, &c);
 	if (c.status == 204)
-		admin_render(&p, 200, "admin.user_deleted", NULL, NULL, NULL);
+		admin_render(&p, 200, "admin.user_deleted", NULL, NULL, NULL, NULL);
 	else
-		admin_render(&p, c.status, NULL, NULL, NULL, web_call_error(&c));
+		admin_render(&p, c.status, NULL, NULL, NULL, web_call_error(&c), NULL);
 	web_call_release(&c);
 }
 
 /* --- a member: its details, its API tokens, its deletion --- */
-
-static void member_form(struct page *p, json_t *m, const char *field)
-{
-	static const char *const kinds[] = {"national-cert", "government", "isp", "organisation"};
-	struct buf *o = &p->r->out;
-	json_int_t id = json_integer_value(json_object_get(m, "id"));
-	const char *kind = json_string_value(json_object_get(m, "kind"));
-	char langs[256] = "", ack[32] = "";
-	size_t i, n = 0;
-	json_t *it;
-	json_array_foreach(json_object_get(m, "languages"), i, it)
-	{
-		int k = snprintf(langs + n, sizeof(langs) - n, "%s%s", i ? ", " : "",
-				 json_string_value(it));
-		if (k < 0 || (size_t)k >= sizeof(langs) - n)
-			break;
-		n += (size_t)k;
-	}
-	if (json_is_integer(json_object_get(m, "ack_deadline_seconds")))
-		snprintf(ack, sizeof(ack), "%" JSON_INTEGER_FORMAT,
-			 json_integer_value(json_object_get(m, "ack_deadline_seconds")));
-	buf_adds(o, "<section aria-labelledby=\"h-edit\"><h2 id=\"h-edit\">");
-	page_text(p, "admin.member_edit");
-	buf_addf(o,
-		 "</h2><form method=\"post\" class=\"stack\" "
-		 "action=\"/web/admin/members/%" JSON_INTEGER_FORMAT "\">",
-		 id);
-	html_csrf(o, &p->h);
-	admin_input(p, "m-name", "name", "admin.name",
-		    json_string_value(json_object_get(m, "name")), "required", field);
-	page_tag_text(p, "<label for=\"m-kind\">", "admin.kind", "</label>");
-	buf_adds(o, "<select id=\"m-kind\" name=\"kind\"");
-	admin_describedby(p, field, "kind");
-	buf_adds(o, ">");
-	for (int k = 0; k < 4; k++) {
-		char key[40];
-		snprintf(key, sizeof(key), "kind.%s", kinds[k]);
-		buf_addf(o, "<option value=\"%s\"%s>", kinds[k],
-			 kind && !strcmp(kind, kinds[k]) ? " selected" : "");
-		page_text(p, key);
-		buf_adds(o, "</option>");
-	}
-	buf_adds(o, "</select>");
-	admin_input(p, "m-country", "country", "contacts.country",
-		    json_string_value(json_object_get(m, "country")),
-		    "dir=\"ltr\" maxlength=\"2\" required", field);
-	page_tag_text(p, "<label for=\"m-role\">", "admin.role", "</label>");
-	role_select(p, "m-role", json_string_value(json_object_get(m, "role")), field);
-	admin_input(p, "m-languages", "languages", "admin.languages", langs, "dir=\"ltr\"", field);
-	admin_input(p, "m-ack", "ack_deadline_seconds", "admin.ack_deadline", ack,
-		    "type=\"number\" min=\"10\" dir=\"ltr\"", field);
-	page_tag_text(p, "<button type=\"submit\">", "admin.save", "</button></form></section>");
-}
 
 static void tokens_section(struct page *p, json_int_t member, json_t *tokens, const char *field)
 {
@@ -540,7 +555,7 @@ static void member_render(struct page *p, int status, const char *done, json_t *
 		secret_once(p, "tokens.shown_once",
 			    json_string_value(json_object_get(token, "token")));
 	}
-	member_form(p, m.json, field);
+	member_form(p, m.json, error); /* tied to its field; shown above with the others */
 	tokens_section(p, json_integer_value(json_object_get(m.json, "id")),
 		       json_object_get(t.json, "items"), field);
 	buf_adds(o, "<section aria-labelledby=\"h-delete\"><h2 id=\"h-delete\">");
@@ -574,6 +589,33 @@ static json_t *form_number(const char *v)
 	return *end || errno ? json_string(v) : json_integer(n);
 }
 
+/* The member fields of the posted form, as the API takes them. */
+static json_t *member_body(struct page *p)
+{
+	return json_pack("{ss ss ss ss so so}", "name", form_get(&p->form, "name") ?: "", "kind",
+			 form_get(&p->form, "kind") ?: "", "country",
+			 form_get(&p->form, "country") ?: "", "role",
+			 form_get(&p->form, "role") ?: "", "languages",
+			 admin_list(form_get(&p->form, "languages")), "ack_deadline_seconds",
+			 form_number(form_get(&p->form, "ack_deadline_seconds")));
+}
+
+/* A new member: its first API token is shown once. */
+static void post_member_new(struct request *r)
+{
+	struct page p;
+	struct web_call c;
+	if (!admin_open(r, &p, "admin.title", "nav.admin", true))
+		return;
+	admin_call(&p, "POST", "/api/v1/members", member_body(&p), &c);
+	if (c.status == 201)
+		admin_render(&p, 200, NULL, "admin.member_created",
+			     json_string_value(json_object_get(c.json, "token")), NULL, NULL);
+	else
+		admin_render(&p, c.status, NULL, NULL, NULL, web_call_error(&c), "member");
+	web_call_release(&c);
+}
+
 static void post_member(struct request *r)
 {
 	struct page p;
@@ -581,14 +623,8 @@ static void post_member(struct request *r)
 	char path[64];
 	if (!admin_open(r, &p, "admin.member_title", "nav.admin", true))
 		return;
-	json_t *body = json_pack("{ss ss ss ss so so}", "name", form_get(&p.form, "name") ?: "",
-				 "kind", form_get(&p.form, "kind") ?: "", "country",
-				 form_get(&p.form, "country") ?: "", "role",
-				 form_get(&p.form, "role") ?: "", "languages",
-				 admin_list(form_get(&p.form, "languages")), "ack_deadline_seconds",
-				 form_number(form_get(&p.form, "ack_deadline_seconds")));
 	snprintf(path, sizeof(path), "/api/v1/members/%" PRId64, r->id[0]);
-	admin_call(&p, "PATCH", path, body, &c);
+	admin_call(&p, "PATCH", path, member_body(&p), &c);
 	if (c.status == 200)
 		member_render(&p, 200, "admin.saved", NULL, NULL);
 	else
@@ -619,7 +655,7 @@ static void post_member_delete(struct request *r)
 		return;
 	admin_call(&p, "DELETE", path, NULL, &c);
 	if (c.status == 204)
-		admin_render(&p, 200, "admin.member_deleted", NULL, NULL, NULL);
+		admin_render(&p, 200, "admin.member_deleted", NULL, NULL, NULL, NULL);
 	else
 		member_render(&p, c.status, NULL, NULL, web_call_error(&c));
 	web_call_release(&c);
@@ -838,7 +874,7 @@ static void post_group_delete(struct request *r)
 		snprintf(path, sizeof(path), "/api/v1/groups/%" PRId64, r->id[0]);
 		admin_call(&p, "DELETE", path, NULL, &c);
 		if (c.status == 204)
-			admin_render(&p, 200, "admin.group_deleted", NULL, NULL, NULL);
+			admin_render(&p, 200, "admin.group_deleted", NULL, NULL, NULL, NULL);
 		else
 			group_render(&p, c.status, g.json, NULL, web_call_error(&c));
 		web_call_release(&c);
@@ -855,6 +891,8 @@ const struct route web_admin_routes[] = {
      "web: reset a person's enrolment, after confirmation (admin)"},
     {"POST", "/web/admin/users/{id}/delete", post_user_delete, PAGE, NULL,
      "web: delete a person's account, after confirmation (admin)"},
+    {"POST", "/web/admin/members", post_member_new, PAGE, NULL,
+     "web: add a member, its first API token shown once (admin)"},
     {"GET", "/web/admin/members/{id}", member_page, PAGE, NULL,
      "web: a member, its API tokens (admin)"},
     {"POST", "/web/admin/members/{id}", post_member, PAGE, NULL, "web: change a member (admin)"},

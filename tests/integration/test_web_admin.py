@@ -69,6 +69,24 @@ def test_members_and_tokens(binary):
         check(not secret_shown(r.body), "no token secret on the member's page")
         eq(w.get("/web/admin/members/999").status, 404, "an unknown member")
 
+        # a new member: refused with the API's error, then added with its token shown once
+        new = {"name": "CERT.mx", "kind": "national-cert", "country": "M1", "role": "analyst",
+               "languages": "es", "ack_deadline_seconds": ""}
+        r = post(w, "/web/admin/members", new)
+        check(r.status == 422 and tied(r.body, "country"), f"a bad country: {r.status}")
+        check("CERT.mx" not in [x["name"] for x in api(n, "/api/v1/members")[1]["items"]],
+              "no member added")
+        r = post(w, "/web/admin/members", dict(new, country="MX"))
+        eq(r.status, 200, "member added")
+        added = [x for x in api(n, "/api/v1/members")[1]["items"] if x["name"] == "CERT.mx"]
+        eq([(x["country"], x["languages"], x["role"]) for x in added], [("MX", ["es"], "analyst")],
+           "the new member as the API reads it")
+        first = secret_shown(r.body)
+        check(len(first) == 1 and r.body.count(first[0]) == 1, "its first token, once")
+        eq(api(n, f"/api/v1/members/{added[0]['id']}", token=first[0])[0], 200, "and it works")
+        r = post(w, "/web/admin/members", dict(new, country="MX"))
+        check(r.status == 409 and tied(r.body, "name"), "the same name again")
+
         # edit: every field the API takes
         form = {"name": "CERT.br NIC", "kind": "isp", "country": "BR", "role": "reader",
                 "languages": "pt, es", "ack_deadline_seconds": "600"}
@@ -314,7 +332,9 @@ def test_not_for_members(binary):
             for secret in ("Secret Partner", "Hidden-Group", "hidden-label", "root@cert.uy"):
                 check(secret not in r.body, f"{path} shows {secret}")
         before = n.request("GET", f"/api/v1/members/{other}/tokens").json()["items"]
-        posts = [(f"/web/admin/members/{other}", {"name": "Taken", "kind": "isp", "country": "BR",
+        posts = [("/web/admin/members", {"name": "Mine", "kind": "isp", "country": "BR",
+                                         "role": "admin"}),
+                 (f"/web/admin/members/{other}", {"name": "Taken", "kind": "isp", "country": "BR",
                                                   "role": "reader"}),
                  (f"/web/admin/members/{other}/tokens", {"label": "mine"}),
                  (f"/web/admin/members/{other}/tokens/{before[0]['id']}/revoke", {}),
@@ -335,6 +355,7 @@ def test_not_for_members(binary):
             r = post(ana, path, form)
             check(r.status == 404 and "Secret Partner" not in r.body, f"POST {path}: {r.status}")
         eq(api(n, f"/api/v1/members/{other}")[1]["name"], "Secret Partner", "member unchanged")
+        eq(len(api(n, "/api/v1/members")[1]["items"]), 3, "no member added")
         eq(n.request("GET", f"/api/v1/members/{other}/tokens").json()["items"], before,
            "tokens unchanged")
         eq([g["name"] for g in api(n, "/api/v1/groups")[1]["items"]], ["Hidden-Group"],
