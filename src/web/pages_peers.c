@@ -68,9 +68,12 @@ static void peer_item(struct page *p, json_t *it)
 	char action[64];
 	buf_addf(o, "<section class=\"item\" aria-labelledby=\"h-peer-%" JSON_INTEGER_FORMAT "\">",
 		 id);
-	buf_addf(o, "<h3 id=\"h-peer-%" JSON_INTEGER_FORMAT "\">", id);
+	buf_addf(o,
+		 "<h3 id=\"h-peer-%" JSON_INTEGER_FORMAT
+		 "\"><a href=\"/web/admin/peers/%" JSON_INTEGER_FORMAT "\">",
+		 id, id);
 	html_esc(o, json_string_value(json_object_get(it, "name")));
-	buf_adds(o, "</h3><dl class=\"meta\">");
+	buf_adds(o, "</a></h3><dl class=\"meta\">");
 	term(p, "peers.url");
 	html_ltr(o, json_string_value(json_object_get(it, "url")));
 	buf_adds(o, "</dd>");
@@ -236,6 +239,99 @@ static void post_peer_delete(struct request *r)
 	else
 		peers_render(&p, c.status, NULL, web_call_error(&c));
 	web_call_release(&c);
+}
+
+/* A peer's page: what can change (URL, audience here, TLS pin) and a way to
+ * pull its whole feed again. `peer` is the API's answer. */
+static void peer_render(struct page *p, int status, json_t *peer, const char *done, json_t *error)
+{
+	struct buf *o = &p->r->out;
+	const char *field = json_string_value(json_object_get(error, "field"));
+	json_int_t id = json_integer_value(json_object_get(peer, "id"));
+	char here[64], audience[1024] = "";
+	size_t i, n = 0;
+	json_t *it;
+	json_array_foreach(json_object_get(peer, "audience"), i, it)
+	{
+		int k = snprintf(audience + n, sizeof(audience) - n, "%s%s", i ? ", " : "",
+				 json_string_value(it));
+		if (k < 0 || (size_t)k >= sizeof(audience) - n)
+			break;
+		n += (size_t)k;
+	}
+	snprintf(here, sizeof(here), "/web/admin/peers/%" JSON_INTEGER_FORMAT, id);
+	p->h.title_key = "peers.edit";
+	p->h.here = here;
+	page_begin(p, status);
+	buf_adds(o, "<p class=\"lead\">");
+	html_esc(o, json_string_value(json_object_get(peer, "name")));
+	buf_adds(o, " · <span class=\"secret\">");
+	html_ltr(o, json_string_value(json_object_get(peer, "fingerprint")));
+	page_tag_text(p, "</span> · <a href=\"/web/admin/peers\">", "peers.back", "</a></p>");
+	if (done)
+		page_tag_text(p, "<p role=\"status\" class=\"done\">", done, "</p>");
+	if (error)
+		page_api_error(p, error);
+	buf_addf(o, "<form method=\"post\" class=\"stack\" action=\"%s\">", here);
+	html_csrf(o, &p->h);
+	admin_input(p, "p-url", "url", "peers.url", json_string_value(json_object_get(peer, "url")),
+		    "type=\"url\" required dir=\"ltr\"", field);
+	admin_input(p, "p-audience", "audience", "peers.audience", audience, "dir=\"ltr\"", field);
+	page_tag_text(p, "<p class=\"hint\">", "peers.audience_hint", "</p>");
+	admin_input(p, "p-pin", "tls_pin", "peers.tls_pin",
+		    json_string_value(json_object_get(peer, "tls_pin")), "dir=\"ltr\"", field);
+	buf_adds(o, "<div class=\"choice\"><input type=\"checkbox\" id=\"p-again\" name=\"again\" "
+		    "value=\"1\">");
+	page_tag_text(p, "<label for=\"p-again\">", "peers.pull_again", "</label></div>");
+	page_tag_text(p, "<button type=\"submit\">", "admin.save", "</button></form>");
+	page_end(p);
+}
+
+static void peer_page(struct request *r)
+{
+	struct page p;
+	struct web_call c;
+	char path[64];
+	if (!admin_open(r, &p, "peers.edit", "nav.peers", false))
+		return;
+	snprintf(path, sizeof(path), "/api/v1/peers/%" PRId64, r->id[0]);
+	web_call(r, "GET", path, NULL, NULL, NULL, 0, &c);
+	if (c.status == 200)
+		peer_render(&p, 200, c.json, NULL, NULL);
+	else
+		page_not_found(&p);
+	web_call_release(&c);
+}
+
+/* PATCH: the URL, the audience (for reports that arrive from now on), the
+ * TLS pin (empty: none), and the cursor back to 0 when asked. */
+static void post_peer_change(struct request *r)
+{
+	struct page p;
+	struct web_call g, c;
+	char path[64];
+	if (!admin_open(r, &p, "peers.edit", "nav.peers", true))
+		return;
+	snprintf(path, sizeof(path), "/api/v1/peers/%" PRId64, r->id[0]);
+	web_call(r, "GET", path, NULL, NULL, NULL, 0, &g);
+	if (g.status != 200) {
+		web_call_release(&g);
+		page_not_found(&p);
+		return;
+	}
+	const char *pin = form_get(&p.form, "tls_pin");
+	json_t *body = json_pack("{ss so so}", "url", form_get(&p.form, "url") ?: "", "audience",
+				 admin_list(form_get(&p.form, "audience")), "tls_pin",
+				 pin && *pin ? json_string(pin) : json_null());
+	if (form_get(&p.form, "again"))
+		json_object_set_new(body, "cursor", json_integer(0));
+	admin_call(&p, "PATCH", path, body, &c);
+	if (c.status == 200)
+		peer_render(&p, 200, c.json, "admin.saved", NULL);
+	else
+		peer_render(&p, c.status, g.json, NULL, web_call_error(&c));
+	web_call_release(&c);
+	web_call_release(&g);
 }
 
 /* --- TAXII sources --- */
@@ -466,6 +562,10 @@ const struct route web_peer_routes[] = {
     {"GET", "/web/admin/peers", peers_page, PAGE, NULL,
      "web: this node's identity and its peer nodes (admin)"},
     {"POST", "/web/admin/peers", post_peer, PAGE, NULL, "web: add a peer node (admin)"},
+    {"GET", "/web/admin/peers/{id}", peer_page, PAGE, NULL,
+     "web: a peer node's URL, audience here and TLS pin (admin)"},
+    {"POST", "/web/admin/peers/{id}", post_peer_change, PAGE, NULL,
+     "web: change a peer node (admin)"},
     {"POST", "/web/admin/peers/{id}/sync", post_peer_sync, PAGE, NULL,
      "web: pull a peer's feed now (admin)"},
     {"POST", "/web/admin/peers/{id}/delete", post_peer_delete, PAGE, NULL,

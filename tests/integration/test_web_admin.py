@@ -245,6 +245,19 @@ def test_peers(binary):
         pid = peers[0]["id"]
         eq(peers[0]["fingerprint"], theirs["fingerprint"], "the API gives the peer's fingerprint")
         check(theirs["fingerprint"] in w.get("/web/admin/peers").body, "shown on the page")
+        r = w.get(f"/web/admin/peers/{pid}")
+        check(r.status == 200 and f'value="{b.url}"' in r.body, "the peer's page")
+        r = post(w, f"/web/admin/peers/{pid}", {"url": b.url, "audience": "member:99"})
+        check(r.status == 422 and tied(r.body, "audience"), f"an unknown member: {r.status}")
+        eq(a.request("GET", f"/api/v1/peers/{pid}").json()["audience"], ["all"], "unchanged")
+        r = post(w, f"/web/admin/peers/{pid}", {"url": b.url, "audience": "member:1",
+                                                "tls_pin": "sha256//AAAA", "again": "1"})
+        eq(r.status, 200, "changed")
+        got = a.request("GET", f"/api/v1/peers/{pid}").json()
+        eq((got["audience"], got["tls_pin"], got["cursor"]), (["member:1"], "sha256//AAAA", 0),
+           "changed as the API reads it")
+        r = post(w, f"/web/admin/peers/{pid}", {"url": b.url, "audience": "all", "tls_pin": ""})
+        eq(a.request("GET", f"/api/v1/peers/{pid}").json()["tls_pin"], None, "pin removed")
         add_peer(b, a, "CERT-UY")
         r = post(w, f"/web/admin/peers/{pid}/sync", {})
         eq(r.status, 200, "synced")
@@ -324,7 +337,7 @@ def test_not_for_members(binary):
         ana = WebUser(n, m, "ana@cert.br")
         eq(ana.signin().status, 303, "ana signs in")
         check("/web/admin" not in ana.get("/web").body, "no admin entry in her navigation")
-        for path in ("/web/admin", "/web/admin/peers", "/web/admin/taxii",
+        for path in ("/web/admin", "/web/admin/peers", "/web/admin/taxii", "/web/admin/peers/1",
                      f"/web/admin/members/{other}", f"/web/admin/members/{m}",
                      "/web/admin/groups/1", "/web/admin/groups/new"):
             r = ana.get(path)
@@ -347,6 +360,7 @@ def test_not_for_members(binary):
                  (f"/web/admin/users/{w.id}/delete", {"confirm": "yes"}),
                  ("/web/admin/peers", {"name": "x", "url": "http://127.0.0.1:1",
                                        "public_key": "ed25519:" + "ab" * 32}),
+                 ("/web/admin/peers/1", {"url": "http://127.0.0.1:1", "audience": "all"}),
                  ("/web/admin/peers/1/sync", {}), ("/web/admin/peers/1/delete", {"confirm": "yes"}),
                  ("/web/admin/taxii", {"name": "x", "url": "http://127.0.0.1:1/", "collection": "c"}),
                  ("/web/admin/taxii/pull", {"name": "x"}),

@@ -189,12 +189,13 @@ async function main() {
                    "/web/delisting", "/web/check"];
     // the admin's pages, with a peer, a TAXII source and a group to show (their forms:
     // tests/integration/test_web_admin.py)
-    await api("POST", "/api/v1/peers", { name: "CERT.br", url: "https://cert.br.example:8440",
-      public_key: `ed25519:${"ab".repeat(32)}`, audience: ["all"] });
+    const peer = (await api("POST", "/api/v1/peers", { name: "CERT.br", url: "https://cert.br.example:8440",
+      public_key: `ed25519:${"ab".repeat(32)}`, audience: ["all"] })).json;
     await api("POST", "/api/v1/taxii/sources", { name: "feed", url: "https://taxii.example/api1/",
       collection: "c1" });
     const grp = (await api("POST", "/api/v1/groups", { name: "LAC", members: [A.id, B.id] })).json;
-    const adminPages = ["/web/admin/peers", "/web/admin/taxii", `/web/admin/members/${A.id}`,
+    const adminPages = ["/web/admin/peers", `/web/admin/peers/${peer.id}`, "/web/admin/taxii",
+                        `/web/admin/members/${A.id}`,
                         `/web/admin/groups/${grp.id}`, "/web/admin/groups/new"];
     mkdirSync(SHOTS, { recursive: true });
     const anon = await (await browser.newContext({ baseURL: base })).newPage();
