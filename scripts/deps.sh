@@ -6,12 +6,13 @@ what=${1:-build}
 
 build_pkgs="gcc make meson ninja-build pkg-config python3 libmicrohttpd-dev libjansson-dev
  libsqlite3-dev libsodium-dev libcurl4-gnutls-dev libgnutls28-dev libxml2-dev libgmime-3.0-dev
- libidn2-dev libpsl-dev libyajl-dev libpcre2-dev curl ca-certificates openssl"
+ libidn2-dev libpsl-dev libyajl-dev libpcre2-dev libqrencode-dev curl ca-certificates openssl"
 # nodejs, npm, chromium and the Noto fonts (Arabic, CJK): the web interface's
 # browser test (tests/web), which runs Playwright against Debian's Chromium;
-# python3-nacl: the federation test checks signatures with another library.
+# python3-nacl: the federation test checks signatures with another library;
+# zbar-tools: test_web_admin decodes the enrolment page's QR code (zbarimg).
 test_pkgs="libcmocka-dev dnsutils clang-format unbound nodejs npm chromium fonts-noto-core
- fonts-noto-cjk python3-nacl"
+ fonts-noto-cjk python3-nacl zbar-tools"
 bench_pkgs="wrk dnsperf rbldnsd"
 fuzz_pkgs="clang libclang-rt-14-dev"
 

@@ -16,6 +16,7 @@
 #include "web/pages_checks.h"
 #include "web/pages_profiles.h"
 #include "web/pages_requests.h"
+#include "web/pages_peers.h"
 #include "web/session.h"
 
 #include <pthread.h>
@@ -46,6 +47,7 @@ static const struct route *const routes_tables[] = {
     web_profile_routes,
     web_check_routes,
     web_request_routes,
+    web_peer_routes,
     NULL,
 };
 

@@ -101,9 +101,28 @@ def main():
         print(f"report of {OBJECTS} objects, first page: median {statistics.median(times):.1f} ms "
               f"({len(page.body.encode())} B; ceiling 1000 ms)")
 
+        # the admin's pages at a node's full size: 193 States, 20 peer nodes
+        for i in range(193):
+            r = n.request("POST", "/api/v1/members", {"name": f"CERT-{i:03d}", "country": "UY",
+                                                      "kind": "national-cert", "role": "analyst"})
+            if r.status != 201:
+                die(f"member: {r}")
+        for i in range(20):
+            r = n.request("POST", "/api/v1/peers", {"name": f"peer-{i}", "url": f"https://n{i}.example",
+                                                    "public_key": "ed25519:" + os.urandom(32).hex()})
+            if r.status != 201:
+                die(f"peer: {r}")
+        for path in ("/web/admin", "/web/admin/peers"):
+            page = u.get(path)
+            if page.status != 200 or ("CERT-192" not in page.body and "peer-19" not in page.body):
+                die(f"{path}: {page.status}")
+            print(f"{path}: {len(page.body.encode())} B")
+
         base = n.url
         for name, path in (("dashboard", "/web"), ("report page", f"/web/reports/{rid}"),
                            ("requests page", "/web/requests")):
+                           ("admin page (193 members)", "/web/admin"),
+                           ("peers page (20 peers)", "/web/admin/peers")):
             runs = [wrk(base + path, u.cookie) for _ in range(RUNS)]
             rps = statistics.median(r[0] for r in runs)
             p99 = statistics.median(r[1] for r in runs)

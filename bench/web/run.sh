@@ -9,7 +9,8 @@
 #     against the 1 s ceiling;
 #   - pages/s with keep-alive (wrk -t2 -c32, BENCH_DURATION each, BENCH_RUNS
 #     runs, median) for the dashboard, the report page and the requests page
-#     (BENCH_REQUESTS open requests, default 200), cookie sent;
+#     (BENCH_REQUESTS open requests, default 200), and the admin's pages with
+#     193 members and 20 peer nodes, cookie sent;
 #   - the same for the progress report's charts over BENCH_STATES members
 #     (default 193) with public profiles, and for the profile form.
 # Exits 1 when the benchmark cannot run (daemon, wrong answers, non-2xx).

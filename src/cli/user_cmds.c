@@ -5,7 +5,10 @@
 #include "cli/client.h"
 #include "util/buf.h"
 
+#include <signal.h>
 #include <sodium.h>
+#include <termios.h>
+#include <unistd.h>
 
 #define PASSWORD_FILE_MAX 1024
 
@@ -27,6 +30,66 @@ static bool read_password(const char *path, char out[PASSWORD_FILE_MAX + 1])
 	return true;
 }
 
+/* One line of `f` without its newline; false at the end of the input. */
+static bool read_line(FILE *f, char out[PASSWORD_FILE_MAX + 1])
+{
+	if (!fgets(out, PASSWORD_FILE_MAX + 1, f))
+		return false;
+	out[strcspn(out, "\r\n")] = '\0';
+	return true;
+}
+
+static struct termios saved_tty; /* put back if a signal ends the prompt */
+
+static void restore_tty(int sig)
+{
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty); /* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* The password typed at the terminal, twice, without echo; from a pipe,
+ * its first line. False (after saying why) when the two differ or none. */
+static bool prompt_password(char out[PASSWORD_FILE_MAX + 1])
+{
+	char again[PASSWORD_FILE_MAX + 1];
+	struct termios old, quiet;
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &old)) {
+		if (read_line(stdin, out) && out[0])
+			return true;
+		fprintf(stderr, "atalaya: no password on standard input\n");
+		return false;
+	}
+	struct sigaction sa = {.sa_handler = restore_tty}, prev_int, prev_term;
+	saved_tty = old;
+	sigaction(SIGINT, &sa, &prev_int); /* Ctrl-C must not leave the terminal mute */
+	sigaction(SIGTERM, &sa, &prev_term);
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	quiet.c_lflag |= ECHONL; /* the Enter still moves to the next line */
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	fputs("Password: ", stderr);
+	bool ok = read_line(stdin, out);
+	if (ok) {
+		fputs("Password again: ", stderr);
+		ok = read_line(stdin, again);
+	}
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	sigaction(SIGINT, &prev_int, NULL);
+	sigaction(SIGTERM, &prev_term, NULL);
+	if (ok && strcmp(out, again)) {
+		fprintf(stderr, "atalaya: the two passwords differ; nothing was changed\n");
+		ok = false;
+	} else if (ok && !out[0]) {
+		fprintf(stderr, "atalaya: an empty password; nothing was changed\n");
+		ok = false;
+	} else if (!ok) {
+		fprintf(stderr, "atalaya: no password typed\n");
+	}
+	sodium_memzero(again, sizeof(again));
+	return ok;
+}
+
 static int user_add(struct client *c, int argc, char **argv)
 {
 	const char *member = arg_value(argc, argv, "--member"),
@@ -39,8 +102,15 @@ static int user_add(struct client *c, int argc, char **argv)
 		fprintf(stderr, "atalaya: --member ID and --email ADDRESS are required\n");
 		return 2;
 	}
-	if (pwfile && !read_password(pwfile, pw))
+	bool prompt = arg_flag(argc, argv, "--password-prompt");
+	if (pwfile && prompt) {
+		fprintf(stderr, "atalaya: give --password-file or --password-prompt, not both\n");
+		return 2;
+	}
+	if ((pwfile && !read_password(pwfile, pw)) || (prompt && !prompt_password(pw))) {
+		sodium_memzero(pw, sizeof(pw));
 		return 1;
+	}
 	json_t *b =
 	    json_pack("{sI ss}", "member", (json_int_t)strtoll(member, NULL, 10), "email", email);
 	if (role)
@@ -97,7 +167,7 @@ static int user_delete(struct client *c, int argc, char **argv)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/api/v1/users/%lld",
-		 strtoll(arg_positional(argc, argv, 0), NULL, 10));
+		 strtoll(arg_positional(argc, argv, 1), NULL, 10));
 	json_t *res = client_json(c, "DELETE", path, NULL);
 	if (!res)
 		return 1;
@@ -106,11 +176,32 @@ static int user_delete(struct client *c, int argc, char **argv)
 	return 0;
 }
 
+static int user_reset(struct client *c, int argc, char **argv)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/api/v1/users/%lld/enrolment",
+		 strtoll(arg_positional(argc, argv, 1), NULL, 10));
+	json_t *res = client_json(c, "POST", path, NULL);
+	if (!res)
+		return 1;
+	printf("enrolment reset: password, second factor and sessions ended; new enrolment code "
+	       "(shown once; the person sets a password with it at /web/enrol): %s\n",
+	       json_string_value(json_object_get(res, "enrolment_code")));
+	json_decref(res);
+	return 0;
+}
+
 const struct cli_subcommand cli_user_subs[] = {
-    {"add", "add --member ID --email ADDRESS [--role R] [--language xx] [--password-file FILE]",
-     "a person's account under a member: prints a one-time enrolment code, or with "
-     "--password-file sets the password and prints the TOTP secret",
+    {"add",
+     "add --member ID --email ADDRESS [--role R] [--language xx] [--password-file FILE | "
+     "--password-prompt]",
+     "a person's account under a member: prints a one-time enrolment code, or with a password "
+     "(from a file, or typed twice without echo; from a pipe, its first line) sets it and prints "
+     "the TOTP secret",
      0, NULL, user_add},
+    {"reset", "reset ID",
+     "end an account's password, second factor and sessions; prints a new enrolment code", 1, NULL,
+     user_reset},
     {"list", "list [--json]", "people's accounts", 0, NULL, user_list},
     {"delete", "delete ID", "delete an account and end its sessions", 1, NULL, user_delete},
     {0},

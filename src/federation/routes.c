@@ -44,9 +44,13 @@ static void get_node(struct request *r)
 static json_t *peer_json(struct request *r, sqlite3_stmt *s)
 {
 	int64_t id = sqlite3_column_int64(s, 0);
-	char key[80];
-	snprintf(key, sizeof(key), "ed25519:%s", (const char *)sqlite3_column_text(s, 3));
-	return json_pack(
+	char key[80], fp[FED_FINGERPRINT_TEXT] = "";
+	unsigned char pk[FED_KEY_BYTES];
+	const char *hex = (const char *)sqlite3_column_text(s, 3);
+	snprintf(key, sizeof(key), "ed25519:%s", hex);
+	if (hex && fed_hex_parse(hex, strlen(hex), pk, sizeof(pk)))
+		fed_fingerprint(pk, fp); /* read out on the phone, as the node's own */
+	json_t *peer = json_pack(
 	    "{sI so so ss so sI so so so so sI sI sI sI sI sI so}", "id", (json_int_t)id, "name",
 	    http_col_text(s, 1), "url", http_col_text(s, 2), "public_key", key, "audience",
 	    audience_to_json((const char *)sqlite3_column_text(s, 4)), "cursor",
@@ -58,6 +62,8 @@ static json_t *peer_json(struct request *r, sqlite3_stmt *s)
 	    (json_int_t)sqlite3_column_int64(s, 12), "lag_reports",
 	    (json_int_t)sqlite3_column_int64(s, 13), "lag_seconds",
 	    (json_int_t)sqlite3_column_int64(s, 14), "tls_pin", http_col_text(s, 15));
+	json_object_set_new(peer, "fingerprint", json_string(fp));
+	return peer;
 }
 
 static void get_peers(struct request *r)

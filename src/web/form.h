@@ -11,7 +11,7 @@
 #include "util/arena.h"
 #include "util/err.h"
 
-#define FORM_FIELDS_MAX 256 /* the profile form: 19 measures × 5 and the document rows */
+#define FORM_FIELDS_MAX 256 /* the profile form (19 measures × 5, documents); a group's boxes */
 
 struct form_field {
 	const char *name;

@@ -49,7 +49,8 @@ static const struct nav_entry {
     {"nav.delisting", "/web/delisting", false}, {"nav.check", "/web/check", false},
     {"nav.requests", "/web/requests", false},	{"nav.profile", "/web/profile", false},
     {"nav.progress", "/web/progress", false},	{"nav.checks", "/web/checks", true},
-    {"nav.admin", "/web/admin", true},
+    {"nav.admin", "/web/admin", true},		{"nav.peers", "/web/admin/peers", true},
+    {"nav.taxii", "/web/admin/taxii", true},
 };
 
 void html_csrf(struct buf *out, const struct html_page *p)

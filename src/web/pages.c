@@ -3,6 +3,7 @@
  * write HTML with the one escaping function (web/html.h) in the user's
  * language (web/i18n.h). Forms post with a CSRF token bound to the session. */
 #include "web/pages.h"
+#include "web/qr.h"
 
 #include "node.h"
 #include "util/timeutil.h"
@@ -176,7 +177,10 @@ static void post_enrol(struct request *r)
 		 email, b32);
 	html_ltr(o, uri);
 	buf_adds(o, "</p>");
-	page_tag_text(&p, "<p>", "enrol.noqr", "</p>");
+	int modules; /* the same URI for the app's camera (it always fits: < 600 bytes) */
+	buf_adds(o, "<p class=\"qr\">");
+	qr_svg(o, uri, page_t(&p, "enrol.qr"), &modules);
+	buf_adds(o, "</p>");
 	page_tag_text(&p, "<p><a href=\"/web/signin\">", "signin.title", "</a></p>");
 	page_end(&p);
 }

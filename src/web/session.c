@@ -647,6 +647,56 @@ static void delete_user(struct request *r)
 		http_no_content(r);
 }
 
+/* A fresh start for an account: a new enrolment code (shown once) and a new
+ * TOTP secret; the password, the lock-out and every session end. Until the
+ * person enrols again with the code, the account cannot sign in: this is how
+ * an admin disables one without deleting it (a lost phone, a leaver). */
+static void post_user_enrolment(struct request *r)
+{
+	char enrol[ENROL_LEN * 2];
+	uint8_t totp[TOTP_SECRET_LEN], enrol_hash[32], raw[ENROL_LEN];
+	struct store_conn *c;
+	randombytes_buf(totp, sizeof(totp));
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(enrol, sizeof(enrol), raw, sizeof(raw) / 2);
+	crypto_generichash(enrol_hash, sizeof(enrol_hash), (const unsigned char *)enrol,
+			   strlen(enrol), NULL, 0);
+	int rc = store_write_begin(r->node->st, &c);
+	if (rc) {
+		http_error_detail(r, rc, NULL);
+		goto out;
+	}
+	sqlite3_stmt *u = store_stmt(c, "UPDATE users SET password_hash = NULL, totp_secret = ?2, "
+					"enrol_hash = ?3, failures = 0, locked_until = 0, "
+					"totp_step = 0 WHERE id = ?1");
+	sqlite3_stmt *d = store_stmt(c, "DELETE FROM web_sessions WHERE user_id = ?1");
+	if (!u || !d) {
+		http_error_detail(r, store_write_end(r->node->st, ERR_STORE), NULL);
+		goto out;
+	}
+	sqlite3_bind_int64(u, 1, r->id[0]);
+	sqlite3_bind_blob(u, 2, totp, sizeof(totp), SQLITE_STATIC);
+	sqlite3_bind_blob(u, 3, enrol_hash, sizeof(enrol_hash), SQLITE_STATIC);
+	sqlite3_bind_int64(d, 1, r->id[0]);
+	rc = store_step_changed(c, u, "user_enrolment_reset");
+	if (!rc)
+		rc = store_step_done(c, d, "user_sessions_delete");
+	rc = store_write_end(r->node->st, rc);
+	if (rc == ERR_NOT_FOUND)
+		http_error(r, 404, "not_found", NULL, "no user %" PRId64, r->id[0]);
+	else if (rc)
+		http_error_detail(r, rc, NULL);
+	else {
+		http_json(
+		    r, 200,
+		    json_pack("{sI ss}", "id", (json_int_t)r->id[0], "enrolment_code", enrol));
+		log_info("event=user_enrolment_reset user=%" PRId64, r->id[0]);
+	}
+out:
+	sodium_memzero(totp, sizeof(totp));
+	sodium_memzero(enrol, sizeof(enrol));
+}
+
 static const struct col signin_cols[] = {
     {"id", COL_INT},   {"at", COL_TIME},      {"email", COL_TEXT},
     {"user", COL_INT}, {"address", COL_TEXT}, {"outcome", COL_TEXT},
@@ -681,6 +731,8 @@ const struct route web_user_routes[] = {
     {"GET", "/api/v1/users", list_users, ROUTE_ADMIN, NULL, "list the accounts of people"},
     {"DELETE", "/api/v1/users/{id}", delete_user, ROUTE_ADMIN, NULL,
      "delete an account and end its sessions"},
+    {"POST", "/api/v1/users/{id}/enrolment", post_user_enrolment, ROUTE_ADMIN, NULL,
+     "reset an account: a new enrolment code and TOTP secret; its password and sessions end"},
     {"GET", "/api/v1/signins", list_signins, ROUTE_ADMIN, NULL,
      "the record of web sign-ins (who, when, from where, outcome)"},
     {0},

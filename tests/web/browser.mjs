@@ -210,7 +210,16 @@ async function main() {
                    "/web/profile", `/web/profiles/${A.id}`, "/web/progress",
                    "/web/requests", "/web/requests/new", `/web/requests/${rqB.json.id}`,
                    `/web/requests/${rqA.json.id}`];
-    const adminPages = ["/web/admin", "/web/checks", `/web/checks/${chk.json.id}`];
+    // the admin's pages, with a peer, a TAXII source and a group to show (their forms:
+    // tests/integration/test_web_admin.py)
+    const peer = (await api("POST", "/api/v1/peers", { name: "CERT.br", url: "https://cert.br.example:8440",
+      public_key: `ed25519:${"ab".repeat(32)}`, audience: ["all"] })).json;
+    await api("POST", "/api/v1/taxii/sources", { name: "feed", url: "https://taxii.example/api1/",
+      collection: "c1" });
+    const grp = (await api("POST", "/api/v1/groups", { name: "LAC", members: [A.id, B.id] })).json;
+    const adminPages = ["/web/admin", "/web/checks", `/web/checks/${chk.json.id}`, "/web/admin/peers", `/web/admin/peers/${peer.id}`, "/web/admin/taxii",
+                        `/web/admin/members/${A.id}`,
+                        `/web/admin/groups/${grp.id}`, "/web/admin/groups/new"];
     mkdirSync(SHOTS, { recursive: true });
     const anon = await (await browser.newContext({ baseURL: base })).newPage();
     const proot = await signin(uroot);
@@ -272,6 +281,45 @@ async function main() {
         }
       }
     }
+    // the enrolment page's QR code: an image with a name, in English and in Arabic
+    for (const lang of ["en", "ar"]) {
+      const code = (await api("POST", "/api/v1/users", { member: A.id,
+        email: `enrol-${lang}@cert-a.org` })).json.enrolment_code;
+      const pe = await (await browser.newContext({ baseURL: base, locale: lang })).newPage();
+      await pe.goto("/web/enrol");
+      await pe.locator("#code").fill(code);
+      await pe.locator("#password").fill(PASSWORD);
+      await Promise.all([pe.waitForResponse((r) => r.request().method() === "POST"),
+                         pe.locator("main form button").click()]);
+      await pe.waitForLoadState();
+      const qr = pe.getByRole("img");
+      check(await qr.count() === 1 && (await qr.getAttribute("aria-label")).length > 10,
+            `${lang} enrolment: one QR code with an accessible name`);
+      await pe.evaluate(AXE);
+      const res = await pe.evaluate(() => window.axe.run(document,
+        { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } }));
+      const bad = res.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+      check(bad.length === 0, `${lang} enrolment: axe ${bad.map((v) => v.id).join(", ")}`);
+      await pe.screenshot({ path: join(SHOTS, `${lang}-enrol-qr.png`), fullPage: true });
+    }
+    // a deletion's second step, as a keyboard user reaches it: the box, then the button
+    await proot.goto("/web/admin/peers");
+    await Promise.all([proot.waitForResponse((r) => r.url().endsWith("/delete")),
+                       proot.locator("form[action$='/delete'] button").first().click()]);
+    await proot.waitForLoadState();
+    check(await proot.locator("#confirm").count() === 1, "the deletion asks for confirmation");
+    await proot.evaluate(AXE);
+    const conf = await proot.evaluate(() => window.axe.run(document,
+      { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } }));
+    const badConf = conf.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    check(badConf.length === 0, `confirmation page: axe ${badConf.map((v) => v.id).join(", ")}`);
+    await proot.locator("#confirm").focus();
+    await proot.keyboard.press("Space");
+    await Promise.all([proot.waitForResponse((r) => r.url().endsWith("/delete")),
+                       proot.locator("main form button").press("Enter")]);
+    await proot.waitForLoadState();
+    const peers = (await api("GET", "/api/v1/peers")).json.items;
+    check(peers.length === 0, `the peer removed with the keyboard: ${peers.length}`);
     const small = await pa.evaluate(() => [...document.querySelectorAll("a, button, input, select")]
       .filter((e) => e.offsetParent && e.getBoundingClientRect().height < 24 && e.type !== "hidden")
       .map((e) => e.outerHTML.slice(0, 60)));
