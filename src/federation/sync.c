@@ -25,9 +25,17 @@ struct peer_row {
 	int64_t cursor;
 };
 
-struct stored {
-	const struct fed_envelope *e;
+/* A page's reports are committed together (ingest_commit_staged), at most
+ * this many per transaction: each holds two open files until then. */
+#define SYNC_BATCH 256
+
+/* A verified envelope whose report waits for its batch's commit. */
+struct staged {
+	struct fed_envelope e;
 	int64_t via;
+	int64_t before; /* the cursor before it */
+	struct ingest_origin o;
+	struct ingest *in;
 };
 
 static int load_peer(struct store_conn *c, int64_t id, struct peer_row *p)
@@ -54,8 +62,8 @@ static int load_peer(struct store_conn *c, int64_t id, struct peer_row *p)
 /* The signature's row, in the intake's transaction. */
 static int record_signature(void *ctx, struct store_conn *c, int64_t seq)
 {
-	const struct stored *st = ctx;
-	const struct fed_envelope *e = st->e;
+	const struct staged *st = ctx;
+	const struct fed_envelope *e = &st->e;
 	char sig[FED_SIG_HEX], sha[65];
 	sodium_bin2hex(sig, sizeof(sig), e->sig, sizeof(e->sig));
 	sodium_bin2hex(sha, sizeof(sha), e->sha256, sizeof(e->sha256));
@@ -89,19 +97,20 @@ static bool names_key(const char *recipients, const char *key)
 	return false;
 }
 
-/* Verifies and stores one envelope. *stored is set when it was new. */
-static int take(struct federation *f, const struct peer_row *via, const struct fed_envelope *e,
-		const char *bundle, bool *stored, struct err_detail *err)
+/* Verifies one envelope and stages its report (ingest_stage) in `slot`,
+ * which then owns `e`; *staged false when it is skipped (held already, ours,
+ * or from an origin this node does not know). */
+static int stage(struct federation *f, const struct peer_row *via, const struct fed_envelope *e,
+		 const char *bundle, struct staged *slot, bool *staged, struct err_detail *err)
 {
 	struct node *node = f->node;
 	struct store_conn *c = store_reader(node->st);
 	int64_t origin_member = 0;
 	char *peer_audience = NULL;
-	struct ingest *in = NULL;
 	struct buf aud;
 	int rc;
 
-	*stored = false;
+	*staged = false;
 	if (!c)
 		return err_set(err, ERR_STORE, "", "the store cannot be read");
 	if (!strcmp(e->origin_key, f->key.pk_hex))
@@ -150,19 +159,66 @@ static int take(struct federation *f, const struct peer_row *via, const struct f
 	}
 	free(peer_audience);
 	if (!rc)
-		rc = ingest_new(node, "application/stix+json;version=2.1", &in, err);
+		rc = ingest_new(node, "application/stix+json;version=2.1", &slot->in, err);
 	if (!rc) {
-		struct stored st = {e, via->id};
-		struct ingest_origin o = {e->report, e->sha256, (enum tlp)t, record_signature, &st};
-		struct ingest_result res;
-		ingest_set_origin(in, &o);
-		rc = ingest_feed(in, bundle, e->size, err);
+		slot->e = *e;
+		slot->via = via->id;
+		slot->o = (struct ingest_origin){slot->e.report, slot->e.sha256, (enum tlp)t,
+						 record_signature, slot};
+		ingest_set_origin(slot->in, &slot->o);
+		rc = ingest_feed(slot->in, bundle, e->size, err);
 		if (!rc)
-			rc = ingest_commit(in, origin_member, aud.data, &res, err);
-		*stored = !rc;
+			rc = ingest_stage(slot->in, origin_member, aud.data, err);
+		if (rc) {
+			ingest_free(slot->in);
+			slot->in = NULL;
+		}
+		*staged = !rc;
 	}
-	ingest_free(in);
 	buf_release(&aud);
+	return rc;
+}
+
+/* An error message may quote peer input: kept and logged as one line. */
+static void one_line(char *msg)
+{
+	for (char *q = msg; q && *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f || *q == '"')
+			*q = '?';
+}
+
+/* Logs a refused envelope; its error names the report (for `peer list`). */
+static void log_refused(const struct peer_row *p, const char *report, struct err_detail *err)
+{
+	if (!strstr(err->message, report)) {
+		char msg[sizeof(err->message)];
+		snprintf(msg, sizeof(msg), "%s", err->message);
+		snprintf(err->message, sizeof(err->message), "%.60s: %.440s", report, msg);
+	}
+	one_line(err->message);
+	log_warn("event=peer_refused peer=%s report=%s field=%s error=\"%s\"", p->name, report,
+		 err->field, err->message);
+}
+
+/* Commits the staged reports in one transaction; the cursor moves to `upto`
+ * when all are committed, else to just before the first that was not. */
+static int commit_batch(struct peer_row *p, struct staged *b, size_t *n, int64_t upto,
+			int64_t *stored, struct err_detail *err)
+{
+	struct ingest *ins[SYNC_BATCH];
+	size_t done = 0;
+	for (size_t i = 0; i < *n; i++)
+		ins[i] = b[i].in;
+	int rc = ingest_commit_staged(ins, *n, &done, err);
+	p->cursor = rc ? b[done < *n ? done : 0].before : upto;
+	if (rc)
+		log_refused(p, b[done < *n ? done : 0].e.report, err);
+	*stored += (int64_t)done;
+	for (size_t i = 0; i < *n; i++) {
+		ingest_free(b[i].in);
+		fed_envelope_release(&b[i].e);
+	}
+	*n = 0;
 	return rc;
 }
 
@@ -233,14 +289,6 @@ static long fetch(struct federation *f, const struct peer_row *p, const char *pa
 	curl_easy_cleanup(cu);
 	curl_slist_free_all(h);
 	return status;
-}
-
-/* An error message may quote peer input: kept and logged as one line. */
-static void one_line(char *msg)
-{
-	for (char *q = msg; q && *q; q++)
-		if ((unsigned char)*q < 0x20 || *q == 0x7f || *q == '"')
-			*q = '?';
 }
 
 /* What a page did to the peer's row; `error` NULL after a clean page (which
@@ -355,6 +403,7 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 		return rc;
 	buf_init(&page, (size_t)f->node->cfg->federation_page_bytes * 2 + ((size_t)1 << 20) +
 			    (size_t)f->node->cfg->report_body_max);
+	struct staged *batch = xcalloc(SYNC_BATCH, sizeof(*batch));
 	for (;;) {
 		struct fed_trailer t = {0};
 		int64_t stored = 0;
@@ -371,10 +420,16 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 			record_page(f, &p, 0, 0, NULL, err.message);
 			break;
 		}
+		/* every envelope of the page is verified and staged before the
+		 * batch commits; the first refused one ends the page there (what
+		 * precedes it is committed, the cursor stays before it) */
+		size_t nb = 0;
+		int64_t upto = p.cursor;
+		bool commit_failed = false;
 		while (!end) {
 			struct fed_envelope e;
 			const char *bundle;
-			bool took;
+			bool held = false;
 			rc = fed_feed_next(page.data, page.len, &pos, &e, &bundle, &t, &err);
 			if (rc)
 				break;
@@ -382,21 +437,37 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 				end = true;
 				break;
 			}
-			rc = take(f, &p, &e, bundle, &took, &err);
-			if (!rc) {
-				p.cursor = e.seq;
-				stored += took;
-			} else {
-				one_line(err.message);
-				log_warn(
-				    "event=peer_refused peer=%s report=%s field=%s error=\"%s\"",
-				    p.name, e.report, err.field, err.message);
-			}
-			fed_envelope_release(&e);
+			batch[nb].before = upto;
+			rc = stage(f, &p, &e, bundle, &batch[nb], &held, &err);
+			if (rc)
+				log_refused(&p, e.report, &err);
+			else
+				upto = e.seq;
+			if (held)
+				nb++;
+			else
+				fed_envelope_release(&e);
 			if (rc)
 				break;
+			if (nb == SYNC_BATCH) {
+				rc = commit_batch(&p, batch, &nb, upto, &stored, &err);
+				commit_failed = rc != ERR_OK;
+				if (rc)
+					break;
+			}
 		}
-		if (end) {
+		if (nb) {
+			struct err_detail cerr;
+			err_clear(&cerr);
+			int crc = commit_batch(&p, batch, &nb, upto, &stored, &cerr);
+			if (crc) {
+				rc = crc;
+				err = cerr;
+			}
+		} else if (!commit_failed) {
+			p.cursor = upto;
+		}
+		if (end && !rc) {
 			p.cursor = t.cursor > p.cursor ? t.cursor : p.cursor;
 			snprintf(stamp, sizeof(stamp), "%s", t.contacts);
 		}
@@ -430,6 +501,7 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 	if (rc)
 		log_warn("event=peer_sync peer=%s error=\"%s\"", p.name, err.message);
 	buf_release(&page);
+	free(batch);
 	free(p.url);
 	free(p.tls_pin);
 	return rc;

@@ -171,7 +171,7 @@ class FakeNode:
         """Signs an envelope for `data` (as `origin`, another node's key, when
         forwarding); `tamper(env, data)` may change it after."""
         key = origin or self.key
-        seq = len(self.items) + 1
+        seq = (self.items[-1][0] if self.items else 0) + 1
         rid = f"report--{os.urandom(4).hex()}-{os.urandom(2).hex()}-4{os.urandom(2).hex()[1:]}-" \
               f"a{os.urandom(2).hex()[1:]}-{os.urandom(6).hex()}"
         env = {"seq": seq, "origin_key": key.verify_key.encode().hex(), "origin_name": self.name,
@@ -416,6 +416,80 @@ def test_independent_signatures_and_tampering(bin_):
         check(bad_id in (p["last_error"] or "") and "recipients" in p["last_error"] or
               "did not name" in (p["last_error"] or ""), f"not a recipient: {p}")
         eq(sorted(report_ids(b)), before, "nothing stored")
+    finally:
+        x.close()
+        cleanup(b)
+
+
+def test_page_committed_as_one_batch(bin_):
+    """A feed page's reports are verified, then committed together: more than
+    one transaction's worth arrive each once; a report refused in the middle
+    of a page (a wrong signature, or the creator rule at the commit) stores
+    nothing of itself, what precedes it is kept, and the cursor stays before
+    it, so what follows comes once the peer stops sending it."""
+    (b,) = nodes(bin_, ["CERT-B"])
+    x = FakeNode()
+    try:
+        x.server_key = me = node_key(b).split(":")[1]
+        b_x = add_peer(b, None, "CERT-X", ["all"], key="ed25519:" + x.pk_hex, url=x.url)
+
+        def one(n, **kw):
+            return dumps(bundle([indicator(f"[ipv4-addr:value = '10.{n // 250}.{n % 250}.1']",
+                                           tlp="clear", **kw)]))
+
+        many = [x.offer(one(i), [me]) for i in range(300)]  # > one batch (256)
+        p = sync(b, b_x)
+        eq((p["last_error"], p["reports_in"], p["cursor"]), (None, 300, 300), f"300: {p}")
+        ids = report_ids(b)
+        eq(sorted(ids), sorted(many), "each report of the page once")
+        # indexed (one pass for the batch): an address of the last one is found
+        wait_until("the last report is indexed", lambda: many[299] in b.request(
+            "GET", "/api/v1/lookup?value=10.1.49.1").body)
+
+        # the creator rule refuses the third of four at the commit
+        oid = "indicator--" + "5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
+        mine = submit(b, [indicator("[ipv4-addr:value = '192.0.2.90']", tlp="clear", oid=oid)],
+                      "all")
+        g1, g2 = x.offer(one(1001), [me]), x.offer(one(1002), [me])
+        clash = x.offer(dumps(bundle([indicator("[ipv4-addr:value = '192.0.2.90']",
+                                                tlp="clear", oid=oid, modified=ts(1))])), [me])
+        g3 = x.offer(one(1003), [me])
+        p = sync(b, b_x)
+        check(p["last_error"] and clash in p["last_error"], f"refused, named: {p}")
+        eq(p["cursor"], 302, "the cursor stays before the refused report")
+        ids = report_ids(b)
+        check(g1 in ids and g2 in ids, "what precedes it is committed")
+        check(clash not in ids and g3 not in ids, "nothing of it, nothing after it")
+        check(f"event=peer_refused peer=CERT-X report={clash}" in b.read_log(), "logged")
+        eq(b.request("GET", f"/api/v1/objects/{oid}").json()["id"], oid, "B's object")
+        check(mine in report_ids(b), "B's own report untouched")
+
+        # a wrongly signed one in the middle of the next page
+        x.items = [i for i in x.items if i[0] != 303]  # X stops sending the clash
+
+        def flipped_sig(env, data):
+            sig = bytearray(bytes.fromhex(env["signature"]))
+            sig[3] ^= 1
+            env["signature"] = sig.hex()
+            return env, data
+
+        g4 = x.offer(one(1004), [me])
+        bad = x.offer(one(1005), [me], tamper=flipped_sig)
+        g5 = x.offer(one(1006), [me])
+        p = sync(b, b_x)
+        check(p["last_error"] and bad in p["last_error"] and "signature" in p["last_error"],
+              f"refused: {p}")
+        ids = report_ids(b)
+        check(g3 in ids and g4 in ids, "the page before it is kept")
+        check(bad not in ids and g5 not in ids, "nothing of it, nothing after it")
+        eq(p["cursor"], 305, "the cursor stays before it")
+        x.items = [i for i in x.items if i[0] != 306]
+        p = sync(b, b_x)
+        eq(p["last_error"], None, f"resumes: {p}")
+        ids = report_ids(b)
+        eq([ids.count(r) for r in (g1, g2, g3, g4, g5)], [1] * 5, "each once")
+        eq(len(ids), 300 + 1 + 5, "nothing else")
+        eq(p["errors"], 2, "two refusals counted")
     finally:
         x.close()
         cleanup(b)
@@ -742,6 +816,7 @@ def test_peer_input_errors(bin_):
 
 if __name__ == "__main__":
     run([test_three_nodes_scope_alert_and_signature, test_independent_signatures_and_tampering,
+         test_page_committed_as_one_batch,
          test_scope_red_amber_strict_per_peer_audience, test_kill_during_sync_resumes,
          test_ring_converges_without_duplicates, test_contacts_shared_with_a_peer,
          test_peers_in_groups, test_tls_with_a_pinned_key, test_peer_input_errors], sys.argv[1])
