@@ -6,6 +6,7 @@
  * interrupted sync resumes where it stopped; a refused envelope stops the
  * sync there and is recorded as the peer's last error. sync_lock held. */
 #include "federation/contacts.h"
+#include "federation/sightings.h"
 #include "federation/internal.h"
 #include "policy/audience.h"
 #include "policy/policy.h"
@@ -88,7 +89,7 @@ static int record_signature(void *ctx, struct store_conn *c, int64_t seq)
 	return store_step_done(c, s, "signature_insert");
 }
 
-static bool names_key(const char *recipients, const char *key)
+bool fed_names_key(const char *recipients, const char *key)
 {
 	size_t kn = strlen(key);
 	for (const char *r = recipients; (r = strstr(r, key)); r += kn)
@@ -142,7 +143,7 @@ static int stage(struct federation *f, const struct peer_row *via, const struct 
 	}
 	buf_init(&aud, FED_AUDIENCE_MAX);
 	int t = tlp_parse(e->tlp);
-	if (!names_key(e->recipients, f->key.pk_hex)) {
+	if (!fed_names_key(e->recipients, f->key.pk_hex)) {
 		rc = err_set(err, ERR_DENIED, "recipients",
 			     "%s: its origin did not name this node among its recipients",
 			     e->report);
@@ -391,6 +392,34 @@ static int pull_contacts(struct federation *f, const struct peer_row *p, struct 
 	return rc;
 }
 
+/* Our peer's own signed sightings after our cursor in its list, when its
+ * trailer shows more than we took. */
+static int pull_sightings(struct federation *f, const struct peer_row *p, struct buf *page,
+			  struct err_detail *err)
+{
+	int64_t cursor = fed_sightings_cursor(f, p->id);
+	char text[201];
+	for (;;) {
+		json_t *doc = NULL;
+		buf_reset(page);
+		long status = fetch(f, p, "/api/v1/federation/sightings", cursor, page, err);
+		if (status != 200) {
+			if (status)
+				err_set(err, ERR_IO, "status",
+					"%s answered HTTP %ld to sightings: %s", p->url, status,
+					printable(page, text));
+			return err->code ? err->code : ERR_IO;
+		}
+		int rc = fed_sightings_parse(page->data, page->len, &doc, err);
+		if (!rc)
+			rc = fed_sightings_store(f, p->id, doc, &cursor, err);
+		bool more = !rc && json_is_true(json_object_get(doc, "more"));
+		json_decref(doc);
+		if (rc || !more)
+			return rc;
+	}
+}
+
 int fed_sync_one(struct federation *f, int64_t peer_id)
 {
 	struct peer_row p = {0};
@@ -398,6 +427,7 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 	struct buf page;
 	struct err_detail err;
 	char text[201], stamp[64] = "";
+	int64_t sightings = 0;
 	int rc = c ? load_peer(c, peer_id, &p) : ERR_STORE;
 	if (rc)
 		return rc;
@@ -470,6 +500,7 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 		if (end && !rc) {
 			p.cursor = t.cursor > p.cursor ? t.cursor : p.cursor;
 			snprintf(stamp, sizeof(stamp), "%s", t.contacts);
+			sightings = t.sightings;
 		}
 		record_page(f, &p, page.len, stored, end ? &t : NULL, rc ? err.message : NULL);
 		if (stored)
@@ -488,7 +519,12 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 		err_clear(&err);
 		if (strcmp(held, stamp))
 			rc = pull_contacts(f, &p, &page, &err);
+		if (!rc && sightings > fed_sightings_cursor(f, p.id))
+			rc = pull_sightings(f, &p, &page, &err);
 		if (rc) {
+			one_line(err.message);
+			log_warn("event=peer_refused peer=%s field=%s error=\"%s\"", p.name,
+				 err.field, err.message);
 			record_page(f, &p, 0, 0, NULL, err.message);
 		} else {
 			pthread_mutex_lock(&f->lock);

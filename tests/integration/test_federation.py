@@ -100,6 +100,17 @@ def canonical(env, sha256, origin_pk):
             field(str(env["size"]).encode()))
 
 
+def sighting_canonical(g):
+    """A sighting about a report, signed by the node where it was recorded."""
+    return (b"atalaya-sighting-v1" + field(bytes.fromhex(g["signer_key"])) +
+            field(g["signer_name"].encode()) + field(g["id"].encode()) +
+            field(str(g["made_at"]).encode()) + field(bytes.fromhex(g["origin_key"])) +
+            field(g["report"].encode()) + field(str(g["version"]).encode()) +
+            field(bytes.fromhex(g["report_signature_sha256"])) + field(g["value"].encode()) +
+            field(g["kind"].encode()) + field(str(g["count"]).encode()) +
+            field(str(g["seen_at"]).encode()) + field(g["recipients"].encode()))
+
+
 def request_canonical(method, path, cursor, t, server_key_hex):
     return (b"atalaya-request-v1" + field(method.encode()) + field(path.encode()) +
             field(str(cursor).encode()) + field(str(t).encode()) + field(server_key_hex.encode()))
@@ -115,6 +126,7 @@ class FakeNode:
         self.pk_hex = self.key.verify_key.encode().hex()
         self.name = name
         self.items = []  # (seq, envelope line bytes, bundle bytes)
+        self.sightings = []  # its signed sightings, as served
         self.requests = []
         fake = self
 
@@ -131,6 +143,15 @@ class FakeNode:
                     self.send_response(401)
                     self.end_headers()
                     return
+                if u.path == "/api/v1/federation/sightings":
+                    body = json.dumps({"items": [g for g in fake.sightings
+                                                 if g["seq"] > cursor],
+                                       "cursor": cursor, "more": False}).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 if u.path == "/api/v1/federation/contacts":
                     body = b'{"items":[]}'
                     self.send_response(200)
@@ -145,7 +166,8 @@ class FakeNode:
                         body += line + b"\n" + data + b"\n"
                         last = seq
                 body += json.dumps({"end": True, "cursor": last, "more": False, "pending": 0,
-                                    "oldest": 0, "contacts": "0.0.0"}).encode() + b"\n"
+                                    "oldest": 0, "contacts": "0.0.0",
+                                    "sightings": len(fake.sightings)}).encode() + b"\n"
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -186,6 +208,27 @@ class FakeNode:
             env["size"] = len(data)
         self.items.append((seq, json.dumps(env).encode(), data))
         return rid
+
+    def sight(self, report_sig, origin_key, rid, recipients, value="192.0.2.200", key=None,
+              tamper=None):
+        """Signs a sighting of `value` about report `rid` (whose origin
+        signature is `report_sig`, hex); `tamper(g)` may change it after."""
+        key = key or self.key
+        g = {"seq": len(self.sightings) + 1,
+             "id": f"sighting--{os.urandom(4).hex()}-{os.urandom(2).hex()}-4abc-8def-"
+                   f"{os.urandom(6).hex()}",
+             "signer_key": key.verify_key.encode().hex(), "signer_name": self.name,
+             "made_at": int(time.time() * 1000), "origin_key": origin_key, "report": rid,
+             "version": 1,
+             "report_signature_sha256": hashlib.sha256(bytes.fromhex(report_sig)).hexdigest(),
+             "value": value, "kind": "ipv4", "count": 2, "seen_at": int(time.time() * 1000),
+             "recipients": ",".join(sorted(recipients))}
+        g["signature"] = key.sign(sighting_canonical(g)).signature.hex()
+        if tamper:
+            tamper(g)
+        g["signer_key"] = self.pk_hex if key is self.key else g["signer_key"]
+        self.sightings.append(g)
+        return g["id"]
 
     def close(self):
         self.srv.shutdown()
@@ -493,6 +536,163 @@ def test_page_committed_as_one_batch(bin_):
     finally:
         x.close()
         cleanup(b)
+
+
+def test_sightings_signed_by_the_forwarder(bin_):
+    """A member of B records a sighting about a report that came from A: it
+    travels to A (its origin) and to C (a recipient of the report) as an
+    object signed by B that names the original's signed version; each node
+    verifies it and shows it, marked with its signer, to those who may see
+    the report, and to nobody else; never twice, never onwards."""
+    a, b, c = nodes(bin_, ["CERT-A", "CERT-B", "CERT-C"])
+    try:
+        ma, ta = a.add_member("CSIRT-A", "UY")
+        _, ta2 = a.add_member("Other-A", "UY")
+        mb, tb = b.add_member("ISP-B", "BR")
+        mc, tc = c.add_member("ISP-C", "CL")
+        _, tc2 = c.add_member("Other-C", "CL")
+        a_b, a_c = add_peer(a, b, "CERT-B"), add_peer(a, c, "CERT-C")
+        b_a = add_peer(b, a, "CERT-A", [f"member:{mb}"])
+        b_c = add_peer(b, c, "CERT-C")
+        c_a = add_peer(c, a, "CERT-A", [f"member:{mc}"])
+        c_b = add_peer(c, b, "CERT-B")
+        both = submit(a, [indicator("[ipv4-addr:value = '198.51.100.70']", tlp="amber")],
+                      f"peer:{a_b},peer:{a_c}", token=ta)
+        b_only = submit(a, [indicator("[ipv4-addr:value = '198.51.100.71']", tlp="amber")],
+                        f"peer:{a_b}", token=ta)
+        wait_until("signed", lambda: a.request("GET", f"/api/v1/reports/{b_only}/signature",
+                                               token=ta).status == 200)
+        eq(sync(b, b_a)["last_error"], None, "B pulls A")
+        eq(sync(c, c_a)["last_error"], None, "C pulls A")
+
+        r = b.request("POST", f"/api/v1/reports/{both}/sightings",
+                      {"value": "198.51.100.70", "count": 3,
+                       "seen_at": "2026-11-02T08:00:00Z"}, token=tb)
+        eq(r.status, 201, f"B's member records a sighting: {r}")
+        g = r.json()
+        keys = {n: node_key(n).split(":")[1] for n in (a, b, c)}
+        eq((g["signer_key"], g["recipients"]), (keys[b], ",".join(sorted([keys[a], keys[c]]))),
+           "signed by B, for A (the origin) and C (a recipient)")
+        r = b.request("POST", f"/api/v1/reports/{b_only}/sightings",
+                      {"value": "198.51.100.71"}, token=tb)
+        eq((r.status, r.json()["recipients"]), (201, keys[a]), f"for A only: {r}")
+        # bad input: named, nothing stored
+        r = b.request("POST", f"/api/v1/reports/{both}/sightings", {"value": "not a value!"},
+                      token=tb)
+        eq((r.status, r.json()["error"]["field"]), (422, "value"), f"invalid value: {r}")
+        eq(b.request("POST", "/api/v1/reports/report--00000000-0000-4000-8000-000000000009/"
+                     "sightings", {"value": "198.51.100.70"}, token=tb).status, 404,
+           "an unknown report")
+        _, tb2 = b.add_member("Other-B", "BR")
+        eq(b.request("POST", f"/api/v1/reports/{both}/sightings", {"value": "198.51.100.70"},
+                     token=tb2).status, 404, "a member of B who may not see the report")
+
+        eq(sync(a, a_b)["last_error"], None, "A pulls B")
+        items = a.request("GET", f"/api/v1/reports/{both}/sightings", token=ta).json()["items"]
+        eq([(x["value"], x["count"], x["signed_by"]["name"], x["received_from"])
+            for x in items], [("198.51.100.70", 3, "CERT-B", "CERT-B")],
+           "A's originator sees B's sighting, marked with its signer")
+        # verified with PyNaCl from the documented canonical form
+        sig = a.request("GET", f"/api/v1/reports/{both}/signature", token=ta).json()
+        x = a.request("GET", f"/api/v1/reports/{both}/sightings", token=ta).json()["items"][0]
+        eq(x["report_signature_sha256"],
+           hashlib.sha256(bytes.fromhex(sig["signature"])).hexdigest(),
+           "it names the signed version of A's report")
+        wire = dict(x, made_at=g["made_at"], seen_at=g["seen_at"])
+        nacl.signing.VerifyKey(bytes.fromhex(keys[b])).verify(
+            sighting_canonical(wire), bytes.fromhex(x["signature"]))
+        eq(x["seen_at"], "2026-11-02T08:00:00.000Z", "seen_at as B's member gave it")
+        eq(a.request("GET", f"/api/v1/reports/{both}/sightings", token=ta2).status, 404,
+           "a member of A who may not see the report does not see its sightings")
+        eq(len(a.request("GET", f"/api/v1/reports/{b_only}/sightings",
+                         token=ta).json()["items"]), 1, "the other one too")
+        r = a.request("GET", "/api/v1/lookup?value=198.51.100.70", token=ta)
+        eq(r.json()["sightings"], 3, f"counted in A's lookup for its originator: {r}")
+        eq(a.request("GET", "/api/v1/lookup?value=198.51.100.70", token=ta2).json()["sightings"],
+           0, "not for a member who may not see the report")
+
+        eq(sync(c, c_b)["last_error"], None, "C pulls B")
+        items = c.request("GET", f"/api/v1/reports/{both}/sightings", token=tc).json()["items"]
+        eq([(x["value"], x["signed_by"]["name"]) for x in items], [("198.51.100.70", "CERT-B")],
+           "C (a recipient of the report) has B's sighting, only that one")
+        eq(c.request("GET", f"/api/v1/reports/{both}/sightings", token=tc2).status, 404,
+           "not shown to C's members outside the peer's audience")
+        check(b_only not in report_ids(c), "C never had the other report")
+        # again, and through the ring: nothing twice, nothing forwarded
+        for n, p in ((a, a_b), (c, c_b), (c, c_a), (b, b_a), (b, b_c)):
+            eq(sync(n, p)["last_error"], None, "sync")
+        eq(len(a.request("GET", f"/api/v1/reports/{both}/sightings", token=ta).json()["items"]),
+           1, "A: once")
+        eq(len(c.request("GET", f"/api/v1/reports/{both}/sightings", token=tc).json()["items"]),
+           1, "C: once")
+        eq(b.request("GET", f"/api/v1/reports/{both}/sightings", token=tb).json()["items"][0][
+            "received_from"], None, "B's own, made there")
+    finally:
+        cleanup(a, b, c)
+
+
+def test_tampered_sightings_refused(bin_):
+    """A peer's sightings are refused, logged, shown in `peer list`, and
+    store nothing when the signature fails, when it signs for another node,
+    or when it claims a report it was never sent."""
+    a, b = nodes(bin_, ["CERT-A", "CERT-B"])
+    x = FakeNode()
+    try:
+        me = node_key(b).split(":")[1]
+        x.server_key = me
+        b_x = add_peer(b, None, "CERT-X", ["all"], key="ed25519:" + x.pk_hex, url=x.url)
+        a_b = add_peer(a, b, "CERT-B")
+        b_a = add_peer(b, a, "CERT-A", ["all"])
+        rid = x.offer(dumps(bundle([indicator("[ipv4-addr:value = '192.0.2.200']",
+                                              tlp="clear")])), [me])
+        eq(sync(b, b_x)["last_error"], None, "B holds X's report")
+        xs = b.request("GET", f"/api/v1/reports/{rid}/signature").json()
+        ar = submit(a, [indicator("[ipv4-addr:value = '192.0.2.201']", tlp="clear")],
+                    f"peer:{a_b}")
+        wait_signed(a, ar)
+        eq(sync(b, b_a)["last_error"], None, "B holds A's report (X was not sent it)")
+        asig = b.request("GET", f"/api/v1/reports/{ar}/signature").json()
+
+        def value_changed(g):
+            g["value"] = "192.0.2.250"
+
+        other = nacl.signing.SigningKey.generate()
+        cases = [
+            ("a value changed after signing", "signature",
+             lambda: x.sight(xs["signature"], x.pk_hex, rid, [me], tamper=value_changed)),
+            ("signed by a key that is not X's", "signer_key",
+             lambda: x.sight(xs["signature"], x.pk_hex, rid, [me], key=other)),
+            ("about a report X was not sent", "report",
+             lambda: x.sight(asig["signature"], asig["origin"]["public_key"].split(":")[1], ar,
+                             [me])),
+            ("naming another version's signature", "report_signature_sha256",
+             lambda: x.sight("00" * 64, x.pk_hex, rid, [me])),
+            ("not for B", "recipients",
+             lambda: x.sight(xs["signature"], x.pk_hex, rid, [other.verify_key.encode().hex()])),
+        ]
+        errors = sync(b, b_x)["errors"]
+        for label, fld, make in cases:
+            gid = make()
+            p = sync(b, b_x)
+            check(p["last_error"] and gid in p["last_error"], f"{label}: refused: {p}")
+            check(f"field={fld}" in b.read_log(), f"{label}: logged with field {fld}")
+            eq(b.request("GET", f"/api/v1/reports/{rid}/sightings").json()["items"], [],
+               f"{label}: nothing stored")
+            eq(b.request("GET", f"/api/v1/reports/{ar}/sightings").json()["items"], [],
+               f"{label}: nothing stored")
+            x.sightings.pop()
+        eq(sync(b, b_x)["errors"], errors + len(cases), "each counted")
+        gid = x.sight(xs["signature"], x.pk_hex, rid, [me])
+        p = sync(b, b_x)
+        eq(p["last_error"], None, f"a good one: {p}")
+        items = b.request("GET", f"/api/v1/reports/{rid}/sightings").json()["items"]
+        eq([(i["id"], i["signed_by"]["public_key"]) for i in items], [(gid, "ed25519:" + x.pk_hex)],
+           "stored with its signer")
+        out = b.cli("peer", "list")
+        check("errors" in out.stdout, out.stdout)
+    finally:
+        x.close()
+        cleanup(a, b)
 
 
 def test_scope_red_amber_strict_per_peer_audience(bin_):
@@ -816,7 +1016,8 @@ def test_peer_input_errors(bin_):
 
 if __name__ == "__main__":
     run([test_three_nodes_scope_alert_and_signature, test_independent_signatures_and_tampering,
-         test_page_committed_as_one_batch,
+         test_page_committed_as_one_batch, test_sightings_signed_by_the_forwarder,
+         test_tampered_sightings_refused,
          test_scope_red_amber_strict_per_peer_audience, test_kill_during_sync_resumes,
          test_ring_converges_without_duplicates, test_contacts_shared_with_a_peer,
          test_peers_in_groups, test_tls_with_a_pinned_key, test_peer_input_errors], sys.argv[1])
