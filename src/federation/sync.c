@@ -348,6 +348,22 @@ static int pull_contacts(struct federation *f, const struct peer_row *p, struct 
 	int rc = fed_contacts_parse(page->data, page->len, &items, err);
 	if (rc)
 		return rc;
+	/* each signed by the peer for this node; one that is not refuses the
+	 * answer: the set held before stays */
+	unsigned char pk[FED_KEY_BYTES];
+	char hex[FED_KEY_HEX];
+	fed_key_parse(p->key, pk, hex);
+	json_array_foreach(items, i, it)
+	{
+		if (!fed_contact_verify(pk, f->key.pk_hex, it)) {
+			rc = err_set(err, ERR_DENIED, "signature",
+				     "contact %" JSON_INTEGER_FORMAT
+				     ": the signature does not verify against the peer's key",
+				     json_integer_value(json_object_get(it, "id")));
+			json_decref(items);
+			return rc;
+		}
+	}
 	rc = store_write_begin(f->node->st, &c);
 	if (!rc) {
 		sqlite3_stmt *s = store_stmt(c, "DELETE FROM peer_contacts WHERE peer = ?");

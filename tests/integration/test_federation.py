@@ -111,6 +111,28 @@ def sighting_canonical(g):
             field(str(g["seen_at"]).encode()) + field(g["recipients"].encode()))
 
 
+def contact_canonical(signer_pk, recipient_hex, it):
+    """A point of contact as its node signs it for the node it shares it with."""
+    def js(v):
+        return json.dumps(v, separators=(",", ":"), sort_keys=True).encode()
+    out = (b"atalaya-contact-v1" + field(signer_pk) + field(recipient_hex.encode()) +
+           field(str(it["id"]).encode()))
+    for k in ("member", "role", "name", "email", "phone", "pgp_fingerprint"):
+        out += field((it.get(k) or "").encode())
+    return (out + field(js(it["languages"])) + field(js(it["availability"])) +
+            field(str(it["escalation_position"]).encode()) + field(str(it["updated"]).encode()))
+
+
+def signed_get(frm, to, path, cursor=0):
+    """GET `path` of node `to` as node `frm` does (its key signs the request)."""
+    sk = nacl.signing.SigningKey(open(os.path.join(frm.data, "node.key"), "rb").read()[:32])
+    t = int(time.time() * 1000)
+    msg = request_canonical("GET", path, cursor, t, node_key(to).split(":")[1])
+    return to.request("GET", f"{path}?cursor={cursor}", token=None, headers={
+        "X-Atalaya-Node": sk.verify_key.encode().hex(), "X-Atalaya-Time": str(t),
+        "X-Atalaya-Signature": sk.sign(msg).signature.hex()})
+
+
 def request_canonical(method, path, cursor, t, server_key_hex):
     return (b"atalaya-request-v1" + field(method.encode()) + field(path.encode()) +
             field(str(cursor).encode()) + field(str(t).encode()) + field(server_key_hex.encode()))
@@ -127,6 +149,7 @@ class FakeNode:
         self.name = name
         self.items = []  # (seq, envelope line bytes, bundle bytes)
         self.sightings = []  # its signed sightings, as served
+        self.contacts = []  # the points of contact it shares, signed, as served
         self.requests = []
         fake = self
 
@@ -153,7 +176,7 @@ class FakeNode:
                     self.wfile.write(body)
                     return
                 if u.path == "/api/v1/federation/contacts":
-                    body = b'{"items":[]}'
+                    body = json.dumps({"items": fake.contacts}).encode()
                     self.send_response(200)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
@@ -166,7 +189,7 @@ class FakeNode:
                         body += line + b"\n" + data + b"\n"
                         last = seq
                 body += json.dumps({"end": True, "cursor": last, "more": False, "pending": 0,
-                                    "oldest": 0, "contacts": "0.0.0",
+                                    "oldest": 0, "contacts": f"{len(fake.contacts)}.0.0",
                                     "sightings": len(fake.sightings)}).encode() + b"\n"
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
@@ -229,6 +252,20 @@ class FakeNode:
         g["signer_key"] = self.pk_hex if key is self.key else g["signer_key"]
         self.sightings.append(g)
         return g["id"]
+
+    def share(self, name, tamper=None):
+        """Shares a point of contact with the node that pulls, signed."""
+        it = {"id": len(self.contacts) + 1, "member": "CSIRT-X", "role": "crisis", "name": name,
+              "email": "duty@x.example.org", "phone": "+1 555 0100", "pgp_fingerprint": None,
+              "languages": ["es", "en"], "availability": {"hours": "08:00-18:00",
+                                                          "time_zone": "UTC"},
+              "escalation_position": 0, "updated": int(time.time() * 1000)}
+        it["signature"] = self.key.sign(contact_canonical(
+            self.key.verify_key.encode(), self.server_key, it)).signature.hex()
+        if tamper:
+            tamper(it)
+        self.contacts.append(it)
+        return it["id"]
 
     def close(self):
         self.srv.shutdown()
@@ -868,6 +905,21 @@ def test_contacts_shared_with_a_peer(bin_):
            [("CSIRT-A", "Duty officer", "+598 2 123 4567")], "only the contact shared with B")
         eq(b.request("GET", f"/api/v1/peers/{b_a}/contacts").status, 404,
            "B's admin is not in the audience it gave A")
+        # signed by A for B: PyNaCl verifies it from the documented form
+        r = signed_get(b, a, "/api/v1/federation/contacts")
+        eq(r.status, 200, f"as B: {r}")
+        it = r.json()["items"][0]
+        a_pk = bytes.fromhex(node_key(a).split(":")[1])
+        b_hex = node_key(b).split(":")[1]
+        nacl.signing.VerifyKey(a_pk).verify(contact_canonical(a_pk, b_hex, it),
+                                            bytes.fromhex(it["signature"]))
+        try:
+            nacl.signing.VerifyKey(a_pk).verify(
+                contact_canonical(a_pk, b_hex, dict(it, phone="+598 2 999 9999")),
+                bytes.fromhex(it["signature"]))
+            raise AssertionError("a changed contact verified")
+        except nacl.exceptions.BadSignatureError:
+            pass
         # the contact stops being shared: gone at the next sync
         cid = a.request("GET", "/api/v1/contacts", token=tok).json()["items"][0]["id"]
         r = a.request("PATCH", f"/api/v1/contacts/{cid}", {"audience": []}, token=tok)
@@ -877,6 +929,52 @@ def test_contacts_shared_with_a_peer(bin_):
            "unshared: removed on B")
     finally:
         cleanup(a, b)
+
+
+def test_tampered_contacts_refused(bin_):
+    """A peer's shared contacts are verified against its pinned key: a
+    contact changed after signing, or signed for another node, is refused
+    (logged, shown in peer list) and the set held before stays."""
+    (b,) = nodes(bin_, ["CERT-B"])
+    x = FakeNode()
+    try:
+        x.server_key = node_key(b).split(":")[1]
+        m, tok = b.add_member("ISP-B", "BR")
+        b_x = add_peer(b, None, "CERT-X", [f"member:{m}"], key="ed25519:" + x.pk_hex, url=x.url)
+        x.share("Duty officer")
+        p = sync(b, b_x)
+        eq(p["last_error"], None, f"a contact signed with PyNaCl verifies on B: {p}")
+
+        def held():
+            return [c["name"] for c in b.request("GET", f"/api/v1/peers/{b_x}/contacts",
+                                                  token=tok).json()["items"]]
+        eq(held(), ["Duty officer"], "stored")
+
+        def phone(it):
+            it["phone"] = "+1 555 0199"
+
+        def for_other(it):
+            other = nacl.signing.SigningKey.generate().verify_key.encode().hex()
+            it["signature"] = x.key.sign(contact_canonical(x.key.verify_key.encode(), other,
+                                                           it)).signature.hex()
+
+        for label, tamper in (("a phone changed after signing", phone),
+                              ("signed for another node", for_other)):
+            cid = x.share("Night shift", tamper=tamper)
+            p = sync(b, b_x)
+            check(p["last_error"] and f"contact {cid}" in p["last_error"] and
+                  "signature" in p["last_error"], f"{label}: refused: {p}")
+            eq(held(), ["Duty officer"], f"{label}: the set held before stays")
+            check("event=peer_refused peer=CERT-X field=signature" in b.read_log(),
+                  f"{label}: logged")
+            x.contacts.pop()
+        x.share("Night shift")
+        p = sync(b, b_x)
+        eq(p["last_error"], None, f"signed again: {p}")
+        eq(sorted(held()), ["Duty officer", "Night shift"], "both")
+    finally:
+        x.close()
+        cleanup(b)
 
 
 def test_tls_with_a_pinned_key(bin_):
@@ -1017,7 +1115,7 @@ def test_peer_input_errors(bin_):
 if __name__ == "__main__":
     run([test_three_nodes_scope_alert_and_signature, test_independent_signatures_and_tampering,
          test_page_committed_as_one_batch, test_sightings_signed_by_the_forwarder,
-         test_tampered_sightings_refused,
+         test_tampered_sightings_refused, test_tampered_contacts_refused,
          test_scope_red_amber_strict_per_peer_audience, test_kill_during_sync_resumes,
          test_ring_converges_without_duplicates, test_contacts_shared_with_a_peer,
          test_peers_in_groups, test_tls_with_a_pinned_key, test_peer_input_errors], sys.argv[1])
