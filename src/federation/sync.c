@@ -98,6 +98,14 @@ bool fed_names_key(const char *recipients, const char *key)
 	return false;
 }
 
+static bool staged_already(const struct staged *b, size_t n, const struct fed_envelope *e)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(b[i].e.report, e->report) && !strcmp(b[i].e.origin_key, e->origin_key))
+			return true;
+	return false;
+}
+
 /* Verifies one envelope and stages its report (ingest_stage) in `slot`,
  * which then owns `e`; *staged false when it is skipped (held already, ours,
  * or from an origin this node does not know). */
@@ -484,7 +492,9 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 				break;
 			}
 			batch[nb].before = upto;
-			rc = stage(f, &p, &e, bundle, &batch[nb], &held, &err);
+			rc = staged_already(batch, nb, &e)
+				 ? ERR_OK /* twice in a page: once */
+				 : stage(f, &p, &e, bundle, &batch[nb], &held, &err);
 			if (rc)
 				log_refused(&p, e.report, &err);
 			else

@@ -185,6 +185,12 @@ static void pool_init(struct pool *p, size_t object_max)
 		buf_init(&p->batch[i].bytes, BATCH_BYTES + object_max);
 		buf_init(&p->batch[i].out, (size_t)1 << 30);
 	}
+}
+
+/* The validator threads start with a report's second batch: a report of one
+ * batch (most of them) is validated on the receiving thread (drain). */
+static void pool_start(struct pool *p)
+{
 	for (int i = 0; i < VALIDATORS; i++)
 		if (!pthread_create(&p->threads[i], NULL, validator, p))
 			p->nthreads++;
@@ -325,6 +331,8 @@ static void submit_batch(struct pool *p)
 	struct batch *b = &p->batch[p->fill];
 	if (b->state != BATCH_FILLING || b->n == 0)
 		return;
+	if (!p->nthreads)
+		pool_start(p);
 	pthread_mutex_lock(&p->lock);
 	b->seq = p->next_seq++;
 	b->state = BATCH_QUEUED;
@@ -415,8 +423,20 @@ static int collect_oldest(struct ingest *in)
  * returns the first error among them. */
 static int drain(struct ingest *in)
 {
+	struct pool *p = &in->pool;
+	struct batch *b = &p->batch[p->fill];
 	int rc = ERR_OK;
-	submit_batch(&in->pool);
+	if (!p->nthreads && b->state == BATCH_FILLING && b->n) {
+		/* the report's only batch: validated here, no thread started */
+		struct jdoc doc;
+		jdoc_init(&doc, BUNDLE_STREAM_MAX_DEPTH);
+		validate_batch(b, &doc);
+		jdoc_release(&doc);
+		b->state = BATCH_DONE;
+		p->fill = (p->fill + 1) % INFLIGHT;
+	} else {
+		submit_batch(p);
+	}
 	for (size_t i = 0; i < INFLIGHT; i++) {
 		int r = collect_oldest(in);
 		if (r && !rc)
@@ -668,6 +688,18 @@ static int fsync_dir(const char *dir)
 	return rc;
 }
 
+static bool report_held(struct node *node, const char *id)
+{
+	struct store_conn *c = store_reader(node->st);
+	if (!c)
+		return true; /* cannot tell: keep the file */
+	sqlite3_stmt *s = store_stmt(c, "SELECT 1 FROM reports WHERE id = ?");
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	bool held = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return held;
+}
+
 static int fsync_reports_dir(struct node *node)
 {
 	char dir[4096];
@@ -737,8 +769,9 @@ static int keep(struct ingest *in, int64_t originator, const char *audience, boo
 	/* Files first, then the transaction: a crash in between leaves an
 	 * orphan file, never a report without its bytes. */
 	char *main_file = node_report_file(in->node, res->id, "json");
-	if (in->origin && !access(main_file, F_OK)) {
-		/* a peer's id must never replace the bytes of a report kept here */
+	if (in->origin && !access(main_file, F_OK) && report_held(in->node, res->id)) {
+		/* a peer's id must never replace the bytes of a report kept here (a
+		 * file without its row is an orphan of a crash before a commit) */
 		free(main_file);
 		return err_set(&in->first_err, ERR_CONFLICT, "report",
 			       "report: %s is already stored on this node", res->id);

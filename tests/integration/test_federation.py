@@ -570,6 +570,16 @@ def test_page_committed_as_one_batch(bin_):
         eq([ids.count(r) for r in (g1, g2, g3, g4, g5)], [1] * 5, "each once")
         eq(len(ids), 300 + 1 + 5, "nothing else")
         eq(p["errors"], 2, "two refusals counted")
+
+        # a file left by a crash between keeping a page's files and its commit
+        # (no row) does not block the report when the peer offers it again
+        data = one(1007)
+        g6 = x.offer(data, [me])
+        with open(os.path.join(b.data, "reports", g6 + ".json"), "wb") as fh:
+            fh.write(b"partial")
+        eq(sync(b, b_x)["last_error"], None, "an orphan file is replaced")
+        eq(b.request("GET", f"/api/v1/reports/{g6}/bundle").body.encode(), data,
+           "the bytes signed")
     finally:
         x.close()
         cleanup(b)
