@@ -549,8 +549,9 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 			rc = pull_sightings(f, &p, &page, &err);
 		if (rc) {
 			one_line(err.message);
-			log_warn("event=peer_refused peer=%s field=%s error=\"%s\"", p.name,
-				 err.field, err.message);
+			if (rc == ERR_DENIED || rc == ERR_INVALID || rc == ERR_SYNTAX)
+				log_warn("event=peer_refused peer=%s field=%s error=\"%s\"", p.name,
+					 err.field, err.message);
 			record_page(f, &p, 0, 0, NULL, err.message);
 		} else {
 			pthread_mutex_lock(&f->lock);
