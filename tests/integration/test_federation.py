@@ -737,6 +737,18 @@ def test_tampered_sightings_refused(bin_):
            "stored with its signer")
         out = b.cli("peer", "list")
         check("errors" in out.stdout, out.stdout)
+        # the CLI: a sighting about A's report, signed by B for A; then listed
+        out = b.cli("report", "sight", ar, "192.0.2.201", "--count", "4")
+        eq(out.returncode, 0, f"report sight: {out.stderr}")
+        g = json.loads(out.stdout)
+        eq((g["signer_key"], g["recipients"], g["count"]),
+           (me, asig["origin"]["public_key"].split(":")[1], 4), "signed by B, for A")
+        out = b.cli("report", "sightings", ar)
+        check("192.0.2.201 x4  signed by CERT-B" in out.stdout, out.stdout)
+        eq(sync(a, a_b)["last_error"], None, "A pulls B")
+        out = a.cli("report", "sightings", ar)
+        check("192.0.2.201 x4  signed by CERT-B (ed25519:" + me in out.stdout,
+              f"A's admin (its originator) sees it: {out.stdout}")
     finally:
         x.close()
         cleanup(a, b)
