@@ -6,6 +6,7 @@
 #include "directory/routes.h"
 #include "federation/contacts.h"
 #include "federation/routes.h"
+#include "federation/sightings.h"
 #include "report/routes.h"
 #include "request/routes.h"
 #include "spam/routes.h"
@@ -41,6 +42,7 @@ static const struct route *const routes_tables[] = {
     federation_routes,
     federation_feed_routes,
     federation_contact_routes,
+    federation_sighting_routes,
     web_user_routes,
     web_page_routes,
     web_admin_routes,

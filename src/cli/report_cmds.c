@@ -182,6 +182,49 @@ static int report_verify(struct client *c, int argc, char **argv)
 	return rc;
 }
 
+/* `report sight ID VALUE [--count N] [--seen-at T]`: a sighting about the
+ * report, signed by this node (and sent to the nodes that hold the report). */
+static int report_sight(struct client *c, int argc, char **argv)
+{
+	char path[256];
+	const char *count = arg_value(argc, argv, "--count"),
+		   *seen = arg_value(argc, argv, "--seen-at");
+	json_t *b = json_pack("{ss}", "value", arg_positional(argc, argv, 2));
+	if (count)
+		json_object_set_new(b, "count", json_integer(strtoll(count, NULL, 10)));
+	if (seen)
+		json_object_set_new(b, "seen_at", json_string(seen));
+	snprintf(path, sizeof(path), "/api/v1/reports/%s/sightings", arg_positional(argc, argv, 1));
+	json_t *r = client_json(c, "POST", path, b);
+	json_decref(b);
+	if (!r)
+		return 1;
+	print_json(r);
+	json_decref(r);
+	return 0;
+}
+
+/* `report sightings ID`: one line per sighting, with the node that signed it. */
+static int report_sightings(struct client *c, int argc, char **argv)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "/api/v1/reports/%s/sightings", arg_positional(argc, argv, 1));
+	json_t *r = client_json(c, "GET", path, NULL);
+	if (!r)
+		return 1;
+	size_t i;
+	json_t *g;
+	json_array_foreach(json_object_get(r, "items"), i, g) printf(
+	    "%s  %s x%" JSON_INTEGER_FORMAT "  signed by %s (%s)\n",
+	    json_string_value(json_object_get(g, "seen_at")),
+	    json_string_value(json_object_get(g, "value")),
+	    json_integer_value(json_object_get(g, "count")),
+	    json_string_value(json_object_get(json_object_get(g, "signed_by"), "name")),
+	    json_string_value(json_object_get(json_object_get(g, "signed_by"), "public_key")));
+	json_decref(r);
+	return 0;
+}
+
 const struct cli_subcommand cli_report_subs[] = {
     {"submit", "submit FILE [--audience all|group:ID,member:ID,peer:ID] [--content-type T]",
      "submit a STIX 2.1 bundle (or an IODEF document, *.xml); no audience: only your member", 1,
@@ -195,5 +238,10 @@ const struct cli_subcommand cli_report_subs[] = {
     {"verify", "verify ID",
      "check the origin node's signature against the bytes and scope kept (exit 1 if not)", 1, NULL,
      report_verify},
+    {"sight", "sight ID VALUE [--count N] [--seen-at RFC3339]",
+     "record a sighting about a report, signed by this node and sent to the nodes holding it", 2,
+     NULL, report_sight},
+    {"sightings", "sightings ID", "the signed sightings about a report, with their signers", 1,
+     NULL, report_sightings},
     {0},
 };

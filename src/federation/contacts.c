@@ -5,6 +5,8 @@
 #include "policy/policy.h"
 #include "util/log.h"
 
+#include <sodium.h>
+
 /* What travels of a contact: not its webhook (a delivery endpoint of its own
  * node) nor its audience. Strings: name, then max bytes (0: optional). */
 static const struct {
@@ -17,12 +19,77 @@ static const struct {
 };
 #define NTEXT (sizeof(text_fields) / sizeof(text_fields[0]))
 
+#define CONTACT_PREFIX "atalaya-contact-v1"
+
+/* A JSON value's canonical text: compact, keys sorted (languages and
+ * availability are ASCII by the directory's checks). */
+static int field_json(struct buf *out, json_t *v)
+{
+	char *t = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	int rc = fed_field_str(out, t ? t : "null");
+	free(t);
+	return rc;
+}
+
+static int field_opt(struct buf *out, json_t *it, const char *name)
+{
+	const char *v = json_string_value(json_object_get(it, name));
+	return fed_field_str(out, v ? v : "");
+}
+
+/* The bytes the sharing node signs for one shared contact (federation.md:
+ * "Points of contact"): who signs, the node it is shared with, and every
+ * field that travels. `it` is the item as served. */
+static int contact_canonical(const unsigned char signer_pk[FED_KEY_BYTES],
+			     const char *recipient_hex, json_t *it, struct buf *out)
+{
+	static const char *const texts[] = {"member", "role",  "name",
+					    "email",  "phone", "pgp_fingerprint"};
+	buf_reset(out);
+	int rc = buf_add(out, CONTACT_PREFIX, sizeof(CONTACT_PREFIX) - 1);
+	if (!rc)
+		rc = fed_field(out, signer_pk, FED_KEY_BYTES);
+	if (!rc)
+		rc = fed_field_str(out, recipient_hex);
+	if (!rc)
+		rc = fed_field_int(out, json_integer_value(json_object_get(it, "id")));
+	for (size_t k = 0; !rc && k < sizeof(texts) / sizeof(texts[0]); k++)
+		rc = field_opt(out, it, texts[k]);
+	if (!rc)
+		rc = field_json(out, json_object_get(it, "languages"));
+	if (!rc)
+		rc = field_json(out, json_object_get(it, "availability"));
+	if (!rc)
+		rc = fed_field_int(out,
+				   json_integer_value(json_object_get(it, "escalation_position")));
+	if (!rc)
+		rc = fed_field_int(out, json_integer_value(json_object_get(it, "updated")));
+	return rc;
+}
+
+bool fed_contact_verify(const unsigned char signer_pk[FED_KEY_BYTES], const char *recipient_hex,
+			json_t *it)
+{
+	unsigned char sig[FED_SIG_BYTES];
+	const char *hex = json_string_value(json_object_get(it, "signature"));
+	struct buf msg;
+	if (!hex || !fed_hex_parse(hex, strlen(hex), sig, sizeof(sig)))
+		return false;
+	buf_init(&msg, (size_t)1 << 20);
+	bool ok = !contact_canonical(signer_pk, recipient_hex, it, &msg) &&
+		  fed_verify(signer_pk, msg.data, msg.len, sig);
+	buf_release(&msg);
+	return ok;
+}
+
 static void get_shared(struct request *r)
 {
 	struct federation *f = r->node->fed;
 	struct err_detail err;
 	int64_t peer, member;
-	char item[40];
+	char item[40], peer_key[FED_KEY_HEX], sig_hex[FED_SIG_HEX];
+	unsigned char pk[FED_KEY_BYTES], sig[FED_SIG_BYTES];
+	struct buf msg;
 
 	err_clear(&err);
 	if (!f || federation_check_request(
@@ -36,6 +103,8 @@ static void get_shared(struct request *r)
 	struct store_conn *c = node_reader(r);
 	if (!c)
 		return;
+	fed_key_parse(http_header(r, "X-Atalaya-Node"), pk, peer_key);
+	buf_init(&msg, (size_t)1 << 20);
 	snprintf(item, sizeof(item), "\"peer:%" PRId64 "\"", peer);
 	sqlite3_stmt *s = store_stmt(
 	    c, "SELECT c.id, m.name, c.role, c.name, c.email, c.phone, c.pgp_fingerprint, "
@@ -49,18 +118,23 @@ static void get_shared(struct request *r)
 					   (const char *)sqlite3_column_text(s, 12), TLP_NONE};
 		if (!policy_peer_may_see_contact(&o, peer))
 			continue;
-		json_array_append_new(
-		    items,
-		    json_pack("{sI so so so so so so so so sI sI}", "id",
-			      (json_int_t)sqlite3_column_int64(s, 0), "member", http_col_text(s, 1),
-			      "role", http_col_text(s, 2), "name", http_col_text(s, 3), "email",
-			      http_col_text(s, 4), "phone", http_col_text(s, 5), "pgp_fingerprint",
-			      http_col_text(s, 6), "languages", http_col_json(s, 7), "availability",
-			      http_col_json(s, 8), "escalation_position",
-			      (json_int_t)sqlite3_column_int64(s, 9), "updated",
-			      (json_int_t)sqlite3_column_int64(s, 10)));
+		json_t *it = json_pack(
+		    "{sI so so so so so so so so sI sI}", "id",
+		    (json_int_t)sqlite3_column_int64(s, 0), "member", http_col_text(s, 1), "role",
+		    http_col_text(s, 2), "name", http_col_text(s, 3), "email", http_col_text(s, 4),
+		    "phone", http_col_text(s, 5), "pgp_fingerprint", http_col_text(s, 6),
+		    "languages", http_col_json(s, 7), "availability", http_col_json(s, 8),
+		    "escalation_position", (json_int_t)sqlite3_column_int64(s, 9), "updated",
+		    (json_int_t)sqlite3_column_int64(s, 10));
+		/* signed by this node for the caller: TLS no longer vouches for it alone */
+		contact_canonical(f->key.pk, peer_key, it, &msg);
+		fed_key_sign(&f->key, msg.data, msg.len, sig);
+		sodium_bin2hex(sig_hex, sizeof(sig_hex), sig, sizeof(sig));
+		json_object_set_new(it, "signature", json_string(sig_hex));
+		json_array_append_new(items, it);
 	}
 	sqlite3_reset(s);
+	buf_release(&msg);
 	http_json(r, 200, json_pack("{so}", "items", items));
 }
 

@@ -8,8 +8,10 @@
 #define ATALAYA_FED_CONTACTS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "federation/keys.h"
 #include "http/request.h"
 #include "util/err.h"
 
@@ -19,6 +21,11 @@
  * fields, types and lengths. On ERR_OK *items is a new reference to the
  * array; errors name the item and field. */
 int fed_contacts_parse(const char *body, size_t len, json_t **items, struct err_detail *err);
+
+/* Is the item's "signature" the signer's (`signer_pk`, the peer's pinned
+ * key) over the contact as shared with the node of key `recipient_hex`? */
+bool fed_contact_verify(const unsigned char signer_pk[FED_KEY_BYTES], const char *recipient_hex,
+			json_t *it);
 
 extern const struct route federation_contact_routes[];
 

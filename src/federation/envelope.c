@@ -11,7 +11,7 @@ void fed_envelope_release(struct fed_envelope *e)
 }
 
 /* One field: its length as 4 bytes big-endian, then its bytes. */
-static int field(struct buf *out, const void *p, size_t n)
+int fed_field(struct buf *out, const void *p, size_t n)
 {
 	unsigned char len[4] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16),
 				(unsigned char)(n >> 8), (unsigned char)n};
@@ -19,16 +19,16 @@ static int field(struct buf *out, const void *p, size_t n)
 	return rc ? rc : buf_add(out, p, n);
 }
 
-static int field_int(struct buf *out, int64_t v)
+int fed_field_int(struct buf *out, int64_t v)
 {
 	char t[24];
 	int n = snprintf(t, sizeof(t), "%" PRId64, v);
-	return field(out, t, (size_t)n);
+	return fed_field(out, t, (size_t)n);
 }
 
-static int field_str(struct buf *out, const char *s)
+int fed_field_str(struct buf *out, const char *s)
 {
-	return field(out, s, strlen(s));
+	return fed_field(out, s, strlen(s));
 }
 
 int fed_canonical(const struct fed_envelope *e, struct buf *out)
@@ -36,27 +36,27 @@ int fed_canonical(const struct fed_envelope *e, struct buf *out)
 	buf_reset(out);
 	int rc = buf_add(out, FED_SIGNED_PREFIX, sizeof(FED_SIGNED_PREFIX) - 1);
 	if (!rc)
-		rc = field(out, e->origin_pk, FED_KEY_BYTES);
+		rc = fed_field(out, e->origin_pk, FED_KEY_BYTES);
 	if (!rc)
-		rc = field_str(out, e->origin_name);
+		rc = fed_field_str(out, e->origin_name);
 	if (!rc)
-		rc = field_int(out, e->origin_member);
+		rc = fed_field_int(out, e->origin_member);
 	if (!rc)
-		rc = field_str(out, e->report);
+		rc = fed_field_str(out, e->report);
 	if (!rc)
-		rc = field_int(out, e->version);
+		rc = fed_field_int(out, e->version);
 	if (!rc)
-		rc = field_int(out, e->signed_at);
+		rc = fed_field_int(out, e->signed_at);
 	if (!rc)
-		rc = field_str(out, e->tlp);
+		rc = fed_field_str(out, e->tlp);
 	if (!rc)
-		rc = field_str(out, e->audience ? e->audience : "");
+		rc = fed_field_str(out, e->audience ? e->audience : "");
 	if (!rc)
-		rc = field_str(out, e->recipients ? e->recipients : "");
+		rc = fed_field_str(out, e->recipients ? e->recipients : "");
 	if (!rc)
-		rc = field(out, e->sha256, sizeof(e->sha256));
+		rc = fed_field(out, e->sha256, sizeof(e->sha256));
 	if (!rc)
-		rc = field_int(out, (int64_t)e->size);
+		rc = fed_field_int(out, (int64_t)e->size);
 	return rc;
 }
 
@@ -101,9 +101,9 @@ int fed_trailer_write(const struct fed_trailer *t, struct buf *out)
 {
 	return buf_addf(out,
 			"{\"end\":true,\"cursor\":%" PRId64 ",\"more\":%s,\"pending\":%" PRId64
-			",\"oldest\":%" PRId64 ",\"contacts\":\"%s\"}\n",
+			",\"oldest\":%" PRId64 ",\"contacts\":\"%s\",\"sightings\":%" PRId64 "}\n",
 			t->cursor, t->more ? "true" : "false", t->pending, t->oldest_ms,
-			t->contacts);
+			t->contacts, t->sightings);
 }
 
 /* The integer member `name` of `o`, at least `min`. */
@@ -256,6 +256,9 @@ int fed_feed_next(const char *page, size_t len, size_t *pos, struct fed_envelope
 		if (!rc &&
 		    !(rc = get_str(o, "contacts", sizeof(t->contacts) - 1, &stamp, &slen, err)))
 			memcpy(t->contacts, stamp, slen + 1);
+		/* optional: a node that signs no sightings may leave it out */
+		if (!rc && json_object_get(o, "sightings"))
+			rc = get_int(o, "sightings", 0, &t->sightings, err);
 		if (!rc && at != len)
 			rc = err_set(err, ERR_INVALID, "feed", "feed: bytes after the trailer");
 		t->more = more == 1;
@@ -286,14 +289,14 @@ int fed_request_canonical(const char *method, const char *path, int64_t cursor, 
 	buf_reset(out);
 	int rc = buf_add(out, FED_REQUEST_PREFIX, sizeof(FED_REQUEST_PREFIX) - 1);
 	if (!rc)
-		rc = field_str(out, method);
+		rc = fed_field_str(out, method);
 	if (!rc)
-		rc = field_str(out, path);
+		rc = fed_field_str(out, path);
 	if (!rc)
-		rc = field_int(out, cursor);
+		rc = fed_field_int(out, cursor);
 	if (!rc)
-		rc = field_int(out, time_ms);
+		rc = fed_field_int(out, time_ms);
 	if (!rc)
-		rc = field_str(out, server_key);
+		rc = fed_field_str(out, server_key);
 	return rc;
 }

@@ -40,6 +40,12 @@ struct fed_envelope {
 	unsigned char sig[FED_SIG_BYTES];   /* the origin's Ed25519 signature */
 };
 
+/* The framing of every signed form: a field's length as 4 bytes,
+ * big-endian, then its bytes; integers as decimal ASCII. */
+int fed_field(struct buf *out, const void *p, size_t n);
+int fed_field_int(struct buf *out, int64_t v);
+int fed_field_str(struct buf *out, const char *s);
+
 /* Frees audience and recipients. */
 void fed_envelope_release(struct fed_envelope *e);
 
@@ -59,6 +65,7 @@ struct fed_trailer {
 	int64_t pending;   /* envelopes after this page */
 	int64_t oldest_ms; /* signed_at of the oldest of them; 0 when none */
 	char contacts[64]; /* changes when the contacts shared with the caller do */
+	int64_t sightings; /* the latest of our signed sightings for the caller (0: none) */
 };
 
 int fed_trailer_write(const struct fed_trailer *t, struct buf *out);

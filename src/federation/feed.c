@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "federation/internal.h"
 #include "federation/routes.h"
+#include "federation/sightings.h"
 #include "http/answer.h"
 #include "store/subject.h"
 #include "util/log.h"
@@ -203,6 +204,7 @@ static void get_feed(struct request *r)
 			 (int64_t)sqlite3_column_int64(s, 0), (int64_t)sqlite3_column_int64(s, 1),
 			 (int64_t)sqlite3_column_int64(s, 2));
 	sqlite3_reset(s);
+	t.sightings = fed_sightings_latest(c, peer_key);
 	fed_trailer_write(&t, &r->out);
 	audit_flush(r, &audit, POLICY_PEER_FEED);
 	federation_count_out(f, peer, r->out.len);

@@ -38,6 +38,9 @@ struct federation {
 /* The entry of `peer` (created empty at first use); f->lock held. */
 struct peer_seen *fed_seen(struct federation *f, int64_t peer);
 
+/* Does the comma-separated list of hex keys `recipients` hold `key`? */
+bool fed_names_key(const char *recipients, const char *key);
+
 /* Pulls one peer's feed until nothing is new; sync_lock held. */
 int fed_sync_one(struct federation *f, int64_t peer_id);
 

@@ -6,6 +6,7 @@
  * interrupted sync resumes where it stopped; a refused envelope stops the
  * sync there and is recorded as the peer's last error. sync_lock held. */
 #include "federation/contacts.h"
+#include "federation/sightings.h"
 #include "federation/internal.h"
 #include "policy/audience.h"
 #include "policy/policy.h"
@@ -25,9 +26,17 @@ struct peer_row {
 	int64_t cursor;
 };
 
-struct stored {
-	const struct fed_envelope *e;
+/* A page's reports are committed together (ingest_commit_staged), at most
+ * this many per transaction: each holds two open files until then. */
+#define SYNC_BATCH 256
+
+/* A verified envelope whose report waits for its batch's commit. */
+struct staged {
+	struct fed_envelope e;
 	int64_t via;
+	int64_t before; /* the cursor before it */
+	struct ingest_origin o;
+	struct ingest *in;
 };
 
 static int load_peer(struct store_conn *c, int64_t id, struct peer_row *p)
@@ -54,8 +63,8 @@ static int load_peer(struct store_conn *c, int64_t id, struct peer_row *p)
 /* The signature's row, in the intake's transaction. */
 static int record_signature(void *ctx, struct store_conn *c, int64_t seq)
 {
-	const struct stored *st = ctx;
-	const struct fed_envelope *e = st->e;
+	const struct staged *st = ctx;
+	const struct fed_envelope *e = &st->e;
 	char sig[FED_SIG_HEX], sha[65];
 	sodium_bin2hex(sig, sizeof(sig), e->sig, sizeof(e->sig));
 	sodium_bin2hex(sha, sizeof(sha), e->sha256, sizeof(e->sha256));
@@ -80,7 +89,7 @@ static int record_signature(void *ctx, struct store_conn *c, int64_t seq)
 	return store_step_done(c, s, "signature_insert");
 }
 
-static bool names_key(const char *recipients, const char *key)
+bool fed_names_key(const char *recipients, const char *key)
 {
 	size_t kn = strlen(key);
 	for (const char *r = recipients; (r = strstr(r, key)); r += kn)
@@ -89,19 +98,28 @@ static bool names_key(const char *recipients, const char *key)
 	return false;
 }
 
-/* Verifies and stores one envelope. *stored is set when it was new. */
-static int take(struct federation *f, const struct peer_row *via, const struct fed_envelope *e,
-		const char *bundle, bool *stored, struct err_detail *err)
+static bool staged_already(const struct staged *b, size_t n, const struct fed_envelope *e)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(b[i].e.report, e->report) && !strcmp(b[i].e.origin_key, e->origin_key))
+			return true;
+	return false;
+}
+
+/* Verifies one envelope and stages its report (ingest_stage) in `slot`,
+ * which then owns `e`; *staged false when it is skipped (held already, ours,
+ * or from an origin this node does not know). */
+static int stage(struct federation *f, const struct peer_row *via, const struct fed_envelope *e,
+		 const char *bundle, struct staged *slot, bool *staged, struct err_detail *err)
 {
 	struct node *node = f->node;
 	struct store_conn *c = store_reader(node->st);
 	int64_t origin_member = 0;
 	char *peer_audience = NULL;
-	struct ingest *in = NULL;
 	struct buf aud;
 	int rc;
 
-	*stored = false;
+	*staged = false;
 	if (!c)
 		return err_set(err, ERR_STORE, "", "the store cannot be read");
 	if (!strcmp(e->origin_key, f->key.pk_hex))
@@ -133,7 +151,7 @@ static int take(struct federation *f, const struct peer_row *via, const struct f
 	}
 	buf_init(&aud, FED_AUDIENCE_MAX);
 	int t = tlp_parse(e->tlp);
-	if (!names_key(e->recipients, f->key.pk_hex)) {
+	if (!fed_names_key(e->recipients, f->key.pk_hex)) {
 		rc = err_set(err, ERR_DENIED, "recipients",
 			     "%s: its origin did not name this node among its recipients",
 			     e->report);
@@ -150,19 +168,66 @@ static int take(struct federation *f, const struct peer_row *via, const struct f
 	}
 	free(peer_audience);
 	if (!rc)
-		rc = ingest_new(node, "application/stix+json;version=2.1", &in, err);
+		rc = ingest_new(node, "application/stix+json;version=2.1", &slot->in, err);
 	if (!rc) {
-		struct stored st = {e, via->id};
-		struct ingest_origin o = {e->report, e->sha256, (enum tlp)t, record_signature, &st};
-		struct ingest_result res;
-		ingest_set_origin(in, &o);
-		rc = ingest_feed(in, bundle, e->size, err);
+		slot->e = *e;
+		slot->via = via->id;
+		slot->o = (struct ingest_origin){slot->e.report, slot->e.sha256, (enum tlp)t,
+						 record_signature, slot};
+		ingest_set_origin(slot->in, &slot->o);
+		rc = ingest_feed(slot->in, bundle, e->size, err);
 		if (!rc)
-			rc = ingest_commit(in, origin_member, aud.data, &res, err);
-		*stored = !rc;
+			rc = ingest_stage(slot->in, origin_member, aud.data, err);
+		if (rc) {
+			ingest_free(slot->in);
+			slot->in = NULL;
+		}
+		*staged = !rc;
 	}
-	ingest_free(in);
 	buf_release(&aud);
+	return rc;
+}
+
+/* An error message may quote peer input: kept and logged as one line. */
+static void one_line(char *msg)
+{
+	for (char *q = msg; q && *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f || *q == '"')
+			*q = '?';
+}
+
+/* Logs a refused envelope; its error names the report (for `peer list`). */
+static void log_refused(const struct peer_row *p, const char *report, struct err_detail *err)
+{
+	if (!strstr(err->message, report)) {
+		char msg[sizeof(err->message)];
+		snprintf(msg, sizeof(msg), "%s", err->message);
+		snprintf(err->message, sizeof(err->message), "%.60s: %.440s", report, msg);
+	}
+	one_line(err->message);
+	log_warn("event=peer_refused peer=%s report=%s field=%s error=\"%s\"", p->name, report,
+		 err->field, err->message);
+}
+
+/* Commits the staged reports in one transaction; the cursor moves to `upto`
+ * when all are committed, else to just before the first that was not. */
+static int commit_batch(struct peer_row *p, struct staged *b, size_t *n, int64_t upto,
+			int64_t *stored, struct err_detail *err)
+{
+	struct ingest *ins[SYNC_BATCH];
+	size_t done = 0;
+	for (size_t i = 0; i < *n; i++)
+		ins[i] = b[i].in;
+	int rc = ingest_commit_staged(ins, *n, &done, err);
+	p->cursor = rc ? b[done < *n ? done : 0].before : upto;
+	if (rc)
+		log_refused(p, b[done < *n ? done : 0].e.report, err);
+	*stored += (int64_t)done;
+	for (size_t i = 0; i < *n; i++) {
+		ingest_free(b[i].in);
+		fed_envelope_release(&b[i].e);
+	}
+	*n = 0;
 	return rc;
 }
 
@@ -235,14 +300,6 @@ static long fetch(struct federation *f, const struct peer_row *p, const char *pa
 	return status;
 }
 
-/* An error message may quote peer input: kept and logged as one line. */
-static void one_line(char *msg)
-{
-	for (char *q = msg; q && *q; q++)
-		if ((unsigned char)*q < 0x20 || *q == 0x7f || *q == '"')
-			*q = '?';
-}
-
 /* What a page did to the peer's row; `error` NULL after a clean page (which
  * clears last_error: it is the last sync's; errors and last_error_at keep
  * the history). */
@@ -299,6 +356,22 @@ static int pull_contacts(struct federation *f, const struct peer_row *p, struct 
 	int rc = fed_contacts_parse(page->data, page->len, &items, err);
 	if (rc)
 		return rc;
+	/* each signed by the peer for this node; one that is not refuses the
+	 * answer: the set held before stays */
+	unsigned char pk[FED_KEY_BYTES];
+	char hex[FED_KEY_HEX];
+	fed_key_parse(p->key, pk, hex);
+	json_array_foreach(items, i, it)
+	{
+		if (!fed_contact_verify(pk, f->key.pk_hex, it)) {
+			rc = err_set(err, ERR_DENIED, "signature",
+				     "contact %" JSON_INTEGER_FORMAT
+				     ": the signature does not verify against the peer's key",
+				     json_integer_value(json_object_get(it, "id")));
+			json_decref(items);
+			return rc;
+		}
+	}
 	rc = store_write_begin(f->node->st, &c);
 	if (!rc) {
 		sqlite3_stmt *s = store_stmt(c, "DELETE FROM peer_contacts WHERE peer = ?");
@@ -343,6 +416,34 @@ static int pull_contacts(struct federation *f, const struct peer_row *p, struct 
 	return rc;
 }
 
+/* Our peer's own signed sightings after our cursor in its list, when its
+ * trailer shows more than we took. */
+static int pull_sightings(struct federation *f, const struct peer_row *p, struct buf *page,
+			  struct err_detail *err)
+{
+	int64_t cursor = fed_sightings_cursor(f, p->id);
+	char text[201];
+	for (;;) {
+		json_t *doc = NULL;
+		buf_reset(page);
+		long status = fetch(f, p, "/api/v1/federation/sightings", cursor, page, err);
+		if (status != 200) {
+			if (status)
+				err_set(err, ERR_IO, "status",
+					"%s answered HTTP %ld to sightings: %s", p->url, status,
+					printable(page, text));
+			return err->code ? err->code : ERR_IO;
+		}
+		int rc = fed_sightings_parse(page->data, page->len, &doc, err);
+		if (!rc)
+			rc = fed_sightings_store(f, p->id, doc, &cursor, err);
+		bool more = !rc && json_is_true(json_object_get(doc, "more"));
+		json_decref(doc);
+		if (rc || !more)
+			return rc;
+	}
+}
+
 int fed_sync_one(struct federation *f, int64_t peer_id)
 {
 	struct peer_row p = {0};
@@ -350,11 +451,13 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 	struct buf page;
 	struct err_detail err;
 	char text[201], stamp[64] = "";
+	int64_t sightings = 0;
 	int rc = c ? load_peer(c, peer_id, &p) : ERR_STORE;
 	if (rc)
 		return rc;
 	buf_init(&page, (size_t)f->node->cfg->federation_page_bytes * 2 + ((size_t)1 << 20) +
 			    (size_t)f->node->cfg->report_body_max);
+	struct staged *batch = xcalloc(SYNC_BATCH, sizeof(*batch));
 	for (;;) {
 		struct fed_trailer t = {0};
 		int64_t stored = 0;
@@ -371,10 +474,16 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 			record_page(f, &p, 0, 0, NULL, err.message);
 			break;
 		}
+		/* every envelope of the page is verified and staged before the
+		 * batch commits; the first refused one ends the page there (what
+		 * precedes it is committed, the cursor stays before it) */
+		size_t nb = 0;
+		int64_t upto = p.cursor;
+		bool commit_failed = false;
 		while (!end) {
 			struct fed_envelope e;
 			const char *bundle;
-			bool took;
+			bool held = false;
 			rc = fed_feed_next(page.data, page.len, &pos, &e, &bundle, &t, &err);
 			if (rc)
 				break;
@@ -382,23 +491,42 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 				end = true;
 				break;
 			}
-			rc = take(f, &p, &e, bundle, &took, &err);
-			if (!rc) {
-				p.cursor = e.seq;
-				stored += took;
-			} else {
-				one_line(err.message);
-				log_warn(
-				    "event=peer_refused peer=%s report=%s field=%s error=\"%s\"",
-				    p.name, e.report, err.field, err.message);
-			}
-			fed_envelope_release(&e);
+			batch[nb].before = upto;
+			rc = staged_already(batch, nb, &e)
+				 ? ERR_OK /* twice in a page: once */
+				 : stage(f, &p, &e, bundle, &batch[nb], &held, &err);
+			if (rc)
+				log_refused(&p, e.report, &err);
+			else
+				upto = e.seq;
+			if (held)
+				nb++;
+			else
+				fed_envelope_release(&e);
 			if (rc)
 				break;
+			if (nb == SYNC_BATCH) {
+				rc = commit_batch(&p, batch, &nb, upto, &stored, &err);
+				commit_failed = rc != ERR_OK;
+				if (rc)
+					break;
+			}
 		}
-		if (end) {
+		if (nb) {
+			struct err_detail cerr;
+			err_clear(&cerr);
+			int crc = commit_batch(&p, batch, &nb, upto, &stored, &cerr);
+			if (crc) {
+				rc = crc;
+				err = cerr;
+			}
+		} else if (!commit_failed) {
+			p.cursor = upto;
+		}
+		if (end && !rc) {
 			p.cursor = t.cursor > p.cursor ? t.cursor : p.cursor;
 			snprintf(stamp, sizeof(stamp), "%s", t.contacts);
+			sightings = t.sightings;
 		}
 		record_page(f, &p, page.len, stored, end ? &t : NULL, rc ? err.message : NULL);
 		if (stored)
@@ -417,7 +545,13 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 		err_clear(&err);
 		if (strcmp(held, stamp))
 			rc = pull_contacts(f, &p, &page, &err);
+		if (!rc && sightings > fed_sightings_cursor(f, p.id))
+			rc = pull_sightings(f, &p, &page, &err);
 		if (rc) {
+			one_line(err.message);
+			if (rc == ERR_DENIED || rc == ERR_INVALID || rc == ERR_SYNTAX)
+				log_warn("event=peer_refused peer=%s field=%s error=\"%s\"", p.name,
+					 err.field, err.message);
 			record_page(f, &p, 0, 0, NULL, err.message);
 		} else {
 			pthread_mutex_lock(&f->lock);
@@ -430,6 +564,7 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 	if (rc)
 		log_warn("event=peer_sync peer=%s error=\"%s\"", p.name, err.message);
 	buf_release(&page);
+	free(batch);
 	free(p.url);
 	free(p.tls_pin);
 	return rc;

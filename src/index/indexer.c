@@ -13,6 +13,7 @@
 
 #define SIGHTED_BITS (1u << 22) /* 512 KiB filter of values with sightings */
 #define NOT_INDEXED_MAX 100000	/* not-indexed rows kept per report */
+#define INDEX_BATCH 64		/* reports per pass and transaction, at most */
 
 struct indexer {
 	struct node *node;
@@ -133,19 +134,12 @@ static void on_sighting(void *ctx, const struct observable *o, int64_t count, in
 							(json_int_t)count, (json_int_t)seen));
 }
 
-/* One transaction: not-indexed patterns, sightings, what the subscribers
- * record (alerts with their first deliveries and audit rows), and the
- * progress mark. */
-static int record_report(struct run *run)
+/* A report's rows, in the batch's transaction: not-indexed patterns,
+ * sightings, what the subscribers record (alerts with their first
+ * deliveries and audit rows). */
+static int record_report(struct run *run, struct store_conn *c)
 {
-	struct node *node = run->ix->node;
-	struct store_conn *c;
-	int rc, src;
-	if (!run->found)
-		return ERR_NOT_FOUND;
-	rc = store_write_begin(node->st, &c);
-	if (rc)
-		return rc;
+	int rc = ERR_OK, src;
 	size_t i;
 	json_t *row;
 	sqlite3_stmt *s =
@@ -183,15 +177,50 @@ static int record_report(struct run *run)
 	for (size_t k = 0; k < run->ix->nsubs && !rc; k++)
 		if (run->state[k] && run->ix->subs[k]->record)
 			rc = run->ix->subs[k]->record(run->state[k], c);
-	if (!rc) {
-		char seq[32];
-		snprintf(seq, sizeof(seq), "%" PRId64, run->rep.seq);
-		rc = store_node_set(c, "warning_last_report", seq);
-	}
-	return store_write_end(node->st, rc);
+	return rc;
 }
 
-static void process_report(struct indexer *ix, int64_t report, bool side_effects)
+static int exec_sql(struct store_conn *c, const char *sql)
+{
+	int src = sqlite3_exec(store_db(c), sql, NULL, NULL, NULL);
+	return src == SQLITE_OK ? ERR_OK : store_error(c, src, "savepoint");
+}
+
+/* One transaction for the batch: each report's rows under a savepoint of
+ * its own (a failure takes only that report's rows back), and the progress
+ * mark. rcs[i] is each report's outcome. */
+static void record_batch(struct indexer *ix, struct run *runs, size_t n, int *rcs)
+{
+	struct store_conn *c;
+	int rc = store_write_begin(ix->node->st, &c);
+	for (size_t i = 0; i < n; i++) {
+		rcs[i] = rc ? rc : runs[i].found ? ERR_OK : ERR_NOT_FOUND;
+		if (rcs[i])
+			continue;
+		rc = exec_sql(c, "SAVEPOINT report");
+		if (!rc)
+			rcs[i] = record_report(&runs[i], c);
+		if (!rc && rcs[i])
+			rc = exec_sql(c, "ROLLBACK TO report");
+		if (!rc)
+			rc = exec_sql(c, "RELEASE report");
+		if (rc)
+			rcs[i] = rc;
+	}
+	if (!rc) {
+		char seq[32];
+		snprintf(seq, sizeof(seq), "%" PRId64, runs[n - 1].rep.seq);
+		rc = store_node_set(c, "warning_last_report", seq);
+	}
+	rc = store_write_end(ix->node->st, rc);
+	for (size_t i = 0; rc && i < n; i++)
+		if (!rcs[i])
+			rcs[i] = rc;
+}
+
+/* Extraction: the index (and, for a new report, the subscribers' begin and
+ * observable hooks, not-indexed values and sightings). */
+static void run_extract(struct indexer *ix, struct run *run, int64_t report, bool side_effects)
 {
 	static const struct index_extract_ops build_ops = {
 	    .start = on_start,
@@ -203,59 +232,87 @@ static void process_report(struct indexer *ix, int64_t report, bool side_effects
 	    .not_indexed = on_not_indexed,
 	    .sighting = on_sighting,
 	};
-	struct run run;
-	memset(&run, 0, sizeof(run));
-	run.ix = ix;
-	run.side_effects = side_effects;
-	run.rep.seq = report;
-	run.rep.now = time_now_ms();
+	memset(run, 0, sizeof(*run));
+	run->ix = ix;
+	run->side_effects = side_effects;
+	run->rep.seq = report;
+	run->rep.now = time_now_ms();
 	if (side_effects) {
-		run.state = xcalloc(ix->nsubs + 1, sizeof(*run.state));
-		run.skipped = json_array();
-		run.sightings = json_array();
+		run->state = xcalloc(ix->nsubs + 1, sizeof(*run->state));
+		run->skipped = json_array();
+		run->sightings = json_array();
 	}
-	int rc = index_extract(ix->node, report, side_effects ? &new_ops : &build_ops, &run);
+	int rc = index_extract(ix->node, report, side_effects ? &new_ops : &build_ops, run);
 	if (rc && rc != ERR_NOT_FOUND)
 		log_warn("event=warning_index report=%" PRId64 " error=\"%s\"", report,
 			 err_str(rc));
-	if (side_effects) {
-		index_publish(ix->idx); /* lookups see it before any output leaves */
-		rc = record_report(&run);
-		if (rc)
-			log_err("event=warning_alerts report=%" PRId64 " error=\"%s\"", report,
-				err_str(rc));
-		size_t si;
-		json_t *srow;
-		json_array_foreach(run.sightings, si, srow)
-		    indexer_note_sighting(ix, json_string_value(json_array_get(srow, 0)),
-					  json_string_length(json_array_get(srow, 0)));
-		for (size_t i = 0; i < ix->nsubs; i++)
-			if (run.state[i] && ix->subs[i]->done)
-				ix->subs[i]->done(run.state[i], rc);
-		log_debug("event=report_indexed report=%" PRId64 " observables=%zu", report,
-			  run.added);
-		json_decref(run.skipped);
-		json_decref(run.sightings);
-		free(run.state);
+}
+
+static void run_release(struct run *run)
+{
+	json_decref(run->skipped);
+	json_decref(run->sightings);
+	free(run->state);
+	free(run->id);
+	free(run->audience);
+}
+
+/* After the batch's transaction: the sightings filter, each subscriber's
+ * done (outputs that leave the node). */
+static void run_done(struct indexer *ix, struct run *run, int rc)
+{
+	int64_t report = run->rep.seq;
+	if (rc && rc != ERR_NOT_FOUND)
+		log_err("event=warning_alerts report=%" PRId64 " error=\"%s\"", report,
+			err_str(rc));
+	size_t si;
+	json_t *srow;
+	json_array_foreach(run->sightings, si, srow)
+	    indexer_note_sighting(ix, json_string_value(json_array_get(srow, 0)),
+				  json_string_length(json_array_get(srow, 0)));
+	for (size_t i = 0; i < ix->nsubs; i++)
+		if (run->state[i] && ix->subs[i]->done)
+			ix->subs[i]->done(run->state[i], rc);
+	log_debug("event=report_indexed report=%" PRId64 " observables=%zu", report, run->added);
+}
+
+/* New reports, in commit order: one extraction pass each, one publication,
+ * one transaction for all, then the outputs. */
+static void process_batch(struct indexer *ix, const int64_t *reports, size_t n)
+{
+	struct run *runs = xcalloc(n, sizeof(*runs));
+	int *rcs = xcalloc(n, sizeof(*rcs));
+	for (size_t i = 0; i < n; i++)
+		run_extract(ix, &runs[i], reports[i], true);
+	index_publish(ix->idx); /* lookups see them before any output leaves */
+	record_batch(ix, runs, n, rcs);
+	for (size_t i = 0; i < n; i++) {
+		run_done(ix, &runs[i], rcs[i]);
+		run_release(&runs[i]);
 	}
-	free(run.id);
-	free(run.audience);
+	free(rcs);
+	free(runs);
 }
 
 static void *indexer_main(void *arg)
 {
 	struct indexer *ix = arg;
+	int64_t batch[INDEX_BATCH];
 	pthread_mutex_lock(&ix->qlock);
 	for (;;) {
 		while (!ix->qlen && !ix->stopping)
 			pthread_cond_wait(&ix->qcond, &ix->qlock);
 		if (ix->stopping)
 			break;
-		int64_t report = ix->queue[ix->qhead];
-		ix->qhead = (ix->qhead + 1) % ix->qcap;
-		ix->qlen--;
+		/* what has queued up meanwhile goes as one batch */
+		size_t n = 0;
+		while (ix->qlen && n < INDEX_BATCH) {
+			batch[n++] = ix->queue[ix->qhead];
+			ix->qhead = (ix->qhead + 1) % ix->qcap;
+			ix->qlen--;
+		}
 		pthread_mutex_unlock(&ix->qlock);
-		process_report(ix, report, true);
+		process_batch(ix, batch, n);
 		pthread_mutex_lock(&ix->qlock);
 	}
 	pthread_mutex_unlock(&ix->qlock);
@@ -333,7 +390,9 @@ int indexer_new(struct node *node, const struct index_subscriber *const *subs, s
 	sqlite3_reset(s);
 	for (size_t i = 0; i < n; i++) {
 		if (seqs[i] <= done) {
-			process_report(ix, seqs[i], false);
+			struct run run;
+			run_extract(ix, &run, seqs[i], false);
+			run_release(&run);
 			nreports++;
 		}
 	}

@@ -44,9 +44,10 @@ struct index_subscriber {
 	/* Each observable of the report, during the one extraction pass, while
 	 * the index is written. Cheap and in memory only. */
 	void (*observable)(void *state, const struct index_found *f);
-	/* Inside the indexer's write transaction for the report (its
-	 * not-indexed rows, sightings and progress mark): a non-zero return
-	 * rolls it all back. Not called once an earlier stage has failed. */
+	/* Inside the indexer's write transaction (one per batch of reports,
+	 * a savepoint per report: its not-indexed rows and sightings): a
+	 * non-zero return rolls back what the report wrote there. Not called once an earlier stage
+	 * has failed. */
 	int (*record)(void *state, struct store_conn *c);
 	/* After the transaction (its outcome in rc) and after the index is
 	 * published: outputs that leave the node. Frees `state`. */

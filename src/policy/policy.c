@@ -33,6 +33,7 @@ static const char *const path_names[POLICY_PATH_COUNT] = {
     [POLICY_TAXII_VERSIONS] = "taxii.versions",
     [POLICY_TAXII_STATUS] = "taxii.status",
     [POLICY_PEER_FEED] = "federation.feed",
+    [POLICY_REPORT_SIGHTINGS] = "reports.sightings",
 };
 
 const char *policy_path_name(enum policy_path p)

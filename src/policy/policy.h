@@ -43,6 +43,7 @@ enum policy_path {
 	POLICY_TAXII_VERSIONS,
 	POLICY_TAXII_STATUS,
 	POLICY_PEER_FEED, /* to a peer node (src/federation): policy_peer_may_receive */
+	POLICY_REPORT_SIGHTINGS,
 	POLICY_PATH_COUNT
 };
 

@@ -42,6 +42,10 @@ struct record {
 #define INFLIGHT 6
 #define BATCH_OBJECTS 256
 #define BATCH_BYTES ((size_t)256 << 10)
+/* The records stay in memory up to this size, then go to a temporary file
+ * (a file per report cost more than the rest of a small report's intake:
+ * ext4 searches its inode bitmap past every recently deleted temporary). */
+#define RECORDS_MEM_MAX ((size_t)4 << 20)
 
 enum batch_state { BATCH_FILLING, BATCH_QUEUED, BATCH_RUNNING, BATCH_DONE };
 
@@ -68,6 +72,7 @@ struct pool {
 	size_t oldest; /* the next batch to collect */
 	uint64_t next_seq;
 	bool stop;
+	bool up; /* threads running, buffers held */
 };
 
 struct ingest {
@@ -80,7 +85,8 @@ struct ingest {
 	char spool_path[512]; /* the body as received */
 	char stix_path[600];  /* IODEF: the STIX bundle made from it */
 	int fd;
-	FILE *records;
+	struct buf recmem; /* the records, while small */
+	FILE *records;	   /* the records once they outgrow recmem */
 	struct bundle_stream *bs;
 	struct stix_seen *seen;
 	struct buf xml;	      /* IODEF body */
@@ -97,7 +103,13 @@ struct ingest {
 	struct err_detail first_err;
 	/* at commit: who submits, and the kept bundle the objects' offsets point into */
 	int64_t originator;
-	const char *main_file;
+	char *audience;
+	char *main_file, *orig_file; /* in reports/; removed by ingest_free unless committed */
+	char hex[65];		     /* SHA-256 of the body */
+	int64_t t_drain;
+	int64_t seq; /* its row, once inserted */
+	bool committed;
+	struct ingest_result res;
 	const struct ingest_origin *origin; /* received from a peer node, or NULL */
 };
 
@@ -165,6 +177,7 @@ static void *validator(void *arg)
 static void pool_init(struct pool *p, size_t object_max)
 {
 	memset(p, 0, sizeof(*p));
+	p->up = true;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
@@ -172,6 +185,12 @@ static void pool_init(struct pool *p, size_t object_max)
 		buf_init(&p->batch[i].bytes, BATCH_BYTES + object_max);
 		buf_init(&p->batch[i].out, (size_t)1 << 30);
 	}
+}
+
+/* The validator threads start with a report's second batch: a report of one
+ * batch (most of them) is validated on the receiving thread (drain). */
+static void pool_start(struct pool *p)
+{
 	for (int i = 0; i < VALIDATORS; i++)
 		if (!pthread_create(&p->threads[i], NULL, validator, p))
 			p->nthreads++;
@@ -179,6 +198,9 @@ static void pool_init(struct pool *p, size_t object_max)
 
 static void pool_release(struct pool *p)
 {
+	if (!p->up)
+		return;
+	p->up = false;
 	pthread_mutex_lock(&p->lock);
 	p->stop = true;
 	pthread_cond_broadcast(&p->work);
@@ -239,8 +261,7 @@ int ingest_new(struct node *node, const char *content_type, struct ingest **out,
 	report_new_uuid(uuid);
 	snprintf(in->spool_path, sizeof(in->spool_path), "%s/%s.body", node->spool_dir, uuid);
 	in->fd = open(in->spool_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	in->records = tmpfile();
-	if (in->fd < 0 || !in->records) {
+	if (in->fd < 0) {
 		log_err_errno("event=spool path=%s", in->spool_path);
 		ingest_free(in);
 		return err_set(err, ERR_IO, "", "the node cannot spool the submission");
@@ -249,6 +270,7 @@ int ingest_new(struct node *node, const char *content_type, struct ingest **out,
 	pool_init(&in->pool, (size_t)node->cfg->object_max);
 	in->seen = stix_seen_new();
 	in->counts = json_object();
+	buf_init(&in->recmem, RECORDS_MEM_MAX);
 	buf_init(&in->xml, IODEF_MAX < (size_t)node->cfg->report_body_max
 			       ? IODEF_MAX
 			       : (size_t)node->cfg->report_body_max);
@@ -268,10 +290,17 @@ void ingest_free(struct ingest *in)
 		unlink(in->spool_path); /* gone once committed (renamed) or rejected */
 	if (in->stix_path[0])
 		unlink(in->stix_path);
-	if (in->bs)
-		pool_release(&in->pool);
+	pool_release(&in->pool);
+	if (!in->committed && in->main_file)
+		unlink(in->main_file);
+	if (!in->committed && in->orig_file)
+		unlink(in->orig_file);
+	free(in->main_file);
+	free(in->orig_file);
+	free(in->audience);
 	if (in->records)
 		fclose(in->records);
+	buf_release(&in->recmem);
 	bundle_stream_free(in->bs);
 	stix_seen_free(in->seen);
 	buf_release(&in->xml);
@@ -302,6 +331,8 @@ static void submit_batch(struct pool *p)
 	struct batch *b = &p->batch[p->fill];
 	if (b->state != BATCH_FILLING || b->n == 0)
 		return;
+	if (!p->nthreads)
+		pool_start(p);
 	pthread_mutex_lock(&p->lock);
 	b->seq = p->next_seq++;
 	b->state = BATCH_QUEUED;
@@ -320,6 +351,21 @@ static void count_type(struct ingest *in, const char *type, size_t len)
 		json_integer_set(c, json_integer_value(c) + 1);
 	else
 		json_object_set_new(in->counts, name, json_integer(1));
+}
+
+/* Appends validated records, in memory while they are small. */
+static int keep_records(struct ingest *in, const char *p, size_t n)
+{
+	if (!in->records && !buf_add(&in->recmem, p, n))
+		return ERR_OK;
+	if (!in->records) {
+		in->records = tmpfile();
+		if (!in->records || (in->recmem.len &&
+				     fwrite(in->recmem.data, in->recmem.len, 1, in->records) != 1))
+			return ERR_IO;
+		buf_release(&in->recmem);
+	}
+	return fwrite(p, n, 1, in->records) == 1 ? ERR_OK : ERR_IO;
 }
 
 /* Receiving side: takes the oldest batch once validated, in order: the
@@ -362,7 +408,7 @@ static int collect_oldest(struct ingest *in)
 		in->objects++;
 	}
 	/* the records are kept as the validator wrote them */
-	if (!rc && b->out.len && fwrite(b->out.data, b->out.len, 1, in->records) != 1)
+	if (!rc && b->out.len && keep_records(in, b->out.data, b->out.len))
 		rc = err_set(&in->first_err, ERR_IO, "", "the node cannot spool the submission");
 	b->state = BATCH_FILLING;
 	b->n = 0;
@@ -377,8 +423,20 @@ static int collect_oldest(struct ingest *in)
  * returns the first error among them. */
 static int drain(struct ingest *in)
 {
+	struct pool *p = &in->pool;
+	struct batch *b = &p->batch[p->fill];
 	int rc = ERR_OK;
-	submit_batch(&in->pool);
+	if (!p->nthreads && b->state == BATCH_FILLING && b->n) {
+		/* the report's only batch: validated here, no thread started */
+		struct jdoc doc;
+		jdoc_init(&doc, BUNDLE_STREAM_MAX_DEPTH);
+		validate_batch(b, &doc);
+		jdoc_release(&doc);
+		b->state = BATCH_DONE;
+		p->fill = (p->fill + 1) % INFLIGHT;
+	} else {
+		submit_batch(p);
+	}
 	for (size_t i = 0; i < INFLIGHT; i++) {
 		int r = collect_oldest(in);
 		if (r && !rc)
@@ -546,16 +604,17 @@ static int insert_objects(struct ingest *in, struct store_conn *c, int64_t repor
 	const struct creator_check cc = {in->node, in->originator, in->main_file, &in->first_err};
 	size_t n = 0, total = 0;
 	int rc = ERR_OK;
+	FILE *records = in->records ? in->records : fmemopen(in->recmem.data, in->recmem.len, "r");
 
 	*first = *last = 0;
-	if (!s || fseek(in->records, 0, SEEK_SET)) {
+	if (!s || !records || fseek(records, 0, SEEK_SET)) {
 		rc = ERR_STORE;
 		goto out;
 	}
-	while (fread(&r, sizeof(r), 1, in->records) == 1) {
+	while (fread(&r, sizeof(r), 1, records) == 1) {
 		if (r.id_len >= sizeof(id) || r.type_len >= sizeof(type) ||
-		    fread(id, r.id_len, 1, in->records) != 1 ||
-		    fread(type, r.type_len, 1, in->records) != 1) {
+		    fread(id, r.id_len, 1, records) != 1 ||
+		    fread(type, r.type_len, 1, records) != 1) {
 			rc = ERR_IO;
 			goto out;
 		}
@@ -589,7 +648,7 @@ static int insert_objects(struct ingest *in, struct store_conn *c, int64_t repor
 		}
 		keys[n++] = (struct object_key){store_stix_key(id, r.id_len), r.modified, *last};
 	}
-	if (ferror(in->records)) {
+	if (ferror(records)) {
 		rc = ERR_IO;
 		goto out;
 	}
@@ -614,6 +673,8 @@ static int insert_objects(struct ingest *in, struct store_conn *c, int64_t repor
 out:
 	if (spilled)
 		fclose(spilled);
+	if (records && records != in->records)
+		fclose(records);
 	free(keys);
 	return rc;
 }
@@ -627,50 +688,70 @@ static int fsync_dir(const char *dir)
 	return rc;
 }
 
+static bool report_held(struct node *node, const char *id)
+{
+	struct store_conn *c = store_reader(node->st);
+	if (!c)
+		return true; /* cannot tell: keep the file */
+	sqlite3_stmt *s = store_stmt(c, "SELECT 1 FROM reports WHERE id = ?");
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	bool held = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return held;
+}
+
+static int fsync_reports_dir(struct node *node)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/reports", node->cfg->data_dir);
+	return fsync_dir(dir);
+}
+
 void ingest_set_origin(struct ingest *in, const struct ingest_origin *o)
 {
 	in->origin = o;
 }
 
-int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
-		  struct ingest_result *res, struct err_detail *err)
+/* Phase 2 up to the transaction: the bundle checked as a whole, the scope, the
+ * origin's hash, and the files renamed into reports/. `durable`: the file and
+ * the directory are fsynced now; otherwise ingest_commit_staged does it for a
+ * whole batch. The validator threads are gone once this returns. */
+static int keep(struct ingest *in, int64_t originator, const char *audience, bool durable)
 {
-	char uuid[37], hex[65];
+	char uuid[37];
 	unsigned char digest[32];
-	char *main_file = NULL, *orig_file = NULL, *reports_dir = NULL;
-	struct store_conn *c = NULL;
-	int64_t seq = 0, t_drain, t_insert = 0, t_done = 0;
+	struct ingest_result *res = &in->res;
 	int rc = in->failed;
 
 	if (rc)
-		goto out;
+		return rc;
 	if (in->format == REPORT_IODEF)
 		rc = convert_iodef(in);
 	if (!rc)
 		rc = drain(in);
-	t_drain = time_mono_ns();
+	in->t_drain = time_mono_ns();
 	if (!rc)
 		rc = bundle_stream_finish(in->bs, &in->first_err);
+	pool_release(&in->pool);
 	if (!rc && in->objects == 0)
 		rc = err_set(&in->first_err, ERR_INVALID, "objects",
 			     "objects: the bundle holds no object; nothing to report");
 	if (!rc)
 		rc = policy_check_scope(in->tlp, audience, &in->first_err);
 	if (rc)
-		goto out;
-	if (fsync(in->fd)) {
-		rc = err_set(&in->first_err, ERR_IO, "", "the node cannot keep the submission");
-		goto out;
-	}
+		return rc;
+	if (durable && fsync(in->fd))
+		return err_set(&in->first_err, ERR_IO, "", "the node cannot keep the submission");
+	if (!durable)
+		sync_file_range(in->fd, 0, 0,
+				SYNC_FILE_RANGE_WRITE); /* the batch's fsync waits less */
 	gnutls_hash_output(in->sha, digest);
-	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+	sodium_bin2hex(in->hex, sizeof(in->hex), digest, sizeof(digest));
 	if (in->origin) {
 		if (sodium_memcmp(digest, in->origin->sha256, sizeof(digest)) ||
-		    in->tlp != in->origin->tlp) {
-			rc = err_set(&in->first_err, ERR_INVALID, "sha256",
-				     "the bundle's bytes or TLP are not those its origin signed");
-			goto out;
-		}
+		    in->tlp != in->origin->tlp)
+			return err_set(&in->first_err, ERR_INVALID, "sha256",
+				       "the bundle's bytes or TLP are not those its origin signed");
 		snprintf(res->id, sizeof(res->id), "%s", in->origin->report_id);
 	} else {
 		report_new_uuid(uuid);
@@ -679,101 +760,190 @@ int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
 	if (bundle_stream_id(in->bs))
 		snprintf(in->bundle_id, sizeof(in->bundle_id), "%s", bundle_stream_id(in->bs));
 	in->counts_json = json_dumps(in->counts, JSON_COMPACT | JSON_SORT_KEYS);
+	/* a staged report waits for its batch holding only what its rows need */
+	bundle_stream_free(in->bs);
+	in->bs = NULL;
+	stix_seen_free(in->seen);
+	in->seen = NULL;
 
 	/* Files first, then the transaction: a crash in between leaves an
 	 * orphan file, never a report without its bytes. */
-	main_file = node_report_file(in->node, res->id, "json");
-	if (in->origin && !access(main_file, F_OK)) {
-		/* a peer's id must never replace the bytes of a report kept here */
-		rc = err_set(&in->first_err, ERR_CONFLICT, "report",
-			     "report: %s is already stored on this node", res->id);
+	char *main_file = node_report_file(in->node, res->id, "json");
+	if (in->origin && !access(main_file, F_OK) && report_held(in->node, res->id)) {
+		/* a peer's id must never replace the bytes of a report kept here (a
+		 * file without its row is an orphan of a crash before a commit) */
 		free(main_file);
-		main_file = NULL;
-		goto out;
+		return err_set(&in->first_err, ERR_CONFLICT, "report",
+			       "report: %s is already stored on this node", res->id);
 	}
 	if (in->format == REPORT_IODEF) {
-		orig_file = node_report_file(in->node, res->id, "xml");
-		rc = rename(in->spool_path, orig_file) || rename(in->stix_path, main_file);
+		in->orig_file = node_report_file(in->node, res->id, "xml");
+		rc = rename(in->spool_path, in->orig_file) || rename(in->stix_path, main_file);
 	} else {
 		rc = rename(in->spool_path, main_file);
 	}
-	size_t dn = strlen(in->node->cfg->data_dir) + 16;
-	reports_dir = xmalloc(dn);
-	snprintf(reports_dir, dn, "%s/reports", in->node->cfg->data_dir);
-	if (rc || fsync_dir(reports_dir)) {
-		log_err_errno("event=report_keep path=%s", main_file);
-		rc = err_set(&in->first_err, ERR_IO, "", "the node cannot keep the submission");
-		goto out;
-	}
-	in->spool_path[0] = in->stix_path[0] = '\0';
-
-	in->originator = originator;
 	in->main_file = main_file;
-	t_insert = time_mono_ns();
-	rc = store_write_begin(in->node->st, &c);
-	if (rc)
-		goto out;
+	if (!rc)
+		in->spool_path[0] = in->stix_path[0] = '\0';
+	if (rc || (durable && fsync_reports_dir(in->node))) {
+		log_err_errno("event=report_keep path=%s", main_file);
+		return err_set(&in->first_err, ERR_IO, "", "the node cannot keep the submission");
+	}
+	in->originator = originator;
+	in->audience = xstrdup(audience);
+	return ERR_OK;
+}
+
+/* The report's rows, in the open transaction `c`. */
+static int insert_report(struct ingest *in, struct store_conn *c)
+{
 	static const char sql[] =
 	    "INSERT INTO reports(id, originator, received, format, content_type, tlp, audience, "
 	    "bundle_id, objects, counts, size, sha256) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s = store_stmt(c, sql);
-	sqlite3_bind_text(s, 1, res->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, originator);
+	sqlite3_bind_text(s, 1, in->res.id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, in->originator);
 	sqlite3_bind_int64(s, 3, time_now_ms());
 	sqlite3_bind_text(s, 4, in->format == REPORT_IODEF ? "iodef" : "stix", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, in->content_type, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 6, in->tlp);
-	sqlite3_bind_text(s, 7, audience, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, in->audience, -1, SQLITE_STATIC);
 	if (in->bundle_id[0])
 		sqlite3_bind_text(s, 8, in->bundle_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 9, (int64_t)in->objects);
 	sqlite3_bind_text(s, 10, in->counts_json, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 11, (int64_t)in->size);
-	sqlite3_bind_text(s, 12, hex, -1, SQLITE_STATIC);
-	rc = store_step_done(c, s, "report_insert");
+	sqlite3_bind_text(s, 12, in->hex, -1, SQLITE_STATIC);
+	int rc = store_step_done(c, s, "report_insert");
+	if (rc)
+		return rc;
+	int64_t first, last;
+	in->seq = sqlite3_last_insert_rowid(store_db(c));
+	rc = insert_objects(in, c, in->seq, &first, &last);
 	if (!rc) {
-		int64_t first, last;
-		seq = sqlite3_last_insert_rowid(store_db(c));
-		rc = insert_objects(in, c, seq, &first, &last);
-		if (!rc) {
-			s = store_stmt(
-			    c,
-			    "UPDATE reports SET first_object = ?, last_object = ? WHERE seq = ?");
-			sqlite3_bind_int64(s, 1, first);
-			sqlite3_bind_int64(s, 2, last);
-			sqlite3_bind_int64(s, 3, seq);
-			rc = store_step_done(c, s, "report_span");
-		}
-		if (!rc && in->origin)
-			rc = in->origin->record(in->origin->ctx, c, seq);
+		s = store_stmt(
+		    c, "UPDATE reports SET first_object = ?, last_object = ? WHERE seq = ?");
+		sqlite3_bind_int64(s, 1, first);
+		sqlite3_bind_int64(s, 2, last);
+		sqlite3_bind_int64(s, 3, in->seq);
+		rc = store_step_done(c, s, "report_span");
 	}
-	rc = store_write_end(in->node->st, rc);
-	t_done = time_mono_ns();
-	if (rc) {
-		unlink(main_file);
-		if (orig_file)
-			unlink(orig_file);
-		if (!in->first_err.code) /* walk_end names the object it refuses */
-			err_set(&in->first_err, rc, "", "the report could not be stored");
-		goto out;
-	}
-	indexer_committed(in->node->indexer, seq); /* the post-commit pipeline */
-	res->objects = in->objects;
-	res->tlp = in->tlp;
-	res->counts_json = in->counts_json;
-	res->warnings_json = in->warnings_json;
+	if (!rc && in->origin)
+		rc = in->origin->record(in->origin->ctx, c, in->seq);
+	return rc;
+}
+
+static void log_stored(const struct ingest *in, int64_t t_insert, int64_t t_done)
+{
 	log_info("event=report_stored id=%s originator=%" PRId64 " objects=%" PRIu64
 		 " bytes=%" PRIu64 " tlp=%s receive_validate_ms=%.1f keep_ms=%.1f commit_ms=%.1f",
-		 res->id, originator, in->objects, in->size, tlp_name(in->tlp),
-		 (double)(t_drain - in->started_ns) / 1e6, (double)(t_insert - t_drain) / 1e6,
-		 (double)(t_done - t_insert) / 1e6);
-out:
-	free(main_file);
-	free(orig_file);
-	free(reports_dir);
-	if (rc && err)
-		*err = in->first_err.code ? in->first_err : *err;
-	if (rc && err && !err->message[0])
-		err_set(err, rc, "", "%s", err_str(rc));
+		 in->res.id, in->originator, in->objects, in->size, tlp_name(in->tlp),
+		 (double)(in->t_drain - in->started_ns) / 1e6,
+		 (double)(t_insert - in->t_drain) / 1e6, (double)(t_done - t_insert) / 1e6);
+}
+
+static void fill_result(struct ingest *in, struct ingest_result *res)
+{
+	in->res.objects = in->objects;
+	in->res.tlp = in->tlp;
+	in->res.counts_json = in->counts_json;
+	in->res.warnings_json = in->warnings_json;
+	if (res)
+		*res = in->res;
+}
+
+static int refuse(struct ingest *in, int rc, struct err_detail *err)
+{
+	if (!in->first_err.code) /* walk_end names the object it refuses */
+		err_set(&in->first_err, rc, "", "the report could not be stored");
+	if (err)
+		*err = in->first_err;
 	return rc;
+}
+
+int ingest_commit(struct ingest *in, int64_t originator, const char *audience,
+		  struct ingest_result *res, struct err_detail *err)
+{
+	struct store_conn *c = NULL;
+	int rc = keep(in, originator, audience, true);
+	if (rc)
+		return refuse(in, rc, err);
+	int64_t t_insert = time_mono_ns();
+	rc = store_write_begin(in->node->st, &c);
+	if (!rc)
+		rc = store_write_end(in->node->st, insert_report(in, c));
+	if (rc)
+		return refuse(in, rc, err);
+	in->committed = true;
+	indexer_committed(in->node->indexer, in->seq); /* the post-commit pipeline */
+	fill_result(in, res);
+	log_stored(in, t_insert, time_mono_ns());
+	return ERR_OK;
+}
+
+int ingest_stage(struct ingest *in, int64_t originator, const char *audience,
+		 struct err_detail *err)
+{
+	int rc = keep(in, originator, audience, false);
+	return rc ? refuse(in, rc, err) : ERR_OK;
+}
+
+static int savepoint(struct store_conn *c, const char *sql)
+{
+	int src = sqlite3_exec(store_db(c), sql, NULL, NULL, NULL);
+	return src == SQLITE_OK ? ERR_OK : store_error(c, src, "savepoint");
+}
+
+int ingest_commit_staged(struct ingest *const *ins, size_t n, size_t *committed,
+			 struct err_detail *err)
+{
+	struct store_conn *c = NULL;
+	size_t ok = 0;
+	int rc = ERR_OK, bad = ERR_OK;
+
+	*committed = 0;
+	if (!n)
+		return ERR_OK;
+	struct node *node = ins[0]->node;
+	/* every file on disk before the transaction; writeback of each began when
+	 * it was staged, so the first fdatasync commits the journal for all */
+	for (size_t i = 0; !rc && i < n; i++)
+		if (fdatasync(ins[i]->fd))
+			rc = err_set(&ins[i]->first_err, ERR_IO, "",
+				     "the node cannot keep the submission");
+	if (!rc && fsync_reports_dir(node))
+		rc = err_set(&ins[0]->first_err, ERR_IO, "", "the node cannot keep the submission");
+	int64_t t_insert = time_mono_ns();
+	if (!rc)
+		rc = store_write_begin(node->st, &c);
+	/* one savepoint each: a report refused here (the creator rule) takes
+	 * nothing of the others with it; those after it wait for the next sync */
+	for (; !rc && ok < n; ok++) {
+		rc = savepoint(c, "SAVEPOINT staged");
+		if (rc)
+			break;
+		bad = insert_report(ins[ok], c);
+		if (bad) {
+			rc = savepoint(c, "ROLLBACK TO staged");
+			if (!rc)
+				rc = savepoint(c, "RELEASE staged");
+			break;
+		}
+		rc = savepoint(c, "RELEASE staged");
+	}
+	if (c)
+		rc = store_write_end(node->st, rc);
+	int64_t t_done = time_mono_ns();
+	if (rc)
+		ok = 0;
+	for (size_t i = 0; i < ok; i++) {
+		ins[i]->committed = true;
+		indexer_committed(node->indexer, ins[i]->seq);
+		fill_result(ins[i], NULL);
+		log_stored(ins[i], t_insert, t_done);
+	}
+	*committed = ok;
+	if (rc || bad)
+		return refuse(ins[ok < n ? ok : 0], rc ? rc : bad, err);
+	return ERR_OK;
 }

@@ -59,6 +59,22 @@ struct ingest_origin {
 };
 void ingest_set_origin(struct ingest *in, const struct ingest_origin *o);
 
+/* Reports received from a peer, committed as ONE transaction (a feed page:
+ * one fsync of the journal and one commit for the lot instead of one each).
+ * ingest_stage does what ingest_commit does before the transaction (checks,
+ * hash, files kept but not yet fsynced) and frees the validator threads;
+ * ingest_commit_staged fsyncs the files and the directory, then inserts each
+ * report under a savepoint of one transaction and queues the committed ones
+ * for the indexer. A report refused there (ERR_CONFLICT: the creator rule)
+ * stores nothing of itself; the ones before it are committed, the ones after
+ * it are not: *committed says how many, in order, and err is the refused
+ * one's. Any other error commits none. The caller frees each ingest
+ * after (an uncommitted one's files go then). */
+int ingest_stage(struct ingest *in, int64_t originator, const char *audience,
+		 struct err_detail *err);
+int ingest_commit_staged(struct ingest *const *ins, size_t n, size_t *committed,
+			 struct err_detail *err);
+
 /* A random (version 4) UUID in its text form. */
 void report_new_uuid(char out[37]);
 

@@ -564,6 +564,33 @@ const char *const store_migrations[] = {
     "  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
     "  peer_id INTEGER NOT NULL REFERENCES peers(id) ON DELETE CASCADE,"
     "  PRIMARY KEY (group_id, peer_id)) WITHOUT ROWID;",
+
+    /* 17: sightings about a report as signed objects of the node where they
+     * were recorded (federation.md): made here (via NULL) or received from
+     * a peer; and each peer's cursor in the list of its own. */
+    "CREATE TABLE IF NOT EXISTS signed_sightings ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  id TEXT NOT NULL,"
+    "  signer_key TEXT NOT NULL,"
+    "  signer_name TEXT NOT NULL,"
+    "  made_at INTEGER NOT NULL,"
+    "  report INTEGER NOT NULL,"
+    "  origin_key TEXT NOT NULL,"
+    "  origin_report TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  report_signature TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  count INTEGER NOT NULL,"
+    "  seen_at INTEGER NOT NULL,"
+    "  recipients TEXT NOT NULL,"
+    "  signature TEXT NOT NULL,"
+    "  via INTEGER,"
+    "  UNIQUE (signer_key, id));"
+    "CREATE INDEX IF NOT EXISTS signed_sightings_report ON signed_sightings(report);"
+    "CREATE TABLE IF NOT EXISTS peer_sighting_cursors ("
+    "  peer INTEGER PRIMARY KEY,"
+    "  cursor INTEGER NOT NULL);",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

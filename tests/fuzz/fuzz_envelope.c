@@ -1,8 +1,9 @@
 /* Fuzzes what a peer node sends: the feed page parser (envelope lines,
  * their bundles, the trailer; and the canonical form of what parses), and
- * the shared contacts answer. */
+ * the shared contacts answer, the signed sightings answer. */
 #include "federation/contacts.h"
 #include "federation/envelope.h"
+#include "federation/sightings.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -41,6 +42,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!json_is_array(items))
 			__builtin_trap();
 		json_decref(items);
+	} else if (!err.message[0]) {
+		__builtin_trap();
+	}
+	json_t *doc = NULL;
+	err_clear(&err);
+	if (fed_sightings_parse((const char *)data, size, &doc, &err) == ERR_OK) {
+		if (!json_is_array(json_object_get(doc, "items")))
+			__builtin_trap();
+		json_decref(doc);
 	} else if (!err.message[0]) {
 		__builtin_trap();
 	}

@@ -100,6 +100,39 @@ def canonical(env, sha256, origin_pk):
             field(str(env["size"]).encode()))
 
 
+def sighting_canonical(g):
+    """A sighting about a report, signed by the node where it was recorded."""
+    return (b"atalaya-sighting-v1" + field(bytes.fromhex(g["signer_key"])) +
+            field(g["signer_name"].encode()) + field(g["id"].encode()) +
+            field(str(g["made_at"]).encode()) + field(bytes.fromhex(g["origin_key"])) +
+            field(g["report"].encode()) + field(str(g["version"]).encode()) +
+            field(bytes.fromhex(g["report_signature_sha256"])) + field(g["value"].encode()) +
+            field(g["kind"].encode()) + field(str(g["count"]).encode()) +
+            field(str(g["seen_at"]).encode()) + field(g["recipients"].encode()))
+
+
+def contact_canonical(signer_pk, recipient_hex, it):
+    """A point of contact as its node signs it for the node it shares it with."""
+    def js(v):
+        return json.dumps(v, separators=(",", ":"), sort_keys=True).encode()
+    out = (b"atalaya-contact-v1" + field(signer_pk) + field(recipient_hex.encode()) +
+           field(str(it["id"]).encode()))
+    for k in ("member", "role", "name", "email", "phone", "pgp_fingerprint"):
+        out += field((it.get(k) or "").encode())
+    return (out + field(js(it["languages"])) + field(js(it["availability"])) +
+            field(str(it["escalation_position"]).encode()) + field(str(it["updated"]).encode()))
+
+
+def signed_get(frm, to, path, cursor=0):
+    """GET `path` of node `to` as node `frm` does (its key signs the request)."""
+    sk = nacl.signing.SigningKey(open(os.path.join(frm.data, "node.key"), "rb").read()[:32])
+    t = int(time.time() * 1000)
+    msg = request_canonical("GET", path, cursor, t, node_key(to).split(":")[1])
+    return to.request("GET", f"{path}?cursor={cursor}", token=None, headers={
+        "X-Atalaya-Node": sk.verify_key.encode().hex(), "X-Atalaya-Time": str(t),
+        "X-Atalaya-Signature": sk.sign(msg).signature.hex()})
+
+
 def request_canonical(method, path, cursor, t, server_key_hex):
     return (b"atalaya-request-v1" + field(method.encode()) + field(path.encode()) +
             field(str(cursor).encode()) + field(str(t).encode()) + field(server_key_hex.encode()))
@@ -115,6 +148,8 @@ class FakeNode:
         self.pk_hex = self.key.verify_key.encode().hex()
         self.name = name
         self.items = []  # (seq, envelope line bytes, bundle bytes)
+        self.sightings = []  # its signed sightings, as served
+        self.contacts = []  # the points of contact it shares, signed, as served
         self.requests = []
         fake = self
 
@@ -131,8 +166,17 @@ class FakeNode:
                     self.send_response(401)
                     self.end_headers()
                     return
+                if u.path == "/api/v1/federation/sightings":
+                    body = json.dumps({"items": [g for g in fake.sightings
+                                                 if g["seq"] > cursor],
+                                       "cursor": cursor, "more": False}).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 if u.path == "/api/v1/federation/contacts":
-                    body = b'{"items":[]}'
+                    body = json.dumps({"items": fake.contacts}).encode()
                     self.send_response(200)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
@@ -145,7 +189,8 @@ class FakeNode:
                         body += line + b"\n" + data + b"\n"
                         last = seq
                 body += json.dumps({"end": True, "cursor": last, "more": False, "pending": 0,
-                                    "oldest": 0, "contacts": "0.0.0"}).encode() + b"\n"
+                                    "oldest": 0, "contacts": f"{len(fake.contacts)}.0.0",
+                                    "sightings": len(fake.sightings)}).encode() + b"\n"
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -171,7 +216,7 @@ class FakeNode:
         """Signs an envelope for `data` (as `origin`, another node's key, when
         forwarding); `tamper(env, data)` may change it after."""
         key = origin or self.key
-        seq = len(self.items) + 1
+        seq = (self.items[-1][0] if self.items else 0) + 1
         rid = f"report--{os.urandom(4).hex()}-{os.urandom(2).hex()}-4{os.urandom(2).hex()[1:]}-" \
               f"a{os.urandom(2).hex()[1:]}-{os.urandom(6).hex()}"
         env = {"seq": seq, "origin_key": key.verify_key.encode().hex(), "origin_name": self.name,
@@ -186,6 +231,41 @@ class FakeNode:
             env["size"] = len(data)
         self.items.append((seq, json.dumps(env).encode(), data))
         return rid
+
+    def sight(self, report_sig, origin_key, rid, recipients, value="192.0.2.200", key=None,
+              tamper=None):
+        """Signs a sighting of `value` about report `rid` (whose origin
+        signature is `report_sig`, hex); `tamper(g)` may change it after."""
+        key = key or self.key
+        g = {"seq": len(self.sightings) + 1,
+             "id": f"sighting--{os.urandom(4).hex()}-{os.urandom(2).hex()}-4abc-8def-"
+                   f"{os.urandom(6).hex()}",
+             "signer_key": key.verify_key.encode().hex(), "signer_name": self.name,
+             "made_at": int(time.time() * 1000), "origin_key": origin_key, "report": rid,
+             "version": 1,
+             "report_signature_sha256": hashlib.sha256(bytes.fromhex(report_sig)).hexdigest(),
+             "value": value, "kind": "ipv4", "count": 2, "seen_at": int(time.time() * 1000),
+             "recipients": ",".join(sorted(recipients))}
+        g["signature"] = key.sign(sighting_canonical(g)).signature.hex()
+        if tamper:
+            tamper(g)
+        g["signer_key"] = self.pk_hex if key is self.key else g["signer_key"]
+        self.sightings.append(g)
+        return g["id"]
+
+    def share(self, name, tamper=None):
+        """Shares a point of contact with the node that pulls, signed."""
+        it = {"id": len(self.contacts) + 1, "member": "CSIRT-X", "role": "crisis", "name": name,
+              "email": "duty@x.example.org", "phone": "+1 555 0100", "pgp_fingerprint": None,
+              "languages": ["es", "en"], "availability": {"hours": "08:00-18:00",
+                                                          "time_zone": "UTC"},
+              "escalation_position": 0, "updated": int(time.time() * 1000)}
+        it["signature"] = self.key.sign(contact_canonical(
+            self.key.verify_key.encode(), self.server_key, it)).signature.hex()
+        if tamper:
+            tamper(it)
+        self.contacts.append(it)
+        return it["id"]
 
     def close(self):
         self.srv.shutdown()
@@ -421,6 +501,259 @@ def test_independent_signatures_and_tampering(bin_):
         cleanup(b)
 
 
+def test_page_committed_as_one_batch(bin_):
+    """A feed page's reports are verified, then committed together: more than
+    one transaction's worth arrive each once; a report refused in the middle
+    of a page (a wrong signature, or the creator rule at the commit) stores
+    nothing of itself, what precedes it is kept, and the cursor stays before
+    it, so what follows comes once the peer stops sending it."""
+    (b,) = nodes(bin_, ["CERT-B"])
+    x = FakeNode()
+    try:
+        x.server_key = me = node_key(b).split(":")[1]
+        b_x = add_peer(b, None, "CERT-X", ["all"], key="ed25519:" + x.pk_hex, url=x.url)
+
+        def one(n, **kw):
+            return dumps(bundle([indicator(f"[ipv4-addr:value = '10.{n // 250}.{n % 250}.1']",
+                                           tlp="clear", **kw)]))
+
+        many = [x.offer(one(i), [me]) for i in range(300)]  # > one batch (256)
+        p = sync(b, b_x)
+        eq((p["last_error"], p["reports_in"], p["cursor"]), (None, 300, 300), f"300: {p}")
+        ids = report_ids(b)
+        eq(sorted(ids), sorted(many), "each report of the page once")
+        # indexed (one pass for the batch): an address of the last one is found
+        wait_until("the last report is indexed", lambda: many[299] in b.request(
+            "GET", "/api/v1/lookup?value=10.1.49.1").body)
+
+        # the creator rule refuses the third of four at the commit
+        oid = "indicator--" + "5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
+        mine = submit(b, [indicator("[ipv4-addr:value = '192.0.2.90']", tlp="clear", oid=oid)],
+                      "all")
+        g1, g2 = x.offer(one(1001), [me]), x.offer(one(1002), [me])
+        clash = x.offer(dumps(bundle([indicator("[ipv4-addr:value = '192.0.2.90']",
+                                                tlp="clear", oid=oid, modified=ts(1))])), [me])
+        g3 = x.offer(one(1003), [me])
+        p = sync(b, b_x)
+        check(p["last_error"] and clash in p["last_error"], f"refused, named: {p}")
+        eq(p["cursor"], 302, "the cursor stays before the refused report")
+        ids = report_ids(b)
+        check(g1 in ids and g2 in ids, "what precedes it is committed")
+        check(clash not in ids and g3 not in ids, "nothing of it, nothing after it")
+        check(f"event=peer_refused peer=CERT-X report={clash}" in b.read_log(), "logged")
+        eq(b.request("GET", f"/api/v1/objects/{oid}").json()["id"], oid, "B's object")
+        check(mine in report_ids(b), "B's own report untouched")
+
+        # a wrongly signed one in the middle of the next page
+        x.items = [i for i in x.items if i[0] != 303]  # X stops sending the clash
+
+        def flipped_sig(env, data):
+            sig = bytearray(bytes.fromhex(env["signature"]))
+            sig[3] ^= 1
+            env["signature"] = sig.hex()
+            return env, data
+
+        g4 = x.offer(one(1004), [me])
+        bad = x.offer(one(1005), [me], tamper=flipped_sig)
+        g5 = x.offer(one(1006), [me])
+        p = sync(b, b_x)
+        check(p["last_error"] and bad in p["last_error"] and "signature" in p["last_error"],
+              f"refused: {p}")
+        ids = report_ids(b)
+        check(g3 in ids and g4 in ids, "the page before it is kept")
+        check(bad not in ids and g5 not in ids, "nothing of it, nothing after it")
+        eq(p["cursor"], 305, "the cursor stays before it")
+        x.items = [i for i in x.items if i[0] != 306]
+        p = sync(b, b_x)
+        eq(p["last_error"], None, f"resumes: {p}")
+        ids = report_ids(b)
+        eq([ids.count(r) for r in (g1, g2, g3, g4, g5)], [1] * 5, "each once")
+        eq(len(ids), 300 + 1 + 5, "nothing else")
+        eq(p["errors"], 2, "two refusals counted")
+
+        # a file left by a crash between keeping a page's files and its commit
+        # (no row) does not block the report when the peer offers it again
+        data = one(1007)
+        g6 = x.offer(data, [me])
+        with open(os.path.join(b.data, "reports", g6 + ".json"), "wb") as fh:
+            fh.write(b"partial")
+        eq(sync(b, b_x)["last_error"], None, "an orphan file is replaced")
+        eq(b.request("GET", f"/api/v1/reports/{g6}/bundle").body.encode(), data,
+           "the bytes signed")
+    finally:
+        x.close()
+        cleanup(b)
+
+
+def test_sightings_signed_by_the_forwarder(bin_):
+    """A member of B records a sighting about a report that came from A: it
+    travels to A (its origin) and to C (a recipient of the report) as an
+    object signed by B that names the original's signed version; each node
+    verifies it and shows it, marked with its signer, to those who may see
+    the report, and to nobody else; never twice, never onwards."""
+    a, b, c = nodes(bin_, ["CERT-A", "CERT-B", "CERT-C"])
+    try:
+        ma, ta = a.add_member("CSIRT-A", "UY")
+        _, ta2 = a.add_member("Other-A", "UY")
+        mb, tb = b.add_member("ISP-B", "BR")
+        mc, tc = c.add_member("ISP-C", "CL")
+        _, tc2 = c.add_member("Other-C", "CL")
+        a_b, a_c = add_peer(a, b, "CERT-B"), add_peer(a, c, "CERT-C")
+        b_a = add_peer(b, a, "CERT-A", [f"member:{mb}"])
+        b_c = add_peer(b, c, "CERT-C")
+        c_a = add_peer(c, a, "CERT-A", [f"member:{mc}"])
+        c_b = add_peer(c, b, "CERT-B")
+        both = submit(a, [indicator("[ipv4-addr:value = '198.51.100.70']", tlp="amber")],
+                      f"peer:{a_b},peer:{a_c}", token=ta)
+        b_only = submit(a, [indicator("[ipv4-addr:value = '198.51.100.71']", tlp="amber")],
+                        f"peer:{a_b}", token=ta)
+        wait_until("signed", lambda: a.request("GET", f"/api/v1/reports/{b_only}/signature",
+                                               token=ta).status == 200)
+        eq(sync(b, b_a)["last_error"], None, "B pulls A")
+        eq(sync(c, c_a)["last_error"], None, "C pulls A")
+
+        r = b.request("POST", f"/api/v1/reports/{both}/sightings",
+                      {"value": "198.51.100.70", "count": 3,
+                       "seen_at": "2026-11-02T08:00:00Z"}, token=tb)
+        eq(r.status, 201, f"B's member records a sighting: {r}")
+        g = r.json()
+        keys = {n: node_key(n).split(":")[1] for n in (a, b, c)}
+        eq((g["signer_key"], g["recipients"]), (keys[b], ",".join(sorted([keys[a], keys[c]]))),
+           "signed by B, for A (the origin) and C (a recipient)")
+        r = b.request("POST", f"/api/v1/reports/{b_only}/sightings",
+                      {"value": "198.51.100.71"}, token=tb)
+        eq((r.status, r.json()["recipients"]), (201, keys[a]), f"for A only: {r}")
+        # bad input: named, nothing stored
+        r = b.request("POST", f"/api/v1/reports/{both}/sightings", {"value": "not a value!"},
+                      token=tb)
+        eq((r.status, r.json()["error"]["field"]), (422, "value"), f"invalid value: {r}")
+        eq(b.request("POST", "/api/v1/reports/report--00000000-0000-4000-8000-000000000009/"
+                     "sightings", {"value": "198.51.100.70"}, token=tb).status, 404,
+           "an unknown report")
+        _, tb2 = b.add_member("Other-B", "BR")
+        eq(b.request("POST", f"/api/v1/reports/{both}/sightings", {"value": "198.51.100.70"},
+                     token=tb2).status, 404, "a member of B who may not see the report")
+
+        eq(sync(a, a_b)["last_error"], None, "A pulls B")
+        items = a.request("GET", f"/api/v1/reports/{both}/sightings", token=ta).json()["items"]
+        eq([(x["value"], x["count"], x["signed_by"]["name"], x["received_from"])
+            for x in items], [("198.51.100.70", 3, "CERT-B", "CERT-B")],
+           "A's originator sees B's sighting, marked with its signer")
+        # verified with PyNaCl from the documented canonical form
+        sig = a.request("GET", f"/api/v1/reports/{both}/signature", token=ta).json()
+        x = a.request("GET", f"/api/v1/reports/{both}/sightings", token=ta).json()["items"][0]
+        eq(x["report_signature_sha256"],
+           hashlib.sha256(bytes.fromhex(sig["signature"])).hexdigest(),
+           "it names the signed version of A's report")
+        wire = dict(x, made_at=g["made_at"], seen_at=g["seen_at"])
+        nacl.signing.VerifyKey(bytes.fromhex(keys[b])).verify(
+            sighting_canonical(wire), bytes.fromhex(x["signature"]))
+        eq(x["seen_at"], "2026-11-02T08:00:00.000Z", "seen_at as B's member gave it")
+        eq(a.request("GET", f"/api/v1/reports/{both}/sightings", token=ta2).status, 404,
+           "a member of A who may not see the report does not see its sightings")
+        eq(len(a.request("GET", f"/api/v1/reports/{b_only}/sightings",
+                         token=ta).json()["items"]), 1, "the other one too")
+        r = a.request("GET", "/api/v1/lookup?value=198.51.100.70", token=ta)
+        eq(r.json()["sightings"], 3, f"counted in A's lookup for its originator: {r}")
+        eq(a.request("GET", "/api/v1/lookup?value=198.51.100.70", token=ta2).json()["sightings"],
+           0, "not for a member who may not see the report")
+
+        eq(sync(c, c_b)["last_error"], None, "C pulls B")
+        items = c.request("GET", f"/api/v1/reports/{both}/sightings", token=tc).json()["items"]
+        eq([(x["value"], x["signed_by"]["name"]) for x in items], [("198.51.100.70", "CERT-B")],
+           "C (a recipient of the report) has B's sighting, only that one")
+        eq(c.request("GET", f"/api/v1/reports/{both}/sightings", token=tc2).status, 404,
+           "not shown to C's members outside the peer's audience")
+        check(b_only not in report_ids(c), "C never had the other report")
+        # again, and through the ring: nothing twice, nothing forwarded
+        for n, p in ((a, a_b), (c, c_b), (c, c_a), (b, b_a), (b, b_c)):
+            eq(sync(n, p)["last_error"], None, "sync")
+        eq(len(a.request("GET", f"/api/v1/reports/{both}/sightings", token=ta).json()["items"]),
+           1, "A: once")
+        eq(len(c.request("GET", f"/api/v1/reports/{both}/sightings", token=tc).json()["items"]),
+           1, "C: once")
+        eq(b.request("GET", f"/api/v1/reports/{both}/sightings", token=tb).json()["items"][0][
+            "received_from"], None, "B's own, made there")
+    finally:
+        cleanup(a, b, c)
+
+
+def test_tampered_sightings_refused(bin_):
+    """A peer's sightings are refused, logged, shown in `peer list`, and
+    store nothing when the signature fails, when it signs for another node,
+    or when it claims a report it was never sent."""
+    a, b = nodes(bin_, ["CERT-A", "CERT-B"])
+    x = FakeNode()
+    try:
+        me = node_key(b).split(":")[1]
+        x.server_key = me
+        b_x = add_peer(b, None, "CERT-X", ["all"], key="ed25519:" + x.pk_hex, url=x.url)
+        a_b = add_peer(a, b, "CERT-B")
+        b_a = add_peer(b, a, "CERT-A", ["all"])
+        rid = x.offer(dumps(bundle([indicator("[ipv4-addr:value = '192.0.2.200']",
+                                              tlp="clear")])), [me])
+        eq(sync(b, b_x)["last_error"], None, "B holds X's report")
+        xs = b.request("GET", f"/api/v1/reports/{rid}/signature").json()
+        ar = submit(a, [indicator("[ipv4-addr:value = '192.0.2.201']", tlp="clear")],
+                    f"peer:{a_b}")
+        wait_signed(a, ar)
+        eq(sync(b, b_a)["last_error"], None, "B holds A's report (X was not sent it)")
+        asig = b.request("GET", f"/api/v1/reports/{ar}/signature").json()
+
+        def value_changed(g):
+            g["value"] = "192.0.2.250"
+
+        other = nacl.signing.SigningKey.generate()
+        cases = [
+            ("a value changed after signing", "signature",
+             lambda: x.sight(xs["signature"], x.pk_hex, rid, [me], tamper=value_changed)),
+            ("signed by a key that is not X's", "signer_key",
+             lambda: x.sight(xs["signature"], x.pk_hex, rid, [me], key=other)),
+            ("about a report X was not sent", "report",
+             lambda: x.sight(asig["signature"], asig["origin"]["public_key"].split(":")[1], ar,
+                             [me])),
+            ("naming another version's signature", "report_signature_sha256",
+             lambda: x.sight("00" * 64, x.pk_hex, rid, [me])),
+            ("not for B", "recipients",
+             lambda: x.sight(xs["signature"], x.pk_hex, rid, [other.verify_key.encode().hex()])),
+        ]
+        errors = sync(b, b_x)["errors"]
+        for label, fld, make in cases:
+            gid = make()
+            p = sync(b, b_x)
+            check(p["last_error"] and gid in p["last_error"], f"{label}: refused: {p}")
+            check(f"field={fld}" in b.read_log(), f"{label}: logged with field {fld}")
+            eq(b.request("GET", f"/api/v1/reports/{rid}/sightings").json()["items"], [],
+               f"{label}: nothing stored")
+            eq(b.request("GET", f"/api/v1/reports/{ar}/sightings").json()["items"], [],
+               f"{label}: nothing stored")
+            x.sightings.pop()
+        eq(sync(b, b_x)["errors"], errors + len(cases), "each counted")
+        gid = x.sight(xs["signature"], x.pk_hex, rid, [me])
+        p = sync(b, b_x)
+        eq(p["last_error"], None, f"a good one: {p}")
+        items = b.request("GET", f"/api/v1/reports/{rid}/sightings").json()["items"]
+        eq([(i["id"], i["signed_by"]["public_key"]) for i in items], [(gid, "ed25519:" + x.pk_hex)],
+           "stored with its signer")
+        out = b.cli("peer", "list")
+        check("errors" in out.stdout, out.stdout)
+        # the CLI: a sighting about A's report, signed by B for A; then listed
+        out = b.cli("report", "sight", ar, "192.0.2.201", "--count", "4")
+        eq(out.returncode, 0, f"report sight: {out.stderr}")
+        g = json.loads(out.stdout)
+        eq((g["signer_key"], g["recipients"], g["count"]),
+           (me, asig["origin"]["public_key"].split(":")[1], 4), "signed by B, for A")
+        out = b.cli("report", "sightings", ar)
+        check("192.0.2.201 x4  signed by CERT-B" in out.stdout, out.stdout)
+        eq(sync(a, a_b)["last_error"], None, "A pulls B")
+        out = a.cli("report", "sightings", ar)
+        check("192.0.2.201 x4  signed by CERT-B (ed25519:" + me in out.stdout,
+              f"A's admin (its originator) sees it: {out.stdout}")
+    finally:
+        x.close()
+        cleanup(a, b)
+
+
 def test_scope_red_amber_strict_per_peer_audience(bin_):
     """On the receiving node: the per-peer audience, narrowed by TLP: RED to the
     members it names one by one, AMBER+STRICT to the node's own organisation."""
@@ -594,6 +927,21 @@ def test_contacts_shared_with_a_peer(bin_):
            [("CSIRT-A", "Duty officer", "+598 2 123 4567")], "only the contact shared with B")
         eq(b.request("GET", f"/api/v1/peers/{b_a}/contacts").status, 404,
            "B's admin is not in the audience it gave A")
+        # signed by A for B: PyNaCl verifies it from the documented form
+        r = signed_get(b, a, "/api/v1/federation/contacts")
+        eq(r.status, 200, f"as B: {r}")
+        it = r.json()["items"][0]
+        a_pk = bytes.fromhex(node_key(a).split(":")[1])
+        b_hex = node_key(b).split(":")[1]
+        nacl.signing.VerifyKey(a_pk).verify(contact_canonical(a_pk, b_hex, it),
+                                            bytes.fromhex(it["signature"]))
+        try:
+            nacl.signing.VerifyKey(a_pk).verify(
+                contact_canonical(a_pk, b_hex, dict(it, phone="+598 2 999 9999")),
+                bytes.fromhex(it["signature"]))
+            raise AssertionError("a changed contact verified")
+        except nacl.exceptions.BadSignatureError:
+            pass
         # the contact stops being shared: gone at the next sync
         cid = a.request("GET", "/api/v1/contacts", token=tok).json()["items"][0]["id"]
         r = a.request("PATCH", f"/api/v1/contacts/{cid}", {"audience": []}, token=tok)
@@ -603,6 +951,52 @@ def test_contacts_shared_with_a_peer(bin_):
            "unshared: removed on B")
     finally:
         cleanup(a, b)
+
+
+def test_tampered_contacts_refused(bin_):
+    """A peer's shared contacts are verified against its pinned key: a
+    contact changed after signing, or signed for another node, is refused
+    (logged, shown in peer list) and the set held before stays."""
+    (b,) = nodes(bin_, ["CERT-B"])
+    x = FakeNode()
+    try:
+        x.server_key = node_key(b).split(":")[1]
+        m, tok = b.add_member("ISP-B", "BR")
+        b_x = add_peer(b, None, "CERT-X", [f"member:{m}"], key="ed25519:" + x.pk_hex, url=x.url)
+        x.share("Duty officer")
+        p = sync(b, b_x)
+        eq(p["last_error"], None, f"a contact signed with PyNaCl verifies on B: {p}")
+
+        def held():
+            return [c["name"] for c in b.request("GET", f"/api/v1/peers/{b_x}/contacts",
+                                                  token=tok).json()["items"]]
+        eq(held(), ["Duty officer"], "stored")
+
+        def phone(it):
+            it["phone"] = "+1 555 0199"
+
+        def for_other(it):
+            other = nacl.signing.SigningKey.generate().verify_key.encode().hex()
+            it["signature"] = x.key.sign(contact_canonical(x.key.verify_key.encode(), other,
+                                                           it)).signature.hex()
+
+        for label, tamper in (("a phone changed after signing", phone),
+                              ("signed for another node", for_other)):
+            cid = x.share("Night shift", tamper=tamper)
+            p = sync(b, b_x)
+            check(p["last_error"] and f"contact {cid}" in p["last_error"] and
+                  "signature" in p["last_error"], f"{label}: refused: {p}")
+            eq(held(), ["Duty officer"], f"{label}: the set held before stays")
+            check("event=peer_refused peer=CERT-X field=signature" in b.read_log(),
+                  f"{label}: logged")
+            x.contacts.pop()
+        x.share("Night shift")
+        p = sync(b, b_x)
+        eq(p["last_error"], None, f"signed again: {p}")
+        eq(sorted(held()), ["Duty officer", "Night shift"], "both")
+    finally:
+        x.close()
+        cleanup(b)
 
 
 def test_tls_with_a_pinned_key(bin_):
@@ -742,6 +1136,8 @@ def test_peer_input_errors(bin_):
 
 if __name__ == "__main__":
     run([test_three_nodes_scope_alert_and_signature, test_independent_signatures_and_tampering,
+         test_page_committed_as_one_batch, test_sightings_signed_by_the_forwarder,
+         test_tampered_sightings_refused, test_tampered_contacts_refused,
          test_scope_red_amber_strict_per_peer_audience, test_kill_during_sync_resumes,
          test_ring_converges_without_duplicates, test_contacts_shared_with_a_peer,
          test_peers_in_groups, test_tls_with_a_pinned_key, test_peer_input_errors], sys.argv[1])

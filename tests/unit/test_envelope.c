@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include "federation/envelope.h"
+#include "federation/sightings.h"
 
 #include <sodium.h>
 
@@ -71,6 +72,54 @@ static void canonical_vector(void **state)
 	fed_envelope_release(&e);
 }
 
+/* A sighting about the vector's report (federation.md, "Sightings about a
+ * report"), signed by the same key as node "CERT-BR"; made with PyNaCl. */
+static void sighting_vector(void **state)
+{
+	static const char report_sig[] =
+	    "4f664bc822463ad82cd7a238650f662475bbce1098e91493b5302dbb44c953da"
+	    "083cb4fa75952fcd18a6f0c4deaa837e0fe5b36a054c77e596d2b6a7ba5c830e";
+	struct fed_envelope e;
+	struct fed_key k;
+	struct fed_sighting g;
+	struct buf b;
+	unsigned char h[32], sig[FED_SIG_BYTES];
+	char hex[129];
+	vector(&e, &k);
+	memset(&g, 0, sizeof(g));
+	memcpy(g.signer_pk, k.pk, sizeof(k.pk));
+	g.signer_name = "CERT-BR";
+	snprintf(g.id, sizeof(g.id), "sighting--00000000-0000-4000-8000-000000000002");
+	g.made_at = 1796294600000;
+	memset(g.origin_pk, 2, sizeof(g.origin_pk));
+	snprintf(g.report, sizeof(g.report), "%s", e.report);
+	g.version = 1;
+	fed_hex_parse(report_sig, 128, sig, sizeof(sig));
+	crypto_hash_sha256(g.report_sig_sha256, sig, sizeof(sig));
+	sodium_bin2hex(hex, sizeof(hex), g.report_sig_sha256, 32);
+	assert_string_equal(hex,
+			    "8c14f01271dac3dc65f3f127a6b870a92a3fe66db89f1eed75fc086d749d9241");
+	g.value = "198.51.100.7";
+	g.kind = "ipv4";
+	g.count = 3;
+	g.seen_at = 1796294590000;
+	g.recipients = "0303030303030303030303030303030303030303030303030303030303030303";
+	buf_init(&b, 1 << 16);
+	assert_int_equal(fed_sighting_canonical(&g, &b), ERR_OK);
+	assert_int_equal(b.len, 372);
+	crypto_hash_sha256(h, (const unsigned char *)b.data, b.len);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	assert_string_equal(hex,
+			    "4a0c4356d8783d2492bf4642f479e1d9bb6aa0ea4e5eb229ca5c73117d10721e");
+	fed_key_sign(&k, b.data, b.len, g.sig);
+	sodium_bin2hex(hex, sizeof(hex), g.sig, sizeof(g.sig));
+	assert_string_equal(hex,
+			    "1ef0aba3f0013776c067c7fb8a3941090f7f491f35644cac8ae460a24782f9c7"
+			    "c9bbd694f728ea71ec9a129015434dd570e2548b30efac03b3d9eb780b21240f");
+	buf_release(&b);
+	fed_envelope_release(&e);
+}
+
 static void page_round_trip(void **state)
 {
 	struct fed_envelope e, got;
@@ -127,6 +176,7 @@ int main(void)
 		return 1;
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(canonical_vector),
+	    cmocka_unit_test(sighting_vector),
 	    cmocka_unit_test(page_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
