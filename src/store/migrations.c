@@ -565,7 +565,7 @@ const char *const store_migrations[] = {
     "  peer_id INTEGER NOT NULL REFERENCES peers(id) ON DELETE CASCADE,"
     "  PRIMARY KEY (group_id, peer_id)) WITHOUT ROWID;",
 
-    /* 17: sightings about a report as signed objects of the node where they
+    /* 14: sightings about a report as signed objects of the node where they
      * were recorded (federation.md): made here (via NULL) or received from
      * a peer; and each peer's cursor in the list of its own. */
     "CREATE TABLE IF NOT EXISTS signed_sightings ("
