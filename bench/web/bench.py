@@ -120,7 +120,7 @@ def main():
 
         base = n.url
         for name, path in (("dashboard", "/web"), ("report page", f"/web/reports/{rid}"),
-                           ("requests page", "/web/requests")):
+                           ("requests page", "/web/requests"),
                            ("admin page (193 members)", "/web/admin"),
                            ("peers page (20 peers)", "/web/admin/peers")):
             runs = [wrk(base + path, u.cookie) for _ in range(RUNS)]
@@ -141,7 +141,7 @@ def progress_pages(n, u):
     for STATES members, each with a public profile of four measures."""
     statuses = ("implemented", "in-progress", "planned", "not-implemented")
     for i in range(STATES):
-        r = n.request("POST", "/api/v1/members", {"name": f"CERT-{i:03d}", "country": "BR",
+        r = n.request("POST", "/api/v1/members", {"name": f"State-{i:03d}", "country": "BR",
                                                   "role": "analyst", "kind": "national-cert"})
         if r.status != 201:
             die(f"member: {r}")
