@@ -96,34 +96,45 @@ static void envelope_of_row(sqlite3_stmt *s, struct fed_envelope *e)
 	fed_hex_parse((const char *)sqlite3_column_text(s, F_SIG), 128, e->sig, FED_SIG_BYTES);
 }
 
+bool fed_pull_authenticated(struct request *r, struct federation *f, const char *path,
+			    const char *what, int64_t *cursor, int64_t *peer, int64_t *member)
+{
+	struct err_detail err;
+	const char *cq = http_query(r, "cursor");
+	char *end = NULL;
+	*cursor = 0;
+	if (cq) {
+		*cursor = strtoll(cq, &end, 10);
+		if (*end || end == cq || *cursor < 0) {
+			http_error(r, 422, "invalid_field", "cursor",
+				   "cursor: not a position of this node's %s (an integer >= 0)",
+				   what);
+			return false;
+		}
+	}
+	err_clear(&err);
+	if (!f || federation_check_request(f, http_header(r, "X-Atalaya-Node"),
+					   http_header(r, "X-Atalaya-Time"),
+					   http_header(r, "X-Atalaya-Signature"), "GET", path,
+					   *cursor, peer, member, &err)) {
+		log_warn("event=feed_refused field=%s error=\"%s\"", err.field, err.message);
+		http_error(r, 401, "unauthorized", err.field, "%s", err.message);
+		return false;
+	}
+	return true;
+}
+
 static void get_feed(struct request *r)
 {
 	struct federation *f = r->node->fed;
-	struct err_detail err;
 	struct audit_list audit = {NULL, 0};
 	struct fed_trailer t = {0};
 	int64_t cursor = 0, peer, member, max = 0, n = 0;
 	char peer_key[FED_KEY_HEX];
-	const char *cq = http_query(r, "cursor");
-	char *end = NULL;
 
-	if (cq) {
-		cursor = strtoll(cq, &end, 10);
-		if (*end || end == cq || cursor < 0) {
-			http_error(r, 422, "invalid_field", "cursor",
-				   "cursor: not a position of this node's feed (an integer >= 0)");
-			return;
-		}
-	}
-	err_clear(&err);
-	if (!f || federation_check_request(
-		      f, http_header(r, "X-Atalaya-Node"), http_header(r, "X-Atalaya-Time"),
-		      http_header(r, "X-Atalaya-Signature"), "GET", "/api/v1/federation/feed",
-		      cursor, &peer, &member, &err)) {
-		log_warn("event=feed_refused field=%s error=\"%s\"", err.field, err.message);
-		http_error(r, 401, "unauthorized", err.field, "%s", err.message);
+	if (!fed_pull_authenticated(r, f, "/api/v1/federation/feed", "feed", &cursor, &peer,
+				    &member))
 		return;
-	}
 	unsigned char pk[FED_KEY_BYTES];
 	fed_key_parse(http_header(r, "X-Atalaya-Node"), pk, peer_key);
 	r->who.member_id = member; /* the peer's member here: the audit names it */

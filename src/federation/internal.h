@@ -38,8 +38,19 @@ struct federation {
 /* The entry of `peer` (created empty at first use); f->lock held. */
 struct peer_seen *fed_seen(struct federation *f, int64_t peer);
 
+/* The hex keys sorted, each once, comma-separated (the signed recipients'
+ * form); sorts `keys` in place. The caller frees. */
+char *fed_keys_joined(char **keys, size_t n);
+
 /* Does the comma-separated list of hex keys `recipients` hold `key`? */
 bool fed_names_key(const char *recipients, const char *key);
+
+/* A peer's signed pull (GET `path`?cursor=N, X-Atalaya-* headers) checked:
+ * *cursor, and the peer and its member here; false after answering 422 or
+ * 401. `what` names the list in the cursor's error ("feed", "sightings"). */
+struct request;
+bool fed_pull_authenticated(struct request *r, struct federation *f, const char *path,
+			    const char *what, int64_t *cursor, int64_t *peer, int64_t *member);
 
 /* Pulls one peer's feed until nothing is new; sync_lock held. */
 int fed_sync_one(struct federation *f, int64_t peer_id);

@@ -406,30 +406,12 @@ int64_t fed_sightings_latest(struct store_conn *c, const char *peer_key)
 static void get_for_peer(struct request *r)
 {
 	struct federation *f = r->node->fed;
-	struct err_detail err;
 	int64_t peer, member, cursor = 0, n = 0;
 	char peer_key[FED_KEY_HEX];
 	unsigned char pk[FED_KEY_BYTES];
-	const char *cq = http_query(r, "cursor");
-	char *end = NULL;
-	if (cq) {
-		cursor = strtoll(cq, &end, 10);
-		if (*end || end == cq || cursor < 0) {
-			http_error(r, 422, "invalid_field", "cursor",
-				   "cursor: not a position of this node's sightings (an integer "
-				   ">= 0)");
-			return;
-		}
-	}
-	err_clear(&err);
-	if (!f || federation_check_request(
-		      f, http_header(r, "X-Atalaya-Node"), http_header(r, "X-Atalaya-Time"),
-		      http_header(r, "X-Atalaya-Signature"), "GET", "/api/v1/federation/sightings",
-		      cursor, &peer, &member, &err)) {
-		log_warn("event=feed_refused field=%s error=\"%s\"", err.field, err.message);
-		http_error(r, 401, "unauthorized", err.field, "%s", err.message);
+	if (!fed_pull_authenticated(r, f, "/api/v1/federation/sightings", "sightings", &cursor,
+				    &peer, &member))
 		return;
-	}
 	fed_key_parse(http_header(r, "X-Atalaya-Node"), pk, peer_key);
 	struct store_conn *c = node_reader(r);
 	if (!c)
@@ -507,11 +489,6 @@ static bool report_for(struct request *r, enum policy_path path, struct signed_r
 	return ok;
 }
 
-static int cmp_key(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Who a sighting about `o` goes to: the report's origin and the nodes it
  * named, that are peers of this node; never this node, never another. */
 static char *recipients_for(struct federation *f, struct store_conn *c,
@@ -519,7 +496,6 @@ static char *recipients_for(struct federation *f, struct store_conn *c,
 {
 	char *keys[FED_RECIPIENTS_MAX + 1];
 	size_t n = 0;
-	struct buf out;
 	sqlite3_stmt *s = store_stmt(c, "SELECT 1 FROM peers WHERE public_key = ?");
 	size_t len = strlen(o->recipients) + 1 + FED_KEY_HEX;
 	char *all = xmalloc(len);
@@ -533,14 +509,9 @@ static char *recipients_for(struct federation *f, struct store_conn *c,
 			keys[n++] = k;
 		sqlite3_reset(s);
 	}
-	qsort(keys, n, sizeof(*keys), cmp_key);
-	buf_init(&out, SIZE_MAX / 2);
-	buf_adds(&out, "");
-	for (size_t i = 0; i < n; i++)
-		if (!i || strcmp(keys[i], keys[i - 1]))
-			buf_addf(&out, "%s%s", out.len ? "," : "", keys[i]);
+	char *joined = fed_keys_joined(keys, n);
 	free(all);
-	return buf_detach(&out, NULL);
+	return joined;
 }
 
 /* POST /api/v1/reports/{id}/sightings {value, count?, seen_at?}: a member's

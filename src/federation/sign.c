@@ -5,6 +5,7 @@
  * by their intake): they are skipped. Indexer thread. */
 #include "federation/envelope.h"
 #include "federation/federation.h"
+#include "federation/internal.h"
 #include "policy/tlp.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -32,6 +33,19 @@ static int cmp_key(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+char *fed_keys_joined(char **keys, size_t n)
+{
+	struct buf out;
+	if (n)
+		qsort(keys, n, sizeof(*keys), cmp_key);
+	buf_init(&out, SIZE_MAX / 2);
+	buf_adds(&out, "");
+	for (size_t i = 0; i < n; i++)
+		if (!i || strcmp(keys[i], keys[i - 1]))
+			buf_addf(&out, "%s%s", out.len ? "," : "", keys[i]);
+	return buf_detach(&out, NULL);
+}
+
 /* The keys of the peers `aud` names, as "peer:ID" or through "group:ID" of
  * groups holding them (as they are when the report is signed): sorted,
  * comma-separated. */
@@ -39,7 +53,6 @@ static char *recipients_of(struct store_conn *c, const char *aud)
 {
 	char *keys[1024];
 	size_t n = 0;
-	struct buf out;
 	sqlite3_stmt *s = store_stmt(c, "SELECT public_key FROM peers WHERE id = ?");
 	for (const char *p = aud; (p = strstr(p, "\"peer:")) && n < 1024; p += 6) {
 		sqlite3_bind_int64(s, 1, strtoll(p + 6, NULL, 10));
@@ -55,16 +68,10 @@ static char *recipients_of(struct store_conn *c, const char *aud)
 			keys[n++] = xstrdup((const char *)sqlite3_column_text(s, 0));
 		sqlite3_reset(s);
 	}
-	if (n)
-		qsort(keys, n, sizeof(*keys), cmp_key);
-	buf_init(&out, SIZE_MAX / 2);
-	buf_adds(&out, "");
-	for (size_t i = 0; i < n; i++)
-		if (!i || strcmp(keys[i], keys[i - 1]))
-			buf_addf(&out, "%s%s", out.len ? "," : "", keys[i]);
+	char *joined = fed_keys_joined(keys, n);
 	for (size_t i = 0; i < n; i++)
 		free(keys[i]);
-	return buf_detach(&out, NULL);
+	return joined;
 }
 
 /* SHA-256 and size of a kept bundle file (IODEF: the STIX bundle made from
