@@ -527,7 +527,7 @@ static const char *upload_type(const struct form_field *f)
 static int submit_body(struct request *r, const char *data, size_t n)
 {
 	int64_t max = r->node->cfg->web_upload_max;
-	if (r->body.max != (size_t)max) { /* the first chunk */
+	if (r->body_bytes == n) { /* the first chunk (body_bytes counts it already) */
 		struct page p = {.r = r};
 		int rc = session_find(r, &p.s);
 		if (rc) {

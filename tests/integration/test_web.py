@@ -334,6 +334,22 @@ def test_upload_larger_than_other_forms(binary):
         eq(len(items), 1, "only the upload within the cap is stored")
     finally:
         n.cleanup()
+    # body_max above web_upload_max: the upload still arrives whole, in many chunks
+    n = node("--body-max", "4M", "--web-upload-max", "1048576")
+    try:
+        m, _ = n.add_member("CERT-A", country="AR")
+        u = WebUser(n, m, "a@a.org")
+        u.signin()
+        body, ctype = multipart({"csrf": u.csrf("/web/submit"), "audience": "all"},
+                                {"file": ("m.json", "application/json", bundle_of(1500, "c"))})
+        r = n.request("POST", "/web/submit", token=None, raw=body, content_type=ctype,
+                      headers={"Cookie": u.cookie})
+        eq(r.status, 303, f"an upload in many chunks: {r.status} {r.body[:300]}")
+        rid = r.headers["Location"].rsplit("/", 1)[1]
+        eq(n.request("GET", f"/api/v1/reports/{rid}").json()["objects"], 1500,
+           "every object of the upload")
+    finally:
+        n.cleanup()
 
 
 def test_languages(binary):
