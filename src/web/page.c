@@ -205,6 +205,16 @@ void page_not_found(struct page *p)
 	page_end(p);
 }
 
+bool page_get(struct page *p, const char *path, const char *query, struct web_call *c)
+{
+	web_call(p->r, "GET", path, query, NULL, NULL, 0, c);
+	if (c->status == 200)
+		return true;
+	web_call_release(c);
+	page_not_found(p);
+	return false;
+}
+
 void page_forbidden(struct page *p, json_t *error)
 {
 	p->h.title_key = "forbidden.title";

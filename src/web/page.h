@@ -11,6 +11,7 @@
 #include "http/request.h"
 #include "web/form.h"
 #include "web/html.h"
+#include "web/call.h"
 #include "web/session.h"
 
 #define PAGE_HTML_TYPE "text/html; charset=utf-8"
@@ -53,6 +54,10 @@ void page_audience(struct page *p, json_t *aud);
 void page_api_error(struct page *p, json_t *e);
 /* The whole answer: 404 with the not-found page. */
 void page_not_found(struct page *p);
+/* GET `path` (?query, or NULL) of the API as the signed-in person into *c: true when it
+ * answered 200; otherwise the page answers not found (as the API did not
+ * give it: unknown, or not the person's to see) and *c is released. */
+bool page_get(struct page *p, const char *path, const char *query, struct web_call *c);
 /* The whole answer: 403 with the API's refusal (a form of another member,
  * or a role that may not do it). */
 void page_forbidden(struct page *p, json_t *error);

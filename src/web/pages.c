@@ -302,12 +302,8 @@ static void report_page(struct request *r)
 		return;
 	}
 	snprintf(path, sizeof(path), "/api/v1/reports/%s", id);
-	web_call(r, "GET", path, NULL, NULL, NULL, 0, &meta);
-	if (meta.status != 200) { /* 404 alike for "none" and "not yours": the API's */
-		web_call_release(&meta);
-		page_not_found(&p);
+	if (!page_get(&p, path, NULL, &meta))
 		return;
-	}
 	struct buf *o = &r->out;
 	json_t *m = meta.json;
 	page_begin(&p, 200);
@@ -413,12 +409,8 @@ static void related_page(struct request *r)
 		return;
 	}
 	snprintf(path, sizeof(path), "/api/v1/reports/%s/related", id);
-	web_call(r, "GET", path, "limit=50", NULL, NULL, 0, &rel);
-	if (rel.status != 200) {
-		web_call_release(&rel);
-		page_not_found(&p);
+	if (!page_get(&p, path, "limit=50", &rel))
 		return;
-	}
 	struct buf *o = &r->out;
 	page_begin(&p, 200);
 	buf_adds(o, "<p>");

@@ -529,12 +529,8 @@ static void member_render(struct page *p, int status, const char *done, json_t *
 	char path[64];
 	struct web_call m, t;
 	snprintf(path, sizeof(path), "/api/v1/members/%" PRId64, p->r->id[0]);
-	web_call(p->r, "GET", path, NULL, NULL, NULL, 0, &m);
-	if (m.status != 200) {
-		web_call_release(&m);
-		page_not_found(p);
+	if (!page_get(p, path, NULL, &m))
 		return;
-	}
 	snprintf(path, sizeof(path), "/api/v1/members/%" PRId64 "/tokens", p->r->id[0]);
 	web_call(p->r, "GET", path, NULL, NULL, NULL, 0, &t);
 	struct buf *o = &p->r->out;
@@ -640,12 +636,8 @@ static void post_member_delete(struct request *r)
 	if (!admin_open(r, &p, "admin.member_title", "nav.admin", true))
 		return;
 	snprintf(path, sizeof(path), "/api/v1/members/%" PRId64, r->id[0]);
-	web_call(r, "GET", path, NULL, NULL, NULL, 0, &m);
-	if (m.status != 200) {
-		web_call_release(&m);
-		page_not_found(&p);
+	if (!page_get(&p, path, NULL, &m))
 		return;
-	}
 	char back[64];
 	snprintf(back, sizeof(back), "/web/admin/members/%" PRId64, r->id[0]);
 	bool go = admin_confirmed(&p, json_string_value(json_object_get(m.json, "name")), back,

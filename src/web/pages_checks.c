@@ -389,12 +389,8 @@ static void check_page(struct request *r)
 	struct buf *o = &r->out;
 	struct web_call c;
 	snprintf(path, sizeof(path), "/api/v1/checks/%" PRId64, r->id[0]);
-	web_call(r, "GET", path, NULL, NULL, NULL, 0, &c);
-	if (c.status != 200) {
-		web_call_release(&c);
-		page_not_found(&p);
+	if (!page_get(&p, path, NULL, &c))
 		return;
-	}
 	json_t *j = c.json;
 	json_int_t reply = json_integer_value(json_object_get(j, "reply_within_ms"));
 	page_begin(&p, 200);

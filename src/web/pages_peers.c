@@ -222,12 +222,8 @@ static void post_peer_delete(struct request *r)
 	if (!admin_open(r, &p, "peers.title", "nav.peers", true))
 		return;
 	snprintf(path, sizeof(path), "/api/v1/peers/%" PRId64, r->id[0]);
-	web_call(r, "GET", path, NULL, NULL, NULL, 0, &g);
-	if (g.status != 200) {
-		web_call_release(&g);
-		page_not_found(&p);
+	if (!page_get(&p, path, NULL, &g))
 		return;
-	}
 	bool go = admin_confirmed(&p, json_string_value(json_object_get(g.json, "name")),
 				  "/web/admin/peers", "admin.delete");
 	web_call_release(&g);
@@ -295,11 +291,9 @@ static void peer_page(struct request *r)
 	if (!admin_open(r, &p, "peers.edit", "nav.peers", false))
 		return;
 	snprintf(path, sizeof(path), "/api/v1/peers/%" PRId64, r->id[0]);
-	web_call(r, "GET", path, NULL, NULL, NULL, 0, &c);
-	if (c.status == 200)
-		peer_render(&p, 200, c.json, NULL, NULL);
-	else
-		page_not_found(&p);
+	if (!page_get(&p, path, NULL, &c))
+		return;
+	peer_render(&p, 200, c.json, NULL, NULL);
 	web_call_release(&c);
 }
 
@@ -313,12 +307,8 @@ static void post_peer_change(struct request *r)
 	if (!admin_open(r, &p, "peers.edit", "nav.peers", true))
 		return;
 	snprintf(path, sizeof(path), "/api/v1/peers/%" PRId64, r->id[0]);
-	web_call(r, "GET", path, NULL, NULL, NULL, 0, &g);
-	if (g.status != 200) {
-		web_call_release(&g);
-		page_not_found(&p);
+	if (!page_get(&p, path, NULL, &g))
 		return;
-	}
 	const char *pin = form_get(&p.form, "tls_pin");
 	json_t *body = json_pack("{ss so so}", "url", form_get(&p.form, "url") ?: "", "audience",
 				 admin_list(form_get(&p.form, "audience")), "tls_pin",

@@ -189,12 +189,8 @@ static void profile_page(struct request *r)
 	struct buf *o = &r->out;
 	struct web_call c, cat;
 	snprintf(path, sizeof(path), "/api/v1/profiles/%" PRId64, r->id[0]);
-	web_call(r, "GET", path, NULL, NULL, NULL, 0, &c);
-	if (c.status != 200) {
-		web_call_release(&c);
-		page_not_found(&p);
+	if (!page_get(&p, path, NULL, &c))
 		return;
-	}
 	web_call(r, "GET", "/api/v1/profile-measures", NULL, NULL, NULL, 0, &cat);
 	page_begin(&p, 200);
 	buf_adds(o, "<p class=\"lead\"><bdi>"); /* a Latin name keeps its place in Arabic */

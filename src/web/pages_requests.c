@@ -877,12 +877,8 @@ static void request_page(struct page *p, int status, const struct action_error *
 		return;
 	}
 	snprintf(path, sizeof(path), "/api/v1/requests/%s", id);
-	web_call(p->r, "GET", path, NULL, NULL, NULL, 0, &c);
-	if (c.status != 200) { /* the API's 404: not there, or not the person's to see */
-		web_call_release(&c);
-		page_not_found(p);
+	if (!page_get(p, path, NULL, &c))
 		return;
-	}
 	json_t *rq = c.json;
 	bool originator = json_integer_value(json_object_get(json_object_get(rq, "originator"),
 							     "id")) == p->r->who.member_id;
