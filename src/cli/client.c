@@ -1,4 +1,5 @@
 #include "cli/client.h"
+#include "cli/args.h"
 
 #include "util/xalloc.h"
 
@@ -206,4 +207,14 @@ json_t *client_json(struct client *c, const char *method, const char *path, json
 	}
 	buf_release(&out);
 	return res;
+}
+
+int client_print(struct client *c, const char *method, const char *path, json_t *body)
+{
+	json_t *res = client_json(c, method, path, body);
+	if (!res)
+		return 1;
+	print_json(res);
+	json_decref(res);
+	return 0;
 }

@@ -42,5 +42,8 @@ void client_print_error(long status, const struct buf *body);
  * response (new reference; json null for an empty body); otherwise prints
  * the error to stderr and returns NULL. */
 json_t *client_json(struct client *c, const char *method, const char *path, json_t *body);
+/* client_json, its answer printed (indented JSON) to stdout; the exit code:
+ * 0, or 1 after the error was printed. `body` stays the caller's. */
+int client_print(struct client *c, const char *method, const char *path, json_t *body);
 
 #endif

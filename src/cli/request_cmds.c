@@ -332,12 +332,7 @@ static int request_close(struct client *c, int argc, char **argv)
 
 static int request_stats(struct client *c, int argc, char **argv)
 {
-	json_t *res = client_json(c, "GET", "/api/v1/requests/stats", NULL);
-	if (!res)
-		return 1;
-	print_json(res);
-	json_decref(res);
-	return 0;
+	return client_print(c, "GET", "/api/v1/requests/stats", NULL);
 }
 
 const struct cli_subcommand cli_request_subs[] = {
@@ -374,13 +369,9 @@ static int capabilities_set(struct client *c, int argc, char **argv)
 	snprintf(path, sizeof(path), "/api/v1/capabilities%s%.20s", m ? "?member=" : "",
 		 m ? m : "");
 	json_t *body = json_pack("{so}", "capabilities", split_list(list));
-	json_t *res = client_json(c, "PUT", path, body);
+	int rc = client_print(c, "PUT", path, body);
 	json_decref(body);
-	if (!res)
-		return 1;
-	print_json(res);
-	json_decref(res);
-	return 0;
+	return rc;
 }
 
 static int capabilities_show(struct client *c, int argc, char **argv)
@@ -389,12 +380,7 @@ static int capabilities_show(struct client *c, int argc, char **argv)
 	char path[80];
 	snprintf(path, sizeof(path), "/api/v1/capabilities%s%.20s", m ? "?member=" : "",
 		 m ? m : "");
-	json_t *res = client_json(c, "GET", path, NULL);
-	if (!res)
-		return 1;
-	print_json(res);
-	json_decref(res);
-	return 0;
+	return client_print(c, "GET", path, NULL);
 }
 
 const struct cli_subcommand cli_capabilities_subs[] = {

@@ -8,28 +8,17 @@
 
 #define BATCH_CHUNK 1000 /* the server's cap per POST /api/v1/lookup */
 
-/* Prints the answer of a GET; the exit code. */
-static int get_print(struct client *c, const char *path)
-{
-	json_t *res = client_json(c, "GET", path, NULL);
-	if (!res)
-		return 1;
-	print_json(res);
-	json_decref(res);
-	return 0;
-}
-
 static int constituency_show(struct client *c, int argc, char **argv)
 {
 	const char *m = arg_value(argc, argv, "--member");
 	char path[128];
 	snprintf(path, sizeof(path), "/api/v1/constituency%s%s", m ? "?member=" : "", m ? m : "");
-	return get_print(c, path);
+	return client_print(c, "GET", path, NULL);
 }
 
 static int constituency_overlaps(struct client *c, int argc, char **argv)
 {
-	return get_print(c, "/api/v1/constituency/overlaps");
+	return client_print(c, "GET", "/api/v1/constituency/overlaps", NULL);
 }
 
 static int constituency_set(struct client *c, int argc, char **argv)
@@ -37,13 +26,9 @@ static int constituency_set(struct client *c, int argc, char **argv)
 	json_t *body = json_pack("{so so so}", "cidrs", arg_values(argc, argv, "--cidr"), "asns",
 				 arg_values(argc, argv, "--asn"), "domains",
 				 arg_values(argc, argv, "--domain"));
-	json_t *res = client_json(c, "PUT", "/api/v1/constituency", body);
+	int rc = client_print(c, "PUT", "/api/v1/constituency", body);
 	json_decref(body);
-	if (!res)
-		return 1;
-	print_json(res);
-	json_decref(res);
-	return 0;
+	return rc;
 }
 
 const struct cli_subcommand cli_constituency_subs[] = {
@@ -211,19 +196,14 @@ static int alerts_list(struct client *c, int argc, char **argv)
 
 static int alerts_secret(struct client *c, int argc, char **argv)
 {
-	json_t *res = client_json(c, "POST", "/api/v1/alerts/webhook-secret", NULL);
-	if (!res)
-		return 1;
-	print_json(res);
-	json_decref(res);
-	return 0;
+	return client_print(c, "POST", "/api/v1/alerts/webhook-secret", NULL);
 }
 
 static int alerts_show(struct client *c, int argc, char **argv)
 {
 	char path[160];
 	snprintf(path, sizeof(path), "/api/v1/alerts/%.40s", arg_positional(argc, argv, 1));
-	return get_print(c, path);
+	return client_print(c, "GET", path, NULL);
 }
 
 static int alerts_ack(struct client *c, int argc, char **argv)
