@@ -173,15 +173,19 @@ static int verify(const char *dir, int64_t *nreports, struct err_detail *err)
 		goto out;
 	}
 	sqlite3_finalize(s);
-	if (sqlite3_prepare_v2(db, "SELECT id, format, size, sha256 FROM reports ORDER BY seq", -1,
-			       &s, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+		db,
+		"SELECT r.id, r.format, r.size, r.sha256, b.body IS NOT NULL, b.body "
+		"FROM reports r LEFT JOIN report_bodies b ON b.report = r.seq "
+		"ORDER BY r.seq",
+		-1, &s, NULL) != SQLITE_OK) {
 		rc = err_set(err, ERR_STORE, db_path, "%s: %s", db_path, sqlite3_errmsg(db));
 		goto out;
 	}
 	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(s, 0);
 		bool iodef = !strcmp((const char *)sqlite3_column_text(s, 1), "iodef");
-		uint64_t want_size = (uint64_t)sqlite3_column_int64(s, 2), size;
+		uint64_t want_size = (uint64_t)sqlite3_column_int64(s, 2), size = 0;
 		const char *want_hash = (const char *)sqlite3_column_text(s, 3);
 		char name[128], hex[65], *path;
 		if (!safe_id(id)) {
@@ -191,9 +195,17 @@ static int verify(const char *dir, int64_t *nreports, struct err_detail *err)
 				     db_path, id);
 			goto out;
 		}
-		snprintf(name, sizeof(name), "%s.%s", id, iodef ? "xml" : "json");
-		path = join(rdir, name);
-		rc = hash_file(path, &size, hex, err);
+		if (sqlite3_column_int(s, 4)) { /* kept in the store: named by its id */
+			unsigned char digest[crypto_hash_sha256_BYTES];
+			size = (uint64_t)sqlite3_column_bytes(s, 5);
+			crypto_hash_sha256(digest, sqlite3_column_blob(s, 5), size);
+			sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+			path = xstrdup(id);
+		} else {
+			snprintf(name, sizeof(name), "%s.%s", id, iodef ? "xml" : "json");
+			path = join(rdir, name);
+			rc = hash_file(path, &size, hex, err);
+		}
 		if (!rc && (size != want_size || strcmp(hex, want_hash)))
 			rc = err_set(err, ERR_INVALID, path,
 				     "%s: %" PRIu64 " bytes, sha256 %s; the store recorded %" PRIu64
@@ -335,7 +347,8 @@ out:
 	return rc;
 }
 
-/* Reports referenced by the snapshot: their files, copied into dest/reports. */
+/* Reports referenced by the snapshot: their files, copied into dest/reports
+ * (those kept in the store are in the snapshot already). */
 static int copy_reports(const char *data, const char *dest, int64_t *n, struct err_detail *err)
 {
 	char *db_path = join(dest, DB_NAME), *from_dir = join(data, "reports"),
@@ -348,8 +361,11 @@ static int copy_reports(const char *data, const char *dest, int64_t *n, struct e
 	if (rc)
 		goto out;
 	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT id, format FROM reports ORDER BY seq", -1, &s, NULL) !=
-		SQLITE_OK) {
+	    sqlite3_prepare_v2(
+		db,
+		"SELECT id, format FROM reports r WHERE NOT EXISTS "
+		"(SELECT 1 FROM report_bodies b WHERE b.report = r.seq) ORDER BY seq",
+		-1, &s, NULL) != SQLITE_OK) {
 		rc = err_set(err, ERR_STORE, db_path, "%s: %s", db_path,
 			     db ? sqlite3_errmsg(db) : "out of memory");
 		goto out;

@@ -9,12 +9,11 @@
 #include "federation/routes.h"
 #include "federation/sightings.h"
 #include "http/answer.h"
+#include "report/body.h"
 #include "store/subject.h"
 #include "util/log.h"
 
-#include <fcntl.h>
 #include <sodium.h>
-#include <sys/stat.h>
 
 enum {
 	F_SEQ,
@@ -44,34 +43,25 @@ enum {
 	" FROM signatures s JOIN reports r ON r.seq = s.report WHERE s.seq > ?1 AND s.seq <= ?2 "  \
 	"AND instr(s.recipients, ?3) AND s.origin_key <> ?3"
 
-/* Appends the bundle file of report `id`, exactly `size` bytes. */
-static int add_bundle(struct request *r, const char *id, int64_t size)
+/* Appends the kept bundle of report `seq` (`id`), exactly `size` bytes. */
+static int add_bundle(struct request *r, struct store_conn *c, int64_t seq, const char *id,
+		      int64_t size)
 {
-	char *path = node_report_file(r->node, id, "json");
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	int rc = ERR_IO;
-	if (fd >= 0 && !fstat(fd, &st) && st.st_size == size &&
-	    !buf_reserve(&r->out, (size_t)size + 1)) {
-		size_t got = 0;
-		while (got < (size_t)size) {
-			ssize_t n = read(fd, r->out.data + r->out.len + got, (size_t)size - got);
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
-		if (got == (size_t)size) {
-			r->out.len += got;
-			r->out.data[r->out.len] = '\0';
-			rc = ERR_OK;
-		}
+	struct report_body b;
+	int rc = report_body_open(r->node, c, seq, id, &b);
+	if (!rc)
+		rc = b.size == (uint64_t)size && !buf_reserve(&r->out, (size_t)size + 1) ? ERR_OK
+											 : ERR_IO;
+	if (!rc)
+		rc = report_body_read(&b, r->out.data + r->out.len, (size_t)size, 0);
+	if (!rc) {
+		r->out.len += (size_t)size;
+		r->out.data[r->out.len] = '\0';
+	} else {
+		log_err("event=feed_bundle report=%s error=\"missing or not %" PRId64 " bytes\"",
+			id, size);
 	}
-	if (rc)
-		log_err("event=feed_bundle path=%s error=\"missing or not %" PRId64 " bytes\"",
-			path, size);
-	if (fd >= 0)
-		close(fd);
-	free(path);
+	report_body_close(&b);
 	return rc;
 }
 
@@ -177,7 +167,8 @@ static void get_feed(struct request *r)
 		envelope_of_row(s, &e);
 		fed_envelope_write(&e, &r->out);
 		buf_addc(&r->out, '\n');
-		if (add_bundle(r, (const char *)sqlite3_column_text(s, F_RID), (int64_t)e.size)) {
+		if (add_bundle(r, c, sqlite3_column_int64(s, F_RSEQ),
+			       (const char *)sqlite3_column_text(s, F_RID), (int64_t)e.size)) {
 			sqlite3_reset(s);
 			buf_reset(&r->out);
 			http_error(r, 500, "internal", NULL,

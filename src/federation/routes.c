@@ -4,6 +4,7 @@
 #include "audit.h"
 #include "federation/internal.h"
 #include "http/answer.h"
+#include "report/body.h"
 #include "policy/audience.h"
 #include "store/subject.h"
 #include "util/log.h"
@@ -370,22 +371,27 @@ static void get_signature(struct request *r)
 	/* the bytes as kept now, not the hash recorded at arrival */
 	unsigned char sha[32];
 	uint64_t size = 0;
-	char *path = node_report_file(r->node, r->param[0], "json");
-	FILE *f = fopen(path, "rb");
-	free(path);
+	struct report_body b;
+	bool kept = !report_body_open(r->node, c, sqlite3_column_int64(s, 13), r->param[0], &b);
 	crypto_hash_sha256_state h;
 	crypto_hash_sha256_init(&h);
-	if (f) {
-		unsigned char chunk[1 << 16];
-		size_t got;
-		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-			crypto_hash_sha256_update(&h, chunk, got);
-			size += got;
+	unsigned char chunk[1 << 16];
+	while (kept && size < b.size) {
+		size_t n = b.size - size < sizeof(chunk) ? (size_t)(b.size - size) : sizeof(chunk);
+		if (report_body_read(&b, chunk, n, size)) {
+			kept = false;
+			break;
 		}
-		fclose(f);
+		crypto_hash_sha256_update(&h, chunk, n);
+		size += n;
 	}
+	report_body_close(&b);
 	crypto_hash_sha256_final(&h, sha);
-	bool bytes_ok = f && size == e.size;
+	/* the hash recorded at arrival tells a change of the bytes from a bad signature */
+	unsigned char recorded[32];
+	bool bytes_ok = kept && size == e.size &&
+			fed_hex_parse((const char *)sqlite3_column_text(s, 9), 64, recorded, 32) &&
+			!sodium_memcmp(recorded, sha, sizeof(sha));
 	memcpy(e.sha256, sha, sizeof(sha));
 	bool ok = bytes_ok && fed_envelope_verify(&e);
 	char key[80], sha_hex[65];

@@ -2,6 +2,7 @@
  * objects as stored (the report's file mapped, its objects rows read a window
  * at a time). See extract.h. */
 #include "index/extract.h"
+#include "report/body.h"
 
 #include "formats/stix_pattern.h"
 #include "node.h"
@@ -10,9 +11,7 @@
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
-#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------------ */
@@ -392,7 +391,8 @@ static int extract_run(struct extract *x)
 		sqlite3_reset(s);
 		return ERR_NOT_FOUND;
 	}
-	char *path = node_report_file(node, (const char *)sqlite3_column_text(s, 0), "json");
+	struct report_body b;
+	int rc = report_body_open(node, c, x->report, (const char *)sqlite3_column_text(s, 0), &b);
 	x->received = sqlite3_column_int64(s, 1);
 	if (x->ops->start) {
 		/* the report's scope, read once for every subscriber */
@@ -410,26 +410,20 @@ static int extract_run(struct extract *x)
 		       (strstr(counts, "\"sighting\"") || strstr(counts, "\"observed-data\""));
 	sqlite3_reset(s);
 
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	const char *map = NULL;
-	if (fd < 0 || fstat(fd, &st)) {
-		log_warn_errno("event=warning_extract report=%" PRId64 " path=%s", x->report, path);
-		if (fd >= 0)
-			close(fd);
-		free(path);
-		return ERR_IO;
+	if (rc)
+		return rc;
+	/* a file is mapped: a large report is read without holding it in memory */
+	const char *map = (const char *)b.mem, *mapped = NULL;
+	size_t size = (size_t)b.size;
+	if (!map && size) {
+		mapped = mmap(NULL, size, PROT_READ, MAP_PRIVATE, b.fd, 0);
+		if (mapped == MAP_FAILED) {
+			report_body_close(&b);
+			return ERR_IO;
+		}
+		madvise((void *)mapped, size, MADV_SEQUENTIAL);
+		map = mapped;
 	}
-	free(path);
-	if (st.st_size > 0) {
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED)
-			map = NULL;
-	}
-	close(fd);
-	if (!map)
-		return st.st_size ? ERR_IO : ERR_OK;
-	madvise((void *)map, (size_t)st.st_size, MADV_SEQUENTIAL);
 
 	/* A window of seq at a time, each its own read transaction: one
 	 * transaction over a large report (seconds) would hold the WAL at its
@@ -448,7 +442,7 @@ static int extract_run(struct extract *x)
 		while (!x->rc && sqlite3_step(s) == SQLITE_ROW) {
 			const char *type = (const char *)sqlite3_column_text(s, 1);
 			int64_t off = sqlite3_column_int64(s, 2), len = sqlite3_column_int64(s, 3);
-			if (off < 0 || len <= 0 || off + len > st.st_size)
+			if (off < 0 || len <= 0 || (uint64_t)(off + len) > size)
 				continue;
 			if ((size_t)(off + len) > reached)
 				reached = (size_t)(off + len);
@@ -462,13 +456,15 @@ static int extract_run(struct extract *x)
 		/* objects lie in seq order in the file: the pages behind are done with, and
 		 * leaving them mapped would add the whole report to the daemon's RSS */
 		size_t upto = reached / page * page;
-		if (upto > released) {
+		if (mapped && upto > released) {
 			madvise((void *)(map + released), upto - released, MADV_DONTNEED);
 			released = upto;
 		}
 	}
 	jdoc_release(&x->doc);
-	munmap((void *)map, (size_t)st.st_size);
+	if (mapped)
+		munmap((void *)mapped, size);
+	report_body_close(&b);
 	resolve_refs(x);
 	for (size_t i = 0; i < x->nrefs; i++) {
 		free(x->refs[i].id);

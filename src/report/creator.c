@@ -4,12 +4,12 @@
 
 #include "formats/stix.h"
 #include "policy/policy.h"
+#include "report/body.h"
 #include "report/ingest.h"
 #include "store/subject.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
-#include <fcntl.h>
 #include <jansson.h>
 #include <sqlite3.h>
 
@@ -23,21 +23,17 @@ int creator_key_cmp(const void *pa, const void *pb)
 	return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
-/* Reads `len` bytes at `off` of `path` into a buffer the caller frees; NULL on error. */
-static char *read_span(const char *path, int64_t off, int64_t len)
+/* Reads `len` bytes at `off` of a report's bundle into a buffer the caller
+ * frees; NULL on error. */
+static char *read_span(const struct report_body *b, int64_t off, int64_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char *p = NULL;
-	if (fd < 0)
+	if (off < 0 || len <= 0)
 		return NULL;
-	if (off >= 0 && len > 0) {
-		p = xmalloc((size_t)len);
-		if (pread(fd, p, (size_t)len, off) != (ssize_t)len) {
-			free(p);
-			p = NULL;
-		}
+	char *p = xmalloc((size_t)len);
+	if (report_body_read(b, p, (size_t)len, (uint64_t)off)) {
+		free(p);
+		return NULL;
 	}
-	close(fd);
 	return p;
 }
 
@@ -60,7 +56,7 @@ static int is_readable_copy(const struct creator_check *cc, struct store_conn *c
 {
 	static const char mine_sql[] = "SELECT off, len FROM objects WHERE seq = ?";
 	static const char theirs_sql[] =
-	    "SELECT o.off, o.len, r.id, " STORE_SUBJECT_COLS " FROM object_keys k "
+	    "SELECT o.off, o.len, r.id, r.seq, " STORE_SUBJECT_COLS " FROM object_keys k "
 	    "CROSS JOIN objects o ON o.seq = k.seq JOIN reports r ON r.seq = o.report "
 	    "WHERE k.stix_key = ?1 AND k.modified = ?2 AND k.seq < ?3 AND o.stix_id = ?4 "
 	    "AND r.originator = ?5 ORDER BY k.seq";
@@ -76,7 +72,7 @@ static int is_readable_copy(const struct creator_check *cc, struct store_conn *c
 	sqlite3_bind_int64(s, 1, k->seq);
 	if ((src = sqlite3_step(s)) == SQLITE_ROW) {
 		mine_len = sqlite3_column_int64(s, 1);
-		mine = read_span(cc->main_file, sqlite3_column_int64(s, 0), mine_len);
+		mine = read_span(cc->mine, sqlite3_column_int64(s, 0), mine_len);
 	}
 	sqlite3_reset(s);
 	if (src != SQLITE_ROW || !mine) {
@@ -95,16 +91,18 @@ static int is_readable_copy(const struct creator_check *cc, struct store_conn *c
 	sqlite3_bind_int64(s, 5, creator);
 	while (!*copy && (src = sqlite3_step(s)) == SQLITE_ROW) {
 		struct policy_subject o;
-		store_subject_from_row(s, 3, &o); /* its owner is creator (?5) */
+		store_subject_from_row(s, 4, &o); /* its owner is creator (?5) */
 		if (!policy_may_see(cc->node->dir, &who, &o, POLICY_OBJECT_GET))
 			continue;
-		char *path =
-		    node_report_file(cc->node, (const char *)sqlite3_column_text(s, 2), "json");
+		struct report_body b;
+		if (report_body_open(cc->node, c, sqlite3_column_int64(s, 3),
+				     (const char *)sqlite3_column_text(s, 2), &b))
+			continue;
 		int64_t len = sqlite3_column_int64(s, 1);
-		char *theirs = read_span(path, sqlite3_column_int64(s, 0), len);
+		char *theirs = read_span(&b, sqlite3_column_int64(s, 0), len);
+		report_body_close(&b);
 		*copy = same_object(mine, mine_len, theirs, len);
 		free(theirs);
-		free(path);
 	}
 	sqlite3_reset(s);
 	free(mine);

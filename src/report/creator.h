@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "node.h"
+#include "report/body.h"
 #include "store/store.h"
 #include "util/err.h"
 
@@ -33,9 +34,9 @@ int creator_key_cmp(const void *pa, const void *pb);
 /* What the check needs of the intake. */
 struct creator_check {
 	struct node *node;
-	int64_t originator;	/* the submitting member */
-	const char *main_file;	/* the report's bundle as stored (the copies' bytes) */
-	struct err_detail *err; /* gets the ERR_CONFLICT that names the first offender */
+	int64_t originator;		/* the submitting member */
+	const struct report_body *mine; /* the report's bundle as kept (the copies' bytes) */
+	struct err_detail *err;		/* gets the ERR_CONFLICT that names the first offender */
 };
 
 /* Checks one sorted batch of `n` keys of the report whose first object row is

@@ -1,4 +1,5 @@
 #include "report/ingest.h"
+#include "report/body.h"
 #include "report/creator.h"
 
 #include "formats/bundle_stream.h"
@@ -87,9 +88,10 @@ struct ingest {
 	char content_type[128];
 	char spool_path[512]; /* the body as received */
 	char stix_path[600];  /* IODEF: the STIX bundle made from it */
-	int fd;
-	struct buf recmem; /* the records, while small */
-	FILE *records;	   /* the records once they outgrow recmem */
+	int fd;		      /* the spool, or -1 while the body is kept in memory */
+	struct buf body;      /* a STIX body of up to REPORT_INLINE_MAX: kept in the store */
+	struct buf recmem;    /* the records, while small */
+	FILE *records;	      /* the records once they outgrow recmem */
 	struct bundle_stream *bs;
 	struct stix_seen *seen;
 	struct buf xml;	      /* IODEF body */
@@ -230,6 +232,32 @@ void report_new_uuid(char out[37])
 		 b[13], b[14], b[15]);
 }
 
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return ERR_IO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return ERR_OK;
+}
+
+/* The spool file, with the bytes kept in memory so far. */
+static int spool_open(struct ingest *in)
+{
+	in->fd = open(in->spool_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (in->fd < 0 || write_all(in->fd, in->body.data, in->body.len)) {
+		log_err_errno("event=spool path=%s", in->spool_path);
+		return ERR_IO;
+	}
+	buf_release(&in->body);
+	return ERR_OK;
+}
+
 static bool type_is(const char *ct, const char *want)
 {
 	size_t n = strlen(want);
@@ -263,9 +291,8 @@ int ingest_new(struct node *node, const char *content_type, struct ingest **out,
 	snprintf(in->content_type, sizeof(in->content_type), "%s", ct);
 	report_new_uuid(uuid);
 	snprintf(in->spool_path, sizeof(in->spool_path), "%s/%s.body", node->spool_dir, uuid);
-	in->fd = open(in->spool_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (in->fd < 0) {
-		log_err_errno("event=spool path=%s", in->spool_path);
+	buf_init(&in->body, REPORT_INLINE_MAX);
+	if (f == REPORT_IODEF && spool_open(in)) {
 		ingest_free(in);
 		return err_set(err, ERR_IO, "", "the node cannot spool the submission");
 	}
@@ -287,10 +314,12 @@ void ingest_free(struct ingest *in)
 {
 	if (!in)
 		return;
-	if (in->fd >= 0)
+	if (in->fd >= 0) {
 		close(in->fd);
-	if (in->spool_path[0])
-		unlink(in->spool_path); /* gone once committed (renamed) or rejected */
+		if (in->spool_path[0])
+			unlink(in->spool_path); /* gone once committed (renamed) or rejected */
+	}
+	buf_release(&in->body);
 	if (in->stix_path[0])
 		unlink(in->stix_path);
 	pool_release(&in->pool);
@@ -313,20 +342,6 @@ void ingest_free(struct ingest *in)
 	if (in->sha)
 		gnutls_hash_deinit(in->sha, NULL);
 	free(in);
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return ERR_IO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return ERR_OK;
 }
 
 static void submit_batch(struct pool *p)
@@ -523,12 +538,15 @@ int ingest_feed(struct ingest *in, const char *data, size_t n, struct err_detail
 		goto failed;
 	in->size += n;
 	gnutls_hash(in->sha, data, n);
-	if (write_all(in->fd, data, n)) {
+	if (in->fd < 0 && !buf_add(&in->body, data, n)) {
+		/* kept in memory, then in the store */
+	} else if ((in->fd < 0 && spool_open(in)) || write_all(in->fd, data, n)) {
 		log_err_errno("event=spool path=%s", in->spool_path);
 		rc = err_set(&in->first_err, ERR_IO, "", "the node cannot spool the submission");
 		goto fail;
+	} else {
+		start_writeback(in);
 	}
-	start_writeback(in);
 	if (in->format == REPORT_IODEF) {
 		rc = buf_add(&in->xml, data, n);
 		if (rc)
@@ -601,10 +619,15 @@ static int insert_objects(struct ingest *in, struct store_conn *c, int64_t repor
 	sqlite3_stmt *s = store_stmt(c, sql);
 	struct record r;
 	char id[512], type[512];
+	struct report_body mine; /* the copies' bytes, for the creator check */
+	if (in->fd < 0)
+		report_body_of_memory(&mine, in->body.data, in->body.len);
+	else if (report_body_open_file(in->main_file, &mine))
+		return ERR_IO;
 	size_t cap = in->objects && in->objects < KEYS_BATCH ? (size_t)in->objects : KEYS_BATCH;
 	struct object_key *keys = xmalloc(cap * sizeof(*keys));
 	FILE *spilled = NULL; /* the sorted batches, when there are several */
-	const struct creator_check cc = {in->node, in->originator, in->main_file, &in->first_err};
+	const struct creator_check cc = {in->node, in->originator, &mine, &in->first_err};
 	size_t n = 0, total = 0;
 	int rc = ERR_OK;
 	FILE *records = in->records ? in->records : fmemopen(in->recmem.data, in->recmem.len, "r");
@@ -679,6 +702,7 @@ out:
 	if (records && records != in->records)
 		fclose(records);
 	free(keys);
+	report_body_close(&mine);
 	return rc;
 }
 
@@ -743,9 +767,9 @@ static int keep(struct ingest *in, int64_t originator, const char *audience, boo
 		rc = policy_check_scope(in->tlp, audience, &in->first_err);
 	if (rc)
 		return rc;
-	if (durable && fsync(in->fd))
+	if (in->fd >= 0 && durable && fsync(in->fd))
 		return err_set(&in->first_err, ERR_IO, "", "the node cannot keep the submission");
-	if (!durable && in->size >= STAGED_SMALL)
+	if (in->fd >= 0 && !durable && in->size >= STAGED_SMALL)
 		sync_file_range(in->fd, 0, 0,
 				SYNC_FILE_RANGE_WRITE); /* the batch's fsync waits less */
 	gnutls_hash_output(in->sha, digest);
@@ -769,6 +793,15 @@ static int keep(struct ingest *in, int64_t originator, const char *audience, boo
 	stix_seen_free(in->seen);
 	in->seen = NULL;
 
+	in->originator = originator;
+	in->audience = xstrdup(audience);
+	if (in->fd < 0) {
+		/* kept in the store, by the report's own transaction */
+		if (in->origin && report_held(in->node, res->id))
+			return err_set(&in->first_err, ERR_CONFLICT, "report",
+				       "report: %s is already stored on this node", res->id);
+		return ERR_OK;
+	}
 	/* Files first, then the transaction: a crash in between leaves an
 	 * orphan file, never a report without its bytes. */
 	char *main_file = node_report_file(in->node, res->id, "json");
@@ -792,8 +825,6 @@ static int keep(struct ingest *in, int64_t originator, const char *audience, boo
 		log_err_errno("event=report_keep path=%s", main_file);
 		return err_set(&in->first_err, ERR_IO, "", "the node cannot keep the submission");
 	}
-	in->originator = originator;
-	in->audience = xstrdup(audience);
 	return ERR_OK;
 }
 
@@ -822,6 +853,15 @@ static int insert_report(struct ingest *in, struct store_conn *c)
 		return rc;
 	int64_t first, last;
 	in->seq = sqlite3_last_insert_rowid(store_db(c));
+	if (in->fd < 0) {
+		s = store_stmt(c, "INSERT INTO report_bodies(report, body) VALUES (?,?)");
+		sqlite3_bind_int64(s, 1, in->seq);
+		sqlite3_bind_blob(s, 2, in->body.data ? in->body.data : "", (int)in->body.len,
+				  SQLITE_STATIC);
+		rc = store_step_done(c, s, "report_body_insert");
+		if (rc)
+			return rc;
+	}
 	rc = insert_objects(in, c, in->seq, &first, &last);
 	if (!rc) {
 		s = store_stmt(
@@ -908,18 +948,21 @@ int ingest_commit_staged(struct ingest *const *ins, size_t n, size_t *committed,
 	if (!n)
 		return ERR_OK;
 	struct node *node = ins[0]->node;
-	/* every file on disk before the transaction: a batch of several, with
-	 * one syncfs (one device flush, the small files' writeback in one go:
-	 * a kick of the device per small file cost more than the rest of its
-	 * write); a single report, with its own fdatasync */
-	if (n > 1) {
-		if (syncfs(ins[0]->fd))
-			rc = err_set(&ins[0]->first_err, ERR_IO, "",
-				     "the node cannot keep the submission");
-	} else if (fdatasync(ins[0]->fd)) {
+	/* every file on disk before the transaction (the reports kept in the
+	 * store need none): several, with one syncfs (one device flush, the
+	 * small files' writeback in one go: a kick of the device per small file
+	 * cost more than the rest of its write); a single one, with its own
+	 * fdatasync */
+	size_t files = 0, last_file = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ins[i]->fd >= 0) {
+			files++;
+			last_file = i;
+		}
+	if (files > 1 ? syncfs(ins[last_file]->fd) != 0
+		      : files == 1 && fdatasync(ins[last_file]->fd) != 0)
 		rc = err_set(&ins[0]->first_err, ERR_IO, "", "the node cannot keep the submission");
-	}
-	if (!rc && fsync_reports_dir(node))
+	if (!rc && files && fsync_reports_dir(node))
 		rc = err_set(&ins[0]->first_err, ERR_IO, "", "the node cannot keep the submission");
 	int64_t t_insert = time_mono_ns();
 	if (!rc)

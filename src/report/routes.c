@@ -7,12 +7,11 @@
 #include "policy/audience.h"
 #include "policy/policy.h"
 #include "audit.h"
+#include "report/body.h"
 #include "report/ingest.h"
 #include "store/subject.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
-
-#include <fcntl.h>
 
 #define REPORT_COLS                                                                                \
 	"r.seq, r.id, " STORE_SUBJECT_COLS ", r.received, r.format, r.content_type, r.bundle_id, " \
@@ -265,17 +264,32 @@ static void get_bundle(struct request *r)
 	const char *want = http_query(r, "format");
 	bool iodef = !strcmp((const char *)sqlite3_column_text(s, C_FMT), "iodef");
 	bool as_stix = iodef && want && !strcmp(want, "stix");
-	char *path = node_report_file(r->node, (const char *)sqlite3_column_text(s, C_ID),
-				      iodef && !as_stix ? "xml" : "json");
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	free(path);
-	if (fd < 0) {
+	struct report_body b;
+	int rc;
+	if (iodef && !as_stix) {
+		char *path =
+		    node_report_file(r->node, (const char *)sqlite3_column_text(s, C_ID), "xml");
+		rc = report_body_open_file(path, &b);
+		free(path);
+	} else {
+		rc = report_body_open(r->node, store_reader(r->node->st),
+				      sqlite3_column_int64(s, C_SEQ),
+				      (const char *)sqlite3_column_text(s, C_ID), &b);
+	}
+	if (rc) {
 		http_error(r, 500, "internal", NULL, "the report's bytes are missing; see the log");
 		sqlite3_reset(s);
 		return;
 	}
-	off_t size = lseek(fd, 0, SEEK_END);
-	r->response = MHD_create_response_from_fd((uint64_t)size, fd);
+	if (b.fd >= 0) {
+		r->response = MHD_create_response_from_fd(b.size, b.fd); /* MHD closes it */
+		b.fd = -1;
+	} else {
+		r->response =
+		    MHD_create_response_from_buffer_with_free_callback((size_t)b.size, b.own, free);
+		b.own = NULL;
+	}
+	report_body_close(&b);
 	r->status = 200;
 	r->content_type = as_stix
 			      ? "application/stix+json;version=2.1"
@@ -341,19 +355,19 @@ static void get_audit(struct request *r)
 	" WHERE k.stix_key = stix_key(?1) AND o.stix_id = ?1 "
 enum { O_SEQ = C_ONAME + 1, O_ID, O_TYPE, O_MOD, O_REVOKED, O_OFF, O_LEN };
 
-/* Reads an object's bytes from its report file into `out`. */
+/* Reads an object's bytes from its report's kept bundle into `out`. */
 static int append_object(struct request *r, sqlite3_stmt *s, struct buf *out)
 {
-	char *path = node_report_file(r->node, (const char *)sqlite3_column_text(s, C_ID), "json");
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = ERR_IO;
-	free(path);
-	if (fd < 0)
+	struct report_body b;
+	if (report_body_open(r->node, store_reader(r->node->st), sqlite3_column_int64(s, C_SEQ),
+			     (const char *)sqlite3_column_text(s, C_ID), &b))
 		return ERR_IO;
 	size_t len = (size_t)sqlite3_column_int64(s, O_LEN);
 	char *tmp = arena_alloc(&r->arena, len);
-	if (pread(fd, tmp, len, sqlite3_column_int64(s, O_OFF)) == (ssize_t)len)
+	int rc = report_body_read(&b, tmp, len, (uint64_t)sqlite3_column_int64(s, O_OFF));
+	if (!rc)
 		rc = buf_add(out, tmp, len);
-	close(fd);
+	report_body_close(&b);
 	return rc;
 }
 

@@ -591,6 +591,12 @@ const char *const store_migrations[] = {
     "CREATE TABLE IF NOT EXISTS peer_sighting_cursors ("
     "  peer INTEGER PRIMARY KEY,"
     "  cursor INTEGER NOT NULL);",
+
+    /* 15: small STIX bundles kept in the store, with their report's rows
+     * (src/report/body.h); larger ones stay in DATA/reports/. */
+    "CREATE TABLE IF NOT EXISTS report_bodies ("
+    "  report INTEGER PRIMARY KEY,"
+    "  body BLOB NOT NULL);",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -8,6 +8,7 @@
 #include "audit.h"
 #include "http/answer.h"
 #include "policy/policy.h"
+#include "report/body.h"
 #include "report/ingest.h"
 #include "store/subject.h"
 #include "util/log.h"
@@ -15,7 +16,6 @@
 #include "util/xalloc.h"
 
 #include <ctype.h>
-#include <fcntl.h>
 #include <stdarg.h>
 
 #define TAXII_MEDIA "application/taxii+json;version=2.1"
@@ -333,8 +333,8 @@ struct reading {
 	int64_t n, first_us, last_us;
 	int64_t pos; /* seq of the last row examined */
 	struct audit_list audit;
-	int fd; /* the report file the last object came from */
-	int64_t fd_report;
+	struct report_body body; /* the bundle the last object came from */
+	int64_t body_report;
 	struct buf scratch;
 	int64_t origin_report; /* the report whose x_atalaya_origin `origin` holds */
 	struct buf origin;
@@ -386,7 +386,7 @@ static bool reading_start(struct request *r, struct reading *g, enum endpoint ep
 	memset(g, 0, sizeof(*g));
 	g->r = r;
 	g->ep = ep;
-	g->fd = -1;
+	g->body.fd = -1;
 	buf_init(&g->scratch, SIZE_MAX / 2);
 	buf_init(&g->origin, SIZE_MAX / 2);
 	if (!begin(r) || !coll_find(r, &g->c))
@@ -414,8 +414,7 @@ static bool reading_start(struct request *r, struct reading *g, enum endpoint ep
 
 static void reading_release(struct reading *g)
 {
-	if (g->fd >= 0)
-		close(g->fd);
+	report_body_close(&g->body);
 	buf_release(&g->scratch);
 	buf_release(&g->origin);
 }
@@ -499,27 +498,24 @@ static int origin_property(struct reading *g, int64_t report)
 	return rc;
 }
 
-/* Appends the object's bytes, read from its report's kept bundle file, with
+/* Appends the object's bytes, read from its report's kept bundle, with
  * its report's origin signature spliced in before the closing brace. */
 static int append_object(struct reading *g, sqlite3_stmt *s)
 {
 	int64_t report = sqlite3_column_int64(s, K_RSEQ);
-	if (g->fd < 0 || g->fd_report != report) {
-		if (g->fd >= 0)
-			close(g->fd);
-		char *path = node_report_file(g->r->node,
-					      (const char *)sqlite3_column_text(s, K_RID), "json");
-		g->fd = open(path, O_RDONLY | O_CLOEXEC);
-		free(path);
-		g->fd_report = report;
-		if (g->fd < 0)
+	if (g->body_report != report) {
+		report_body_close(&g->body);
+		g->body_report = 0;
+		if (report_body_open(g->r->node, store_reader(g->r->node->st), report,
+				     (const char *)sqlite3_column_text(s, K_RID), &g->body))
 			return ERR_IO;
+		g->body_report = report;
 	}
 	size_t len = (size_t)sqlite3_column_int64(s, K_LEN);
 	buf_reset(&g->scratch);
-	if (buf_reserve(&g->scratch, len + 1))
-		return ERR_IO;
-	if (pread(g->fd, g->scratch.data, len, sqlite3_column_int64(s, K_OFF)) != (ssize_t)len)
+	if (buf_reserve(&g->scratch, len + 1) ||
+	    report_body_read(&g->body, g->scratch.data, len,
+			     (uint64_t)sqlite3_column_int64(s, K_OFF)))
 		return ERR_IO;
 	if (origin_property(g, report))
 		return ERR_IO;

@@ -5,6 +5,7 @@ lose data: a non-empty directory, a directory a daemon holds, a damaged backup."
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -52,7 +53,8 @@ def test_online_backup_and_restore(binary):
         # a big one, so that the backup has something to copy while writes go on
         r, body = submit(node, 20000)
         eq(r.status, 201, f"big submission: {r}")
-        acked[r.json()["id"]] = body
+        big = r.json()["id"]  # kept as a file; the small ones in the store
+        acked[big] = body
 
         stop = threading.Event()
         during = []
@@ -134,8 +136,7 @@ def test_online_backup_and_restore(binary):
             check(r.body.encode() == body, f"restored again {rid}: bundle bytes differ")
         if os.geteuid() == 0:
             import pwd
-            rid = next(iter(acked))
-            owner = os.stat(os.path.join(restored.data, "reports", f"{rid}.json")).st_uid
+            owner = os.stat(os.path.join(restored.data, "reports", f"{big}.json")).st_uid
             eq(owner, pwd.getpwnam("nobody").pw_uid, "owner of a restored report file")
     finally:
         node.cleanup()
@@ -149,7 +150,10 @@ def test_damaged_backup_is_refused(binary):
         node.start()
         r, _ = submit(node)
         eq(r.status, 201, "submission")
-        rid = r.json()["id"]
+        small = r.json()["id"]  # kept in the store
+        r, _ = submit(node, 400)
+        eq(r.status, 201, "submission")
+        rid = r.json()["id"]  # more than 64 KiB: kept as a file
         node.stop()
         dest = os.path.join(node.dir, "backup")
         out = atalaya(binary, "backup", "--data", node.data, dest)
@@ -169,6 +173,21 @@ def test_damaged_backup_is_refused(binary):
         out = atalaya(binary, "restore", "--data", target, dest)
         eq(out.returncode, 1, "restore with a report file missing")
         check(f"{rid}.json" in out.stderr, out.stderr)
+        # a report kept in the store, one byte changed there
+        data[10] ^= 1
+        open(path, "wb").write(bytes(data))
+        db = sqlite3.connect(os.path.join(dest, "atalaya.db"))
+        (seq, body), = db.execute("SELECT b.report, b.body FROM report_bodies b JOIN reports r "
+                                  "ON r.seq = b.report WHERE r.id = ?", (small,)).fetchall()
+        body = bytearray(body)
+        body[10] ^= 1
+        db.execute("UPDATE report_bodies SET body = ? WHERE report = ?", (bytes(body), seq))
+        db.commit()
+        db.close()
+        out = atalaya(binary, "restore", "--data", target, dest)
+        eq(out.returncode, 1, "restore with a report changed in the store")
+        check(small in out.stderr and "sha256" in out.stderr, out.stderr)
+        check(not os.path.exists(target), "the target directory was created")
         # an interrupted backup says so and is refused
         open(os.path.join(dest, "BACKUP_INCOMPLETE"), "w").close()
         out = atalaya(binary, "restore", "--data", target, dest)

@@ -40,6 +40,11 @@ def small_bundle(k=3):
     return dumps(bundle([indicator(f"[ipv4-addr:value = '198.51.100.{i % 250}']") for i in range(k)]))
 
 
+def filed_bundle():
+    """More than 64 KiB: kept as a file in reports/, not in the store."""
+    return small_bundle(400)
+
+
 def submit(n, body, token="admin"):
     return n.request("POST", "/api/v1/reports?audience=all", raw=body, token=token, content_type=STIX)
 
@@ -142,7 +147,7 @@ def test_user_change_keeps_reports_readable(bin_):
         return
     n = Node(bin_, extra_args=("--user", "nobody")).start()
     try:
-        body = small_bundle()
+        body = filed_bundle()
         r = submit(n, body)
         eq(r.status, 201, "stored as nobody")
         rid = r.json()["id"]
@@ -198,7 +203,7 @@ def test_second_daemon_on_one_data_dir(bin_):
 def test_crash_leftovers_removed_at_start(bin_):
     n = Node(bin_).start()
     try:
-        body = small_bundle()
+        body = filed_bundle()
         kept = submit(n, body)
         eq(kept.status, 201, "committed report")
         kept_id = kept.json()["id"]

@@ -11,6 +11,7 @@ import os
 import random
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -328,6 +329,21 @@ def test_three_nodes_scope_alert_and_signature(bin_):
         eq(v["origin"]["public_key"], node_key(a), "origin A")
         eq(v["received_from"], "CERT-A", "through A")
         eq(v["audience"], [f"peer:{a_b}"], "the origin's audience as A wrote it")
+        # one byte of the bytes B keeps (a small report: in B's store) changed
+        db = sqlite3.connect(os.path.join(b.data, "atalaya.db"), timeout=10)
+        (seq, kept), = db.execute("SELECT b.report, b.body FROM report_bodies b JOIN reports r "
+                                  "ON r.seq = b.report WHERE r.id = ?", (rid,)).fetchall()
+        changed = bytearray(kept)
+        changed[len(changed) // 2] ^= 1
+        for body in (bytes(changed), kept):
+            db.execute("UPDATE report_bodies SET body = ? WHERE report = ?", (body, seq))
+            db.commit()
+            out = b.cli("report", "verify", rid)
+            if body != kept:
+                check(out.returncode != 0 and "kept bytes changed" in out.stdout,
+                      f"a changed byte in the store fails verification: {out.stdout}")
+        db.close()
+        eq(out.returncode, 0, f"verifies again once restored: {out.stdout}")
 
         # early warning on B for ISP-B
         deadline = time.time() + 10
@@ -810,7 +826,7 @@ def test_scope_red_amber_strict_per_peer_audience(bin_):
 
 
 def test_kill_during_sync_resumes(bin_):
-    """B killed with SIGKILL while pulling 40 reports resumes and ends with
+    """B killed with SIGKILL while pulling 120 reports resumes and ends with
     each exactly once."""
     a, = nodes(bin_, ["CERT-A"], extra=MANUAL + ["--federation-page-bytes", "65536"])
     b = Node(bin_, name="CERT-B", country="BR",
@@ -822,8 +838,8 @@ def test_kill_during_sync_resumes(bin_):
         b.stop()
         a_b = add_peer(a, None, "CERT-B", key=b_key, url=b.url)
         ids = []
-        filler = "x" * 6000
-        for i in range(40):
+        filler = "x" * 30000  # two reports a page
+        for i in range(120):
             ids.append(submit(a, [identity(f"org {i} {filler}", tlp="green"),
                                   indicator(f"[ipv4-addr:value = '10.0.{i}.1']", tlp="green")],
                               f"peer:{a_b}"))
