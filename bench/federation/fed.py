@@ -6,7 +6,8 @@
 2. Five nodes, every pair peers, partitioned (no sync) while each takes
    2,000 reports for all four others; then the partition heals (every node
    pulls from every peer, in parallel): seconds until each node holds all
-   10,000. Median of FED_HEAL_RUNS runs (3); R can be lowered with FED_REPORTS.
+   10,000 (as its `peer sync` answers count them; each node's list is
+   checked after). Median of FED_HEAL_RUNS runs (3); R can be lowered with FED_REPORTS.
 3. A sync with nothing new: bytes on the wire both ways (a raw signed feed
    request, counted on the socket) and ms (median of 20), as B's sync thread
    pays them, and as `peer sync` answers them.
@@ -143,10 +144,13 @@ def partition_heals(nodes_n=5, total=10_000):
               f"({time.time() - t0:.1f} s)", flush=True)
 
         def pull(i):
-            while count(ns[i]) < per * nodes_n:
-                for j in range(nodes_n):
-                    if j != i:
-                        sync(ns[i], peers[(i, j)])
+            # `peer sync` answers once what it pulled is committed, with the
+            # peer's row: its own reports plus every peer's reports_in is what
+            # the node holds (counted again by listing, after the clock stops)
+            held = 0
+            while held < per * nodes_n:
+                held = per + sum(sync(ns[i], peers[(i, j)])["reports_in"]
+                                 for j in range(nodes_n) if j != i)
 
         t0 = time.perf_counter()
         th = [threading.Thread(target=pull, args=(i,)) for i in range(nodes_n)]
@@ -155,6 +159,9 @@ def partition_heals(nodes_n=5, total=10_000):
         for t in th:
             t.join()
         dt = time.perf_counter() - t0
+        for i, n in enumerate(ns):
+            if count(n) != per * nodes_n:
+                raise SystemExit(f"node {i} lists {count(n)} reports, not {per * nodes_n}")
         print(f"  healed: every node holds {per * nodes_n} reports after {dt:.2f} s "
               f"({per * (nodes_n - 1) * nodes_n / dt:,.0f} reports stored/s across nodes)",
               flush=True)

@@ -1,6 +1,5 @@
 #include "federation/envelope.h"
 
-#include <jansson.h>
 #include <sodium.h>
 
 void fed_envelope_release(struct fed_envelope *e)
@@ -80,8 +79,10 @@ int fed_envelope_write(const struct fed_envelope *e, struct buf *out)
 {
 	const char *aud = e->audience ? e->audience : "";
 	const char *rcpt = e->recipients ? e->recipients : "";
-	buf_addf(out, "{\"seq\":%" PRId64 ",\"origin_key\":\"%s\",\"origin_name\":", e->seq,
-		 e->origin_key);
+	buf_addf(out, "{\"seq\":%" PRId64, e->seq);
+	if (e->origin_seq > 0)
+		buf_addf(out, ",\"origin_seq\":%" PRId64, e->origin_seq);
+	buf_addf(out, ",\"origin_key\":\"%s\",\"origin_name\":", e->origin_key);
 	buf_add_json_str(out, e->origin_name, strlen(e->origin_name));
 	buf_addf(out,
 		 ",\"origin_member\":%" PRId64 ",\"report\":\"%s\",\"version\":%" PRId64
@@ -107,34 +108,34 @@ int fed_trailer_write(const struct fed_trailer *t, struct buf *out)
 }
 
 /* The integer member `name` of `o`, at least `min`. */
-static int get_int(json_t *o, const char *name, int64_t min, int64_t *out, struct err_detail *err)
+static int get_int(const struct jv *o, const char *name, int64_t min, int64_t *out,
+		   struct err_detail *err)
 {
-	json_t *v = json_object_get(o, name);
-	if (!json_is_integer(v) || json_integer_value(v) < min)
+	const struct jv *v = jv_get(o, name);
+	if (!jv_is_integer(v) || v->u.i < min)
 		return err_set(err, ERR_INVALID, name, "%s: not an integer >= %" PRId64, name, min);
-	*out = json_integer_value(v);
+	*out = v->u.i;
 	return ERR_OK;
 }
 
 /* The string member `name` of `o`, 1..max bytes. */
-static int get_str(json_t *o, const char *name, size_t max, const char **out, size_t *len,
+static int get_str(const struct jv *o, const char *name, size_t max, const char **out, size_t *len,
 		   struct err_detail *err)
 {
-	json_t *v = json_object_get(o, name);
-	if (!json_is_string(v) || json_string_length(v) > max ||
-	    strlen(json_string_value(v)) != json_string_length(v))
+	const struct jv *v = jv_get(o, name);
+	if (!jv_is_string(v) || jv_strlen(v) > max) /* jdoc refuses a NUL in a string */
 		return err_set(err, ERR_INVALID, name, "%s: not a string of at most %zu bytes",
 			       name, max);
-	*out = json_string_value(v);
-	*len = json_string_length(v);
+	*out = jv_str(v);
+	*len = jv_strlen(v);
 	return ERR_OK;
 }
 
-static int get_hex(json_t *o, const char *name, unsigned char *out, size_t n,
+static int get_hex(const struct jv *o, const char *name, unsigned char *out, size_t n,
 		   struct err_detail *err)
 {
-	const char *s;
-	size_t len;
+	const char *s = NULL;
+	size_t len = 0;
 	int rc = get_str(o, name, 2 * n, &s, &len, err);
 	if (!rc && !fed_hex_parse(s, len, out, n))
 		rc = err_set(err, ERR_INVALID, name, "%s: not %zu hex digits", name, 2 * n);
@@ -164,12 +165,14 @@ static bool recipients_valid(const char *s, size_t len)
 	return true;
 }
 
-static int parse_envelope(json_t *o, struct fed_envelope *e, struct err_detail *err)
+static int parse_envelope(const struct jv *o, struct fed_envelope *e, struct err_detail *err)
 {
-	const char *s;
-	size_t len;
-	int64_t size;
+	const char *s = NULL;
+	size_t len = 0;
+	int64_t size = 0;
 	int rc = get_int(o, "seq", 1, &e->seq, err);
+	if (!rc && jv_get(o, "origin_seq")) /* optional: a hint for relays */
+		rc = get_int(o, "origin_seq", 1, &e->origin_seq, err);
 	if (!rc)
 		rc = get_hex(o, "origin_key", e->origin_pk, FED_KEY_BYTES, err);
 	if (!rc)
@@ -216,12 +219,13 @@ static int parse_envelope(json_t *o, struct fed_envelope *e, struct err_detail *
 	return rc;
 }
 
-int fed_feed_next(const char *page, size_t len, size_t *pos, struct fed_envelope *e,
-		  const char **bundle, struct fed_trailer *t, struct err_detail *err)
+int fed_feed_next(struct jdoc *doc, const char *page, size_t len, size_t *pos,
+		  struct fed_envelope *e, const char **bundle, struct fed_trailer *t,
+		  struct err_detail *err)
 {
 	size_t at = *pos;
 	const char *nl = at < len ? memchr(page + at, '\n', len - at) : NULL;
-	json_error_t je;
+	struct jdoc_error je;
 	int rc = ERR_OK;
 
 	*bundle = NULL;
@@ -233,17 +237,17 @@ int fed_feed_next(const char *page, size_t len, size_t *pos, struct fed_envelope
 	if (line > FED_AUDIENCE_MAX * 2 + FED_RECIPIENTS_MAX * FED_KEY_HEX + 4096)
 		return err_set(err, ERR_INVALID, "feed", "feed: byte %zu: an envelope too long",
 			       at);
-	json_t *o = json_loadb(page + at, line, JSON_REJECT_DUPLICATES, &je);
-	if (!json_is_object(o)) {
-		json_decref(o);
-		return err_set(err, ERR_SYNTAX, "feed", "feed: byte %zu: not a JSON object: %s", at,
-			       je.text);
-	}
+	/* jdoc, not jansson: a page holds a thousand envelopes, and a jansson
+	 * tree per line cost more than the rest of reading the page */
+	const struct jv *o = jdoc_parse(doc, page + at, line, &je);
+	if (!jv_is_object(o))
+		return err_set(err, ERR_SYNTAX, "feed", "feed: byte %zu: not a JSON object%s%s",
+			       o ? at : at + je.position, o ? "" : ": ", o ? "" : je.text);
 	at += line + 1;
-	if (json_is_true(json_object_get(o, "end"))) {
+	if (jv_is_true(jv_get(o, "end"))) {
 		int64_t more;
-		json_t *m = json_object_get(o, "more");
-		more = json_is_boolean(m) ? json_is_true(m) : -1;
+		const struct jv *m = jv_get(o, "more");
+		more = jv_is_boolean(m) ? jv_is_true(m) : -1;
 		rc = get_int(o, "cursor", 0, &t->cursor, err);
 		if (!rc)
 			rc = get_int(o, "pending", 0, &t->pending, err);
@@ -257,7 +261,7 @@ int fed_feed_next(const char *page, size_t len, size_t *pos, struct fed_envelope
 		    !(rc = get_str(o, "contacts", sizeof(t->contacts) - 1, &stamp, &slen, err)))
 			memcpy(t->contacts, stamp, slen + 1);
 		/* optional: a node that signs no sightings may leave it out */
-		if (!rc && json_object_get(o, "sightings"))
+		if (!rc && jv_get(o, "sightings"))
 			rc = get_int(o, "sightings", 0, &t->sightings, err);
 		if (!rc && at != len)
 			rc = err_set(err, ERR_INVALID, "feed", "feed: bytes after the trailer");
@@ -277,7 +281,6 @@ int fed_feed_next(const char *page, size_t len, size_t *pos, struct fed_envelope
 			at += e->size + 1;
 		}
 	}
-	json_decref(o);
 	if (!rc)
 		*pos = at;
 	return rc;

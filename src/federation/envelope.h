@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "federation/keys.h"
+#include "formats/jdoc.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -24,7 +25,8 @@
 #define FED_RECIPIENTS_MAX 1000
 
 struct fed_envelope {
-	int64_t seq; /* its position in the sender's feed (not signed) */
+	int64_t seq;	    /* its position in the sender's feed (not signed) */
+	int64_t origin_seq; /* and in its origin's feed; 0: not known (not signed) */
 	unsigned char origin_pk[FED_KEY_BYTES];
 	char origin_key[FED_KEY_HEX];	    /* the same, lowercase hex */
 	char origin_name[FED_NAME_MAX + 1]; /* the origin node's name */
@@ -73,10 +75,12 @@ int fed_trailer_write(const struct fed_trailer *t, struct buf *out);
 /* A feed page: lines of envelope JSON each followed by "\n", its bundle's
  * `size` bytes and "\n"; then the trailer line. Reads the item at *pos:
  * an envelope (ERR_OK, *bundle pointing into `page`; the caller releases
- * e) or the trailer (ERR_OK, *bundle NULL). Any malformation: ERR_SYNTAX or
+ * e) or the trailer (ERR_OK, *bundle NULL). `doc` parses each line (its
+ * values are gone at the next call). Any malformation: ERR_SYNTAX or
  * ERR_INVALID with the field, and nothing filled. */
-int fed_feed_next(const char *page, size_t len, size_t *pos, struct fed_envelope *e,
-		  const char **bundle, struct fed_trailer *t, struct err_detail *err);
+int fed_feed_next(struct jdoc *doc, const char *page, size_t len, size_t *pos,
+		  struct fed_envelope *e, const char **bundle, struct fed_trailer *t,
+		  struct err_detail *err);
 
 /* The bytes a node signs to ask `server_key` for its feed from `cursor`. */
 int fed_request_canonical(const char *method, const char *path, int64_t cursor, int64_t time_ms,

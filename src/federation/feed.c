@@ -32,13 +32,14 @@ enum {
 	F_VIA,
 	F_RSEQ,
 	F_RID,
+	F_OSEQ,
 	F_SUBJECT /* STORE_SUBJECT_COLS */
 };
 
 #define FEED_COLS                                                                                  \
 	"s.seq, s.origin_key, s.origin_name, s.origin_member, s.origin_report, s.version, "        \
 	"s.signed_at, s.tlp, s.audience, s.recipients, s.sha256, s.size, s.signature, s.via, "     \
-	"r.seq, r.id, " STORE_SUBJECT_COLS
+	"r.seq, r.id, s.origin_seq, " STORE_SUBJECT_COLS
 #define FEED_WHERE                                                                                 \
 	" FROM signatures s JOIN reports r ON r.seq = s.report WHERE s.seq > ?1 AND s.seq <= ?2 "  \
 	"AND instr(s.recipients, ?3) AND s.origin_key <> ?3"
@@ -65,10 +66,58 @@ static int add_bundle(struct request *r, struct store_conn *c, int64_t seq, cons
 	return rc;
 }
 
+/* What the caller holds from each origin it pulls directly (the
+ * X-Atalaya-Have header: "<first 16 hex of its key>:<cursor in its feed>",
+ * comma-separated): a relay skips those reports. */
+struct have {
+	char key[FED_HAVE_MAX][17];
+	int64_t upto[FED_HAVE_MAX];
+	size_t n;
+};
+
+static bool have_parse(const char *h, struct have *hv)
+{
+	hv->n = 0;
+	while (h && *h) {
+		if (hv->n == FED_HAVE_MAX)
+			return false;
+		for (int i = 0; i < 16; i++)
+			if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+				return false;
+		memcpy(hv->key[hv->n], h, 16);
+		hv->key[hv->n][16] = '\0';
+		char *end;
+		if (h[16] != ':' || h[17] < '0' || h[17] > '9')
+			return false;
+		errno = 0;
+		hv->upto[hv->n++] = strtoll(h + 17, &end, 10);
+		if (errno || (*end && *end != ','))
+			return false;
+		h = *end ? end + 1 : end;
+	}
+	return true;
+}
+
+/* Is the row a relayed report the caller holds from its origin already? */
+static bool held_by_caller(sqlite3_stmt *s, const struct have *hv)
+{
+	if (!hv->n || sqlite3_column_type(s, F_VIA) == SQLITE_NULL ||
+	    sqlite3_column_type(s, F_OSEQ) == SQLITE_NULL)
+		return false;
+	const char *okey = (const char *)sqlite3_column_text(s, F_OKEY);
+	for (size_t i = 0; i < hv->n; i++)
+		if (!strncmp(okey, hv->key[i], 16))
+			return sqlite3_column_int64(s, F_OSEQ) <= hv->upto[i];
+	return false;
+}
+
 static void envelope_of_row(sqlite3_stmt *s, struct fed_envelope *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->seq = sqlite3_column_int64(s, F_SEQ);
+	/* our own report: its position here is its origin's */
+	e->origin_seq =
+	    sqlite3_column_type(s, F_VIA) == SQLITE_NULL ? e->seq : sqlite3_column_int64(s, F_OSEQ);
 	snprintf(e->origin_key, sizeof(e->origin_key), "%s",
 		 (const char *)sqlite3_column_text(s, F_OKEY));
 	snprintf(e->origin_name, sizeof(e->origin_name), "%s",
@@ -125,6 +174,14 @@ static void get_feed(struct request *r)
 	if (!fed_pull_authenticated(r, f, "/api/v1/federation/feed", "feed", &cursor, &peer,
 				    &member))
 		return;
+	struct have have;
+	if (!have_parse(http_header(r, "X-Atalaya-Have"), &have)) {
+		http_error(r, 400, "invalid_field", "X-Atalaya-Have",
+			   "X-Atalaya-Have: not at most %d items '<16 hex digits of a node "
+			   "key>:<cursor>', comma-separated",
+			   FED_HAVE_MAX);
+		return;
+	}
 	unsigned char pk[FED_KEY_BYTES];
 	fed_key_parse(http_header(r, "X-Atalaya-Node"), pk, peer_key);
 	r->who.member_id = member; /* the peer's member here: the audit names it */
@@ -157,7 +214,8 @@ static void get_feed(struct request *r)
 		store_subject_from_row(s, F_SUBJECT, &subj);
 		if (!policy_peer_may_receive(&subj, sqlite3_column_type(s, F_VIA) == SQLITE_NULL,
 					     (const char *)sqlite3_column_text(s, F_OKEY),
-					     (const char *)sqlite3_column_text(s, F_RCPT), &pp))
+					     (const char *)sqlite3_column_text(s, F_RCPT), &pp) ||
+		    held_by_caller(s, &have))
 			continue;
 		if (n == FED_PAGE_REPORTS ||
 		    (int64_t)r->out.len >= r->node->cfg->federation_page_bytes) {

@@ -68,10 +68,10 @@ static int record_signature(void *ctx, struct store_conn *c, int64_t seq)
 	char sig[FED_SIG_HEX], sha[65];
 	sodium_bin2hex(sig, sizeof(sig), e->sig, sizeof(e->sig));
 	sodium_bin2hex(sha, sizeof(sha), e->sha256, sizeof(e->sha256));
-	sqlite3_stmt *s =
-	    store_stmt(c, "INSERT INTO signatures(report, origin_key, origin_name, origin_member, "
-			  "origin_report, version, signed_at, tlp, audience, recipients, sha256, "
-			  "size, signature, via) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *s = store_stmt(
+	    c, "INSERT INTO signatures(report, origin_key, origin_name, origin_member, "
+	       "origin_report, version, signed_at, tlp, audience, recipients, sha256, "
+	       "size, signature, via, origin_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	sqlite3_bind_int64(s, 1, seq);
 	sqlite3_bind_text(s, 2, e->origin_key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, e->origin_name, -1, SQLITE_STATIC);
@@ -86,6 +86,10 @@ static int record_signature(void *ctx, struct store_conn *c, int64_t seq)
 	sqlite3_bind_int64(s, 12, (int64_t)e->size);
 	sqlite3_bind_text(s, 13, sig, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 14, st->via);
+	if (e->origin_seq > 0)
+		sqlite3_bind_int64(s, 15, e->origin_seq);
+	else
+		sqlite3_bind_null(s, 15);
 	return store_step_done(c, s, "signature_insert");
 }
 
@@ -171,6 +175,8 @@ static int stage(struct federation *f, const struct peer_row *via, const struct 
 		rc = ingest_new(node, "application/stix+json;version=2.1", &slot->in, err);
 	if (!rc) {
 		slot->e = *e;
+		if (!slot->e.origin_seq && !strcmp(e->origin_key, via->key))
+			slot->e.origin_seq = e->seq; /* from its origin: its feed's position */
 		slot->via = via->id;
 		slot->o = (struct ingest_origin){slot->e.report, slot->e.sha256, (enum tlp)t,
 						 record_signature, slot};
@@ -247,10 +253,32 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 	return buf_add(ctx, p, size * n) ? 0 : size * n;
 }
 
+/* The X-Atalaya-Have header of a pull from peer `p`: for each other peer
+ * (FED_HAVE_MAX at most), the start of its key and our cursor in its feed,
+ * "<16 hex>:<cursor>,..." (federation.md, "Relays"): everything it addressed
+ * to us up to there we hold, so a relay need not send it again. Empty when
+ * there is none. */
+static void have_header(struct federation *f, const struct peer_row *p, struct buf *out)
+{
+	struct store_conn *c = store_reader(f->node->st);
+	buf_reset(out);
+	if (!c)
+		return;
+	sqlite3_stmt *s = store_stmt(c, "SELECT public_key, cursor FROM peers WHERE id <> ? AND "
+					"cursor > 0 ORDER BY id LIMIT " FED_HAVE_MAX_TEXT);
+	sqlite3_bind_int64(s, 1, p->id);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		buf_addf(out, "%s%.16s:%" PRId64, out->len ? "," : "X-Atalaya-Have: ",
+			 (const char *)sqlite3_column_text(s, 0),
+			 (int64_t)sqlite3_column_int64(s, 1));
+	sqlite3_reset(s);
+}
+
 /* GETs `path` (the feed from `cursor`, or the shared contacts with cursor 0)
- * into `page`: the HTTP status, or 0 with the reason. */
+ * into `page`, with the header line `extra` when not NULL: the HTTP status,
+ * or 0 with the reason. */
 static long fetch(struct federation *f, const struct peer_row *p, const char *path, int64_t cursor,
-		  struct buf *page, struct err_detail *err)
+		  const char *extra, struct buf *page, struct err_detail *err)
 {
 	char url[2048], h_node[96], h_time[64], h_sig[160];
 	unsigned char sig[FED_SIG_BYTES];
@@ -275,6 +303,8 @@ static long fetch(struct federation *f, const struct peer_row *p, const char *pa
 	struct curl_slist *h = curl_slist_append(NULL, h_node);
 	h = curl_slist_append(h, h_time);
 	h = curl_slist_append(h, h_sig);
+	if (extra)
+		h = curl_slist_append(h, extra);
 	CURL *cu = curl_easy_init();
 	curl_easy_setopt(cu, CURLOPT_URL, url);
 	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, h);
@@ -346,7 +376,7 @@ static int pull_contacts(struct federation *f, const struct peer_row *p, struct 
 	char text[201];
 	size_t i;
 	buf_reset(page);
-	long status = fetch(f, p, "/api/v1/federation/contacts", 0, page, err);
+	long status = fetch(f, p, "/api/v1/federation/contacts", 0, NULL, page, err);
 	if (status != 200) {
 		if (status)
 			err_set(err, ERR_IO, "status", "%s answered HTTP %ld to contacts: %s",
@@ -426,7 +456,7 @@ static int pull_sightings(struct federation *f, const struct peer_row *p, struct
 	for (;;) {
 		json_t *doc = NULL;
 		buf_reset(page);
-		long status = fetch(f, p, "/api/v1/federation/sightings", cursor, page, err);
+		long status = fetch(f, p, "/api/v1/federation/sightings", cursor, NULL, page, err);
 		if (status != 200) {
 			if (status)
 				err_set(err, ERR_IO, "status",
@@ -458,6 +488,10 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 	buf_init(&page, (size_t)f->node->cfg->federation_page_bytes * 2 + ((size_t)1 << 20) +
 			    (size_t)f->node->cfg->report_body_max);
 	struct staged *batch = xcalloc(SYNC_BATCH, sizeof(*batch));
+	struct buf have;
+	buf_init(&have, 1 << 16);
+	struct jdoc lines;
+	jdoc_init(&lines, 4);
 	for (;;) {
 		struct fed_trailer t = {0};
 		int64_t stored = 0;
@@ -465,7 +499,9 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 		bool end = false;
 		err_clear(&err);
 		buf_reset(&page);
-		long status = fetch(f, &p, "/api/v1/federation/feed", p.cursor, &page, &err);
+		have_header(f, &p, &have);
+		long status = fetch(f, &p, "/api/v1/federation/feed", p.cursor,
+				    have.len ? have.data : NULL, &page, &err);
 		if (status != 200) {
 			if (status)
 				err_set(&err, ERR_IO, "status", "%s answered HTTP %ld: %s", p.url,
@@ -484,7 +520,8 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 			struct fed_envelope e;
 			const char *bundle;
 			bool held = false;
-			rc = fed_feed_next(page.data, page.len, &pos, &e, &bundle, &t, &err);
+			rc =
+			    fed_feed_next(&lines, page.data, page.len, &pos, &e, &bundle, &t, &err);
 			if (rc)
 				break;
 			if (!bundle) {
@@ -564,6 +601,8 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 	if (rc)
 		log_warn("event=peer_sync peer=%s error=\"%s\"", p.name, err.message);
 	buf_release(&page);
+	buf_release(&have);
+	jdoc_release(&lines);
 	free(batch);
 	free(p.url);
 	free(p.tls_pin);

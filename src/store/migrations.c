@@ -597,6 +597,11 @@ const char *const store_migrations[] = {
     "CREATE TABLE IF NOT EXISTS report_bodies ("
     "  report INTEGER PRIMARY KEY,"
     "  body BLOB NOT NULL);",
+
+    /* 16: a received signature's position in its origin's feed, so that a
+     * relay skips what the caller holds from that origin directly
+     * (federation.md, "Relays"); NULL for our own (their seq) and unknown. */
+    "ALTER TABLE signatures ADD COLUMN origin_seq INTEGER;",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -12,14 +12,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t pos = 0;
 	struct err_detail err;
 	struct buf canon;
+	struct jdoc lines;
 	buf_init(&canon, (size_t)1 << 24);
+	jdoc_init(&lines, 4);
 	for (;;) {
 		struct fed_envelope e;
 		struct fed_trailer t;
 		const char *bundle;
 		size_t before = pos;
 		err_clear(&err);
-		int rc = fed_feed_next((const char *)data, size, &pos, &e, &bundle, &t, &err);
+		int rc =
+		    fed_feed_next(&lines, (const char *)data, size, &pos, &e, &bundle, &t, &err);
 		if (rc) {
 			if (!err.message[0] || pos != before)
 				__builtin_trap(); /* a rejection says why and consumes nothing */
@@ -36,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fed_envelope_release(&e);
 	}
 	buf_release(&canon);
+	jdoc_release(&lines);
 	json_t *items = NULL;
 	err_clear(&err);
 	if (fed_contacts_parse((const char *)data, size, &items, &err) == ERR_OK) {

@@ -124,14 +124,14 @@ def contact_canonical(signer_pk, recipient_hex, it):
             field(str(it["escalation_position"]).encode()) + field(str(it["updated"]).encode()))
 
 
-def signed_get(frm, to, path, cursor=0):
+def signed_get(frm, to, path, cursor=0, headers=None):
     """GET `path` of node `to` as node `frm` does (its key signs the request)."""
     sk = nacl.signing.SigningKey(open(os.path.join(frm.data, "node.key"), "rb").read()[:32])
     t = int(time.time() * 1000)
     msg = request_canonical("GET", path, cursor, t, node_key(to).split(":")[1])
     return to.request("GET", f"{path}?cursor={cursor}", token=None, headers={
         "X-Atalaya-Node": sk.verify_key.encode().hex(), "X-Atalaya-Time": str(t),
-        "X-Atalaya-Signature": sk.sign(msg).signature.hex()})
+        "X-Atalaya-Signature": sk.sign(msg).signature.hex(), **(headers or {})})
 
 
 def request_canonical(method, path, cursor, t, server_key_hex):
@@ -919,6 +919,41 @@ def test_ring_converges_without_duplicates(bin_):
         cleanup(a, b, c)
 
 
+def test_relay_skips_what_the_caller_holds(bin_):
+    """A full mesh: C holds A's report from A itself, so B (which holds it
+    too) does not send it to C again; but once A is out of C's reach, B
+    relays to C what C does not hold yet."""
+    a, b, c = nodes(bin_, ["CERT-A", "CERT-B", "CERT-C"])
+    try:
+        a_b, a_c = add_peer(a, b, "CERT-B", ["all"]), add_peer(a, c, "CERT-C", ["all"])
+        b_a, _ = add_peer(b, a, "CERT-A", ["all"]), add_peer(b, c, "CERT-C", ["all"])
+        c_a, c_b = add_peer(c, a, "CERT-A", ["all"]), add_peer(c, b, "CERT-B", ["all"])
+        big = "x" * 20000
+        r1 = submit(a, [identity(f"org one {big}", tlp="green")], f"peer:{a_b},peer:{a_c}")
+        wait_signed(a, r1)
+        eq(sync(b, b_a)["reports_in"], 1, "B holds it")
+        eq(sync(c, c_a)["reports_in"], 1, "C holds it, from A")
+        p = sync(c, c_b)
+        eq((p["last_error"], p["reports_in"]), (None, 0), f"nothing from B: {p}")
+        check(p["bytes_in"] < 2000, f"B did not send A's report again: {p['bytes_in']} bytes")
+        # the header, as C's pull sends it: a malformed one is named
+        r = signed_get(c, b, "/api/v1/federation/feed", 0, {"X-Atalaya-Have": "abc:1"})
+        eq((r.status, r.json()["error"]["field"]), (400, "X-Atalaya-Have"), f"{r}")
+        # without the header B offers it (a caller that holds nothing of A)
+        r = signed_get(c, b, "/api/v1/federation/feed", 0)
+        check(r.status == 200 and r1 in r.body, f"B relays it to a caller that asks: {r}")
+        # A out of C's reach: B relays to C what C does not hold
+        r2 = submit(a, [identity(f"org two {big}", tlp="green")], f"peer:{a_b},peer:{a_c}")
+        wait_signed(a, r2)
+        eq(sync(b, b_a)["reports_in"], 2, "B holds the second")
+        a.stop()
+        p = sync(c, c_b)
+        eq((p["last_error"], p["reports_in"]), (None, 1), f"the second through B: {p}")
+        eq(sorted(report_ids(c)), sorted([r1, r2]), "C holds each once")
+    finally:
+        cleanup(a, b, c)
+
+
 def test_contacts_shared_with_a_peer(bin_):
     """A member's contacts whose audience names a peer reach that peer's node,
     for the members its admin gave the peer; others stay home."""
@@ -1155,5 +1190,6 @@ if __name__ == "__main__":
          test_page_committed_as_one_batch, test_sightings_signed_by_the_forwarder,
          test_tampered_sightings_refused, test_tampered_contacts_refused,
          test_scope_red_amber_strict_per_peer_audience, test_kill_during_sync_resumes,
-         test_ring_converges_without_duplicates, test_contacts_shared_with_a_peer,
+         test_ring_converges_without_duplicates, test_relay_skips_what_the_caller_holds,
+         test_contacts_shared_with_a_peer,
          test_peers_in_groups, test_tls_with_a_pinned_key, test_peer_input_errors], sys.argv[1])

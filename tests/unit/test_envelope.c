@@ -130,9 +130,12 @@ static void page_round_trip(void **state)
 	const char *data;
 	size_t pos = 0;
 	vector(&e, &k);
+	e.origin_seq = 5; /* relayed: its position at its origin travels (not signed) */
 	buf_init(&page, 1 << 16);
 	buf_init(&c1, 1 << 16);
 	buf_init(&c2, 1 << 16);
+	struct jdoc doc;
+	jdoc_init(&doc, 4);
 	fed_canonical(&e, &c1);
 	fed_key_sign(&k, c1.data, c1.len, e.sig);
 	snprintf(t.contacts, sizeof(t.contacts), "1.2.3");
@@ -141,16 +144,19 @@ static void page_round_trip(void **state)
 	buf_add(&page, bundle, sizeof(bundle) - 1);
 	buf_addc(&page, '\n');
 	fed_trailer_write(&t, &page);
-	assert_int_equal(fed_feed_next(page.data, page.len, &pos, &got, &data, &tt, &err), ERR_OK);
+	assert_int_equal(fed_feed_next(&doc, page.data, page.len, &pos, &got, &data, &tt, &err),
+			 ERR_OK);
 	assert_non_null(data);
 	assert_memory_equal(data, bundle, sizeof(bundle) - 1);
 	assert_int_equal(got.seq, 7);
+	assert_int_equal(got.origin_seq, e.origin_seq);
 	fed_canonical(&got, &c2);
 	assert_int_equal(c1.len, c2.len);
 	assert_memory_equal(c1.data, c2.data, c1.len);
 	assert_true(fed_envelope_verify(&got));
 	fed_envelope_release(&got);
-	assert_int_equal(fed_feed_next(page.data, page.len, &pos, &got, &data, &tt, &err), ERR_OK);
+	assert_int_equal(fed_feed_next(&doc, page.data, page.len, &pos, &got, &data, &tt, &err),
+			 ERR_OK);
 	assert_null(data);
 	assert_int_equal(tt.cursor, 7);
 	assert_true(tt.more);
@@ -160,13 +166,14 @@ static void page_round_trip(void **state)
 	/* a bundle one byte short of its size: refused, nothing consumed */
 	pos = 0;
 	page.len = (size_t)(strchr(page.data, '\n') - page.data) + 1 + sizeof(bundle) - 2;
-	assert_int_equal(fed_feed_next(page.data, page.len, &pos, &got, &data, &tt, &err),
+	assert_int_equal(fed_feed_next(&doc, page.data, page.len, &pos, &got, &data, &tt, &err),
 			 ERR_INVALID);
 	assert_string_equal(err.field, "size");
 	assert_int_equal(pos, 0);
 	buf_release(&page);
 	buf_release(&c1);
 	buf_release(&c2);
+	jdoc_release(&doc);
 	fed_envelope_release(&e);
 }
 
