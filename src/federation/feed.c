@@ -39,9 +39,10 @@ enum {
 #define FEED_COLS                                                                                  \
 	"s.seq, s.origin_key, s.origin_name, s.origin_member, s.origin_report, s.version, "        \
 	"s.signed_at, s.tlp, s.audience, s.recipients, s.sha256, s.size, s.signature, s.via, "     \
-	"r.seq, r.id, s.origin_seq, " STORE_SUBJECT_COLS
+	"r.seq, r.id, op.origin_seq, " STORE_SUBJECT_COLS
 #define FEED_WHERE                                                                                 \
-	" FROM signatures s JOIN reports r ON r.seq = s.report WHERE s.seq > ?1 AND s.seq <= ?2 "  \
+	" FROM signatures s JOIN reports r ON r.seq = s.report "                                   \
+	"LEFT JOIN origin_positions op ON op.signature = s.seq WHERE s.seq > ?1 AND s.seq <= ?2 "  \
 	"AND instr(s.recipients, ?3) AND s.origin_key <> ?3"
 
 /* Appends the kept bundle of report `seq` (`id`), exactly `size` bytes. */

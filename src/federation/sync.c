@@ -68,10 +68,10 @@ static int record_signature(void *ctx, struct store_conn *c, int64_t seq)
 	char sig[FED_SIG_HEX], sha[65];
 	sodium_bin2hex(sig, sizeof(sig), e->sig, sizeof(e->sig));
 	sodium_bin2hex(sha, sizeof(sha), e->sha256, sizeof(e->sha256));
-	sqlite3_stmt *s = store_stmt(
-	    c, "INSERT INTO signatures(report, origin_key, origin_name, origin_member, "
-	       "origin_report, version, signed_at, tlp, audience, recipients, sha256, "
-	       "size, signature, via, origin_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *s =
+	    store_stmt(c, "INSERT INTO signatures(report, origin_key, origin_name, origin_member, "
+			  "origin_report, version, signed_at, tlp, audience, recipients, sha256, "
+			  "size, signature, via) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	sqlite3_bind_int64(s, 1, seq);
 	sqlite3_bind_text(s, 2, e->origin_key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, e->origin_name, -1, SQLITE_STATIC);
@@ -86,11 +86,13 @@ static int record_signature(void *ctx, struct store_conn *c, int64_t seq)
 	sqlite3_bind_int64(s, 12, (int64_t)e->size);
 	sqlite3_bind_text(s, 13, sig, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 14, st->via);
-	if (e->origin_seq > 0)
-		sqlite3_bind_int64(s, 15, e->origin_seq);
-	else
-		sqlite3_bind_null(s, 15);
-	return store_step_done(c, s, "signature_insert");
+	int rc = store_step_done(c, s, "signature_insert");
+	if (rc || e->origin_seq <= 0)
+		return rc;
+	s = store_stmt(c, "INSERT INTO origin_positions(signature, origin_seq) VALUES (?,?)");
+	sqlite3_bind_int64(s, 1, sqlite3_last_insert_rowid(store_db(c)));
+	sqlite3_bind_int64(s, 2, e->origin_seq);
+	return store_step_done(c, s, "origin_position_insert");
 }
 
 bool fed_names_key(const char *recipients, const char *key)

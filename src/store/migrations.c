@@ -600,8 +600,10 @@ const char *const store_migrations[] = {
 
     /* 16: a received signature's position in its origin's feed, so that a
      * relay skips what the caller holds from that origin directly
-     * (federation.md, "Relays"); NULL for our own (their seq) and unknown. */
-    "ALTER TABLE signatures ADD COLUMN origin_seq INTEGER;",
+     * (federation.md, "Relays"); none for our own (their seq) and unknown. */
+    "CREATE TABLE IF NOT EXISTS origin_positions ("
+    "  signature INTEGER PRIMARY KEY,"
+    "  origin_seq INTEGER NOT NULL);",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

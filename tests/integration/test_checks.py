@@ -7,6 +7,7 @@ escalation. The daemon is restarted in the middle of the check. The report's
 per-State and overall figures must match what the script did within 1 s."""
 import hashlib
 import hmac
+import http.client
 import json
 import http.server
 import random
@@ -87,7 +88,9 @@ class Responder:
                     with self.lock:
                         self.answered[state] = time.time()
                     return
-            except OSError:
+            except (OSError, http.client.HTTPException, AttributeError):
+                # the restart closed the connection; http.client may then find
+                # its socket gone (AttributeError) rather than raise OSError
                 pass
             time.sleep(0.1)
 
