@@ -795,13 +795,8 @@ static int keep(struct ingest *in, int64_t originator, const char *audience, boo
 
 	in->originator = originator;
 	in->audience = xstrdup(audience);
-	if (in->fd < 0) {
-		/* kept in the store, by the report's own transaction */
-		if (in->origin && report_held(in->node, res->id))
-			return err_set(&in->first_err, ERR_CONFLICT, "report",
-				       "report: %s is already stored on this node", res->id);
-		return ERR_OK;
-	}
+	if (in->fd < 0)
+		return ERR_OK; /* kept in the store, by the report's own transaction */
 	/* Files first, then the transaction: a crash in between leaves an
 	 * orphan file, never a report without its bytes. */
 	char *main_file = node_report_file(in->node, res->id, "json");
@@ -828,12 +823,27 @@ static int keep(struct ingest *in, int64_t originator, const char *audience, boo
 	return ERR_OK;
 }
 
+/* A peer's report id held here already: asked in the commit's transaction
+ * (a read transaction of its own per report cost more than the lookup). */
+static int conflicting_id(struct ingest *in, struct store_conn *c)
+{
+	sqlite3_stmt *s = store_stmt(c, "SELECT 1 FROM reports WHERE id = ?");
+	sqlite3_bind_text(s, 1, in->res.id, -1, SQLITE_STATIC);
+	bool held = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return held ? err_set(&in->first_err, ERR_CONFLICT, "report",
+			      "report: %s is already stored on this node", in->res.id)
+		    : ERR_OK;
+}
+
 /* The report's rows, in the open transaction `c`. */
 static int insert_report(struct ingest *in, struct store_conn *c)
 {
 	static const char sql[] =
 	    "INSERT INTO reports(id, originator, received, format, content_type, tlp, audience, "
 	    "bundle_id, objects, counts, size, sha256) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+	if (in->origin && in->fd < 0 && conflicting_id(in, c))
+		return ERR_CONFLICT;
 	sqlite3_stmt *s = store_stmt(c, sql);
 	sqlite3_bind_text(s, 1, in->res.id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, in->originator);
@@ -933,8 +943,7 @@ int ingest_stage(struct ingest *in, int64_t originator, const char *audience,
 
 static int savepoint(struct store_conn *c, const char *sql)
 {
-	int src = sqlite3_exec(store_db(c), sql, NULL, NULL, NULL);
-	return src == SQLITE_OK ? ERR_OK : store_error(c, src, "savepoint");
+	return store_step_done(c, store_stmt(c, sql), "savepoint"); /* prepared once */
 }
 
 int ingest_commit_staged(struct ingest *const *ins, size_t n, size_t *committed,

@@ -213,13 +213,13 @@ class FakeNode:
             return False
 
     def offer(self, data, recipients, tlp="clear", audience='["peer:1"]', tamper=None,
-              origin=None):
+              origin=None, rid=None):
         """Signs an envelope for `data` (as `origin`, another node's key, when
-        forwarding); `tamper(env, data)` may change it after."""
+        forwarding; with id `rid` when given); `tamper(env, data)` may change it after."""
         key = origin or self.key
         seq = (self.items[-1][0] if self.items else 0) + 1
-        rid = f"report--{os.urandom(4).hex()}-{os.urandom(2).hex()}-4{os.urandom(2).hex()[1:]}-" \
-              f"a{os.urandom(2).hex()[1:]}-{os.urandom(6).hex()}"
+        rid = rid or f"report--{os.urandom(4).hex()}-{os.urandom(2).hex()}-" \
+                     f"4{os.urandom(2).hex()[1:]}-a{os.urandom(2).hex()[1:]}-{os.urandom(6).hex()}"
         env = {"seq": seq, "origin_key": key.verify_key.encode().hex(), "origin_name": self.name,
                "origin_member": 1, "report": rid, "version": 1,
                "signed_at": int(time.time() * 1000), "tlp": tlp, "audience": audience,
@@ -596,6 +596,15 @@ def test_page_committed_as_one_batch(bin_):
         eq(sync(b, b_x)["last_error"], None, "an orphan file is replaced")
         eq(b.request("GET", f"/api/v1/reports/{g6}/bundle").body.encode(), data,
            "the bytes signed")
+
+        # a peer's report with the id of one of B's own: refused, B's kept as it was
+        before = b.request("GET", f"/api/v1/reports/{mine}/bundle").body
+        x.offer(one(1008), [me], rid=mine)
+        p = sync(b, b_x)
+        check(p["last_error"] and mine in p["last_error"] and "already stored" in p["last_error"],
+              f"refused, named: {p}")
+        eq(b.request("GET", f"/api/v1/reports/{mine}/bundle").body, before, "B's bytes kept")
+        eq(report_ids(b).count(mine), 1, "held once")
     finally:
         x.close()
         cleanup(b)
