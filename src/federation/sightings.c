@@ -256,24 +256,43 @@ static int insert_sighting(struct store_conn *c, const struct fed_sighting *g, i
 	return store_step_done(c, s, "sighting_insert");
 }
 
-/* One of peer `p`'s sightings: checked, then stored (*taken) or skipped. */
+/* One of the sightings peer `peer` sends: its own, or one it relays for
+ * another node (held if its signer is a peer of this node, as forwarded
+ * reports are); checked, then stored or skipped. */
 static int take(struct federation *f, struct store_conn *c, int64_t peer, const char *peer_key,
 		int64_t peer_member, const char *peer_name, const struct fed_sighting *g,
 		struct err_detail *err)
 {
-	if (strcmp(g->signer_key, peer_key))
-		return err_set(err, ERR_DENIED, "signer_key",
-			       "%s: not signed by the peer that sends it (a node sends only its "
-			       "own sightings)",
-			       g->id);
+	int64_t signer_member = peer_member;
+	if (!strcmp(g->signer_key, f->key.pk_hex))
+		return ERR_OK; /* our own, come back through a relay */
+	sqlite3_stmt *s =
+	    store_stmt(c, "SELECT 1 FROM signed_sightings WHERE signer_key = ? AND id = ?");
+	sqlite3_bind_text(s, 1, g->signer_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, g->id, -1, SQLITE_STATIC);
+	bool held = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	if (held)
+		return ERR_OK; /* through another peer already */
+	if (strcmp(g->signer_key, peer_key)) {
+		s = store_stmt(c, "SELECT member FROM peers WHERE public_key = ?");
+		sqlite3_bind_text(s, 1, g->signer_key, -1, SQLITE_STATIC);
+		signer_member = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+		sqlite3_reset(s);
+		if (!signer_member) {
+			log_warn("event=peer_skipped peer=%s sighting=%s signer=%s reason=\"its "
+				 "signer is not a peer of this node\"",
+				 peer_name, g->id, g->signer_key);
+			return ERR_OK;
+		}
+	}
 	if (!fed_names_key(g->recipients, f->key.pk_hex))
 		return err_set(err, ERR_DENIED, "recipients",
 			       "%s: its signer did not name this node among its recipients", g->id);
 	if (!sighting_verify(g))
 		return err_set(err, ERR_DENIED, "signature",
 			       "%s: the signature does not verify against its signer's key", g->id);
-	sqlite3_stmt *s =
-	    store_stmt(c, "SELECT report, signature, recipients FROM signatures "
+	s = store_stmt(c, "SELECT report, signature, recipients FROM signatures "
 			  "WHERE origin_key = ? AND origin_report = ? AND version = ?");
 	sqlite3_bind_text(s, 1, g->origin_key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, g->report, -1, SQLITE_STATIC);
@@ -294,14 +313,14 @@ static int take(struct federation *f, struct store_conn *c, int64_t peer, const 
 		rc = err_set(err, ERR_INVALID, "report_signature_sha256",
 			     "%s: it does not name the signed version of %s held here", g->id,
 			     g->report);
-	else if (strcmp(g->origin_key, peer_key) &&
-		 !fed_names_key((const char *)sqlite3_column_text(s, 2), peer_key))
+	else if (strcmp(g->origin_key, g->signer_key) &&
+		 !fed_names_key((const char *)sqlite3_column_text(s, 2), g->signer_key))
 		rc = err_set(err, ERR_DENIED, "report",
 			     "%s: its signer was not among the recipients of %s", g->id, g->report);
 	sqlite3_reset(s);
 	int64_t row = 0;
 	if (!rc)
-		rc = insert_sighting(c, g, report, peer_member, peer, time_now_ms(), &row);
+		rc = insert_sighting(c, g, report, signer_member, peer, time_now_ms(), &row);
 	if (row && f->node->indexer)
 		indexer_note_sighting(f->node->indexer, g->value, strlen(g->value));
 	return rc;
@@ -390,7 +409,7 @@ int64_t fed_sightings_latest(struct store_conn *c, const char *peer_key)
 {
 	int64_t latest = 0;
 	sqlite3_stmt *s = store_stmt(c, "SELECT COALESCE(MAX(seq), 0) FROM signed_sightings "
-					"WHERE via IS NULL AND instr(recipients, ?)");
+					"WHERE instr(recipients, ?1) AND signer_key <> ?1");
 	sqlite3_bind_text(s, 1, peer_key, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		latest = sqlite3_column_int64(s, 0);
@@ -401,8 +420,9 @@ int64_t fed_sightings_latest(struct store_conn *c, const char *peer_key)
 /* ------------------------------------------------------------------ */
 /* routes                                                              */
 
-/* GET /api/v1/federation/sightings?cursor=N: our own sightings that name
- * the calling peer among their recipients, after its cursor. */
+/* GET /api/v1/federation/sightings?cursor=N: the sightings that name the
+ * calling peer among their recipients (ours, and those we relay for their
+ * signers; never its own back), after its cursor. */
 static void get_for_peer(struct request *r)
 {
 	struct federation *f = r->node->fed;
@@ -417,8 +437,8 @@ static void get_for_peer(struct request *r)
 	if (!c)
 		return;
 	sqlite3_stmt *s = store_stmt(c, "SELECT " SIGHTING_COLS " FROM signed_sightings g "
-					"WHERE g.seq > ? AND g.via IS NULL AND "
-					"instr(g.recipients, ?) ORDER BY g.seq");
+					"WHERE g.seq > ?1 AND instr(g.recipients, ?2) AND "
+					"g.signer_key <> ?2 ORDER BY g.seq");
 	sqlite3_bind_int64(s, 1, cursor);
 	sqlite3_bind_text(s, 2, peer_key, -1, SQLITE_STATIC);
 	json_t *items = json_array();
@@ -490,25 +510,19 @@ static bool report_for(struct request *r, enum policy_path path, struct signed_r
 }
 
 /* Who a sighting about `o` goes to: the report's origin and the nodes it
- * named, that are peers of this node; never this node, never another. */
-static char *recipients_for(struct federation *f, struct store_conn *c,
-			    const struct signed_report *o)
+ * named (those that are not peers of this node get it through a node that
+ * relays it); never this node, never another. */
+static char *recipients_for(struct federation *f, const struct signed_report *o)
 {
 	char *keys[FED_RECIPIENTS_MAX + 1];
 	size_t n = 0;
-	sqlite3_stmt *s = store_stmt(c, "SELECT 1 FROM peers WHERE public_key = ?");
 	size_t len = strlen(o->recipients) + 1 + FED_KEY_HEX;
 	char *all = xmalloc(len);
 	snprintf(all, len, "%s,%s", o->origin_key, o->recipients);
 	for (char *save = NULL, *k = strtok_r(all, ",", &save); k && n < FED_RECIPIENTS_MAX;
-	     k = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(k, f->key.pk_hex))
-			continue;
-		sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) == SQLITE_ROW)
+	     k = strtok_r(NULL, ",", &save))
+		if (strcmp(k, f->key.pk_hex))
 			keys[n++] = k;
-		sqlite3_reset(s);
-	}
 	char *joined = fed_keys_joined(keys, n);
 	free(all);
 	return joined;
@@ -516,7 +530,8 @@ static char *recipients_for(struct federation *f, struct store_conn *c,
 
 /* POST /api/v1/reports/{id}/sightings {value, count?, seen_at?}: a member's
  * sighting of a value, about a report it may see; signed by this node, and
- * sent to the report's origin and recipients that are peers here. */
+ * sent to the report's origin and recipients (relayed to those that are
+ * not peers here). */
 static void post_sighting(struct request *r)
 {
 	static const struct rj_field fields[] = {
@@ -580,7 +595,7 @@ static void post_sighting(struct request *r)
 	int rc = store_write_begin(r->node->st, &c);
 	char *recipients = NULL;
 	if (!rc) {
-		recipients = recipients_for(f, c, &o);
+		recipients = recipients_for(f, &o);
 		g.recipients = recipients;
 		struct buf msg;
 		buf_init(&msg, (size_t)1 << 20);

@@ -703,6 +703,52 @@ def test_sightings_signed_by_the_forwarder(bin_):
         cleanup(a, b, c)
 
 
+def test_sighting_relayed_to_the_origin(bin_):
+    """A hub: A and C each reach only B (they pinned each other's keys, but
+    no link works between them). A's report reaches C through B; the sighting
+    C's member records about it reaches A, its origin, through B, signed by C."""
+    a, b, c = nodes(bin_, ["CERT-A", "CERT-B", "CERT-C"])
+    try:
+        mc, tc = c.add_member("ISP-C", "CL")
+        ma, ta = a.add_member("CSIRT-A", "UY")
+        dead = "http://127.0.0.1:9"  # nothing answers there
+        a_b = add_peer(a, b, "CERT-B", ["all"])
+        a_c = add_peer(a, None, "CERT-C", ["all"], key=node_key(c), url=dead)
+        b_a, b_c = add_peer(b, a, "CERT-A", ["all"]), add_peer(b, c, "CERT-C", ["all"])
+        c_b = add_peer(c, b, "CERT-B", ["all"])
+        add_peer(c, None, "CERT-A", [f"member:{mc}"], key=node_key(a), url=dead)
+        rid = submit(a, [indicator("[ipv4-addr:value = '198.51.100.80']", tlp="green")],
+                     f"peer:{a_b},peer:{a_c}", token=ta)
+        wait_until("signed", lambda: a.request("GET", f"/api/v1/reports/{rid}/signature",
+                                               token=ta).status == 200)
+        eq(sync(b, b_a)["last_error"], None, "B pulls A")
+        eq(sync(c, c_b)["reports_in"], 1, "C has A's report, through B")
+        r = c.request("POST", f"/api/v1/reports/{rid}/sightings",
+                      {"value": "198.51.100.80", "count": 2}, token=tc)
+        eq(r.status, 201, f"C's member records a sighting: {r}")
+        keys = {n: node_key(n).split(":")[1] for n in (a, b, c)}
+        eq(r.json()["recipients"], ",".join(sorted([keys[a], keys[b]])),
+           "for A (the origin, not reachable from C) and B")
+        eq(sync(b, b_c)["last_error"], None, "B pulls C")
+        eq(sync(a, a_b)["last_error"], None, "A pulls B")
+        items = a.request("GET", f"/api/v1/reports/{rid}/sightings", token=ta).json()["items"]
+        eq([(x["value"], x["count"], x["signed_by"]["name"], x["received_from"])
+            for x in items], [("198.51.100.80", 2, "CERT-C", "CERT-B")],
+           "A sees C's sighting, signed by C, relayed by B")
+        eq(a.request("GET", "/api/v1/lookup?value=198.51.100.80", token=ta).json()["sightings"],
+           2, "counted in A's lookup")
+        # again: nothing twice, and nothing back to its signer
+        for n, p in ((a, a_b), (b, b_c), (b, b_a), (c, c_b)):
+            eq(sync(n, p)["last_error"], None, "sync")
+        eq(len(a.request("GET", f"/api/v1/reports/{rid}/sightings", token=ta).json()["items"]),
+           1, "A: once")
+        eq([x["received_from"] for x in c.request(
+            "GET", f"/api/v1/reports/{rid}/sightings", token=tc).json()["items"]], [None],
+           "C: its own, once")
+    finally:
+        cleanup(a, b, c)
+
+
 def test_tampered_sightings_refused(bin_):
     """A peer's sightings are refused, logged, shown in `peer list`, and
     store nothing when the signature fails, when it signs for another node,
@@ -732,8 +778,6 @@ def test_tampered_sightings_refused(bin_):
         cases = [
             ("a value changed after signing", "signature",
              lambda: x.sight(xs["signature"], x.pk_hex, rid, [me], tamper=value_changed)),
-            ("signed by a key that is not X's", "signer_key",
-             lambda: x.sight(xs["signature"], x.pk_hex, rid, [me], key=other)),
             ("about a report X was not sent", "report",
              lambda: x.sight(asig["signature"], asig["origin"]["public_key"].split(":")[1], ar,
                              [me])),
@@ -754,6 +798,15 @@ def test_tampered_sightings_refused(bin_):
                f"{label}: nothing stored")
             x.sightings.pop()
         eq(sync(b, b_x)["errors"], errors + len(cases), "each counted")
+        # signed by a node B does not know, relayed by X: skipped, as a report
+        # from an unknown origin is; logged, nothing stored, no error of X's
+        gid = x.sight(xs["signature"], x.pk_hex, rid, [me], key=other)
+        p = sync(b, b_x)
+        eq(p["last_error"], None, f"not refused: {p}")
+        check(f"sighting={gid}" in b.read_log() and "not a peer of this node" in b.read_log(),
+              "logged as skipped")
+        eq(b.request("GET", f"/api/v1/reports/{rid}/sightings").json()["items"], [],
+           "an unknown signer's sighting: nothing stored")
         gid = x.sight(xs["signature"], x.pk_hex, rid, [me])
         p = sync(b, b_x)
         eq(p["last_error"], None, f"a good one: {p}")
@@ -1197,6 +1250,7 @@ def test_peer_input_errors(bin_):
 if __name__ == "__main__":
     run([test_three_nodes_scope_alert_and_signature, test_independent_signatures_and_tampering,
          test_page_committed_as_one_batch, test_sightings_signed_by_the_forwarder,
+         test_sighting_relayed_to_the_origin,
          test_tampered_sightings_refused, test_tampered_contacts_refused,
          test_scope_red_amber_strict_per_peer_audience, test_kill_during_sync_resumes,
          test_ring_converges_without_duplicates, test_relay_skips_what_the_caller_holds,
