@@ -376,6 +376,13 @@ def test_three_nodes_scope_alert_and_signature(bin_):
         check('atalaya_peer_reports_in_total{peer="CERT-A"} 0' in m and
               'atalaya_peer_reports_in_total{peer="CERT-B"} 0' in m, "C's metrics")
         check(rid not in c.read_log(), "C's log never names the report")
+        taxii = {"Accept": "application/taxii+json;version=2.1"}
+        objs = "/taxii2/api/collections/all/objects/"
+        r = b.request("GET", objs, headers=taxii)
+        check(r.status == 200 and "198.51.100.7" in r.body, f"B's TAXII serves it: {r}")
+        for tok in ("admin", c_tok):
+            r = c.request("GET", objs, token=tok, headers=taxii)
+            check(r.status == 200 and "198.51.100.7" not in r.body, f"C's TAXII: {r}")
         del b_c, c_isp
 
         # B's feed, asked by C's key with C's signature, never offers it
