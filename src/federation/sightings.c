@@ -256,6 +256,25 @@ static int insert_sighting(struct store_conn *c, const struct fed_sighting *g, i
 	return store_step_done(c, s, "sighting_insert");
 }
 
+/* Does every node the sighting names hold the report (its origin or one of
+ * the recipients it signed)? Relayed, it never goes wider than the report. */
+static bool within_report(const struct fed_sighting *g, const char *report_recipients)
+{
+	for (const char *k = g->recipients; *k;) {
+		const char *end = strchr(k, ',');
+		size_t n = end ? (size_t)(end - k) : strlen(k);
+		char key[FED_KEY_HEX];
+		if (n != FED_KEY_HEX - 1)
+			return false;
+		memcpy(key, k, n);
+		key[n] = '\0';
+		if (strcmp(key, g->origin_key) && !fed_names_key(report_recipients, key))
+			return false;
+		k += n + (end ? 1 : 0);
+	}
+	return true;
+}
+
 /* One of the sightings peer `peer` sends: its own, or one it relays for
  * another node (held if its signer is a peer of this node, as forwarded
  * reports are); checked, then stored or skipped. */
@@ -317,6 +336,11 @@ static int take(struct federation *f, struct store_conn *c, int64_t peer, const 
 		 !fed_names_key((const char *)sqlite3_column_text(s, 2), g->signer_key))
 		rc = err_set(err, ERR_DENIED, "report",
 			     "%s: its signer was not among the recipients of %s", g->id, g->report);
+	else if (!within_report(g, (const char *)sqlite3_column_text(s, 2)))
+		rc = err_set(err, ERR_DENIED, "recipients",
+			     "%s: it names a node that is neither the origin nor a recipient of %s "
+			     "(it would be relayed there)",
+			     g->id, g->report);
 	sqlite3_reset(s);
 	int64_t row = 0;
 	if (!rc)

@@ -792,6 +792,10 @@ def test_tampered_sightings_refused(bin_):
              lambda: x.sight("00" * 64, x.pk_hex, rid, [me])),
             ("not for B", "recipients",
              lambda: x.sight(xs["signature"], x.pk_hex, rid, [other.verify_key.encode().hex()])),
+            ("naming a node the report never went to (a relay would carry it there)",
+             "recipients",
+             lambda: x.sight(xs["signature"], x.pk_hex, rid,
+                             [me, other.verify_key.encode().hex()])),
         ]
         errors = sync(b, b_x)["errors"]
         for label, fld, make in cases:
