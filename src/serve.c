@@ -437,9 +437,12 @@ static bool report_file_id(const char *name, char *id, size_t size)
 
 /* 1 when a committed report has this id, 0 when none, -1 when the store
  * cannot tell (then nothing is removed). */
-static int report_committed(struct store *st, const char *id)
+/* Does a committed report keep its bytes in the file named by `id`? (A
+ * small one keeps them in the store: a file of its id is a leftover.) */
+static int report_file_kept(struct store *st, const char *id)
 {
-	static const char sql[] = "SELECT 1 FROM reports WHERE id = ?";
+	static const char sql[] = "SELECT 1 FROM reports r WHERE r.id = ? AND NOT EXISTS "
+				  "(SELECT 1 FROM report_bodies b WHERE b.report = r.seq)";
 	struct store_conn *c = store_reader(st);
 	sqlite3_stmt *q = c ? store_stmt(c, sql) : NULL;
 	if (!q)
@@ -457,7 +460,7 @@ struct leftovers {
 };
 
 /* Removes the files of DATA/`name` (links too, never followed); with a store,
- * only report files whose report never committed. */
+ * only report files no committed report keeps its bytes in. */
 static void sweep(const char *data_dir, const char *name, struct store *st, struct leftovers *lo)
 {
 	char path[4096], id[64];
@@ -476,7 +479,7 @@ static void sweep(const char *data_dir, const char *name, struct store *st, stru
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		if (st) { /* reports/: only files of reports that never committed */
-			if (!report_file_id(e->d_name, id, sizeof(id)) || report_committed(st, id))
+			if (!report_file_id(e->d_name, id, sizeof(id)) || report_file_kept(st, id))
 				continue;
 		}
 		if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) || S_ISDIR(sb.st_mode))

@@ -207,6 +207,10 @@ def test_crash_leftovers_removed_at_start(bin_):
         kept = submit(n, body)
         eq(kept.status, 201, "committed report")
         kept_id = kept.json()["id"]
+        small = small_bundle()
+        r = submit(n, small)
+        eq(r.status, 201, "a small committed report")
+        small_id = r.json()["id"]
         # a large submission in progress when the node dies
         big = dumps(bundle([indicator(f"[ipv4-addr:value = '10.1.{i // 250}.{i % 250}']")
                             for i in range(20000)]))
@@ -231,9 +235,15 @@ def test_crash_leftovers_removed_at_start(bin_):
         open(orphan, "wb").write(b"x" * 1000)
         other = os.path.join(reports, "NOTES.txt")  # not a report's name: not ours to remove
         open(other, "w").write("operator's file\n")
+        # a file for a small report, whose bytes the store keeps: a leftover too
+        shadow = os.path.join(reports, small_id + ".json")
+        open(shadow, "wb").write(b"y" * 500)
         n.start()
         eq(os.listdir(spool), [], "spool emptied")
         check(not os.path.exists(orphan), "orphan report file removed")
+        check(not os.path.exists(shadow), "a file beside a report kept in the store removed")
+        eq(n.request("GET", f"/api/v1/reports/{small_id}/bundle").body.encode(), small,
+           "the small report still served, from the store")
         check(os.path.exists(other), "other files left alone")
         check(os.path.exists(os.path.join(reports, kept_id + ".json")), "committed report file kept")
         b = n.request("GET", f"/api/v1/reports/{kept_id}/bundle")
@@ -241,7 +251,7 @@ def test_crash_leftovers_removed_at_start(bin_):
         check(b.body.encode() == body, "same bytes")
         line = [l for l in n.read_log().splitlines() if "event=leftovers_removed" in l]
         eq(len(line), 1, "one log line")
-        check(f"spool_files=1 spool_bytes={spooled} orphan_report_files=1 orphan_report_bytes=1000"
+        check(f"spool_files=1 spool_bytes={spooled} orphan_report_files=2 orphan_report_bytes=1500"
               in line[0], line[0])
     finally:
         n.cleanup()
