@@ -1,6 +1,8 @@
 #include "federation/envelope.h"
 
+#include <errno.h>
 #include <sodium.h>
+#include <stdlib.h>
 
 void fed_envelope_release(struct fed_envelope *e)
 {
@@ -100,11 +102,14 @@ int fed_envelope_write(const struct fed_envelope *e, struct buf *out)
 
 int fed_trailer_write(const struct fed_trailer *t, struct buf *out)
 {
-	return buf_addf(out,
-			"{\"end\":true,\"cursor\":%" PRId64 ",\"more\":%s,\"pending\":%" PRId64
-			",\"oldest\":%" PRId64 ",\"contacts\":\"%s\",\"sightings\":%" PRId64 "}\n",
-			t->cursor, t->more ? "true" : "false", t->pending, t->oldest_ms,
-			t->contacts, t->sightings);
+	buf_addf(out,
+		 "{\"end\":true,\"cursor\":%" PRId64 ",\"more\":%s,\"pending\":%" PRId64
+		 ",\"oldest\":%" PRId64 ",\"contacts\":\"%s\",\"sightings\":%" PRId64,
+		 t->cursor, t->more ? "true" : "false", t->pending, t->oldest_ms, t->contacts,
+		 t->sightings);
+	if (t->defer[0])
+		buf_addf(out, ",\"defer\":\"%s\"", t->defer);
+	return buf_adds(out, "}\n");
 }
 
 /* The integer member `name` of `o`, at least `min`. */
@@ -263,6 +268,19 @@ int fed_feed_next(struct jdoc *doc, const char *page, size_t len, size_t *pos,
 		/* optional: a node that signs no sightings may leave it out */
 		if (!rc && jv_get(o, "sightings"))
 			rc = get_int(o, "sightings", 0, &t->sightings, err);
+		/* optional: a relay's page that stops for the caller to pull an origin */
+		if (!rc && jv_get(o, "defer") &&
+		    !(rc = get_str(o, "defer", sizeof(t->defer) - 1, &stamp, &slen, err))) {
+			bool hex = slen == 16;
+			for (size_t i = 0; hex && i < slen; i++)
+				hex = (stamp[i] >= '0' && stamp[i] <= '9') ||
+				      (stamp[i] >= 'a' && stamp[i] <= 'f');
+			if (hex)
+				memcpy(t->defer, stamp, slen + 1);
+			else
+				rc = err_set(err, ERR_INVALID, "defer",
+					     "defer: not the first 16 hex digits of a node key");
+		}
 		if (!rc && at != len)
 			rc = err_set(err, ERR_INVALID, "feed", "feed: bytes after the trailer");
 		t->more = more == 1;
@@ -302,4 +320,29 @@ int fed_request_canonical(const char *method, const char *path, int64_t cursor, 
 	if (!rc)
 		rc = fed_field_str(out, server_key);
 	return rc;
+}
+
+bool fed_have_parse(const char *h, struct fed_have *hv)
+{
+	hv->n = 0;
+	while (h && *h) {
+		if (hv->n == FED_HAVE_MAX)
+			return false;
+		for (int i = 0; i < 16; i++) /* a shorter text stops at its NUL */
+			if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+				return false;
+		memcpy(hv->key[hv->n], h, 16);
+		hv->key[hv->n][16] = '\0';
+		char *end;
+		if (h[16] != ':' || h[17] < '0' || h[17] > '9')
+			return false;
+		errno = 0;
+		hv->upto[hv->n] = strtoll(h + 17, &end, 10);
+		hv->direct[hv->n] = *end == '!';
+		end += hv->direct[hv->n++];
+		if (errno || (*end && *end != ','))
+			return false;
+		h = *end ? end + 1 : end;
+	}
+	return true;
 }

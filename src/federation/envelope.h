@@ -68,9 +68,30 @@ struct fed_trailer {
 	int64_t oldest_ms; /* signed_at of the oldest of them; 0 when none */
 	char contacts[64]; /* changes when the contacts shared with the caller do */
 	int64_t sightings; /* the latest of our signed sightings for the caller (0: none) */
+	char defer[17];	   /* the page stops before a report of this origin (the first
+			    * 16 hex digits of its key), which the caller said it pulls
+			    * itself ("!" in X-Atalaya-Have); "" when not */
 };
 
 int fed_trailer_write(const struct fed_trailer *t, struct buf *out);
+
+/* What a feed's caller holds from each origin it pulls directly (the
+ * X-Atalaya-Have header: "<first 16 hex of its key>:<cursor in its feed>",
+ * comma-separated, at most FED_HAVE_MAX): a relay skips those reports. A
+ * "!" after the cursor: the caller pulls that origin without trouble, and
+ * would rather take what it lacks of it from there (the page stops before
+ * it: fed_trailer.defer). */
+#define FED_HAVE_MAX 64
+#define FED_HAVE_MAX_TEXT "64"
+struct fed_have {
+	char key[FED_HAVE_MAX][17];
+	int64_t upto[FED_HAVE_MAX];
+	bool direct[FED_HAVE_MAX];
+	size_t n;
+};
+
+/* Parses the header (NULL: empty); false when it is malformed. */
+bool fed_have_parse(const char *h, struct fed_have *hv);
 
 /* A feed page: lines of envelope JSON each followed by "\n", its bundle's
  * `size` bytes and "\n"; then the trailer line. Reads the item at *pos:

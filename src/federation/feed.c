@@ -67,49 +67,24 @@ static int add_bundle(struct request *r, struct store_conn *c, int64_t seq, cons
 	return rc;
 }
 
-/* What the caller holds from each origin it pulls directly (the
- * X-Atalaya-Have header: "<first 16 hex of its key>:<cursor in its feed>",
- * comma-separated): a relay skips those reports. */
-struct have {
-	char key[FED_HAVE_MAX][17];
-	int64_t upto[FED_HAVE_MAX];
-	size_t n;
-};
+enum relay { RELAY_SEND, RELAY_HELD, RELAY_DEFER };
 
-static bool have_parse(const char *h, struct have *hv)
+/* A relayed report the caller holds from its origin already, or would
+ * rather pull from there; otherwise (and our own reports) sent. */
+static enum relay relay_verdict(sqlite3_stmt *s, const struct fed_have *hv)
 {
-	hv->n = 0;
-	while (h && *h) {
-		if (hv->n == FED_HAVE_MAX)
-			return false;
-		for (int i = 0; i < 16; i++)
-			if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
-				return false;
-		memcpy(hv->key[hv->n], h, 16);
-		hv->key[hv->n][16] = '\0';
-		char *end;
-		if (h[16] != ':' || h[17] < '0' || h[17] > '9')
-			return false;
-		errno = 0;
-		hv->upto[hv->n++] = strtoll(h + 17, &end, 10);
-		if (errno || (*end && *end != ','))
-			return false;
-		h = *end ? end + 1 : end;
-	}
-	return true;
-}
-
-/* Is the row a relayed report the caller holds from its origin already? */
-static bool held_by_caller(sqlite3_stmt *s, const struct have *hv)
-{
-	if (!hv->n || sqlite3_column_type(s, F_VIA) == SQLITE_NULL ||
-	    sqlite3_column_type(s, F_OSEQ) == SQLITE_NULL)
-		return false;
+	if (!hv->n || sqlite3_column_type(s, F_VIA) == SQLITE_NULL)
+		return RELAY_SEND;
 	const char *okey = (const char *)sqlite3_column_text(s, F_OKEY);
-	for (size_t i = 0; i < hv->n; i++)
-		if (!strncmp(okey, hv->key[i], 16))
-			return sqlite3_column_int64(s, F_OSEQ) <= hv->upto[i];
-	return false;
+	for (size_t i = 0; i < hv->n; i++) {
+		if (strncmp(okey, hv->key[i], 16))
+			continue;
+		if (sqlite3_column_type(s, F_OSEQ) != SQLITE_NULL &&
+		    sqlite3_column_int64(s, F_OSEQ) <= hv->upto[i])
+			return RELAY_HELD;
+		return hv->direct[i] ? RELAY_DEFER : RELAY_SEND;
+	}
+	return RELAY_SEND;
 }
 
 static void envelope_of_row(sqlite3_stmt *s, struct fed_envelope *e)
@@ -175,8 +150,8 @@ static void get_feed(struct request *r)
 	if (!fed_pull_authenticated(r, f, "/api/v1/federation/feed", "feed", &cursor, &peer,
 				    &member))
 		return;
-	struct have have;
-	if (!have_parse(http_header(r, "X-Atalaya-Have"), &have)) {
+	struct fed_have have;
+	if (!fed_have_parse(http_header(r, "X-Atalaya-Have"), &have)) {
 		http_error(r, 400, "invalid_field", "X-Atalaya-Have",
 			   "X-Atalaya-Have: not at most %d items '<16 hex digits of a node "
 			   "key>:<cursor>', comma-separated",
@@ -209,15 +184,28 @@ static void get_feed(struct request *r)
 	r->status = 200;
 	r->content_type = "application/x-atalaya-feed";
 	t.cursor = max > cursor ? max : cursor;
+	int64_t examined = cursor; /* the last row looked at */
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		struct policy_subject subj;
 		struct fed_envelope e;
 		store_subject_from_row(s, F_SUBJECT, &subj);
+		enum relay verdict = RELAY_SEND;
 		if (!policy_peer_may_receive(&subj, sqlite3_column_type(s, F_VIA) == SQLITE_NULL,
 					     (const char *)sqlite3_column_text(s, F_OKEY),
 					     (const char *)sqlite3_column_text(s, F_RCPT), &pp) ||
-		    held_by_caller(s, &have))
+		    (verdict = relay_verdict(s, &have)) == RELAY_HELD) {
+			examined = sqlite3_column_int64(s, F_SEQ);
 			continue;
+		}
+		if (verdict == RELAY_DEFER) {
+			/* the page ends before it: the caller pulls its origin, then
+			 * asks again from here, saying what it holds now */
+			t.more = true;
+			t.cursor = examined;
+			snprintf(t.defer, sizeof(t.defer), "%.16s",
+				 (const char *)sqlite3_column_text(s, F_OKEY));
+			break;
+		}
 		if (n == FED_PAGE_REPORTS ||
 		    (int64_t)r->out.len >= r->node->cfg->federation_page_bytes) {
 			t.more = true;
@@ -237,7 +225,7 @@ static void get_feed(struct request *r)
 		buf_addc(&r->out, '\n');
 		audit_disclosed(r, &audit, sqlite3_column_int64(s, F_RSEQ),
 				sqlite3_column_int64(s, F_SUBJECT), NULL);
-		t.cursor = e.seq;
+		t.cursor = examined = e.seq;
 		n++;
 	}
 	sqlite3_reset(s);

@@ -11,9 +11,6 @@
 /* A page of a feed holds at most this many envelopes (and about
  * federation_page_bytes bytes). */
 #define FED_PAGE_REPORTS 1000
-/* An X-Atalaya-Have header names at most this many origins. */
-#define FED_HAVE_MAX 64
-#define FED_HAVE_MAX_TEXT "64"
 /* A feed request's time may differ this much from ours. */
 #define FED_CLOCK_SKEW_MS 300000
 

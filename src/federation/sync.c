@@ -255,25 +255,64 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 	return buf_add(ctx, p, size * n) ? 0 : size * n;
 }
 
+/* The peers one sync has pulled on the way, when a relay deferred to them
+ * (their own feed first; such a pull may defer in turn), so that each is
+ * pulled once: the round ends. */
+struct sync_round {
+	int64_t tried[FED_HAVE_MAX];
+	size_t ntried;
+};
+
+static bool tried(const struct sync_round *round, int64_t id)
+{
+	for (size_t i = 0; i < round->ntried; i++)
+		if (round->tried[i] == id)
+			return true;
+	return false;
+}
+
 /* The X-Atalaya-Have header of a pull from peer `p`: for each other peer
  * (FED_HAVE_MAX at most), the start of its key and our cursor in its feed,
  * "<16 hex>:<cursor>,..." (federation.md, "Relays"): everything it addressed
- * to us up to there we hold, so a relay need not send it again. Empty when
- * there is none. */
-static void have_header(struct federation *f, const struct peer_row *p, struct buf *out)
+ * to us up to there we hold, so a relay need not send it again. "!" after
+ * a peer whose last pull did not fail: we would rather take what we lack of
+ * its reports from it than through the relay (which then defers to it);
+ * once that pull fails, the relay's copy is taken. Empty when there is no
+ * other peer. */
+static void have_header(struct federation *f, const struct peer_row *p,
+			const struct sync_round *round, struct buf *out)
 {
 	struct store_conn *c = store_reader(f->node->st);
 	buf_reset(out);
 	if (!c)
 		return;
-	sqlite3_stmt *s = store_stmt(c, "SELECT public_key, cursor FROM peers WHERE id <> ? AND "
-					"cursor > 0 ORDER BY id LIMIT " FED_HAVE_MAX_TEXT);
+	sqlite3_stmt *s = store_stmt(
+	    c, "SELECT id, public_key, cursor, last_error IS NULL FROM peers WHERE id <> ? "
+	       "ORDER BY id LIMIT " FED_HAVE_MAX_TEXT);
 	sqlite3_bind_int64(s, 1, p->id);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		buf_addf(out, "%s%.16s:%" PRId64, out->len ? "," : "X-Atalaya-Have: ",
-			 (const char *)sqlite3_column_text(s, 0),
-			 (int64_t)sqlite3_column_int64(s, 1));
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		bool direct = sqlite3_column_int(s, 3) && !tried(round, id);
+		buf_addf(out, "%s%.16s:%" PRId64 "%s", out->len ? "," : "X-Atalaya-Have: ",
+			 (const char *)sqlite3_column_text(s, 1),
+			 (int64_t)sqlite3_column_int64(s, 2), direct ? "!" : "");
+	}
 	sqlite3_reset(s);
+}
+
+/* The peer a relay's page deferred to (trailer "defer"), if we asked it to
+ * (a healthy peer not pulled yet in this round); else 0. */
+static int64_t deferred_to(struct federation *f, const char *prefix, const struct sync_round *round)
+{
+	struct store_conn *c = store_reader(f->node->st);
+	if (!c || round->ntried == FED_HAVE_MAX)
+		return 0;
+	sqlite3_stmt *s = store_stmt(
+	    c, "SELECT id FROM peers WHERE substr(public_key, 1, 16) = ? AND last_error IS NULL");
+	sqlite3_bind_text(s, 1, prefix, -1, SQLITE_STATIC);
+	int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return id && !tried(round, id) ? id : 0;
 }
 
 /* GETs `path` (the feed from `cursor`, or the shared contacts with cursor 0)
@@ -476,7 +515,15 @@ static int pull_sightings(struct federation *f, const struct peer_row *p, struct
 	}
 }
 
+static int sync_peer(struct federation *f, int64_t peer_id, struct sync_round *round);
+
 int fed_sync_one(struct federation *f, int64_t peer_id)
+{
+	struct sync_round round = {.ntried = 0};
+	return sync_peer(f, peer_id, &round);
+}
+
+static int sync_peer(struct federation *f, int64_t peer_id, struct sync_round *round)
 {
 	struct peer_row p = {0};
 	struct store_conn *c = store_reader(f->node->st);
@@ -496,12 +543,12 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 	jdoc_init(&lines, 4);
 	for (;;) {
 		struct fed_trailer t = {0};
-		int64_t stored = 0;
+		int64_t stored = 0, start = p.cursor;
 		size_t pos = 0;
 		bool end = false;
 		err_clear(&err);
 		buf_reset(&page);
-		have_header(f, &p, &have);
+		have_header(f, &p, round, &have);
 		long status = fetch(f, &p, "/api/v1/federation/feed", p.cursor,
 				    have.len ? have.data : NULL, &page, &err);
 		if (status != 200) {
@@ -562,6 +609,16 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 		} else if (!commit_failed) {
 			p.cursor = upto;
 		}
+		int64_t defer = 0;
+		if (end && !rc && t.defer[0] && !(defer = deferred_to(f, t.defer, round)))
+			rc = err_set(&err, ERR_INVALID, "defer",
+				     "defer: %s deferred to an origin this node did not offer to "
+				     "pull itself",
+				     p.name);
+		else if (end && !rc && t.more && !t.defer[0] && t.cursor <= start && !stored)
+			rc = err_set(&err, ERR_INVALID, "more",
+				     "more: %s says more follows, but its page moved nothing",
+				     p.name);
 		if (end && !rc) {
 			p.cursor = t.cursor > p.cursor ? t.cursor : p.cursor;
 			snprintf(stamp, sizeof(stamp), "%s", t.contacts);
@@ -572,6 +629,12 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 			log_info("event=peer_synced peer=%s reports=%" PRId64
 				 " bytes=%zu cursor=%" PRId64,
 				 p.name, stored, page.len, p.cursor);
+		if (!rc && defer) {
+			/* its origin first (whatever comes of that pull: an error is
+			 * that peer's), then this feed again from where it stopped */
+			round->tried[round->ntried++] = defer;
+			sync_peer(f, defer, round);
+		}
 		if (rc || !t.more || __atomic_load_n(&f->stop, __ATOMIC_RELAXED))
 			break;
 	}

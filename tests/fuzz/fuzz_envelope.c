@@ -5,6 +5,9 @@
 #include "federation/envelope.h"
 #include "federation/sightings.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -40,6 +43,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	buf_release(&canon);
 	jdoc_release(&lines);
+	/* the same bytes as a feed request's X-Atalaya-Have header */
+	char *header = malloc(size + 1);
+	struct fed_have have;
+	if (header) {
+		memcpy(header, data, size);
+		header[size] = '\0';
+		if (fed_have_parse(header, &have) && have.n > FED_HAVE_MAX)
+			__builtin_trap();
+		free(header);
+	}
 	json_t *items = NULL;
 	err_clear(&err);
 	if (fed_contacts_parse((const char *)data, size, &items, &err) == ERR_OK) {

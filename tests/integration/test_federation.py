@@ -151,6 +151,8 @@ class FakeNode:
         self.items = []  # (seq, envelope line bytes, bundle bytes)
         self.sightings = []  # its signed sightings, as served
         self.contacts = []  # the points of contact it shares, signed, as served
+        self.defer = None  # a trailer's "defer", when set
+        self.stuck = False  # a trailer that says more follows, forever
         self.requests = []
         fake = self
 
@@ -189,9 +191,14 @@ class FakeNode:
                     if seq > cursor:
                         body += line + b"\n" + data + b"\n"
                         last = seq
-                body += json.dumps({"end": True, "cursor": last, "more": False, "pending": 0,
-                                    "oldest": 0, "contacts": f"{len(fake.contacts)}.0.0",
-                                    "sightings": len(fake.sightings)}).encode() + b"\n"
+                trailer = {"end": True, "cursor": last, "more": False, "pending": 0,
+                           "oldest": 0, "contacts": f"{len(fake.contacts)}.0.0",
+                           "sightings": len(fake.sightings)}
+                if fake.defer:
+                    trailer.update(more=True, defer=fake.defer)
+                if fake.stuck:
+                    trailer.update(more=True)
+                body += json.dumps(trailer).encode() + b"\n"
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -604,6 +611,19 @@ def test_page_committed_as_one_batch(bin_):
         eq(b.request("GET", f"/api/v1/reports/{g6}/bundle").body.encode(), data,
            "the bytes signed")
 
+        # a relay's page that defers to an origin B never offered to pull itself
+        x.defer = "ab" * 8
+        p = sync(b, b_x)
+        check(p["last_error"] and "defer" in p["last_error"], f"refused, named: {p}")
+        x.defer = None
+        eq(sync(b, b_x)["last_error"], None, "clean again")
+        # a page that says more follows but moves nothing: the sync stops, named
+        x.stuck = True
+        p = sync(b, b_x)
+        check(p["last_error"] and "moved nothing" in p["last_error"], f"stopped, named: {p}")
+        x.stuck = False
+        eq(sync(b, b_x)["last_error"], None, "clean again")
+
         # a peer's report with the id of one of B's own: refused, B's kept as it was
         before = b.request("GET", f"/api/v1/reports/{mine}/bundle").body
         x.offer(one(1008), [me], rid=mine)
@@ -994,8 +1014,9 @@ def test_ring_converges_without_duplicates(bin_):
 
 def test_relay_skips_what_the_caller_holds(bin_):
     """A full mesh: C holds A's report from A itself, so B (which holds it
-    too) does not send it to C again; but once A is out of C's reach, B
-    relays to C what C does not hold yet."""
+    too) does not send it to C again; once A is out of C's reach, B relays
+    to C what C does not hold yet; with A back, B defers to A what C can
+    take from A itself."""
     a, b, c = nodes(bin_, ["CERT-A", "CERT-B", "CERT-C"])
     try:
         a_b, a_c = add_peer(a, b, "CERT-B", ["all"]), add_peer(a, c, "CERT-C", ["all"])
@@ -1023,6 +1044,21 @@ def test_relay_skips_what_the_caller_holds(bin_):
         p = sync(c, c_b)
         eq((p["last_error"], p["reports_in"]), (None, 1), f"the second through B: {p}")
         eq(sorted(report_ids(c)), sorted([r1, r2]), "C holds each once")
+        # A back: B defers to A what C can take from A itself, and sends none of it
+        a.start()
+        eq(sync(c, c_a)["last_error"], None, "C reaches A again")
+        r3 = submit(a, [identity(f"org three {big}", tlp="green")], f"peer:{a_b},peer:{a_c}")
+        wait_signed(a, r3)
+        eq(sync(b, b_a)["reports_in"], 3, "B holds the third")
+        before = {q["id"]: q for q in c.request("GET", "/api/v1/peers").json()["items"]}
+        p = sync(c, c_b)
+        eq(p["last_error"], None, f"C's sync from B: {p}")
+        after = {q["id"]: q for q in c.request("GET", "/api/v1/peers").json()["items"]}
+        eq(after[c_a]["reports_in"] - before[c_a]["reports_in"], 1, "the third from A itself")
+        eq(after[c_b]["reports_in"] - before[c_b]["reports_in"], 0, "not from B")
+        check(after[c_b]["bytes_in"] - before[c_b]["bytes_in"] < 2000,
+              "its bytes did not come through B")
+        eq(sorted(report_ids(c)), sorted([r1, r2, r3]), "C holds each once")
     finally:
         cleanup(a, b, c)
 
