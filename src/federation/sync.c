@@ -292,7 +292,8 @@ static void have_header(struct federation *f, const struct peer_row *p,
 	sqlite3_bind_int64(s, 1, p->id);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(s, 0);
-		bool direct = sqlite3_column_int(s, 3) && !tried(round, id);
+		bool direct =
+		    sqlite3_column_int(s, 3) && !tried(round, id) && round->ntried < FED_HAVE_MAX;
 		buf_addf(out, "%s%.16s:%" PRId64 "%s", out->len ? "," : "X-Atalaya-Have: ",
 			 (const char *)sqlite3_column_text(s, 1),
 			 (int64_t)sqlite3_column_int64(s, 2), direct ? "!" : "");
@@ -525,6 +526,8 @@ int fed_sync_one(struct federation *f, int64_t peer_id)
 
 static int sync_peer(struct federation *f, int64_t peer_id, struct sync_round *round)
 {
+	if (!tried(round, peer_id) && round->ntried < FED_HAVE_MAX)
+		round->tried[round->ntried++] = peer_id; /* no pull it starts comes back here */
 	struct peer_row p = {0};
 	struct store_conn *c = store_reader(f->node->st);
 	struct buf page;
@@ -632,7 +635,6 @@ static int sync_peer(struct federation *f, int64_t peer_id, struct sync_round *r
 		if (!rc && defer) {
 			/* its origin first (whatever comes of that pull: an error is
 			 * that peer's), then this feed again from where it stopped */
-			round->tried[round->ntried++] = defer;
 			sync_peer(f, defer, round);
 		}
 		if (rc || !t.more || __atomic_load_n(&f->stop, __ATOMIC_RELAXED))

@@ -250,10 +250,8 @@ static int write_all(int fd, const char *p, size_t n)
 static int spool_open(struct ingest *in)
 {
 	in->fd = open(in->spool_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (in->fd < 0 || write_all(in->fd, in->body.data, in->body.len)) {
-		log_err_errno("event=spool path=%s", in->spool_path);
-		return ERR_IO;
-	}
+	if (in->fd < 0 || write_all(in->fd, in->body.data, in->body.len))
+		return ERR_IO; /* the caller logs it */
 	buf_release(&in->body);
 	return ERR_OK;
 }
@@ -293,6 +291,7 @@ int ingest_new(struct node *node, const char *content_type, struct ingest **out,
 	snprintf(in->spool_path, sizeof(in->spool_path), "%s/%s.body", node->spool_dir, uuid);
 	buf_init(&in->body, REPORT_INLINE_MAX);
 	if (f == REPORT_IODEF && spool_open(in)) {
+		log_err_errno("event=spool path=%s", in->spool_path);
 		ingest_free(in);
 		return err_set(err, ERR_IO, "", "the node cannot spool the submission");
 	}

@@ -1,7 +1,9 @@
 /* Report intake: a submission arrives in chunks (STIX 2.1 bundle or IODEF v2
- * XML), is kept byte for byte in a spool file, validated object by object as
- * it streams (memory stays flat however large the bundle), then committed in
- * one SQLite transaction. A rejected submission stores nothing.
+ * XML), is kept byte for byte (a STIX body of up to 64 KiB in memory, then in
+ * the store with its rows; a larger one, and IODEF, in a spool file), validated
+ * object by object as it streams (memory stays flat however large the bundle),
+ * then committed in one SQLite transaction. A rejected submission stores
+ * nothing.
  *
  * One ingest belongs to one thread (the HTTP worker of its request). */
 #ifndef ATALAYA_INGEST_H
