@@ -154,7 +154,7 @@ static void get_feed(struct request *r)
 	if (!fed_have_parse(http_header(r, "X-Atalaya-Have"), &have)) {
 		http_error(r, 400, "invalid_field", "X-Atalaya-Have",
 			   "X-Atalaya-Have: not at most %d items '<16 hex digits of a node "
-			   "key>:<cursor>', comma-separated",
+			   "key>:<cursor>' (optionally followed by '!'), comma-separated",
 			   FED_HAVE_MAX);
 		return;
 	}
