@@ -127,6 +127,12 @@ void page_tag_text(struct page *p, const char *open, const char *key, const char
 	buf_adds(&p->r->out, close);
 }
 
+void page_section(struct page *p, const char *id, const char *key)
+{
+	buf_addf(&p->r->out, "<section aria-labelledby=\"%s\"><h2 id=\"%s\">", id, id);
+	page_tag_text(p, "", key, "</h2>");
+}
+
 /* An RFC 3339 time of the API, written per locale in a <time>. */
 void page_when(struct page *p, const char *rfc3339)
 {

@@ -44,6 +44,9 @@ void page_end(struct page *p);
 const char *page_t(const struct page *p, const char *key);
 void page_text(struct page *p, const char *key);
 void page_tag_text(struct page *p, const char *open, const char *key, const char *close);
+/* Opens a section titled by `key`: <section aria-labelledby="ID"><h2
+ * id="ID">text</h2>; the caller writes its content and closes it. */
+void page_section(struct page *p, const char *id, const char *key);
 
 /* An RFC 3339 time of the API, written per locale in a <time>; "—" if none. */
 void page_when(struct page *p, const char *rfc3339);

@@ -354,9 +354,8 @@ static void report_page(struct request *r)
 
 	/* Related reports: their own page, as finding them walks every
 	 * observable of the report (tens of ms for 100,000). */
-	buf_adds(o, "<section aria-labelledby=\"h-related\"><h2 id=\"h-related\">");
-	page_text(&p, "report.related");
-	buf_adds(o, "</h2><p><a href=\"/web/reports/");
+	page_section(&p, "h-related", "report.related");
+	buf_adds(o, "<p><a href=\"/web/reports/");
 	html_esc(o, id);
 	buf_adds(o, "/related\">");
 	page_text(&p, "report.related_link");
@@ -368,9 +367,8 @@ static void report_page(struct request *r)
 	if (orig == r->who.member_id) {
 		snprintf(path, sizeof(path), "/api/v1/reports/%.150s/audit", id);
 		web_call(r, "GET", path, "limit=50", NULL, NULL, 0, &aud);
-		buf_adds(o, "<section aria-labelledby=\"h-audit\"><h2 id=\"h-audit\">");
-		page_text(&p, "report.audit");
-		buf_adds(o, "</h2><table><thead><tr>");
+		page_section(&p, "h-audit", "report.audit");
+		buf_adds(o, "<table><thead><tr>");
 		page_tag_text(&p, "<th scope=\"col\">", "audit.member", "</th>");
 		page_tag_text(&p, "<th scope=\"col\">", "audit.path", "</th>");
 		page_tag_text(&p, "<th scope=\"col\">", "audit.at", "</th>");
@@ -722,9 +720,8 @@ static void dashboard(struct request *r)
 		alert_rows(&p, json_object_get(al.json, "items"), true);
 	else
 		page_api_error(&p, web_call_error(&al));
-	buf_adds(o, "</section><section aria-labelledby=\"h-recent\"><h2 id=\"h-recent\">");
-	page_text(&p, "dashboard.recent");
-	buf_adds(o, "</h2>");
+	buf_adds(o, "</section>");
+	page_section(&p, "h-recent", "dashboard.recent");
 	if (rep.status == 200)
 		report_rows(&p, json_object_get(rep.json, "items"));
 	else

@@ -177,9 +177,7 @@ static void user_form(struct page *p, json_t *members, json_t *error)
 	const char *field = json_string_value(json_object_get(error, "field"));
 	size_t i;
 	json_t *it;
-	buf_adds(o, "<section aria-labelledby=\"h-adduser\"><h2 id=\"h-adduser\">");
-	page_text(p, "admin.adduser");
-	buf_adds(o, "</h2>");
+	page_section(p, "h-adduser", "admin.adduser");
 	if (error)
 		page_api_error(p, error);
 	buf_adds(o, "<form method=\"post\" action=\"/web/admin/users\" class=\"stack\">");
@@ -242,9 +240,7 @@ static void member_form(struct page *p, json_t *m, json_t *error)
 	if (json_is_integer(json_object_get(m, "ack_deadline_seconds")))
 		snprintf(ack, sizeof(ack), "%" JSON_INTEGER_FORMAT,
 			 json_integer_value(json_object_get(m, "ack_deadline_seconds")));
-	buf_adds(o, "<section aria-labelledby=\"h-member\"><h2 id=\"h-member\">");
-	page_text(p, m ? "admin.member_edit" : "admin.member_add");
-	buf_adds(o, "</h2>");
+	page_section(p, "h-member", m ? "admin.member_edit" : "admin.member_add");
 	if (error && !m)
 		page_api_error(p, error);
 	if (m)
@@ -308,9 +304,8 @@ static void admin_render(struct page *p, int status, const char *done, const cha
 		page_api_error(p, error); /* one of a row's buttons; the forms' are below */
 	size_t i;
 	json_t *it;
-	buf_adds(o, "<section aria-labelledby=\"h-members\"><h2 id=\"h-members\">");
-	page_text(p, "admin.members");
-	buf_adds(o, "</h2><table><thead><tr>");
+	page_section(p, "h-members", "admin.members");
+	buf_adds(o, "<table><thead><tr>");
 	page_tag_text(p, "<th scope=\"col\">", "admin.name", "</th>");
 	page_tag_text(p, "<th scope=\"col\">", "contacts.country", "</th>");
 	page_tag_text(p, "<th scope=\"col\">", "admin.role", "</th>");
@@ -328,9 +323,8 @@ static void admin_render(struct page *p, int status, const char *done, const cha
 	}
 	buf_adds(o, "</tbody></table></section>");
 	member_form(p, NULL, form && !strcmp(form, "member") ? error : NULL);
-	buf_adds(o, "<section aria-labelledby=\"h-groups\"><h2 id=\"h-groups\">");
-	page_text(p, "admin.groups");
-	buf_adds(o, "</h2><ul>");
+	page_section(p, "h-groups", "admin.groups");
+	buf_adds(o, "<ul>");
 	json_array_foreach(json_object_get(g.json, "items"), i, it)
 	{
 		buf_addf(o, "<li><a href=\"/web/admin/groups/%" JSON_INTEGER_FORMAT "\">",
@@ -343,9 +337,8 @@ static void admin_render(struct page *p, int status, const char *done, const cha
 		page_tag_text(p, "<p>", "list.empty", "</p>");
 	page_tag_text(p, "<p><a href=\"/web/admin/groups/new\">", "admin.group_new", "</a></p>");
 	buf_adds(o, "</section>");
-	buf_adds(o, "<section aria-labelledby=\"h-users\"><h2 id=\"h-users\">");
-	page_text(p, "admin.users");
-	buf_adds(o, "</h2><table><thead><tr>");
+	page_section(p, "h-users", "admin.users");
+	buf_adds(o, "<table><thead><tr>");
 	page_tag_text(p, "<th scope=\"col\">", "signin.email", "</th>");
 	page_tag_text(p, "<th scope=\"col\">", "admin.member", "</th>");
 	page_tag_text(p, "<th scope=\"col\">", "admin.role", "</th>");
@@ -478,9 +471,7 @@ static void tokens_section(struct page *p, json_int_t member, json_t *tokens, co
 	struct buf *o = &p->r->out;
 	size_t i;
 	json_t *it;
-	buf_adds(o, "<section aria-labelledby=\"h-tokens\"><h2 id=\"h-tokens\">");
-	page_text(p, "tokens.title");
-	buf_adds(o, "</h2>");
+	page_section(p, "h-tokens", "tokens.title");
 	page_tag_text(p, "<p class=\"hint\">", "tokens.hint", "</p>");
 	buf_adds(o, "<table><thead><tr>");
 	page_tag_text(p, "<th scope=\"col\">", "tokens.label", "</th>");
@@ -554,9 +545,7 @@ static void member_render(struct page *p, int status, const char *done, json_t *
 	member_form(p, m.json, error); /* tied to its field; shown above with the others */
 	tokens_section(p, json_integer_value(json_object_get(m.json, "id")),
 		       json_object_get(t.json, "items"), field);
-	buf_adds(o, "<section aria-labelledby=\"h-delete\"><h2 id=\"h-delete\">");
-	page_text(p, "admin.member_delete");
-	buf_adds(o, "</h2>");
+	page_section(p, "h-delete", "admin.member_delete");
 	page_tag_text(p, "<p class=\"hint\">", "admin.member_delete_hint", "</p>");
 	snprintf(path, sizeof(path), "/web/admin/members/%" PRId64 "/delete", p->r->id[0]);
 	admin_button(p, path, "admin.member_delete");

@@ -156,9 +156,7 @@ static void start_form(struct page *p, json_t *in, json_t *error)
 	struct buf *o = &p->r->out;
 	const char *ef = json_string_value(json_object_get(error, "field"));
 	const char *v;
-	buf_adds(o, "<section aria-labelledby=\"h-start\"><h2 id=\"h-start\">");
-	page_text(p, "checks.start");
-	buf_adds(o, "</h2>");
+	page_section(p, "h-start", "checks.start");
 	if (error)
 		page_api_error(p, error);
 	buf_adds(o, "<form method=\"post\" action=\"/web/checks\" class=\"stack\">");
@@ -238,9 +236,7 @@ static void list_render(struct page *p, int status, json_t *in, json_t *error)
 		start_form(p, in, error);
 	else
 		page_tag_text(p, "<p class=\"hint\">", "checks.member_note", "</p>");
-	buf_adds(o, "<section aria-labelledby=\"h-checks\"><h2 id=\"h-checks\">");
-	page_text(p, "checks.list");
-	buf_adds(o, "</h2>");
+	page_section(p, "h-checks", "checks.list");
 	if (c.status != 200)
 		page_api_error(p, web_call_error(&c));
 	else {

@@ -34,9 +34,7 @@ static void node_section(struct page *p)
 	struct buf *o = &p->r->out;
 	struct web_call c;
 	web_call(p->r, "GET", "/api/v1/node", NULL, NULL, NULL, 0, &c);
-	buf_adds(o, "<section aria-labelledby=\"h-node\"><h2 id=\"h-node\">");
-	page_text(p, "peers.node");
-	buf_adds(o, "</h2>");
+	page_section(p, "h-node", "peers.node");
 	if (c.status != 200) {
 		page_api_error(p, web_call_error(&c));
 	} else {
@@ -123,9 +121,7 @@ static void peer_form(struct page *p, json_t *error)
 {
 	struct buf *o = &p->r->out;
 	const char *field = json_string_value(json_object_get(error, "field"));
-	buf_adds(o, "<section aria-labelledby=\"h-addpeer\"><h2 id=\"h-addpeer\">");
-	page_text(p, "peers.add");
-	buf_adds(o, "</h2>");
+	page_section(p, "h-addpeer", "peers.add");
 	if (field)
 		page_api_error(p, error);
 	buf_adds(o, "<form method=\"post\" action=\"/web/admin/peers\" class=\"stack\">");
@@ -158,9 +154,7 @@ static void peers_render(struct page *p, int status, const char *done, json_t *e
 	page_begin(p, status);
 	outcome(p, done, error);
 	node_section(p);
-	buf_adds(o, "<section aria-labelledby=\"h-peers\"><h2 id=\"h-peers\">");
-	page_text(p, "peers.list");
-	buf_adds(o, "</h2>");
+	page_section(p, "h-peers", "peers.list");
 	json_array_foreach(json_object_get(c.json, "items"), i, it) peer_item(p, it);
 	if (!json_array_size(json_object_get(c.json, "items")))
 		page_tag_text(p, "<p>", "list.empty", "</p>");
@@ -395,9 +389,7 @@ static void source_form(struct page *p, json_t *error)
 {
 	struct buf *o = &p->r->out;
 	const char *field = json_string_value(json_object_get(error, "field"));
-	buf_adds(o, "<section aria-labelledby=\"h-addsrc\"><h2 id=\"h-addsrc\">");
-	page_text(p, "taxii.add");
-	buf_adds(o, "</h2>");
+	page_section(p, "h-addsrc", "taxii.add");
 	if (field)
 		page_api_error(p, error);
 	buf_adds(o, "<form method=\"post\" action=\"/web/admin/taxii\" class=\"stack\">");
@@ -446,9 +438,7 @@ static void taxii_render(struct page *p, int status, const char *done, json_t *p
 		number(p, json_object_get(pulled, "reports"));
 		buf_adds(o, "</dd></dl>");
 	}
-	buf_adds(o, "<section aria-labelledby=\"h-sources\"><h2 id=\"h-sources\">");
-	page_text(p, "taxii.list");
-	buf_adds(o, "</h2>");
+	page_section(p, "h-sources", "taxii.list");
 	json_array_foreach(json_object_get(c.json, "items"), i, it) source_item(p, it, i);
 	if (!json_array_size(json_object_get(c.json, "items")))
 		page_tag_text(p, "<p>", "list.empty", "</p>");

@@ -214,17 +214,14 @@ static void profile_page(struct request *r)
 			page_tag_text(&p, "<p>", "profile.not_shown", "</p>");
 		buf_adds(o, "</section>");
 	}
-	buf_adds(o, "<section aria-labelledby=\"h-agencies\"><h2 id=\"h-agencies\">");
-	page_text(&p, "profile.field.agencies");
-	buf_adds(o, "</h2>");
+	page_section(&p, "h-agencies", "profile.field.agencies");
 	json_t *ag = json_object_get(json_object_get(fields, "agencies"), "value");
 	if (json_array_size(ag))
 		agencies_view(&p, ag);
 	else
 		page_tag_text(&p, "<p>", "profile.not_shown", "</p>");
-	buf_adds(o, "</section><section aria-labelledby=\"h-contacts\"><h2 id=\"h-contacts\">");
-	page_text(&p, "profile.field.contacts");
-	buf_adds(o, "</h2>");
+	buf_adds(o, "</section>");
+	page_section(&p, "h-contacts", "profile.field.contacts");
 	json_t *ct = json_object_get(json_object_get(fields, "contacts"), "value");
 	if (json_array_size(ct)) {
 		contacts_view(&p, ct);
@@ -232,9 +229,8 @@ static void profile_page(struct request *r)
 			      "profile.contacts_link", "</a></p>");
 	} else
 		page_tag_text(&p, "<p>", "profile.not_shown", "</p>");
-	buf_adds(o, "</section><section aria-labelledby=\"h-measures\"><h2 id=\"h-measures\">");
-	page_text(&p, "profile.measures");
-	buf_adds(o, "</h2>");
+	buf_adds(o, "</section>");
+	page_section(&p, "h-measures", "profile.measures");
 	measures_view(&p, json_object_get(c.json, "measures"), json_object_get(cat.json, "items"));
 	buf_adds(o, "</section>");
 	snprintf(base, sizeof(base), "/web/profiles/%" PRId64 "/export", r->id[0]);
@@ -949,13 +945,10 @@ static void progress_page(struct request *r)
 		 q[0] ? "&amp;" : "", q, q[0] ? "&amp;" : "", q);
 	page_tag_text(&p, "<p class=\"hint\">", "progress.note", "</p>");
 	json_t *states = json_object_get(c.json, "states");
-	buf_adds(o, "<section aria-labelledby=\"h-pmeasures\"><h2 id=\"h-pmeasures\">");
-	page_text(&p, "profile.measures");
-	buf_adds(o, "</h2>");
+	page_section(&p, "h-pmeasures", "profile.measures");
 	measures_chart(&p, c.json);
-	buf_adds(o, "</section><section aria-labelledby=\"h-pstates\"><h2 id=\"h-pstates\">");
-	page_text(&p, "progress.per_state");
-	buf_adds(o, "</h2>");
+	buf_adds(o, "</section>");
+	page_section(&p, "h-pstates", "progress.per_state");
 	state_chart(&p, states, 0, "checks", "progress.chart_checks");
 	state_chart(&p, states, 1, "alerts", "progress.chart_alerts");
 	state_chart(&p, states, 2, "requests", "progress.chart_requests");

@@ -547,6 +547,18 @@ static void addressees(struct page *p, json_t *aud)
 	web_call_release(&m);
 }
 
+/* Links to the reports of `ids` (a JSON array), space-separated. */
+static void report_links(struct buf *o, json_t *ids)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(ids, i, v)
+	{
+		buf_adds(o, i ? " " : "");
+		page_report_link(o, json_string_value(v));
+	}
+}
+
 static void meta(struct page *p, json_t *rq)
 {
 	struct buf *o = &p->r->out;
@@ -583,11 +595,7 @@ static void meta(struct page *p, json_t *rq)
 	}
 	if (json_array_size(json_object_get(rq, "reports"))) {
 		page_tag_text(p, "<dt>", "requests.field.reports", "</dt><dd>");
-		json_array_foreach(json_object_get(rq, "reports"), i, v)
-		{
-			buf_adds(o, i ? " " : "");
-			page_report_link(o, json_string_value(v));
-		}
+		report_links(o, json_object_get(rq, "reports"));
 		buf_adds(o, "</dd>");
 	}
 	json_t *t = json_object_get(rq, "times");
@@ -611,19 +619,12 @@ static void meta(struct page *p, json_t *rq)
 	}
 }
 
-static void section_head(struct page *p, const char *id, const char *key)
-{
-	buf_addf(&p->r->out, "<section aria-labelledby=\"%s\"><h2 id=\"%s\">", id, id);
-	page_text(p, key);
-	buf_adds(&p->r->out, "</h2>");
-}
-
 static void answers(struct page *p, json_t *items)
 {
 	struct buf *o = &p->r->out;
-	size_t i, k;
-	json_t *a, *v;
-	section_head(p, "h-answers", "requests.answers");
+	size_t i;
+	json_t *a;
+	page_section(p, "h-answers", "requests.answers");
 	if (!json_array_size(items))
 		page_tag_text(p, "<p>", "list.empty", "</p>");
 	else
@@ -639,11 +640,7 @@ static void answers(struct page *p, json_t *items)
 		buf_adds(o, "</div>");
 		if (json_array_size(json_object_get(a, "attach"))) {
 			page_tag_text(p, "<p>", "requests.field.reports", ": ");
-			json_array_foreach(json_object_get(a, "attach"), k, v)
-			{
-				buf_adds(o, k ? " " : "");
-				page_report_link(o, json_string_value(v));
-			}
+			report_links(o, json_object_get(a, "attach"));
 			buf_adds(o, "</p>");
 		}
 		buf_adds(o, "</li>");
@@ -662,7 +659,7 @@ static void offers(struct page *p, json_t *rq, bool originator, bool closed)
 	size_t i;
 	if (!json_array_size(items))
 		return;
-	section_head(p, "h-offers", "requests.offers");
+	page_section(p, "h-offers", "requests.offers");
 	buf_adds(o, "<table><thead><tr>");
 	page_tag_text(p, "<th scope=\"col\">", "requests.col.member", "</th>");
 	page_tag_text(p, "<th scope=\"col\">", "requests.col.when", "</th>");
@@ -717,7 +714,7 @@ static void history(struct page *p, json_t *items)
 	struct buf *o = &p->r->out;
 	size_t i;
 	json_t *it;
-	section_head(p, "h-history", "requests.history");
+	page_section(p, "h-history", "requests.history");
 	buf_adds(o, "<table><thead><tr>");
 	page_tag_text(p, "<th scope=\"col\">", "requests.col.when", "</th>");
 	page_tag_text(p, "<th scope=\"col\">", "requests.col.member", "</th>");
@@ -756,7 +753,7 @@ static void members(struct page *p, json_t *rq)
 	json_t *it, *list = json_object_get(rq, "members"), *seen = json_object_get(rq, "seen_by");
 	if (!json_is_array(list))
 		return;
-	section_head(p, "h-members", "requests.members");
+	page_section(p, "h-members", "requests.members");
 	buf_adds(o, "<table><thead><tr>");
 	page_tag_text(p, "<th scope=\"col\">", "requests.col.member", "</th>");
 	page_tag_text(p, "<th scope=\"col\">", "requests.col.told", "</th>");
@@ -816,7 +813,7 @@ static void actions(struct page *p, json_t *rq, bool originator, const struct ac
 	const char *id = jstr(rq, "id");
 	char field[64];
 	const char *ef;
-	section_head(p, "h-actions", "requests.actions");
+	page_section(p, "h-actions", "requests.actions");
 	if (!originator && !acknowledged(rq, p->r->who.member_id)) {
 		form_open(p, id, "ack");
 		page_tag_text(p, "<button type=\"submit\" id=\"ack\">", "requests.ack",
@@ -1037,7 +1034,7 @@ void web_requests_deadlines(struct page *p)
 	json_t *it;
 	snprintf(q, sizeof(q), "open=true&order=deadline&limit=%d", DASHBOARD_ROWS);
 	web_call(p->r, "GET", "/api/v1/requests", q, NULL, NULL, 0, &c);
-	section_head(p, "h-deadlines", "dashboard.deadlines");
+	page_section(p, "h-deadlines", "dashboard.deadlines");
 	if (c.status != 200)
 		page_api_error(p, web_call_error(&c));
 	else if (!json_array_size(json_object_get(c.json, "items")))
@@ -1081,7 +1078,7 @@ void web_requests_checks_waiting(struct page *p)
 	size_t i;
 	json_t *it;
 	web_call(p->r, "GET", "/api/v1/checks/waiting", "limit=20", NULL, NULL, 0, &c);
-	section_head(p, "h-checks", "dashboard.checks");
+	page_section(p, "h-checks", "dashboard.checks");
 	if (c.status != 200)
 		page_api_error(p, web_call_error(&c));
 	else if (!json_array_size(json_object_get(c.json, "items")))
