@@ -147,6 +147,15 @@ static int get_hex(const struct jv *o, const char *name, unsigned char *out, siz
 	return rc;
 }
 
+/* Are the `n` bytes at `s` lowercase hex digits (a NUL among them is not)? */
+static bool lower_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
 /* Recipients: sorted, distinct, comma-separated lowercase hex keys. */
 static bool recipients_valid(const char *s, size_t len)
 {
@@ -158,9 +167,8 @@ static bool recipients_valid(const char *s, size_t len)
 		const char *k = s + i;
 		if (i + FED_KEY_HEX - 1 > len || (i + FED_KEY_HEX - 1 < len && k[64] != ','))
 			return false;
-		for (int j = 0; j < 64; j++)
-			if (!((k[j] >= '0' && k[j] <= '9') || (k[j] >= 'a' && k[j] <= 'f')))
-				return false;
+		if (!lower_hex(k, 64))
+			return false;
 		if (prev && memcmp(prev, k, 64) >= 0)
 			return false;
 		prev = k;
@@ -271,11 +279,7 @@ int fed_feed_next(struct jdoc *doc, const char *page, size_t len, size_t *pos,
 		/* optional: a relay's page that stops for the caller to pull an origin */
 		if (!rc && jv_get(o, "defer") &&
 		    !(rc = get_str(o, "defer", sizeof(t->defer) - 1, &stamp, &slen, err))) {
-			bool hex = slen == 16;
-			for (size_t i = 0; hex && i < slen; i++)
-				hex = (stamp[i] >= '0' && stamp[i] <= '9') ||
-				      (stamp[i] >= 'a' && stamp[i] <= 'f');
-			if (hex)
+			if (slen == 16 && lower_hex(stamp, 16))
 				memcpy(t->defer, stamp, slen + 1);
 			else
 				rc = err_set(err, ERR_INVALID, "defer",
@@ -328,9 +332,8 @@ bool fed_have_parse(const char *h, struct fed_have *hv)
 	while (h && *h) {
 		if (hv->n == FED_HAVE_MAX)
 			return false;
-		for (int i = 0; i < 16; i++) /* a shorter text stops at its NUL */
-			if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
-				return false;
+		if (!lower_hex(h, 16)) /* a shorter text stops at its NUL */
+			return false;
 		memcpy(hv->key[hv->n], h, 16);
 		hv->key[hv->n][16] = '\0';
 		char *end;

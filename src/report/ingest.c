@@ -714,16 +714,20 @@ static int fsync_dir(const char *dir)
 	return rc;
 }
 
-static bool report_held(struct node *node, const char *id)
+/* ERR_CONFLICT, named, when a peer's report id is held here already (asked
+ * through `c`; held when the store cannot tell). */
+static int conflicting_id(struct ingest *in, struct store_conn *c)
 {
-	struct store_conn *c = store_reader(node->st);
-	if (!c)
-		return true; /* cannot tell: keep the file */
-	sqlite3_stmt *s = store_stmt(c, "SELECT 1 FROM reports WHERE id = ?");
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	bool held = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_reset(s);
-	return held;
+	bool held = true;
+	if (c) {
+		sqlite3_stmt *s = store_stmt(c, "SELECT 1 FROM reports WHERE id = ?");
+		sqlite3_bind_text(s, 1, in->res.id, -1, SQLITE_STATIC);
+		held = sqlite3_step(s) == SQLITE_ROW;
+		sqlite3_reset(s);
+	}
+	return held ? err_set(&in->first_err, ERR_CONFLICT, "report",
+			      "report: %s is already stored on this node", in->res.id)
+		    : ERR_OK;
 }
 
 static int fsync_reports_dir(struct node *node)
@@ -799,12 +803,12 @@ static int keep(struct ingest *in, int64_t originator, const char *audience, boo
 	/* Files first, then the transaction: a crash in between leaves an
 	 * orphan file, never a report without its bytes. */
 	char *main_file = node_report_file(in->node, res->id, "json");
-	if (in->origin && !access(main_file, F_OK) && report_held(in->node, res->id)) {
+	if (in->origin && !access(main_file, F_OK) &&
+	    conflicting_id(in, store_reader(in->node->st))) {
 		/* a peer's id must never replace the bytes of a report kept here (a
 		 * file without its row is an orphan of a crash before a commit) */
 		free(main_file);
-		return err_set(&in->first_err, ERR_CONFLICT, "report",
-			       "report: %s is already stored on this node", res->id);
+		return ERR_CONFLICT;
 	}
 	if (in->format == REPORT_IODEF) {
 		in->orig_file = node_report_file(in->node, res->id, "xml");
@@ -822,25 +826,14 @@ static int keep(struct ingest *in, int64_t originator, const char *audience, boo
 	return ERR_OK;
 }
 
-/* A peer's report id held here already: asked in the commit's transaction
- * (a read transaction of its own per report cost more than the lookup). */
-static int conflicting_id(struct ingest *in, struct store_conn *c)
-{
-	sqlite3_stmt *s = store_stmt(c, "SELECT 1 FROM reports WHERE id = ?");
-	sqlite3_bind_text(s, 1, in->res.id, -1, SQLITE_STATIC);
-	bool held = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_reset(s);
-	return held ? err_set(&in->first_err, ERR_CONFLICT, "report",
-			      "report: %s is already stored on this node", in->res.id)
-		    : ERR_OK;
-}
-
 /* The report's rows, in the open transaction `c`. */
 static int insert_report(struct ingest *in, struct store_conn *c)
 {
 	static const char sql[] =
 	    "INSERT INTO reports(id, originator, received, format, content_type, tlp, audience, "
 	    "bundle_id, objects, counts, size, sha256) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+	/* kept in the store: asked in the commit's transaction (a read
+	 * transaction of its own per report cost more than the lookup) */
 	if (in->origin && in->fd < 0 && conflicting_id(in, c))
 		return ERR_CONFLICT;
 	sqlite3_stmt *s = store_stmt(c, sql);
