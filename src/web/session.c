@@ -485,13 +485,25 @@ static int member_role(struct request *r, int64_t member)
 	return role;
 }
 
+/* A new start for an account: a TOTP secret, and an enrolment code (shown
+ * once) kept only as its hash. */
+static void new_enrolment(uint8_t totp[TOTP_SECRET_LEN], char enrol[ENROL_LEN * 2],
+			  uint8_t enrol_hash[32])
+{
+	uint8_t raw[ENROL_LEN];
+	randombytes_buf(totp, TOTP_SECRET_LEN);
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(enrol, ENROL_LEN * 2, raw, sizeof(raw) / 2);
+	crypto_generichash(enrol_hash, 32, (const unsigned char *)enrol, strlen(enrol), NULL, 0);
+}
+
 static void post_user(struct request *r)
 {
 	json_t *in =
 	    http_decode(r, user_fields, sizeof(user_fields) / sizeof(user_fields[0]), false);
 	struct err_detail err = {0};
 	char pwhash[crypto_pwhash_STRBYTES] = "", enrol[ENROL_LEN * 2], b32[TOTP_BASE32_MAX];
-	uint8_t totp[TOTP_SECRET_LEN], enrol_hash[32], raw[ENROL_LEN];
+	uint8_t totp[TOTP_SECRET_LEN], enrol_hash[32];
 	struct store_conn *c;
 	if (!in)
 		return;
@@ -527,11 +539,7 @@ static void post_user(struct request *r)
 		http_error_detail(r, err.code ? err.code : ERR_INTERNAL, &err);
 		goto out;
 	}
-	randombytes_buf(totp, sizeof(totp));
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(enrol, sizeof(enrol), raw, sizeof(raw) / 2);
-	crypto_generichash(enrol_hash, sizeof(enrol_hash), (const unsigned char *)enrol,
-			   strlen(enrol), NULL, 0);
+	new_enrolment(totp, enrol, enrol_hash);
 	int rc = store_write_begin(r->node->st, &c);
 	if (rc) {
 		http_error_detail(r, rc, NULL);
@@ -654,13 +662,9 @@ static void delete_user(struct request *r)
 static void post_user_enrolment(struct request *r)
 {
 	char enrol[ENROL_LEN * 2];
-	uint8_t totp[TOTP_SECRET_LEN], enrol_hash[32], raw[ENROL_LEN];
+	uint8_t totp[TOTP_SECRET_LEN], enrol_hash[32];
 	struct store_conn *c;
-	randombytes_buf(totp, sizeof(totp));
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(enrol, sizeof(enrol), raw, sizeof(raw) / 2);
-	crypto_generichash(enrol_hash, sizeof(enrol_hash), (const unsigned char *)enrol,
-			   strlen(enrol), NULL, 0);
+	new_enrolment(totp, enrol, enrol_hash);
 	int rc = store_write_begin(r->node->st, &c);
 	if (rc) {
 		http_error_detail(r, rc, NULL);
